@@ -1,0 +1,26 @@
+# The two commands: `make run` and `make test`. Both install what is missing.
+PY ?= python3
+
+.PHONY: run test setup stop bench lint migrate
+
+run:
+	$(PY) scripts/stack.py run
+
+test:
+	$(PY) scripts/stack.py test
+
+setup:
+	$(PY) scripts/stack.py setup
+
+stop:
+	$(PY) scripts/stack.py stop
+
+migrate: setup
+	.venv/bin/hromada db upgrade
+
+bench: setup
+	.venv/bin/hromada db upgrade
+	.venv/bin/python bench/locate.py
+
+lint: setup
+	.venv/bin/ruff check .

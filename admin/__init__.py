@@ -1,0 +1,18 @@
+"""Staff and managers: the /api/admin API and the web UI under /admin."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+CONFIG_PREFIX = "ADMIN"
+
+
+def init_app(app: Flask) -> Api:
+    """Register the staff API and its OpenAPI document at /api/admin/openapi.json."""
+    app.config.setdefault(f"{CONFIG_PREFIX}_API_TITLE", "Hromada staff API")
+    app.config.setdefault(f"{CONFIG_PREFIX}_API_VERSION", "v1")
+    app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_URL_PREFIX", "/api/admin")
+    api = Api(app, config_prefix=CONFIG_PREFIX)
+    return api

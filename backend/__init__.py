@@ -1,0 +1,1 @@
+"""Hromada core: the app factory, settings, models, use cases, the outbox and the CLI."""

@@ -1,0 +1,80 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from backend import outbox
+from backend.celery_app import celery_init_app
+from backend.db import Database
+from backend.health import bp as health_bp
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; `config` is Settings, or overrides applied on top of the environment."""
+    settings = config if isinstance(config, Settings) else Settings.from_env(**dict(config or {}))
+    app = Flask("hromada")
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        HROMADA_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        **settings.extra,
+    )
+    Database(settings).init_app(app)
+    app.extensions["hromada.redis"] = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+    )
+    celery_init_app(app, settings)
+    outbox.load_handler_modules(settings.OUTBOX_HANDLER_MODULES)
+
+    app.register_blueprint(health_bp)
+    from admin import init_app as init_admin
+    from mobile_api import init_app as init_mobile
+
+    init_mobile(app)
+    init_admin(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception) -> ResponseReturnValue:
+        if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc):
+            return _internal_error(exc)
+        log.warning("database unavailable: %s", exc)
+        body = {"code": 503, "status": "Service Unavailable",
+                "message": "The database is unavailable; try again shortly."}
+        return jsonify(body), 503, {"Retry-After": "5"}
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> ResponseReturnValue:
+        if isinstance(exc, HTTPException):
+            return exc
+        return _internal_error(exc)
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    text = str(exc.orig or exc).lower()
+    return any(s in text for s in ("connection", "could not connect", "server closed", "terminating",
+                                   "timeout expired", "the database system is"))
+
+
+def _internal_error(exc: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error", exc_info=exc)
+    body = {"code": 500, "status": "Internal Server Error", "message": "An unexpected error occurred."}
+    return jsonify(body), 500

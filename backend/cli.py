@@ -1,0 +1,128 @@
+"""The `hromada` command: a Flask CLI group (it reads .env from the checkout)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from backend import migrate
+from backend.app import create_app
+from backend.errors import DomainError
+from backend.models import ROLES, SCOPES
+
+
+def _create_app() -> object:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Hromada: residents report, staff triage, managers measure."""
+
+
+def _db_url() -> str:
+    url: str = current_app.config["HROMADA_SETTINGS"].DATABASE_URL
+    return url
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    migrate.upgrade(_db_url(), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. base, -1)."""
+    migrate.downgrade(_db_url(), revision)
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the database's revision."""
+    migrate.current(_db_url())
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (review it before committing)."""
+    migrate.revision(_db_url(), message)
+
+
+def _fail(exc: DomainError) -> None:
+    click.echo(f"error: {exc.message}", err=True)
+    sys.exit(2)
+
+
+@main.command("load-city")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def load_city(path: Path) -> None:
+    """Load or update a city directory (city.yaml + boundaries) in one transaction."""
+    from backend.services.cities import load_city as load
+
+    try:
+        summary = load(path)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(summary)
+
+
+@main.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--jurisdiction", "jurisdiction_code", required=True, help="Jurisdiction code (TERYT).")
+@click.option("--department", "department_code", default=None)
+@click.option("--name", "full_name", default=None)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the e-mail already exists.")
+@with_appcontext
+def create_staff(email: str, password: str, role: str, jurisdiction_code: str,
+                 department_code: str | None, full_name: str | None, if_missing: bool) -> None:
+    """Create a staff account."""
+    from backend.services.accounts import create_staff as create
+
+    try:
+        user, created = create(email=email, password=password, role=role,
+                               jurisdiction_code=jurisdiction_code,
+                               department_code=department_code, full_name=full_name,
+                               if_missing=if_missing)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{'created' if created else 'exists'}: staff {user.email} ({user.role})")
+
+
+@main.command("create-api-key")
+@click.option("--name", required=True)
+@click.option("--jurisdiction", "jurisdiction_code", required=True)
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
+@with_appcontext
+def create_api_key(name: str, jurisdiction_code: str, scopes: tuple[str, ...]) -> None:
+    """Create an API key; the key is printed once, on the last line."""
+    from backend.services.accounts import create_api_key as create
+
+    try:
+        key, secret = create(name=name, jurisdiction_code=jurisdiction_code, scopes=list(scopes))
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"API key {key.prefix} for {name}, scopes {' '.join(key.scopes)}; store it now:")
+    click.echo(secret)

@@ -1,0 +1,119 @@
+"""Reports of problems and their history (status changes, public replies, internal notes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geography, WKBElement
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.models.base import Base, utcnow
+from backend.models.jurisdictions import Area, Department, Jurisdiction
+from backend.models.residents import Device, Resident
+from backend.models.services import Service
+from backend.models.staff import StaffUser
+
+#: Life cycle; `open`/`closed` in Open311 terms is derived from these.
+STATUSES = ("submitted", "acknowledged", "in_progress", "resolved", "closed", "rejected", "duplicate")
+OPEN_STATUSES = ("submitted", "acknowledged", "in_progress")
+PRIORITIES = ("low", "normal", "high", "urgent")
+EVENT_KINDS = ("created", "status", "reply", "note", "assignment", "priority", "recategorised",
+               "merged", "moderation", "supported", "photo")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ",".join(f"'{v}'" for v in values)
+
+
+class Report(Base):
+    """A resident's report of a problem at a place."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[WKBElement] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False)
+    )
+    address: Mapped[str | None] = mapped_column(String(300))
+    answers: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    locale: Mapped[str] = mapped_column(String(8), default="pl")
+    channel: Mapped[str] = mapped_column(String(16), default="app")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    support_count: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    #: Client-chosen key that makes a retried submission return the first report.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    area: Mapped[Area | None] = relationship()
+    service: Mapped[Service] = relationship()
+    department: Mapped[Department | None] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+    reporter: Mapped[Resident | None] = relationship()
+    device: Mapped[Device | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(STATUSES)})", name="status_known"),
+        CheckConstraint(f"priority IN ({_in(PRIORITIES)})", name="priority_known"),
+        Index("ix_reports_location", "location", postgresql_using="gist"),
+        Index("ix_reports_jurisdiction_status_requested", "jurisdiction_id", "status", "requested_at"),
+        Index("ix_reports_service_requested", "service_id", "requested_at"),
+        Index("ix_reports_area_requested", "area_id", "requested_at"),
+        Index("uq_reports_device_idempotency", "device_id", "idempotency_key", unique=True,
+              postgresql_where="idempotency_key IS NOT NULL"),
+    )
+
+
+class ReportEvent(Base):
+    """One entry of a report's timeline; `public` entries are shown to residents."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    public: Mapped[bool] = mapped_column(default=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(default=dict)
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    actor_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[Report] = relationship()
+    actor_staff: Mapped[StaffUser | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(EVENT_KINDS)})", name="kind_known"),
+        Index("ix_report_events_report_created", "report_id", "created_at"),
+    )
+
+
+class ReportCounter(Base):
+    """The last public-id number issued per jurisdiction and year (KRK-2026-000123)."""
+
+    __tablename__ = "report_counters"
+
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)

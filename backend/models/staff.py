@@ -1,0 +1,70 @@
+"""Staff accounts and machine API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.models.base import Base, TimestampMixin
+from backend.models.jurisdictions import Department, Jurisdiction
+
+ROLES = ("admin", "manager", "dispatcher", "department_staff", "viewer")
+SCOPES = (
+    "open311:write",
+    "open311:read",
+    "reports:read",
+    "reports:write",
+    "indicators:read",
+    "surveys:read",
+)
+
+
+class StaffUser(TimestampMixin, Base):
+    """A member of staff of one jurisdiction (argon2 password hash)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    locale: Mapped[str] = mapped_column(String(8), default="pl")
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+    __table_args__ = (
+        Index("uq_staff_users_email_lower", func.lower(email), unique=True),
+        CheckConstraint(
+            "role IN ('admin','manager','dispatcher','department_staff','viewer')", name="role_known"
+        ),
+        CheckConstraint(
+            "role <> 'department_staff' OR department_id IS NOT NULL", name="department_staff_has_dept"
+        ),
+    )
+
+
+class ApiKey(TimestampMixin, Base):
+    """A machine client's key: only its SHA-256 is stored; `prefix` identifies it in logs."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    scopes: Mapped[list[str]] = mapped_column(default=list)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()

@@ -1,0 +1,173 @@
+"""The transactional outbox: write events with the use case, publish after commit, dispatch.
+
+A use case calls `add_event()` inside its transaction. When that transaction commits, the new
+event ids are published to Celery (short timeout, no blocking retry). The `dispatch` task claims
+one row with FOR UPDATE SKIP LOCKED, runs the handler registered for its type and marks it done
+in the same transaction, so a handler's database work and the "done" mark commit together.
+The `sweep` task (Celery beat) re-publishes rows still pending; failed rows are retried later
+through `available_at` (back-off kept in the database). A broker outage delays work, loses none.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from backend.db import session as current_session
+from backend.models import OutboxEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, dict[str, Any]], None]
+_HANDLERS: dict[str, Handler] = {}
+
+#: Modules whose import registers handlers; the settings may name more.
+DEFAULT_HANDLER_MODULES: tuple[str, ...] = ()
+#: A fresh row is left to its immediate publish for this long before the sweeper takes it.
+SWEEP_GRACE = timedelta(seconds=10)
+SWEEP_BATCH = 1000
+
+
+def handles(event_type: str) -> Callable[[Handler], Handler]:
+    """Register the handler of an event type (one per type)."""
+
+    def register(fn: Handler) -> Handler:
+        existing = _HANDLERS.get(event_type)
+        if existing is not None and existing is not fn:
+            raise ValueError(f"a handler for {event_type!r} is already registered")
+        _HANDLERS[event_type] = fn
+        return fn
+
+    return register
+
+
+def load_handler_modules(modules: Iterable[str]) -> None:
+    """Import the modules whose import registers handlers."""
+    for name in (*DEFAULT_HANDLER_MODULES, *modules):
+        importlib.import_module(name)
+
+
+def add_event(s: Session, event_type: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Write an event in the caller's transaction; it is published once that commits."""
+    ev = OutboxEvent(event_type=event_type, payload=payload)
+    s.add(ev)
+    s.info.setdefault("outbox_new", []).append(ev)
+    return ev
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_ids(s: Session, _ctx: object) -> None:
+    new = s.info.pop("outbox_new", None)
+    if new:
+        s.info.setdefault("outbox_ids", []).extend(ev.id for ev in new)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(s: Session, previous: Any) -> None:
+    # A savepoint rollback keeps the outer ids: publishing a row that was rolled back with the
+    # savepoint is harmless (the dispatcher finds no row and skips it).
+    if getattr(previous, "nested", False):
+        return
+    s.info.pop("outbox_new", None)
+    s.info.pop("outbox_ids", None)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(s: Session) -> None:
+    ids = s.info.pop("outbox_ids", None)
+    if ids and has_app_context():
+        publish(ids)
+
+
+def publish(ids: list[int]) -> int:
+    """Send dispatch tasks for these rows; a broker failure only leaves them to the sweeper."""
+    celery = current_app.extensions["celery"]
+    sent = 0
+    try:
+        with celery.producer_or_acquire() as producer:
+            for event_id in ids:
+                celery.send_task("hromada.outbox.dispatch", args=[event_id], producer=producer,
+                                 retry=False)
+                sent += 1
+    except Exception as exc:  # the broker is down or slow: the sweeper publishes later
+        log.warning("outbox: published %d of %d events, broker error: %s", sent, len(ids), exc)
+    return sent
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before retry number `attempts`: 10 s doubling to one hour, with jitter."""
+    base = min(10 * 2 ** max(attempts - 1, 0), 3600)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
+
+
+def process(event_id: int) -> str:
+    """Claim one pending row, run its handler, mark it; returns what happened."""
+    s = current_session()
+    settings = current_app.config["HROMADA_SETTINGS"]
+    ev = s.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.status == "pending",
+               OutboxEvent.available_at <= utcnow())
+        .with_for_update(skip_locked=True)
+    ).first()
+    if ev is None:
+        s.rollback()
+        return "skipped"
+    ev.attempts += 1
+    handler = _HANDLERS.get(ev.event_type)
+    try:
+        if handler is None:
+            raise LookupError(f"no handler registered for {ev.event_type!r}")
+        with s.begin_nested():
+            handler(s, ev.payload)
+    except Exception as exc:
+        log.exception("outbox: event %s (%s) failed", ev.id, ev.event_type)
+        ev.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+        if ev.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            ev.status = "dead"
+        else:
+            ev.available_at = utcnow() + backoff(ev.attempts)
+        s.commit()
+        return "failed"
+    ev.status = "done"
+    ev.processed_at = utcnow()
+    ev.last_error = None
+    s.commit()
+    return "done"
+
+
+def due_ids(limit: int = SWEEP_BATCH) -> list[int]:
+    """Pending rows due now, leaving fresh ones to their immediate publish."""
+    s = current_session()
+    now = utcnow()
+    ids = s.scalars(
+        select(OutboxEvent.id)
+        .where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now,
+               (OutboxEvent.attempts > 0) | (OutboxEvent.created_at <= now - SWEEP_GRACE))
+        .order_by(OutboxEvent.available_at)
+        .limit(limit)
+    ).all()
+    s.rollback()
+    return list(ids)
+
+
+@shared_task(name="hromada.outbox.dispatch", ignore_result=True)
+def dispatch(event_id: int) -> str:
+    """Handle one outbox row (idempotent: a done or locked row is skipped)."""
+    return process(event_id)
+
+
+@shared_task(name="hromada.outbox.sweep", ignore_result=True)
+def sweep() -> int:
+    """Re-publish pending rows that are due (beat runs this every few seconds)."""
+    ids = due_ids()
+    return publish(ids) if ids else 0

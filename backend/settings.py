@@ -1,0 +1,67 @@
+"""Settings from the environment (12-factor), read when the app is created."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "postgresql+psycopg://hromada@127.0.0.1:5432/hromada",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SECRET_KEY": "dev-only-not-secret",
+    "MEDIA_ROOT": str(Path("var") / "media"),
+    "PORT": "8000",
+    # Seconds a Celery message may stay unacknowledged before Redis hands it to another worker.
+    "CELERY_VISIBILITY_TIMEOUT": "600",
+    # Publishing after commit must never block a request for long.
+    "BROKER_PUBLISH_TIMEOUT": "1.0",
+    "OUTBOX_SWEEP_INTERVAL": "15",
+    "OUTBOX_MAX_ATTEMPTS": "12",
+    "OUTBOX_HANDLER_MODULES": "",
+    "DB_POOL_SIZE": "10",
+    "DB_CONNECT_TIMEOUT": "3",
+    "DB_STATEMENT_TIMEOUT_MS": "30000",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the configuration; `from_env` is the one place that reads os.environ."""
+
+    DATABASE_URL: str
+    REDIS_URL: str
+    SECRET_KEY: str
+    MEDIA_ROOT: str
+    PORT: int
+    CELERY_VISIBILITY_TIMEOUT: int
+    BROKER_PUBLISH_TIMEOUT: float
+    OUTBOX_SWEEP_INTERVAL: float
+    OUTBOX_MAX_ATTEMPTS: int
+    OUTBOX_HANDLER_MODULES: tuple[str, ...]
+    DB_POOL_SIZE: int
+    DB_CONNECT_TIMEOUT: int
+    DB_STATEMENT_TIMEOUT_MS: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from the environment, then apply explicit overrides."""
+        env = os.environ if environ is None else environ
+        raw = {**DEFAULTS, **{k: env[k] for k in DEFAULTS if k in env}, **overrides}
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            value = raw[f.name]
+            if f.type == "int":
+                value = int(value)
+            elif f.type == "float":
+                value = float(value)
+            elif f.type.startswith("tuple") and isinstance(value, str):
+                value = tuple(v.strip() for v in value.split(",") if v.strip())
+            values[f.name] = value
+        extra = {k: v for k, v in overrides.items() if k not in DEFAULTS}
+        return cls(**values, extra=extra)

@@ -1,0 +1,1 @@
+"""Everything PostGIS: boundaries, locating points, nearby search, audiences."""

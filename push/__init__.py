@@ -1,0 +1,1 @@
+"""Telling residents: notifications, delivery, FCM and e-mail channels, broadcasts."""

@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Local stack for Hromada: install what is missing, start PostGIS and Redis, run or test.
+
+Standard library only: it runs before the virtual environment exists.
+
+    python3 scripts/stack.py setup      # packages, .venv, PostGIS, Redis, databases, .env
+    python3 scripts/stack.py run        # setup + migrate + demo city + web, worker, beat
+    python3 scripts/stack.py test ARGS  # setup + the test suite (pytest ARGS)
+    python3 scripts/stack.py stop       # stop the PostgreSQL and Redis this checkout started
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+ENV_FILE = ROOT / ".env"
+STATE = Path(os.environ.get("HROMADA_STATE_DIR") or f"/var/tmp/hromada-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}")
+IS_ROOT = os.geteuid() == 0
+DB_NAME, TEST_DB_NAME, DB_USER = "hromada", "hromada_test", "hromada"
+EXTENSIONS = ("postgis", "pg_trgm", "unaccent")
+
+
+def say(msg: str) -> None:
+    print(f"[hromada] {msg}", flush=True)
+
+
+def die(msg: str) -> None:
+    print(f"[hromada] ERROR: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def sh(cmd: list[str], *, check: bool = True, quiet: bool = False, **kw) -> subprocess.CompletedProcess:
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.run(cmd, check=check, stdout=kw.pop("stdout", out), **kw)
+
+
+# --------------------------------------------------------------------------- packages
+def pg_versions() -> list[int]:
+    base = Path("/usr/lib/postgresql")
+    found = [int(p.name) for p in base.glob("*") if p.name.isdigit() and (p / "bin" / "postgres").exists()]
+    return sorted(found)
+
+
+def has_postgis(version: int) -> bool:
+    return Path(f"/usr/share/postgresql/{version}/extension/postgis.control").exists()
+
+
+_apt_updated = False
+
+
+def apt_install(packages: list[str]) -> None:
+    global _apt_updated
+    if not packages:
+        return
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    if not IS_ROOT:
+        die("missing system packages; run as root:\n    sudo apt-get update && sudo " + " ".join(cmd))
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        say("apt-get update")
+        sh(["apt-get", "update", "-q"], env=env, quiet=True)
+        _apt_updated = True
+    say("installing " + " ".join(packages))
+    sh(cmd, env=env, quiet=True)
+
+
+def ensure_packages(need_pg: bool, need_redis: bool, extra: list[str]) -> None:
+    wanted = [p for p in extra if shutil.which(p) is None]
+    if need_pg and not pg_versions():
+        apt_install(["postgresql", "postgresql-contrib"])
+    if need_pg:
+        version = pg_versions()[-1]
+        if not has_postgis(version):
+            apt_install([f"postgresql-{version}-postgis-3"])
+    if need_redis and shutil.which("redis-server") is None:
+        wanted.append("redis-server")
+    apt_install(wanted)
+
+
+# --------------------------------------------------------------------------- venv
+def ensure_venv() -> None:
+    stamp = VENV / ".hromada-installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest and (VENV / "bin" / "hromada").exists():
+        return
+    if not (VENV / "bin" / "python").exists():
+        say("creating .venv")
+        try:
+            sh([sys.executable, "-m", "venv", str(VENV)])
+        except subprocess.CalledProcessError:
+            apt_install(["python3-venv"])
+            sh([sys.executable, "-m", "venv", str(VENV)])
+    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    say("installing the project into .venv (pip install -e .[dev])")
+    sh([*pip, "-e", f"{ROOT}[dev]"])
+    stamp.write_text(digest)
+
+
+# --------------------------------------------------------------------------- ports
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(state_file: Path, start: int) -> int:
+    if state_file.exists():
+        return int(state_file.read_text())
+    port = start
+    while not port_free(port):
+        port += 1
+    state_file.write_text(str(port))
+    return port
+
+
+def wait_port(port: int, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+def as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    if IS_ROOT:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return sh(cmd, **kw)
+
+
+def start_postgres() -> tuple[str, bool]:
+    """Start the checkout's own PostgreSQL; return (superuser psql args base, started_now)."""
+    version = pg_versions()[-1]
+    bindir = Path(f"/usr/lib/postgresql/{version}/bin")
+    pgroot = STATE / "pg"
+    data, sock = pgroot / f"data-{version}", pgroot / "run"
+    STATE.mkdir(parents=True, exist_ok=True)
+    os.chmod(STATE, 0o755)
+    pgroot.mkdir(exist_ok=True)
+    sock.mkdir(exist_ok=True)
+    if IS_ROOT:
+        shutil.chown(pgroot, "postgres", "postgres")
+        shutil.chown(sock, "postgres", "postgres")
+    port = pick_port(pgroot / "port", 55432)
+    if not (data / "PG_VERSION").exists():
+        say(f"initdb PostgreSQL {version} in {data}")
+        as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                     "-E", "UTF8", "--locale=C.UTF-8"], quiet=True)
+    running = as_postgres([str(bindir / "pg_ctl"), "status", "-D", str(data)], check=False, quiet=True).returncode == 0
+    started = False
+    if not running:
+        if not port_free(port):
+            (pgroot / "port").unlink()
+            port = pick_port(pgroot / "port", 55432)
+        say(f"starting PostgreSQL {version} on 127.0.0.1:{port}")
+        opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
+        as_postgres([str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
+                     "-l", str(pgroot / "postgres.log"), "-o", opts], quiet=True)
+        started = True
+    return f"postgresql://postgres@127.0.0.1:{port}", started
+
+
+def psql(url: str, sql: str, *, db: str = "postgres", check: bool = True) -> str:
+    parts = urlsplit(url.replace("+psycopg", ""))
+    target = urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
+    res = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", target, "-c", sql],
+                         capture_output=True, text=True, check=False)
+    if check and res.returncode != 0:
+        die(f"psql failed on {db}: {res.stderr.strip()}")
+    return res.stdout.strip()
+
+
+def prepare_database(admin_url: str, db: str, owner: str | None) -> None:
+    if psql(admin_url, f"SELECT 1 FROM pg_database WHERE datname = '{db}'") != "1":
+        say(f"creating database {db}")
+        psql(admin_url, f'CREATE DATABASE "{db}"' + (f' OWNER "{owner}"' if owner else ""))
+    for ext in EXTENSIONS:
+        psql(admin_url, f'CREATE EXTENSION IF NOT EXISTS "{ext}"', db=db)
+
+
+def with_db(url: str, db: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
+
+
+# --------------------------------------------------------------------------- Redis
+def redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_redis() -> tuple[str, bool]:
+    rdir = STATE / "redis"
+    rdir.mkdir(parents=True, exist_ok=True)
+    port = pick_port(rdir / "port", 56379)
+    if redis_ping(port):
+        return f"redis://127.0.0.1:{port}/0", False
+    if not port_free(port):
+        (rdir / "port").unlink()
+        port = pick_port(rdir / "port", 56379)
+    say(f"starting Redis on 127.0.0.1:{port}")
+    sh(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
+        "--save", "", "--appendonly", "no", "--dir", str(rdir),
+        "--pidfile", str(rdir / "redis.pid"), "--logfile", str(rdir / "redis.log")], quiet=True)
+    for _ in range(50):
+        if redis_ping(port):
+            break
+        time.sleep(0.1)
+    else:
+        die(f"Redis did not start; see {rdir / 'redis.log'}")
+    return f"redis://127.0.0.1:{port}/0", True
+
+
+# --------------------------------------------------------------------------- .env
+def read_env_file() -> dict[str, str]:
+    values: dict[str, str] = {}
+    if ENV_FILE.exists():
+        for line in ENV_FILE.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, _, value = line.partition("=")
+                values[key.strip()] = value.strip()
+    return values
+
+
+def write_env_file(values: dict[str, str]) -> None:
+    lines = ["# Written by scripts/stack.py (make run / make test); git-ignored.",
+             *(f"{k}={v}" for k, v in values.items())]
+    ENV_FILE.write_text("\n".join(lines) + "\n")
+    os.chmod(ENV_FILE, 0o600)
+
+
+def setup() -> tuple[dict[str, str], list[str]]:
+    """Everything both commands need; returns the settings and what was started now."""
+    ext_db, ext_redis = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    ensure_packages(need_pg=not ext_db, need_redis=not ext_redis, extra=["psql"] if ext_db else [])
+    ensure_venv()
+    started: list[str] = []
+    settings = read_env_file()
+    if ext_db:
+        db_url = ext_db
+        test_url = os.environ.get("TEST_DATABASE_URL") or with_db(ext_db, urlsplit(ext_db).path.strip("/") + "_test")
+        for url in (db_url, test_url):
+            name = urlsplit(url).path.strip("/")
+            prepare_database(url, name, None)
+    else:
+        admin, now = start_postgres()
+        if now:
+            started.append("postgres")
+        if psql(admin, f"SELECT 1 FROM pg_roles WHERE rolname = '{DB_USER}'") != "1":
+            psql(admin, f'CREATE ROLE "{DB_USER}" LOGIN')
+        for name in (DB_NAME, TEST_DB_NAME):
+            prepare_database(admin, name, DB_USER)
+        base = admin.replace("postgresql://postgres@", f"postgresql+psycopg://{DB_USER}@")
+        db_url, test_url = with_db(base, DB_NAME), with_db(base, TEST_DB_NAME)
+    if ext_redis:
+        redis_url = ext_redis
+    else:
+        redis_url, now = start_redis()
+        if now:
+            started.append("redis")
+    settings.update({
+        "DATABASE_URL": db_url,
+        "TEST_DATABASE_URL": test_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": settings.get("SECRET_KEY") or secrets.token_urlsafe(32),
+        "MEDIA_ROOT": settings.get("MEDIA_ROOT") or str(STATE / "media"),
+        "PORT": os.environ.get("PORT") or settings.get("PORT") or "8000",
+        "HROMADA_STATE_DIR": str(STATE),
+    })
+    write_env_file(settings)
+    return settings, started
+
+
+def stop(what: list[str] | None = None) -> None:
+    what = what or ["postgres", "redis"]
+    if "redis" in what and (STATE / "redis" / "port").exists():
+        port = int((STATE / "redis" / "port").read_text())
+        if redis_ping(port):
+            sh(["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, quiet=True)
+            say("stopped Redis")
+    versions = pg_versions()
+    if "postgres" in what and versions:
+        data = STATE / "pg" / f"data-{versions[-1]}"
+        if (data / "postmaster.pid").exists():
+            as_postgres([f"/usr/lib/postgresql/{versions[-1]}/bin/pg_ctl", "stop", "-m", "fast", "-D", str(data)],
+                        check=False, quiet=True)
+            say("stopped PostgreSQL")
+
+
+def venv_env(settings: dict[str, str]) -> dict[str, str]:
+    env = {**os.environ, **settings}
+    env["PATH"] = f"{VENV / 'bin'}:{env.get('PATH', '')}"
+    return env
+
+
+def hromada(env: dict[str, str], *args: str) -> None:
+    sh([str(VENV / "bin" / "hromada"), *args], env=env, cwd=ROOT)
+
+
+def run() -> None:
+    settings, started = setup()
+    env = venv_env(settings)
+    hromada(env, "db", "upgrade")
+    for city in sorted((ROOT / "cities").iterdir()):
+        if (city / "city.yaml").exists():
+            hromada(env, "load-city", str(city))
+    hromada(env, "create-staff", "--email", "admin@krakow.example", "--password", "hromada-demo",
+            "--role", "admin", "--jurisdiction", "1261011", "--if-missing")
+    port = settings["PORT"]
+    print(f"""
+  Hromada is starting:
+    API (residents)   http://127.0.0.1:{port}/api/v1/openapi.json
+    API (staff)       http://127.0.0.1:{port}/api/admin/openapi.json
+    health            http://127.0.0.1:{port}/healthz   readiness http://127.0.0.1:{port}/readyz
+  Demo staff login: admin@krakow.example / hromada-demo
+  Ctrl-C stops the web server, the worker, the scheduler{' and the services started now' if started else ''}.
+""", flush=True)
+    (ROOT / "var").mkdir(exist_ok=True)
+    proc = subprocess.Popen([str(VENV / "bin" / "honcho"), "-f", str(ROOT / "Procfile"), "start"],
+                            env=env, cwd=ROOT, start_new_session=False)
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        proc.wait()
+    finally:
+        stop(started)
+
+
+def test(args: list[str]) -> None:
+    settings, _ = setup()
+    env = venv_env(settings)
+    if shutil.which("docker-compose") is None:
+        apt_install(["docker-compose"])
+    say("checking docker-compose.yml syntax")
+    sh(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], env={**os.environ, "SECRET_KEY": "x"})
+    res = subprocess.run([str(VENV / "bin" / "python"), "-m", "pytest", *args], env=env, cwd=ROOT, check=False)
+    sys.exit(res.returncode)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["setup", "run", "test", "stop", "env"])
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    ns = parser.parse_args()
+    if ns.command == "setup":
+        setup()
+    elif ns.command == "run":
+        run()
+    elif ns.command == "test":
+        test(ns.args)
+    elif ns.command == "stop":
+        stop()
+    elif ns.command == "env":
+        settings, _ = setup()
+        for k, v in settings.items():
+            print(f"export {k}={v}")
+
+
+if __name__ == "__main__":
+    main()
