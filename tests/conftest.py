@@ -1,0 +1,110 @@
+"""Shared fixtures: the real PostGIS test database, Redis, the app, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+CITIES = ROOT / "cities"
+
+
+def _load_dotenv() -> None:
+    """Use the settings `make test` wrote to .env unless the environment names them."""
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            if "=" in line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                os.environ.setdefault(key.strip(), value.strip())
+
+
+_load_dotenv()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.exit("TEST_DATABASE_URL is not set: run the suite with `make test`", returncode=2)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    url = base.rsplit("/", 1)[0] + "/1"  # the suite's own Redis database
+    redis_lib.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    """A schema built from the migrations alone (from base to head) for this run."""
+    from backend import migrate
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS test_outbox_hits"))
+    engine.dispose()
+    migrate.downgrade(database_url, "base")
+    migrate.upgrade(database_url, "head")
+    from tests.support.handlers import HITS_TABLE
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(HITS_TABLE))
+    engine.dispose()
+    return database_url
+
+
+def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
+    from backend.app import create_app
+
+    config = {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+              "OUTBOX_HANDLER_MODULES": "tests.support.handlers", "TESTING": True,
+              "OUTBOX_SWEEP_INTERVAL": "1", **overrides}
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(migrated: str, redis_url: str) -> Flask:
+    return make_app(migrated, redis_url)
+
+
+@pytest.fixture(scope="session")
+def cities(app: Flask) -> dict[str, str]:
+    """The two demo jurisdictions loaded through the real loader."""
+    from backend.services.cities import load_city
+
+    with app.app_context():
+        return {name: load_city(CITIES / name) for name in ("krakow", "powiat-krakowski")}
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    from backend.db import session
+
+    with app.app_context():
+        s = session()
+        yield s
+        s.rollback()
+
+
+@pytest.fixture(scope="session")
+def worker(app: Flask) -> Iterator[object]:
+    """A real Celery worker (threads) consuming from the suite's Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    celery = app.extensions["celery"]
+    with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False,
+                      shutdown_timeout=15, loglevel="WARNING") as w:
+        yield w
