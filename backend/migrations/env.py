@@ -6,17 +6,11 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+from backend.migrate import include_object
 from backend.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Leave PostGIS's own tables (spatial_ref_sys, topology) out of autogenerate."""
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online() -> None:
@@ -28,6 +22,7 @@ def run_migrations_online() -> None:
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,
+        version_table_schema=config.attributes.get("version_table_schema"),
     )
     if hasattr(connectable, "connect") and not hasattr(connectable, "execute"):
         with connectable.connect() as connection:

@@ -47,3 +47,32 @@ class PrivateRedis:
             self.proc.terminate()
             self.proc.wait(10)
             self.proc = None
+
+
+class WorkerProcesses:
+    """Real `celery worker` processes of the app, with their own settings (database, broker)."""
+
+    def __init__(self, root: Path, env: dict[str, str], count: int = 1, concurrency: int = 2) -> None:
+        import os
+        import sys
+
+        self.cmds = [[sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--pool", "threads",
+                      "--concurrency", str(concurrency), "--loglevel", "WARNING", "--hostname", f"w{i}@%h"]
+                     for i in range(count)]
+        self.env = {**os.environ, "PYTHONPATH": str(root), **env}
+        self.root = root
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> WorkerProcesses:
+        self.procs = [subprocess.Popen(cmd, env=self.env, cwd=self.root, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL) for cmd in self.cmds]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
