@@ -20,6 +20,7 @@ migrate: setup
 
 bench: setup
 	.venv/bin/hromada db upgrade
+	.venv/bin/hromada load-city cities/krakow
 	.venv/bin/python bench/locate.py
 
 lint: setup

@@ -47,7 +47,7 @@ _LOCATE_MANY = text("""
 
 def locate(s: Session, lon: float, lat: float) -> Location | None:
     """The jurisdiction and area covering (lon, lat), or None outside every jurisdiction."""
-    row = s.execute(_LOCATE, {"lon": lon, "lat": lat}).first()
+    row = s.connection().execute(_LOCATE, {"lon": lon, "lat": lat}).first()
     return Location(*row) if row else None
 
 
