@@ -107,7 +107,7 @@ def check_srid(s: Session, srid: int, path: str) -> None:
 
 
 #: GeoJSON (any SRID) -> valid MultiPolygon in 4326, minus the listed jurisdictions' boundaries.
-_NORMALISED = """
+_STORE_AREA = text("""
 WITH src AS (
     SELECT ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(:geojson), :srid), 4326) AS g
 ), valid AS (
@@ -121,21 +121,20 @@ WITH src AS (
         WHERE code = ANY(CAST(:exclude AS text[])) AND boundary IS NOT NULL
     ) cut ON true
 )
-SELECT ST_Multi(g) AS g, ST_IsEmpty(g) AS empty FROM clipped
-"""
+), n AS (
+    SELECT ST_Multi(g) AS g, ST_IsEmpty(g) AS empty FROM clipped
+)
+UPDATE areas SET boundary = n.g FROM n WHERE areas.id = :area_id AND NOT n.empty
+RETURNING areas.id
+""")
 
 
 def store_area_boundary(s: Session, area_id: int, feature: BoundaryFeature,
                         exclude_jurisdictions: tuple[str, ...] = ()) -> None:
     """Write an area's repaired (and clipped) boundary, and rebuild its subdivided pieces."""
-    stmt = text(f"""
-        WITH n AS ({_NORMALISED})
-        UPDATE areas SET boundary = n.g FROM n WHERE areas.id = :area_id AND NOT n.empty
-        RETURNING areas.id
-    """)
     params = {"geojson": feature.geojson, "srid": feature.srid, "area_id": area_id,
               "exclude": list(exclude_jurisdictions)}
-    if s.execute(stmt, params).first() is None:
+    if s.execute(_STORE_AREA, params).first() is None:
         raise BoundaryError("", f"features[{feature.index}]", "nothing left of the polygon after repair and clipping")
     s.execute(text("DELETE FROM area_pieces WHERE area_id = :a"), {"a": area_id})
     s.execute(text("""

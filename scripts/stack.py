@@ -358,6 +358,8 @@ def test(args: list[str]) -> None:
         apt_install(["docker-compose"])
     say("checking docker-compose.yml syntax")
     sh(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], env={**os.environ, "SECRET_KEY": "x"})
+    say("ruff check")
+    sh([str(VENV / "bin" / "ruff"), "check", "--quiet", "."], cwd=ROOT)
     res = subprocess.run([str(VENV / "bin" / "python"), "-m", "pytest", *args], env=env, cwd=ROOT, check=False)
     sys.exit(res.returncode)
 

@@ -16,14 +16,14 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     connectable = config.attributes.get("connection") or create_engine(url, poolclass=pool.NullPool)
-    kwargs = dict(
-        target_metadata=target_metadata,
-        include_object=include_object,
-        process_revision_directives=alembic_helpers.writer,
-        render_item=alembic_helpers.render_item,
-        compare_type=True,
-        version_table_schema=config.attributes.get("version_table_schema"),
-    )
+    kwargs = {
+        "target_metadata": target_metadata,
+        "include_object": include_object,
+        "process_revision_directives": alembic_helpers.writer,
+        "render_item": alembic_helpers.render_item,
+        "compare_type": True,
+        "version_table_schema": config.attributes.get("version_table_schema"),
+    }
     if hasattr(connectable, "connect") and not hasattr(connectable, "execute"):
         with connectable.connect() as connection:
             context.configure(connection=connection, **kwargs)

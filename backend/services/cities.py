@@ -27,8 +27,14 @@ from backend.models import (
     utcnow,
 )
 from backend.services.city_schema import CitySchema, first_error
-from geo.boundaries import BoundaryError, BoundaryFeature, check_srid, read_feature_collection
-from geo.boundaries import refresh_jurisdiction_boundary, store_area_boundary
+from geo.boundaries import (
+    BoundaryError,
+    BoundaryFeature,
+    check_srid,
+    read_feature_collection,
+    refresh_jurisdiction_boundary,
+    store_area_boundary,
+)
 
 
 def assign(obj: Any, values: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from backend.models import LANGUAGES, QUESTION_TYPES
 
+_LANGUAGE = validate.OneOf(LANGUAGES, error="unknown language {input!r}; one of pl, uk, en")
 _code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$"))
 
 
@@ -15,7 +16,7 @@ class Text(fields.Dict):
     """Text per language: {"pl": ..., "uk": ..., "en": ...}."""
 
     def __init__(self, **kw: Any) -> None:
-        super().__init__(keys=fields.String(validate=validate.OneOf(LANGUAGES, error="unknown language {input!r}; one of pl, uk, en")),
+        super().__init__(keys=fields.String(validate=_LANGUAGE),
                          values=fields.String(validate=validate.Length(min=1, max=2000)), **kw)
 
 
@@ -23,8 +24,7 @@ class JurisdictionSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Z-]{2,32}$"))
     slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9-]{2,64}$"))
     name = Text(required=True)
-    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES, error="unknown language {input!r}; one of pl, uk, en")),
-                            required=True, validate=validate.Length(min=1))
+    languages = fields.List(fields.String(validate=_LANGUAGE), required=True, validate=validate.Length(min=1))
     default_language = fields.String(required=True)
     timezone = fields.String(required=True)
     report_prefix = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2,8}$"))

@@ -103,8 +103,9 @@ def test_a_boundary_in_the_polish_national_grid_is_reprojected(
 
 
 def test_coordinates_that_are_not_longitude_latitude_are_refused(app: Flask, tmp_path: Path) -> None:
+    ring = [[566000, 244000], [567000, 244000], [567000, 245000], [566000, 244000]]
     doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "X", "name": "X"},
-           "geometry": {"type": "Polygon", "coordinates": [[[566000, 244000], [567000, 244000], [567000, 245000], [566000, 244000]]]}}]}
+           "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
     (tmp_path / "metres.geojson").write_text(json.dumps(doc))
     with app.app_context(), pytest.raises(CityDefinitionError) as err:
         load_city(city_dir(tmp_path, "TM", tmp_path / "metres.geojson", "code", "name"))

@@ -4,11 +4,9 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 02:13:13.337729
 """
-from alembic import op
 import sqlalchemy as sa
-import geoalchemy2
-from geoalchemy2 import Geography
-from geoalchemy2 import Geometry
+from alembic import op
+from geoalchemy2 import Geography, Geometry
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
