@@ -120,7 +120,6 @@ WITH src AS (
         SELECT ST_Union(boundary) AS g FROM jurisdictions
         WHERE code = ANY(CAST(:exclude AS text[])) AND boundary IS NOT NULL
     ) cut ON true
-)
 ), n AS (
     SELECT ST_Multi(g) AS g, ST_IsEmpty(g) AS empty FROM clipped
 )
