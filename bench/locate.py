@@ -17,20 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def load_env() -> None:
-    env = ROOT / ".env"
-    if env.exists():
-        for line in env.read_text().splitlines():
-            if "=" in line and not line.startswith("#"):
-                k, _, v = line.partition("=")
-                os.environ.setdefault(k.strip(), v.strip())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=100_000)
     args = parser.parse_args()
-    load_env()
+    from dotenv import load_dotenv
+
+    load_dotenv(ROOT / ".env", override=False)
 
     import psycopg
     from sqlalchemy import text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from dotenv import load_dotenv
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -17,17 +18,8 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 CITIES = ROOT / "cities"
 
 
-def _load_dotenv() -> None:
-    """Use the settings `make test` wrote to .env unless the environment names them."""
-    env_file = ROOT / ".env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            if "=" in line and not line.startswith("#"):
-                key, _, value = line.partition("=")
-                os.environ.setdefault(key.strip(), value.strip())
-
-
-_load_dotenv()
+# Use the settings `make test` wrote to .env unless the environment names them.
+load_dotenv(ROOT / ".env", override=False)
 
 
 @pytest.fixture(scope="session")

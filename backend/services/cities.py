@@ -185,61 +185,55 @@ def _load_areas(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any],
     return len(seen)
 
 
-def _load_departments(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]]) -> dict[str, Department]:
-    rows = {d.code: d for d in s.scalars(select(Department).where(Department.jurisdiction_id == jurisdiction.id))}
-    for spec in specs:
-        dept = rows.get(spec["code"])
-        if dept is None:
-            dept = rows[spec["code"]] = Department(jurisdiction_id=jurisdiction.id, code=spec["code"])
-            s.add(dept)
-        assign(dept, {"name": spec["name"], "email": spec["email"], "active": True})
-    wanted = {spec["code"] for spec in specs}
-    for code, dept in rows.items():
-        if code not in wanted:
-            assign(dept, {"active": False})
+def _upsert(s: Session, model: Any, jurisdiction: Jurisdiction, specs: list[dict[str, Any]],
+            values: Any, *, deactivate_missing: bool) -> dict[str, Any]:
+    """Create or update a jurisdiction's rows of `model` by code; values(spec, position) -> fields."""
+    rows = {r.code: r for r in s.scalars(select(model).where(model.jurisdiction_id == jurisdiction.id))}
+    for position, spec in enumerate(specs):
+        row = rows.get(spec["code"])
+        if row is None:
+            row = rows[spec["code"]] = model(jurisdiction_id=jurisdiction.id, code=spec["code"])
+            s.add(row)
+        assign(row, values(spec, position, row))
+    if deactivate_missing:  # rows that reports may refer to are deactivated, never deleted
+        wanted = {spec["code"] for spec in specs}
+        for code, row in rows.items():
+            if code not in wanted:
+                assign(row, {"active": False})
     s.flush()
     return rows
+
+
+def _load_departments(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]]) -> dict[str, Department]:
+    return _upsert(s, Department, jurisdiction, specs, deactivate_missing=True, values=lambda spec, _pos, _row: {
+        "name": spec["name"], "email": spec["email"], "active": True})
 
 
 def _load_groups(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]]) -> dict[str, ServiceGroup]:
-    rows = {g.code: g for g in s.scalars(select(ServiceGroup).where(ServiceGroup.jurisdiction_id == jurisdiction.id))}
-    for position, spec in enumerate(specs):
-        group = rows.get(spec["code"])
-        if group is None:
-            group = rows[spec["code"]] = ServiceGroup(jurisdiction_id=jurisdiction.id, code=spec["code"])
-            s.add(group)
-        assign(group, {"name": spec["name"], "position": position})
-    s.flush()
-    return rows
+    return _upsert(s, ServiceGroup, jurisdiction, specs, deactivate_missing=False, values=lambda spec, pos, _row: {
+        "name": spec["name"], "position": pos})
 
 
 def _load_services(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]],
                    departments: dict[str, Department], groups: dict[str, ServiceGroup]) -> int:
-    rows = {x.code: x for x in s.scalars(select(Service).where(Service.jurisdiction_id == jurisdiction.id))}
-    for position, spec in enumerate(specs):
-        service = rows.get(spec["code"])
-        if service is None:
-            service = rows[spec["code"]] = Service(jurisdiction_id=jurisdiction.id, code=spec["code"])
-            s.add(service)
+    def values(spec: dict[str, Any], position: int, service: Service) -> dict[str, Any]:
         dept = departments.get(spec["department"]) if spec["department"] else None
-        changed = assign(service, {
+        if _load_questions(service, spec["questions"]) and service.id is not None:
+            service.updated_at = utcnow()
+        return {
             "name": spec["name"], "description": spec["description"], "keywords": spec["keywords"],
             "group_id": groups[spec["group"]].id, "department_id": dept.id if dept else None,
             "sla_hours": spec["sla_hours"], "sla_working_hours": spec["sla_working_hours"],
             "duplicate_radius_m": spec["duplicate_radius_m"],
             "duplicate_window_days": spec["duplicate_window_days"],
             "active": spec["active"], "position": position,
-        })
-        if _load_questions(s, service, spec["questions"]) and not changed and service.id is not None:
-            service.updated_at = utcnow()
-    wanted = {spec["code"] for spec in specs}
-    for code, service in rows.items():
-        if code not in wanted:
-            assign(service, {"active": False})
+        }
+
+    _upsert(s, Service, jurisdiction, specs, values, deactivate_missing=True)
     return len(specs)
 
 
-def _load_questions(s: Session, service: Service, specs: list[dict[str, Any]]) -> bool:
+def _load_questions(service: Service, specs: list[dict[str, Any]]) -> bool:
     rows = {q.code: q for q in service.questions}
     changed = False
     for position, spec in enumerate(specs):
