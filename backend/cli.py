@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from backend import migrate
 from backend.app import create_app
-from backend.errors import DomainError
+from backend.errors import CityDefinitionError, DomainError
 from backend.models import ROLES, SCOPES
 
 
@@ -66,7 +66,8 @@ def db_revision(message: str) -> None:
 
 
 def _fail(exc: DomainError) -> None:
-    click.echo(f"error: {exc.message}", err=True)
+    where = f"{exc.field}: " if exc.field and not isinstance(exc, CityDefinitionError) else ""
+    click.echo(f"error: {where}{exc.message}", err=True)
     sys.exit(2)
 
 
