@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
+
+from backend.api import HromadaApi
 
 CONFIG_PREFIX = "ADMIN"
 
 
-def init_app(app: Flask) -> Api:
+def init_app(app: Flask) -> HromadaApi:
     """Register the staff API and its OpenAPI document at /api/admin/openapi.json."""
     app.config.setdefault(f"{CONFIG_PREFIX}_API_TITLE", "Hromada staff API")
     app.config.setdefault(f"{CONFIG_PREFIX}_API_VERSION", "v1")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_VERSION", "3.0.3")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_URL_PREFIX", "/api/admin")
-    api = Api(app, config_prefix=CONFIG_PREFIX)
+    app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_PATH", "/docs")
+    app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_URL", "/api/static/swagger-ui/")
+    api = HromadaApi(app, config_prefix=CONFIG_PREFIX)
     return api

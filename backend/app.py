@@ -7,16 +7,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
-from flask import Flask, jsonify
+from flask import Flask
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from backend import outbox
+from backend import outbox, tasks  # noqa: F401 - registers the tasks
+from backend.api import error_response, register_domain_errors
 from backend.celery_app import celery_init_app
 from backend.db import Database
 from backend.health import bp as health_bp
+from backend.ratelimit import init_limiter
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from admin import init_app as init_admin
     from mobile_api import init_app as init_mobile
 
+    init_limiter(app, settings)
     init_mobile(app)
     init_admin(app)
+    register_domain_errors(app)
     _register_error_handlers(app)
     return app
 
@@ -57,9 +61,7 @@ def _register_error_handlers(app: Flask) -> None:
         if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc):
             return _internal_error(exc)
         log.warning("database unavailable: %s", exc)
-        body = {"code": 503, "status": "Service Unavailable",
-                "message": "The database is unavailable; try again shortly."}
-        return jsonify(body), 503, {"Retry-After": "5"}
+        return error_response(503, "The database is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
@@ -76,5 +78,4 @@ def _is_connection_error(exc: DBAPIError) -> bool:
 
 def _internal_error(exc: Exception) -> ResponseReturnValue:
     log.exception("unhandled error", exc_info=exc)
-    body = {"code": 500, "status": "Internal Server Error", "message": "An unexpected error occurred."}
-    return jsonify(body), 500
+    return error_response(500)

@@ -24,6 +24,16 @@ DEFAULTS: dict[str, Any] = {
     "DB_POOL_SIZE": "10",
     "DB_CONNECT_TIMEOUT": "3",
     "DB_STATEMENT_TIMEOUT_MS": "30000",
+    "RATELIMIT_ENABLED": "true",
+    # Per device, and per client address, on report submission.
+    "RATE_LIMIT_REPORTS_PER_DEVICE": "20/minute;200/day",
+    "RATE_LIMIT_REPORTS_PER_IP": "120/minute;2000/day",
+    # Per client address on device registration.
+    "RATE_LIMIT_DEVICE_REGISTRATION": "30/hour;200/day",
+    # Months after a report closed before its reporter's contact data is unlinked (per jurisdiction
+    # `settings.retention_months` overrides).
+    "RETENTION_MONTHS": "24",
+    "RETENTION_INTERVAL": "3600",
 }
 
 
@@ -44,6 +54,12 @@ class Settings:
     DB_POOL_SIZE: int
     DB_CONNECT_TIMEOUT: int
     DB_STATEMENT_TIMEOUT_MS: int
+    RATELIMIT_ENABLED: bool
+    RATE_LIMIT_REPORTS_PER_DEVICE: str
+    RATE_LIMIT_REPORTS_PER_IP: str
+    RATE_LIMIT_DEVICE_REGISTRATION: str
+    RETENTION_MONTHS: int
+    RETENTION_INTERVAL: float
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +76,8 @@ class Settings:
                 value = int(value)
             elif f.type == "float":
                 value = float(value)
+            elif f.type == "bool" and isinstance(value, str):
+                value = value.strip().lower() in ("1", "true", "yes", "on")
             elif f.type.startswith("tuple") and isinstance(value, str):
                 value = tuple(v.strip() for v in value.split(",") if v.strip())
             values[f.name] = value

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_smorest import Api
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, send_from_directory
+from flask.typing import ResponseReturnValue
+
+from backend.api import HromadaApi
 
 CONFIG_PREFIX = "MOBILE"
+SWAGGER_STATIC = "/api/static/swagger-ui/"
 
 
-def init_app(app: Flask) -> Api:
-    """Register the resident API and its OpenAPI document at /api/v1/openapi.json."""
+def _swagger_assets() -> Blueprint:
+    """Swagger UI's files from the swagger-ui-bundle package (never from a CDN)."""
+    bp = Blueprint("swagger_assets", __name__)
+    root = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @bp.get(f"{SWAGGER_STATIC}<path:filename>")
+    def asset(filename: str) -> ResponseReturnValue:
+        return send_from_directory(root, filename, max_age=86400)
+
+    return bp
+
+
+def init_app(app: Flask) -> HromadaApi:
+    """Register the resident API, its OpenAPI document (/api/v1/openapi.json) and UI (/api/v1/docs)."""
+    from mobile_api.views import blp
+
     app.config.setdefault(f"{CONFIG_PREFIX}_API_TITLE", "Hromada resident API")
     app.config.setdefault(f"{CONFIG_PREFIX}_API_VERSION", "v1")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_VERSION", "3.0.3")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_URL_PREFIX", "/api/v1")
-    api = Api(app, config_prefix=CONFIG_PREFIX)
+    app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_PATH", "/docs")
+    app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_URL", SWAGGER_STATIC)
+    api = HromadaApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "The device token from POST /devices."}}}})
+    api.register_blueprint(blp)
+    if "swagger_assets" not in app.blueprints:
+        app.register_blueprint(_swagger_assets())
     return api

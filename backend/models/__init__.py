@@ -10,6 +10,7 @@ from backend.models.reports import (
     Report,
     ReportCounter,
     ReportEvent,
+    ReportSupport,
 )
 from backend.models.residents import PLATFORMS, Device, Resident
 from backend.models.services import QUESTION_TYPES, Service, ServiceGroup, ServiceQuestion
@@ -18,6 +19,6 @@ from backend.models.staff import ROLES, SCOPES, ApiKey, StaffUser
 __all__ = [
     "LANGUAGES", "OPEN_STATUSES", "PLATFORMS", "PRIORITIES", "QUESTION_TYPES", "ROLES", "SCOPES",
     "STATUSES", "ApiKey", "Area", "AreaPiece", "Base", "Department", "Device", "Jurisdiction",
-    "OutboxEvent", "Report", "ReportCounter", "ReportEvent", "Resident", "Service", "ServiceGroup",
+    "OutboxEvent", "Report", "ReportCounter", "ReportEvent", "ReportSupport", "Resident", "Service", "ServiceGroup",
     "ServiceQuestion", "StaffUser", "utcnow",
 ]

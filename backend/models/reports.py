@@ -56,6 +56,10 @@ class Report(Base):
     hidden: Mapped[bool] = mapped_column(default=False)
     #: Client-chosen key that makes a retried submission return the first report.
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the submitted body: the same key with another body is refused.
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64))
+    #: When the reporter's identity was unlinked (erasure request or retention).
+    anonymised_at: Mapped[datetime | None]
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
@@ -78,6 +82,10 @@ class Report(Base):
         Index("ix_reports_jurisdiction_status_requested", "jurisdiction_id", "status", "requested_at"),
         Index("ix_reports_service_requested", "service_id", "requested_at"),
         Index("ix_reports_area_requested", "area_id", "requested_at"),
+        Index("ix_reports_device_requested", "device_id", "requested_at"),
+        Index("ix_reports_reporter", "reporter_id"),
+        Index("ix_reports_closed_not_anonymised", "closed_at",
+              postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL"),
         Index("uq_reports_device_idempotency", "device_id", "idempotency_key", unique=True,
               postgresql_where="idempotency_key IS NOT NULL"),
     )
@@ -107,6 +115,17 @@ class ReportEvent(Base):
         CheckConstraint(f"kind IN ({_in(EVENT_KINDS)})", name="kind_known"),
         Index("ix_report_events_report_created", "report_id", "created_at"),
     )
+
+
+class ReportSupport(Base):
+    """A device's "me too" on a report (one per device)."""
+
+    __tablename__ = "report_supports"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReportCounter(Base):

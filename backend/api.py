@@ -1,0 +1,81 @@
+"""What both HTTP APIs share: one error shape, localized messages, the API class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from backend.errors import DomainError
+from backend.i18n import gettext, translate_error
+
+#: Default messages per status (English msgids; translated per request).
+DEFAULT_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Authentication required.",
+    403: "You are not allowed to do this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "The request conflicts with the current state.",
+    413: "The request is too large.",
+    415: "Unsupported media type.",
+    422: "The request contains invalid data.",
+    428: "A precondition is required.",
+    429: "Too many requests; try again later.",
+    500: "An unexpected error occurred.",
+    503: "The service is temporarily unavailable; try again shortly.",
+}
+
+
+def _translate_tree(errors: Any) -> Any:
+    if isinstance(errors, dict):
+        return {k: _translate_tree(v) for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [_translate_tree(v) for v in errors]
+    if isinstance(errors, str):
+        return translate_error(errors)
+    return errors
+
+
+def error_response(code: int, message: str | None = None, errors: Any = None,
+                   headers: dict[str, str] | None = None, **params: Any) -> Response:
+    """The one error shape: {code, status, message, errors}; message in the request's language."""
+    payload: dict[str, Any] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
+                               "message": gettext(message or DEFAULT_MESSAGES.get(code, "Error"), **params)}
+    if errors:
+        payload["errors"] = _translate_tree(errors)
+    response = jsonify(payload)
+    response.status_code = code
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class HromadaApi(Api):
+    """flask-smorest's Api with localized error messages."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        data = getattr(error, "data", None) or {}
+        code = error.code or 500
+        message = data.get("message")
+        if message is None and code == 429:
+            message = DEFAULT_MESSAGES[429]
+        errors = data.get("errors") or data.get("messages")
+        headers = dict(data.get("headers") or {})
+        if hasattr(error, "get_headers"):
+            for key, value in error.get_headers():
+                if key.lower() not in ("content-type", "content-length"):
+                    headers.setdefault(key, value)
+        return error_response(code, message, errors, headers)
+
+
+def register_domain_errors(app: Flask) -> None:
+    """Domain errors from use cases become 4xx in the shared shape, naming the field."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Response:
+        errors = {"json": {exc.field: [exc.message]}} if exc.field else None
+        return error_response(exc.status, exc.message, errors)

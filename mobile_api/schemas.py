@@ -1,0 +1,172 @@
+"""Resident API schemas: requests and responses of /api/v1 (no staff-only or personal fields)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.models import PLATFORMS
+from backend.services.reports import MAX_DESCRIPTION
+
+
+class NamedRef(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class DeviceIn(Schema):
+    platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+    locale = fields.String(required=True, validate=validate.Length(min=2, max=16))
+    push_token = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=4096))
+
+
+class DeviceRegistered(Schema):
+    device_id = fields.Integer(required=True)
+    token = fields.String(required=True, metadata={"description": "Bearer token; shown only once."})
+    platform = fields.String()
+    locale = fields.String()
+
+
+class DevicePatch(Schema):
+    locale = fields.String(validate=validate.Length(min=2, max=16))
+    push_token = fields.String(allow_none=True, validate=validate.Length(min=1, max=4096))
+
+
+class DeviceOut(Schema):
+    device_id = fields.Integer(attribute="id")
+    platform = fields.String()
+    locale = fields.String()
+    has_push_token = fields.Function(lambda d: d.push_token is not None)
+
+
+class CatalogueQuery(Schema):
+    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(validate=validate.Range(min=-180, max=180))
+    jurisdiction = fields.String(validate=validate.Length(min=1, max=32))
+
+
+class OptionOut(Schema):
+    key = fields.String()
+    name = fields.String()
+
+
+class QuestionOut(Schema):
+    code = fields.String()
+    datatype = fields.String()
+    required = fields.Boolean()
+    order = fields.Integer()
+    label = fields.String()
+    hint = fields.String(allow_none=True)
+    options = fields.List(fields.Nested(OptionOut))
+
+
+class ServiceOut(Schema):
+    service_code = fields.String()
+    name = fields.String()
+    description = fields.String()
+    group = fields.Nested(NamedRef, allow_none=True)
+    keywords = fields.List(fields.String())
+    sla_hours = fields.Integer(allow_none=True)
+    questions = fields.List(fields.Nested(QuestionOut))
+
+
+class CatalogueOut(Schema):
+    jurisdiction = fields.Nested(NamedRef)
+    language = fields.String()
+    services = fields.List(fields.Nested(ServiceOut))
+
+
+class ContactIn(Schema):
+    name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$"))
+
+
+class ReportIn(Schema):
+    service_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), values=fields.Raw(allow_none=True),
+                          load_default=dict, metadata={"description": "Question code -> answer."})
+    contact = fields.Nested(ContactIn, load_default=None, allow_none=True)
+    anonymous = fields.Boolean(load_default=False)
+
+
+class IdempotencyHeader(Schema):
+    idempotency_key = fields.String(data_key="Idempotency-Key", load_default=None,
+                                    validate=validate.Regexp(r"^[\x21-\x7e]{1,64}$"),
+                                    metadata={"description": "Makes a retried submission return the first report."})
+
+
+class PhotoOut(Schema):
+    url = fields.String()
+    thumbnail_url = fields.String(allow_none=True)
+
+
+class ReportOut(Schema):
+    id = fields.Integer(required=True)
+    public_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String()
+    description = fields.String()
+    status = fields.String(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    address = fields.String(allow_none=True)
+    jurisdiction = fields.Nested(NamedRef, required=True)
+    area = fields.Nested(NamedRef, allow_none=True)
+    requested_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    sla_due_at = fields.DateTime(allow_none=True)
+    support_count = fields.Integer()
+    merged_into = fields.Raw(allow_none=True, metadata={"description": "Public id of the report this was merged into."})
+    photos = fields.List(fields.Nested(PhotoOut))
+
+
+class NearbyOut(ReportOut):
+    distance_m = fields.Float()
+
+
+class SubmittedOut(ReportOut):
+    nearby = fields.List(fields.Nested(NearbyOut), metadata={
+        "description": "Similar open reports nearby: offer 'me too' instead of a duplicate."})
+
+
+class TimelineEntryOut(Schema):
+    kind = fields.String()
+    at = fields.DateTime()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    body = fields.String(allow_none=True)
+    by = fields.String()
+    department = fields.String(allow_none=True)
+
+
+class ReportDetailOut(ReportOut):
+    timeline = fields.List(fields.Nested(TimelineEntryOut))
+    is_mine = fields.Boolean()
+    supported = fields.Boolean()
+
+
+class MyReportsQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
+
+
+class MyReportsOut(Schema):
+    items = fields.List(fields.Nested(ReportOut))
+    next_before = fields.Integer(allow_none=True)
+
+
+class SupportOut(Schema):
+    report_id = fields.Integer()
+    supported = fields.Boolean()
+    support_count = fields.Integer()
+
+
+class ExportOut(Schema):
+    device = fields.Dict()
+    contact = fields.Dict(allow_none=True)
+    reports = fields.List(fields.Dict())
+    supports = fields.List(fields.Dict())

@@ -1,0 +1,154 @@
+"""The resident API v1: devices, the service catalogue, reports, and my data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
+from backend.services import catalogue, devices, reports
+from mobile_api import schemas as sc
+from mobile_api.auth import BEARER, current_device, device_required, identify
+
+blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: report and follow problems.")
+blp.before_request(identify)
+
+ERRORS = {"401": "Missing or invalid device token", "404": "Not found", "422": "Invalid input",
+          "429": "Too many requests"}
+
+
+@blp.route("/devices")
+class DeviceRegistration(MethodView):
+    decorators = [limiter.limit(lambda: limit_setting("RATE_LIMIT_DEVICE_REGISTRATION"), key_func=client_ip)]
+
+    @blp.arguments(sc.DeviceIn)
+    @blp.response(201, sc.DeviceRegistered)
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.alt_response(429, description=ERRORS["429"])
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Register an app install; the bearer token in the answer is shown only once."""
+        device, token = devices.register(data["platform"], data["locale"], data.get("push_token"))
+        g.language = device.locale
+        return {"device_id": device.id, "token": token, "platform": device.platform, "locale": device.locale}
+
+
+@blp.route("/devices/me")
+class MyDevice(MethodView):
+    @device_required
+    @blp.arguments(sc.DevicePatch)
+    @blp.response(200, sc.DeviceOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def patch(self, data: dict[str, Any]) -> Any:
+        """Rotate the push token (null clears it) or change the language."""
+        return devices.update_settings(current_device().id, data)
+
+
+@blp.route("/services")
+class Services(MethodView):
+    @blp.arguments(sc.CatalogueQuery, location="query")
+    @blp.response(200, sc.CatalogueOut)
+    @blp.alt_response(422, description=ERRORS["422"])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The service catalogue of the municipality at a point (lat+lon) or with a code, localized."""
+        has_point = "lat" in query and "lon" in query
+        if not has_point and not query.get("jurisdiction"):
+            abort(422, errors={"query": {"lat": ["Give lat and lon, or jurisdiction."]}})
+        device = g.get("device")
+        result = catalogue.catalogue(lon=query.get("lon"), lat=query.get("lat"),
+                                     jurisdiction_code=None if has_point else query.get("jurisdiction"),
+                                     device_locale=device.locale if device else None)
+        return result
+
+
+@blp.route("/reports")
+class Reports(MethodView):
+    decorators = [
+        limiter.limit(lambda: limit_setting("RATE_LIMIT_REPORTS_PER_IP"), key_func=client_ip, methods=["POST"],
+                      scope="reports-ip"),
+        limiter.limit(lambda: limit_setting("RATE_LIMIT_REPORTS_PER_DEVICE"), key_func=device_or_ip,
+                      methods=["POST"], scope="reports-device"),
+    ]
+
+    @device_required
+    @blp.arguments(sc.IdempotencyHeader, location="headers")
+    @blp.arguments(sc.ReportIn)
+    @blp.response(201, sc.SubmittedOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.alt_response(429, description=ERRORS["429"])
+    @blp.doc(security=[BEARER])
+    def post(self, headers: dict[str, Any], data: dict[str, Any]) -> Any:
+        """Report a problem. The answer includes similar open reports nearby ("me too")."""
+        result = reports.submit(current_device(), data, headers.get("idempotency_key"))
+        extra = {"Idempotent-Replayed": "true"} if result.replayed else {}
+        return {**result.report, "nearby": result.nearby}, 201, extra
+
+
+@blp.route("/reports/<string:report_ref>")
+class ReportDetail(MethodView):
+    @blp.response(200, sc.ReportDetailOut)
+    @blp.alt_response(404, description=ERRORS["404"])
+    def get(self, report_ref: str) -> dict[str, Any]:
+        """A report's public detail and timeline, by id or public id (e.g. KRK-2026-000123)."""
+        return reports.public_detail(report_ref, g.get("device"))
+
+
+@blp.route("/reports/<string:report_ref>/supports")
+class ReportSupport(MethodView):
+    @device_required
+    @blp.response(200, sc.SupportOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.alt_response(409, description="Own report, or no longer open")
+    @blp.doc(security=[BEARER])
+    def post(self, report_ref: str) -> dict[str, Any]:
+        """Say "me too" (once per device; repeating it changes nothing)."""
+        return reports.support(current_device(), report_ref)
+
+    @device_required
+    @blp.response(200, sc.SupportOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.doc(security=[BEARER])
+    def delete(self, report_ref: str) -> dict[str, Any]:
+        """Withdraw a "me too"."""
+        return reports.withdraw_support(current_device(), report_ref)
+
+
+@blp.route("/me/reports")
+class MyReports(MethodView):
+    @device_required
+    @blp.arguments(sc.MyReportsQuery, location="query")
+    @blp.response(200, sc.MyReportsOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """My reports, newest first (pass `before=next_before` for the next page)."""
+        return reports.my_reports(current_device(), limit=query["limit"], before=query["before"])
+
+
+@blp.route("/me/export")
+class MyExport(MethodView):
+    @device_required
+    @blp.response(200, sc.ExportOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """Everything stored about me (JSON)."""
+        return devices.export(current_device().id)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @device_required
+    @blp.response(204)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def delete(self) -> Response | None:
+        """Erase my contact data and tokens; my reports stay, anonymised."""
+        devices.erase(current_device().id)
+        return None
