@@ -63,7 +63,9 @@ def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
 
     config = {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
               "OUTBOX_HANDLER_MODULES": "tests.support.handlers", "TESTING": True,
-              "OUTBOX_SWEEP_INTERVAL": "1", **overrides}
+              "OUTBOX_SWEEP_INTERVAL": "1", "RATE_LIMIT_REPORTS_PER_DEVICE": "100000/minute",
+              "RATE_LIMIT_REPORTS_PER_IP": "100000/minute", "RATE_LIMIT_DEVICE_REGISTRATION": "100000/minute",
+              **overrides}
     return create_app(config)
 
 
