@@ -12,8 +12,8 @@ from backend.models import ServiceQuestion
 MAX_STRING, MAX_TEXT = 300, 4000
 
 
-def _bad(code: str, message: str, **params: Any) -> DomainError:
-    return DomainError(gettext(message, **params), field=f"answers.{code}")
+def _bad(question: str, message: str, **params: Any) -> DomainError:
+    return DomainError(gettext(message, **params), field=f"answers.{question}")
 
 
 def _option_keys(q: ServiceQuestion) -> list[str]:
