@@ -82,13 +82,16 @@ class ContactIn(Schema):
 
 
 class ReportIn(Schema):
-    service_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION))
-    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
-    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    service_code = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                                 metadata={"example": "street_light"})
+    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION),
+                                metadata={"example": "The lamp by the entrance to the park is out."})
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90), metadata={"example": 50.0617})
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180), metadata={"example": 19.9373})
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     answers = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), values=fields.Raw(allow_none=True),
-                          load_default=dict, metadata={"description": "Question code -> answer."})
+                          load_default=dict, metadata={"description": "Question code -> answer.",
+                                                       "example": {"problem": "off"}})
     contact = fields.Nested(ContactIn, load_default=None, allow_none=True)
     anonymous = fields.Boolean(load_default=False)
 

@@ -163,8 +163,12 @@ def _visible(s: Session, report_ref: str) -> Report:
     """A report by numeric id or public id, if the public may see it."""
     stmt = select(Report).options(selectinload(Report.service), selectinload(Report.jurisdiction),
                                   selectinload(Report.area))
-    stmt = stmt.where(Report.id == int(report_ref)) if report_ref.isdigit() else stmt.where(
-        Report.public_id == report_ref.upper())
+    if report_ref.isdigit() and len(report_ref) <= 18:
+        stmt = stmt.where(Report.id == int(report_ref))
+    elif len(report_ref) <= 32:
+        stmt = stmt.where(Report.public_id == report_ref.upper())
+    else:
+        raise NotFound(gettext("Not found."))
     report = s.scalars(stmt).first()
     if report is None or report.hidden:
         raise NotFound(gettext("Not found."))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Device
@@ -64,7 +63,8 @@ def test_accept_language_chooses_the_language_without_a_device(client: FlaskClie
     assert {s["name"] for s in res.json["services"]} >= {"Dziura w jezdni"}
 
 
-def test_the_powiat_offers_its_own_catalogue_in_polish_even_to_a_ukrainian_device(client: FlaskClient, resident) -> None:
+def test_the_powiat_offers_its_own_catalogue_in_polish_even_to_a_ukrainian_device(
+        client: FlaskClient, resident) -> None:
     res = resident("uk").get("/api/v1/services?lat=50.2&lon=20.1")
     assert res.json["jurisdiction"]["code"] == "1206" and res.json["language"] == "pl"
     assert {s["service_code"] for s in res.json["services"]} == {"pothole", "road_sign", "other"}
