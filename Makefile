@@ -22,6 +22,8 @@ bench: setup
 	.venv/bin/hromada db upgrade
 	.venv/bin/hromada load-city cities/krakow
 	.venv/bin/python bench/locate.py
+	.venv/bin/python bench/seed.py
+	.venv/bin/python bench/reports_submit.py
 
 lint: setup
 	.venv/bin/ruff check .
