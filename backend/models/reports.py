@@ -84,6 +84,7 @@ class Report(Base):
         Index("ix_reports_area_requested", "area_id", "requested_at"),
         Index("ix_reports_device_requested", "device_id", "requested_at"),
         Index("ix_reports_reporter", "reporter_id"),
+        Index("ix_reports_merged_into", "merged_into_id", postgresql_where="merged_into_id IS NOT NULL"),
         Index("ix_reports_closed_not_anonymised", "closed_at",
               postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL"),
         Index("uq_reports_device_idempotency", "device_id", "idempotency_key", unique=True,
