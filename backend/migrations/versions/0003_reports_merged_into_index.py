@@ -5,9 +5,6 @@ Revises: 0002
 Create Date: 2026-11-24 02:54:18.057934
 """
 from alembic import op
-import sqlalchemy as sa
-import geoalchemy2
-
 
 revision = '0003'
 down_revision = '0002'
