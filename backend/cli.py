@@ -86,6 +86,22 @@ def load_city(path: Path) -> None:
     click.echo(summary)
 
 
+@main.command("load-addresses")
+@click.argument("jurisdiction_code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def load_addresses(jurisdiction_code: str, path: Path) -> None:
+    """Replace a jurisdiction's address register with a CSV or GeoJSON file of address points."""
+    from backend.services.addresses import load_addresses as load
+
+    try:
+        count = load(jurisdiction_code, path)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{jurisdiction_code}: {count} addresses loaded")
+
+
 @main.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--password", required=True)

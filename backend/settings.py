@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # `settings.retention_months` overrides).
     "RETENTION_MONTHS": "24",
     "RETENTION_INTERVAL": "3600",
+    # Base of absolute media URLs (e.g. https://hromada.example.org); empty: the request's host.
+    "PUBLIC_BASE_URL": "",
 }
 
 
@@ -60,6 +62,7 @@ class Settings:
     RATE_LIMIT_DEVICE_REGISTRATION: str
     RETENTION_MONTHS: int
     RETENTION_INTERVAL: float
+    PUBLIC_BASE_URL: str
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, send_from_directory
+from flask import Blueprint, Flask, abort, send_file, send_from_directory
 from flask.typing import ResponseReturnValue
 
 from backend.api import HromadaApi
+from backend.errors import NotFound
 
 CONFIG_PREFIX = "MOBILE"
 SWAGGER_STATIC = "/api/static/swagger-ui/"
@@ -22,6 +23,25 @@ def _swagger_assets() -> Blueprint:
     @bp.get(f"{SWAGGER_STATIC}<path:filename>")
     def asset(filename: str) -> ResponseReturnValue:
         return send_from_directory(root, filename, max_age=86400)
+
+    return bp
+
+
+def _media() -> Blueprint:
+    """Public photos and thumbnails; pending or hidden ones are not served."""
+    from backend.services.photos import public_photo
+
+    bp = Blueprint("media", __name__)
+
+    @bp.get("/media/<any(photos, thumbs):kind>/<name>.jpg")
+    def media(kind: str, name: str) -> ResponseReturnValue:
+        if not name.isalnum() or len(name) > 64:
+            abort(404)
+        try:
+            path = public_photo(kind, name)
+        except NotFound:
+            abort(404)
+        return send_file(path, mimetype="image/jpeg", max_age=3600)
 
     return bp
 
@@ -41,4 +61,5 @@ def init_app(app: Flask) -> HromadaApi:
     api.register_blueprint(blp)
     if "swagger_assets" not in app.blueprints:
         app.register_blueprint(_swagger_assets())
+    app.register_blueprint(_media())
     return api

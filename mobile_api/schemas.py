@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import UTC
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.models import PLATFORMS
 from backend.services.reports import MAX_DESCRIPTION
@@ -86,14 +89,23 @@ class ReportIn(Schema):
                                  metadata={"example": "street_light"})
     description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION),
                                 metadata={"example": "The lamp by the entrance to the park is out."})
-    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90), metadata={"example": 50.0617})
-    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180), metadata={"example": 19.9373})
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90), metadata={"example": 50.0617})
+    lon = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180), metadata={"example": 19.9373})
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300), metadata={
+        "description": "Without lat/lon the report is placed on the best matching address of the register."})
     answers = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), values=fields.Raw(allow_none=True),
                           load_default=dict, metadata={"description": "Question code -> answer.",
                                                        "example": {"problem": "off"}})
     contact = fields.Nested(ContactIn, load_default=None, allow_none=True)
     anonymous = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _location(self, data: dict[str, Any], **_: Any) -> None:
+        has_point = data.get("lat") is not None and data.get("lon") is not None
+        if not has_point and not (data.get("address") or "").strip():
+            raise ValidationError("Send lat and lon, or an address.", "lat")
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError("Send lat and lon together.", "lon" if data.get("lon") is None else "lat")
 
 
 class IdempotencyHeader(Schema):
@@ -103,8 +115,37 @@ class IdempotencyHeader(Schema):
 
 
 class PhotoOut(Schema):
+    id = fields.Integer()
     url = fields.String()
     thumbnail_url = fields.String(allow_none=True)
+
+
+class PhotoUploaded(PhotoOut):
+    state = fields.String(metadata={"description": "approved (public) or pending (awaiting moderation)"})
+
+
+class PhotoIn(Schema):
+    photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class MapQuery(Schema):
+    bbox = fields.String(required=True, metadata={"description": "minLon,minLat,maxLon,maxLat",
+                                                  "example": "19.90,50.04,19.98,50.08"})
+    zoom = fields.Integer(load_default=None, validate=validate.Range(min=0, max=22))
+    status = fields.String(load_default=None, metadata={"description": "Statuses, comma-separated; or open, closed"})
+    service = fields.String(load_default=None, metadata={"description": "Service codes, comma-separated"})
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class FeatureCollectionOut(Schema):
+    type = fields.String(required=True)
+    features = fields.List(fields.Dict(), required=True)
+    bbox = fields.List(fields.Float())
+    zoom = fields.Integer()
+    mode = fields.String(metadata={"description": "clusters (with counts) or points"})
+    next_cursor = fields.Integer(allow_none=True)
 
 
 class ReportOut(Schema):

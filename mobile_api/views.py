@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
-from backend.services import catalogue, devices, reports
+from backend.services import catalogue, devices, photos, reports
+from backend.services import map as report_map
 from mobile_api import schemas as sc
 from mobile_api.auth import BEARER, current_device, device_required, identify
 
@@ -73,6 +74,20 @@ class Reports(MethodView):
                       methods=["POST"], scope="reports-device"),
     ]
 
+    @blp.arguments(sc.MapQuery, location="query")
+    @blp.response(200, sc.FeatureCollectionOut, content_type="application/geo+json")
+    @blp.alt_response(422, description=ERRORS["422"])
+    def get(self, query: dict[str, Any]) -> Response:
+        """The map: a GeoJSON FeatureCollection of public reports in a box.
+
+        Above street zoom (16) clustered per grid cell with exact counts (`properties.count`); at street
+        zoom the reports themselves, newest first, paged with `cursor=next_cursor`.
+        """
+        body = report_map.reports_map(bbox=query["bbox"], zoom=query["zoom"], status=query["status"],
+                                      service=query["service"], since=query["since"], cursor=query["cursor"],
+                                      limit=query["limit"])
+        return Response(body, status=200, mimetype="application/geo+json")
+
     @device_required
     @blp.arguments(sc.IdempotencyHeader, location="headers")
     @blp.arguments(sc.ReportIn)
@@ -95,6 +110,23 @@ class ReportDetail(MethodView):
     def get(self, report_ref: str) -> dict[str, Any]:
         """A report's public detail and timeline, by id or public id (e.g. KRK-2026-000123)."""
         return reports.public_detail(report_ref, g.get("device"))
+
+
+@blp.route("/reports/<string:report_ref>/photos")
+class ReportPhotos(MethodView):
+    @device_required
+    @blp.arguments(sc.PhotoIn, location="files")
+    @blp.response(201, sc.PhotoUploaded)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(403, description="Not the device that filed the report")
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.alt_response(413, description="Larger than 10 MB, or too many pixels")
+    @blp.alt_response(415, description="Not a JPEG, PNG, WebP or HEIC image")
+    @blp.alt_response(422, description="The report has 5 photos already")
+    @blp.doc(security=[BEARER])
+    def post(self, files: dict[str, Any], report_ref: str) -> dict[str, Any]:
+        """Add a photo (multipart field `photo`); stored re-encoded without any metadata."""
+        return photos.upload(current_device(), report_ref, files["photo"].stream)
 
 
 @blp.route("/reports/<string:report_ref>/supports")

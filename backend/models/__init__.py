@@ -1,7 +1,10 @@
 """All SQLAlchemy models; a leaf package that imports nothing else of Hromada."""
 
+from backend.models.addresses import Address
 from backend.models.base import LANGUAGES, Base, utcnow
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
+from backend.models.map import ReportCellCount
+from backend.models.media import PHOTO_STATES, Photo
 from backend.models.outbox import OutboxEvent
 from backend.models.reports import (
     OPEN_STATUSES,
@@ -17,8 +20,34 @@ from backend.models.services import QUESTION_TYPES, Service, ServiceGroup, Servi
 from backend.models.staff import ROLES, SCOPES, ApiKey, StaffUser
 
 __all__ = [
-    "LANGUAGES", "OPEN_STATUSES", "PLATFORMS", "PRIORITIES", "QUESTION_TYPES", "ROLES", "SCOPES",
-    "STATUSES", "ApiKey", "Area", "AreaPiece", "Base", "Department", "Device", "Jurisdiction",
-    "OutboxEvent", "Report", "ReportCounter", "ReportEvent", "ReportSupport", "Resident", "Service", "ServiceGroup",
-    "ServiceQuestion", "StaffUser", "utcnow",
+    "Address",
+    "ApiKey",
+    "Area",
+    "AreaPiece",
+    "Base",
+    "Department",
+    "Device",
+    "Jurisdiction",
+    "LANGUAGES",
+    "OPEN_STATUSES",
+    "OutboxEvent",
+    "PHOTO_STATES",
+    "PLATFORMS",
+    "PRIORITIES",
+    "Photo",
+    "QUESTION_TYPES",
+    "ROLES",
+    "Report",
+    "ReportCellCount",
+    "ReportCounter",
+    "ReportEvent",
+    "ReportSupport",
+    "Resident",
+    "SCOPES",
+    "STATUSES",
+    "Service",
+    "ServiceGroup",
+    "ServiceQuestion",
+    "StaffUser",
+    "utcnow",
 ]

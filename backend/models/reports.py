@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, utcnow
 from backend.models.jurisdictions import Area, Department, Jurisdiction
+from backend.models.media import Photo
 from backend.models.residents import Device, Resident
 from backend.models.services import Service
 from backend.models.staff import StaffUser
@@ -74,6 +75,7 @@ class Report(Base):
     assignee: Mapped[StaffUser | None] = relationship()
     reporter: Mapped[Resident | None] = relationship()
     device: Mapped[Device | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", viewonly=True)
 
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(STATUSES)})", name="status_known"),

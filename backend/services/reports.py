@@ -36,6 +36,7 @@ from backend.services.catalogue import locate_or_refuse
 from backend.services.devices import delete_orphan_residents
 from backend.services.sla import due_at
 from backend.services.views import public_report, timeline_entry
+from geo import addresses, grid
 from geo.nearby import similar_open_reports
 
 MAX_DESCRIPTION = 4000
@@ -73,7 +74,8 @@ def _nearby(s: Session, report: Report, lon: float, lat: float, lang: str) -> li
                                 exclude_id=report.id or 0)
     if not hits:
         return []
-    rows = {r.id: r for r in s.scalars(select(Report).where(Report.id.in_([h[0] for h in hits])))}
+    rows = {r.id: r for r in s.scalars(select(Report).where(Report.id.in_([h[0] for h in hits]))
+                                       .options(selectinload(Report.photos)))}
     return [{**public_report(rows[rid], lang), "distance_m": round(dist, 1)} for rid, dist in hits]
 
 
@@ -93,11 +95,12 @@ def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = N
                 raise DomainError(gettext("This Idempotency-Key was already used for a different request."),
                                   field="Idempotency-Key")
             lang = _language(device, existing.jurisdiction)
-            lon, lat = data["lon"], data["lat"]
-            result = Submitted(public_report(existing, lang), _nearby(s, existing, lon, lat, lang), True)
+            view = public_report(existing, lang)
+            result = Submitted(view, _nearby(s, existing, view["lon"], view["lat"], lang), True)
             s.rollback()
             return result
     try:
+        data = _place(s, data)
         report, lang = _create(s, device, data, digest, idempotency_key)
         nearby = _nearby(s, report, data["lon"], data["lat"], lang)
         view = public_report(report, lang)
@@ -106,6 +109,20 @@ def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = N
         s.rollback()
         raise
     return Submitted(view, nearby, False)
+
+
+def _place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """Coordinates from the address register when only an address was sent; else the nearest address."""
+    if data.get("lat") is None or data.get("lon") is None:
+        hit = addresses.search(s, data.get("address") or "")
+        if hit is None:
+            raise DomainError(gettext("No known address matches; send the location (lat, lon)."), field="address")
+        return {**data, "lon": hit.lon, "lat": hit.lat, "address": hit.label}
+    if not data.get("address"):
+        hit = addresses.nearest(s, data["lon"], data["lat"])
+        if hit is not None:
+            return {**data, "address": hit.label}
+    return data
 
 
 def _create(s: Session, device: Device, data: dict[str, Any], digest: str,
@@ -136,6 +153,7 @@ def _create(s: Session, device: Device, data: dict[str, Any], digest: str,
     s.flush()
     s.add(ReportEvent(report_id=report.id, kind="created", to_status="submitted", actor_device_id=device.id,
                       created_at=now))
+    grid.track(s, report.id, +1)
     add_event(s, "report.submitted", {"report_id": report.id})
     return report, lang
 
@@ -159,10 +177,10 @@ def _reporter(s: Session, device: Device, contact: dict[str, Any] | None, anonym
     return device.resident_id
 
 
-def _visible(s: Session, report_ref: str) -> Report:
+def find_visible(s: Session, report_ref: str) -> Report:
     """A report by numeric id or public id, if the public may see it."""
     stmt = select(Report).options(selectinload(Report.service), selectinload(Report.jurisdiction),
-                                  selectinload(Report.area))
+                                  selectinload(Report.area), selectinload(Report.photos))
     if report_ref.isdigit() and len(report_ref) <= 18:
         stmt = stmt.where(Report.id == int(report_ref))
     elif len(report_ref) <= 32:
@@ -178,7 +196,7 @@ def _visible(s: Session, report_ref: str) -> Report:
 def public_detail(report_ref: str, device: Device | None) -> dict[str, Any]:
     """A report's public detail with its public timeline."""
     s = session()
-    report = _visible(s, report_ref)
+    report = find_visible(s, report_ref)
     lang = choose_language(device.locale if device else None, report.jurisdiction.languages,
                            report.jurisdiction.default_language)
     events = s.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id, ReportEvent.public,
@@ -201,7 +219,8 @@ def my_reports(device: Device, *, limit: int, before: int | None) -> dict[str, A
     """The device's reports, newest first, keyset-paginated by id."""
     s = session()
     stmt = (select(Report).where(Report.device_id == device.id)
-            .options(selectinload(Report.service), selectinload(Report.jurisdiction), selectinload(Report.area))
+            .options(selectinload(Report.service), selectinload(Report.jurisdiction), selectinload(Report.area),
+                     selectinload(Report.photos))
             .order_by(Report.id.desc()).limit(limit + 1))
     if before is not None:
         stmt = stmt.where(Report.id < before)
@@ -216,7 +235,7 @@ def my_reports(device: Device, *, limit: int, before: int | None) -> dict[str, A
 def support(device: Device, report_ref: str) -> dict[str, Any]:
     """ "Me too": one support per device; repeating it changes nothing."""
     with unit_of_work() as s:
-        report = _visible(s, report_ref)
+        report = find_visible(s, report_ref)
         if report.device_id == device.id:
             raise Conflict(gettext("You cannot support your own report."))
         if report.status not in OPEN_STATUSES:
@@ -236,7 +255,7 @@ def support(device: Device, report_ref: str) -> dict[str, Any]:
 def withdraw_support(device: Device, report_ref: str) -> dict[str, Any]:
     """Withdraw a "me too"; withdrawing twice changes nothing."""
     with unit_of_work() as s:
-        report = _visible(s, report_ref)
+        report = find_visible(s, report_ref)
         removed = s.execute(delete(ReportSupport).where(ReportSupport.report_id == report.id,
                                                         ReportSupport.device_id == device.id)).rowcount
         if removed:
@@ -245,6 +264,22 @@ def withdraw_support(device: Device, report_ref: str) -> dict[str, Any]:
         s.refresh(report)
         count = report.support_count
     return {"report_id": report.id, "supported": False, "support_count": count}
+
+
+def set_hidden(report_id: int, hidden: bool) -> None:
+    """Hide a report from the public (or show it again), keeping the map counts right."""
+    with unit_of_work() as s:
+        report = s.get_one(Report, report_id, with_for_update=True)
+        if report.hidden == hidden:
+            return
+        if hidden:
+            grid.track(s, report.id, -1)
+        report.hidden = hidden
+        report.updated_at = utcnow()
+        s.flush()
+        if not hidden:
+            grid.track(s, report.id, +1)
+        s.add(ReportEvent(report_id=report.id, kind="moderation", public=False, data={"hidden": hidden}))
 
 
 def apply_retention(default_months: int) -> int:

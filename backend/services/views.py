@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, has_request_context, request
 from geoalchemy2.shape import to_shape
 
 from backend.i18n import pick
-from backend.models import Area, Jurisdiction, Report, ReportEvent, Service
+from backend.models import Area, Jurisdiction, Photo, Report, ReportEvent, Service
 
 
 def location_of(report: Report) -> tuple[float, float]:
@@ -41,8 +42,20 @@ def public_report(report: Report, lang: str) -> dict[str, Any]:
         "sla_due_at": report.sla_due_at,
         "support_count": report.support_count,
         "merged_into": report.merged_into_id,
-        "photos": [],
+        "photos": [photo_entry(p) for p in report.photos if p.state == "approved" and p.external_url is None],
     }
+
+
+def media_url(kind: str, name: str) -> str:
+    """Absolute URL of a media file (PUBLIC_BASE_URL, else the request's host)."""
+    base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL or (
+        request.host_url if has_request_context() else "/")
+    return f"{base.rstrip('/')}/media/{kind}/{name}.jpg"
+
+
+def photo_entry(photo: Photo) -> dict[str, Any]:
+    return {"id": photo.id, "url": media_url("photos", photo.name),
+            "thumbnail_url": media_url("thumbs", photo.name) if photo.has_thumbnail else None}
 
 
 def timeline_entry(event: ReportEvent, lang: str, fallback: str) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""The map: report points at street zoom, clusters from the maintained per-cell count table above it.
+
+The grid is in degrees (longitude, latitude) per zoom band. `report_cell_counts` holds, per band, cell,
+status, service and month of submission, the number of public reports and the sums of their
+coordinates; use cases call `track()` in the same transaction as every change that affects it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+#: band -> cell size in degrees; the migration that backfills the table uses the same values.
+BANDS: dict[int, float] = {1: 0.02, 2: 0.005, 3: 0.00125}
+STREET_ZOOM = 16
+
+
+def band_for_zoom(zoom: int) -> int | None:
+    """The cluster band of a web-map zoom level, or None at street zoom (points)."""
+    if zoom >= STREET_ZOOM:
+        return None
+    if zoom <= 11:
+        return 1
+    return 2 if zoom <= 13 else 3
+
+
+def snap(bbox: tuple[float, float, float, float], band: int) -> tuple[int, int, int, int]:
+    """The cell range (cx0, cy0, cx1, cy1) covering a bounding box."""
+    size = BANDS[band]
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return (math.floor(min_lon / size), math.floor(min_lat / size),
+            math.floor(max_lon / size), math.floor(max_lat / size))
+
+
+_TRACK = text("""
+    INSERT INTO report_cell_counts AS c (band, cx, cy, status, service_id, month, count, sum_lon, sum_lat)
+    SELECT b.band, floor(p.x / b.size)::int, floor(p.y / b.size)::int, r.status, r.service_id,
+           date_trunc('month', r.requested_at AT TIME ZONE 'UTC')::date, :delta, :delta * p.x, :delta * p.y
+    FROM reports r
+    CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
+    CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
+    WHERE r.id = :report_id AND NOT r.hidden
+    ORDER BY b.band
+    ON CONFLICT (band, cx, cy, status, service_id, month) DO UPDATE
+    SET count = c.count + EXCLUDED.count, sum_lon = c.sum_lon + EXCLUDED.sum_lon,
+        sum_lat = c.sum_lat + EXCLUDED.sum_lat
+""")
+
+
+def track(s: Session, report_id: int, delta: int) -> None:
+    """Add (+1) or remove (-1) a report's current state in the count table (a no-op while hidden)."""
+    s.execute(_TRACK, {"report_id": report_id, "delta": delta, "bands": list(BANDS),
+                       "sizes": list(BANDS.values())})
+
+
+_CLUSTERS = text("""
+    WITH cells AS (
+        SELECT cx, cy, sum(count) AS n, sum(sum_lon) AS sx, sum(sum_lat) AS sy
+        FROM report_cell_counts c
+        WHERE band = :band AND cx BETWEEN :cx0 AND :cx1 AND cy BETWEEN :cy0 AND :cy1
+          AND (CAST(:since AS timestamptz) IS NULL
+               OR month > date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')::date)
+          AND (CAST(:statuses AS text[]) IS NULL OR c.status = ANY(CAST(:statuses AS text[])))
+          AND (CAST(:service_ids AS int[]) IS NULL OR c.service_id = ANY(CAST(:service_ids AS int[])))
+        GROUP BY cx, cy
+        UNION ALL
+        -- the part of the month of `since` that lies after it, counted from the reports themselves
+        SELECT floor(ST_X(r.location::geometry) / :size)::int, floor(ST_Y(r.location::geometry) / :size)::int,
+               count(*), sum(ST_X(r.location::geometry)), sum(ST_Y(r.location::geometry))
+        FROM reports r
+        WHERE CAST(:since AS timestamptz) IS NOT NULL AND NOT r.hidden
+          AND r.requested_at >= CAST(:since AS timestamptz)
+          AND r.requested_at < (date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')
+                                + interval '1 month') AT TIME ZONE 'UTC'
+          AND r.location && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)::geography
+          AND floor(ST_X(r.location::geometry) / :size) BETWEEN :cx0 AND :cx1
+          AND floor(ST_Y(r.location::geometry) / :size) BETWEEN :cy0 AND :cy1
+          AND (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
+          AND (CAST(:service_ids AS int[]) IS NULL OR r.service_id = ANY(CAST(:service_ids AS int[])))
+        GROUP BY 1, 2
+    ), merged AS (
+        SELECT cx, cy, sum(n)::bigint AS n, sum(sx) AS sx, sum(sy) AS sy FROM cells GROUP BY cx, cy HAVING sum(n) > 0
+    )
+    SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+        'type', 'Feature',
+        'geometry', ST_AsGeoJSON(ST_MakePoint(sx / n, sy / n), 6)::json,
+        'properties', json_build_object('cluster', true, 'count', n, 'cell', json_build_array(:band, cx, cy),
+            'cell_bbox', json_build_array(cx * :size, cy * :size, (cx + 1) * :size, (cy + 1) * :size))
+    ) ORDER BY cx, cy), '[]'::json))::text
+    FROM merged
+""")
+
+_POINTS = text("""
+    SELECT r.id, json_build_object(
+        'type', 'Feature', 'id', r.id,
+        'geometry', ST_AsGeoJSON(r.location, 6)::json,
+        'properties', json_build_object('public_id', r.public_id, 'service_code', s.code, 'status', r.status,
+            'requested_at', to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+            'support_count', r.support_count))::text
+    FROM reports r JOIN services s ON s.id = r.service_id
+    WHERE NOT r.hidden
+      AND r.location && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)::geography
+      AND ST_X(r.location::geometry) BETWEEN :x0 AND :x1 AND ST_Y(r.location::geometry) BETWEEN :y0 AND :y1
+      AND (CAST(:since AS timestamptz) IS NULL OR r.requested_at >= CAST(:since AS timestamptz))
+      AND (CAST(:before_id AS bigint) IS NULL OR r.id < CAST(:before_id AS bigint))
+          AND (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
+          AND (CAST(:service_ids AS int[]) IS NULL OR r.service_id = ANY(CAST(:service_ids AS int[])))
+    ORDER BY r.id DESC
+    LIMIT :limit
+""")
+
+
+def clusters(s: Session, bbox: tuple[float, float, float, float], band: int, *, statuses: list[str] | None,
+             service_ids: list[int] | None, since: datetime | None) -> tuple[str, list[float]]:
+    """Cluster features for the cells covering the box; returns (GeoJSON text, snapped bbox)."""
+    size = BANDS[band]
+    cx0, cy0, cx1, cy1 = snap(bbox, band)
+    snapped = [cx0 * size, cy0 * size, (cx1 + 1) * size, (cy1 + 1) * size]
+    params: dict[str, Any] = {"band": band, "size": size, "cx0": cx0, "cy0": cy0, "cx1": cx1, "cy1": cy1,
+                              "x0": snapped[0], "y0": snapped[1], "x1": snapped[2], "y1": snapped[3],
+                              "since": since, "statuses": statuses, "service_ids": service_ids}
+    return s.connection().execute(_CLUSTERS, params).scalar_one(), snapped
+
+
+def points(s: Session, bbox: tuple[float, float, float, float], *, statuses: list[str] | None,
+           service_ids: list[int] | None, since: datetime | None, before_id: int | None,
+           limit: int) -> tuple[list[str], int | None]:
+    """Point features in the box, newest first; returns (features as JSON text, next cursor)."""
+    params = {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3], "since": since,
+              "statuses": statuses, "service_ids": service_ids, "before_id": before_id, "limit": limit + 1}
+    rows = s.connection().execute(_POINTS, params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [r[1] for r in rows], (rows[-1][0] if more and rows else None)
