@@ -58,10 +58,13 @@ def migrated(database_url: str) -> str:
     return database_url
 
 
+MEDIA_ROOT = Path(os.environ.get("HROMADA_STATE_DIR", "/var/tmp/hromada")) / f"test-media-{os.getpid()}"
+
+
 def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
     from backend.app import create_app
 
-    config = {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+    config = {"MEDIA_ROOT": str(MEDIA_ROOT),"DATABASE_URL": database_url, "REDIS_URL": redis_url,
               "OUTBOX_HANDLER_MODULES": "tests.support.handlers", "TESTING": True,
               "OUTBOX_SWEEP_INTERVAL": "1", "RATE_LIMIT_REPORTS_PER_DEVICE": "100000/minute",
               "RATE_LIMIT_REPORTS_PER_IP": "100000/minute", "RATE_LIMIT_DEVICE_REGISTRATION": "100000/minute",

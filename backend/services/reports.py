@@ -20,6 +20,7 @@ from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import choose_language, gettext
 from backend.models import (
     OPEN_STATUSES,
+    STATUSES,
     Device,
     Jurisdiction,
     Report,
@@ -264,6 +265,29 @@ def withdraw_support(device: Device, report_ref: str) -> dict[str, Any]:
         s.refresh(report)
         count = report.support_count
     return {"report_id": report.id, "supported": False, "support_count": count}
+
+
+STATUS_TIMES = {"acknowledged": "acknowledged_at", "resolved": "resolved_at", "closed": "closed_at"}
+
+
+def record_status(s: Session, report: Report, to_status: str, *, staff_id: int | None = None,
+                  body: str | None = None) -> None:
+    """Move a report to a status inside the caller's transaction: times, timeline, map counts, outbox."""
+    if to_status not in STATUSES or to_status == report.status:
+        return
+    now = utcnow()
+    grid.track(s, report.id, -1)
+    from_status, report.status, report.updated_at = report.status, to_status, now
+    column = STATUS_TIMES.get(to_status)
+    if column and getattr(report, column) is None:
+        setattr(report, column, now)
+    if to_status == "closed" and report.resolved_at is None:
+        report.resolved_at = now
+    s.flush()
+    grid.track(s, report.id, +1)
+    s.add(ReportEvent(report_id=report.id, kind="status", from_status=from_status, to_status=to_status,
+                      actor_staff_id=staff_id, body=body, created_at=now))
+    add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status})
 
 
 def set_hidden(report_id: int, hidden: bool) -> None:

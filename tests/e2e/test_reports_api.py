@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from backend.models import OutboxEvent, Report, Service
+from backend.services import reports
 from geo.locate import locate
 from tests.e2e.conftest import POTHOLE, RYNEK
 
@@ -152,8 +153,7 @@ def test_public_detail_shows_the_timeline_and_never_the_reporter(client: FlaskCl
 
 def test_hidden_and_unknown_reports_are_404(client: FlaskClient, resident, db: Session) -> None:
     created = resident().report()
-    db.execute(update(Report).where(Report.id == created["id"]).values(hidden=True))
-    db.commit()
+    reports.set_hidden(created["id"], True)
     assert client.get(f"/api/v1/reports/{created['id']}").status_code == 404
     assert client.get("/api/v1/reports/KRK-1999-000001").status_code == 404
     res = client.get("/api/v1/reports/999999999")

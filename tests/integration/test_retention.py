@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Report, Resident, utcnow
+from backend.services.reports import record_status
 from tests.e2e.conftest import Resident as AppUser
 
 
@@ -29,8 +30,9 @@ def test_retention_anonymises_exactly_the_reports_past_the_limit(app: Flask, cit
         user = AppUser(client)
         body = user.report(contact={"email": f"{name}@example.com", "name": name})
         ids[name] = body["id"]
-        db.execute(update(Report).where(Report.id == body["id"]).values(
-            closed_at=closed_at, status="closed" if closed_at else "submitted"))
+        if closed_at is not None:
+            record_status(db, db.get(Report, body["id"]), "closed")
+            db.execute(update(Report).where(Report.id == body["id"]).values(closed_at=closed_at))
         residents[name] = db.get(Report, body["id"]).reporter_id
         if name == "old":  # a reporter who has since erased the app: only the report links to the contact
             db.execute(update(Report).where(Report.id == body["id"]).values(device_id=None))

@@ -1,0 +1,160 @@
+"""Photos: type from content, size and pixel limits, every metadata stripped, moderation, thumbnails."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from PIL import Image, PngImagePlugin
+from sqlalchemy.orm import Session
+
+from backend.models import Photo
+from backend.services import photos as photo_service
+from tests.conftest import MEDIA_ROOT
+from tests.e2e.conftest import Resident
+
+GPS = {1: "N", 2: (50.0, 3.0, 42.0), 3: "E", 4: (19.0, 56.0, 14.0)}
+XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+       b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="50,3.7N"/></rdf:RDF>'
+       b"</x:xmpmeta>")
+LEAKS = (b"Exif", b"SecretCam", b"xmpmeta", b"eXIf", b"tEXt", b"iTXt", b"secret-comment")
+
+
+def leaks(data: bytes) -> bool:
+    """Does the image carry GPS in EXIF, XMP, a comment or PNG text?"""
+    img = Image.open(io.BytesIO(data))
+    return bool(img.getexif().get_ifd(0x8825)) or "xmp" in img.info or any(m in data for m in LEAKS)
+
+
+def exif_with_gps(orientation: int | None = None) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    if orientation:
+        exif[0x0112] = orientation
+    exif[0x8825] = GPS  # GPSInfo
+    return exif
+
+
+def jpeg_with_gps_rotated() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), (10, 120, 200)).save(buf, "JPEG", exif=exif_with_gps(orientation=6),
+                                                   comment=b"secret-comment")
+    return buf.getvalue()
+
+
+def png_with_exif_chunk() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret-comment")
+    buf = io.BytesIO()
+    Image.new("RGBA", (50, 30), (0, 200, 0, 128)).save(buf, "PNG", exif=exif_with_gps(), pnginfo=info)
+    return buf.getvalue()
+
+
+def webp_with_xmp() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 30), (250, 250, 0)).save(buf, "WEBP", xmp=XMP, exif=exif_with_gps())
+    return buf.getvalue()
+
+
+def upload(user: Resident, report_id: int, data: bytes, filename: str = "photo.jpg") -> object:
+    return user.client.post(f"/api/v1/reports/{report_id}/photos", headers=user.headers,
+                            data={"photo": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+def stored(kind: str, name: str) -> Path:
+    return MEDIA_ROOT / kind / f"{name}.jpg"
+
+
+def wait_thumbnail(db: Session, photo_id: int) -> Photo:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        db.expire_all()
+        photo = db.get(Photo, photo_id)
+        if photo is not None and photo.has_thumbnail:
+            return photo
+        time.sleep(0.1)
+    raise AssertionError("no thumbnail was made")
+
+
+def assert_clean(path: Path) -> Image.Image:
+    raw = path.read_bytes()
+    assert not leaks(raw), path
+    img = Image.open(path)
+    assert img.format == "JPEG" and not img.getexif() and "exif" not in img.info and "xmp" not in img.info
+    return img
+
+
+@pytest.mark.parametrize(("make", "name"), [(jpeg_with_gps_rotated, "gps.jpg"), (png_with_exif_chunk, "exif.png"),
+                                            (webp_with_xmp, "xmp.webp")])
+def test_no_metadata_survives_in_the_photo_or_its_thumbnail(resident, db: Session, worker: object, make, name) -> None:
+    me = resident()
+    report = me.report()
+    original = make()
+    assert leaks(original)  # the input really carries the metadata
+    res = upload(me, report["id"], original, name)
+    assert res.status_code == 201, res.json
+    photo = wait_thumbnail(db, res.json["id"])
+    img = assert_clean(stored("photos", photo.name))
+    assert_clean(stored("thumbs", photo.name))
+    if name == "gps.jpg":
+        assert img.size == (40, 60)  # Orientation=6 applied to the pixels
+    detail = me.get(f"/api/v1/reports/{report['id']}").json
+    entry = detail["photos"][0]
+    assert entry["thumbnail_url"] and entry["url"].endswith(f"/media/photos/{photo.name}.jpg")
+    served = me.client.get(f"/media/thumbs/{photo.name}.jpg")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+
+
+def test_a_renamed_pdf_is_415(resident) -> None:
+    me = resident()
+    res = upload(me, me.report()["id"], b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "photo.jpg")
+    assert res.status_code == 415 and "photo" in res.json["errors"]["json"]
+
+
+def test_an_eleven_megabyte_file_is_413(resident) -> None:
+    me = resident()
+    res = upload(me, me.report()["id"], b"\xff\xd8\xff" + b"0" * (11 * 1024 * 1024))
+    assert res.status_code == 413
+
+
+def test_a_decompression_bomb_is_refused_and_the_worker_still_works(resident, db: Session, worker: object) -> None:
+    buf = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(buf, "PNG")  # 144 megapixels in a few kilobytes
+    assert len(buf.getvalue()) < 1024 * 1024
+    me = resident()
+    report = me.report()
+    assert upload(me, report["id"], buf.getvalue(), "bomb.png").status_code == 413
+    res = upload(me, report["id"], jpeg_with_gps_rotated())
+    assert res.status_code == 201
+    wait_thumbnail(db, res.json["id"])
+
+
+def test_a_sixth_photo_is_422_and_only_the_reporter_may_add_photos(resident) -> None:
+    me, other = resident(), resident()
+    report = me.report()
+    for _ in range(5):
+        assert upload(me, report["id"], jpeg_with_gps_rotated()).status_code == 201
+    sixth = upload(me, report["id"], jpeg_with_gps_rotated())
+    assert sixth.status_code == 422 and "photo" in sixth.json["errors"]["json"]
+    assert upload(other, report["id"], jpeg_with_gps_rotated()).status_code == 403
+    assert other.client.post(f"/api/v1/reports/{report['id']}/photos", data={}).status_code == 401
+
+
+def test_pre_moderation_hides_a_photo_until_staff_approve_it(app: Flask, resident, client, db: Session,
+                                                             worker: object) -> None:
+    me = resident()
+    report = me.report(service_code="road_sign", lat=50.2, lon=20.1, answers={})  # the powiat pre-moderates
+    res = upload(me, report["id"], jpeg_with_gps_rotated())
+    assert res.status_code == 201 and res.json["state"] == "pending"
+    photo = wait_thumbnail(db, res.json["id"])
+    assert client.get(f"/api/v1/reports/{report['id']}").json["photos"] == []
+    assert client.get(f"/media/photos/{photo.name}.jpg").status_code == 404
+    assert client.get(f"/media/thumbs/{photo.name}.jpg").status_code == 404
+    photo_service.moderate(photo.id, approve=True)
+    assert len(client.get(f"/api/v1/reports/{report['id']}").json["photos"]) == 1
+    assert client.get(f"/media/photos/{photo.name}.jpg").status_code == 200
+    photo_service.moderate(photo.id, approve=False)
+    assert client.get(f"/media/photos/{photo.name}.jpg").status_code == 404
