@@ -24,6 +24,7 @@ bench: setup
 	.venv/bin/python bench/locate.py
 	.venv/bin/python bench/seed.py
 	.venv/bin/python bench/reports_submit.py
+	.venv/bin/python bench/map.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -1,7 +1,7 @@
 """The map: report points at street zoom, clusters from the maintained per-cell count table above it.
 
 The grid is in degrees (longitude, latitude) per zoom band. `report_cell_counts` holds, per band, cell,
-status, service and month of submission, the number of public reports and the sums of their
+status, service and day of submission (UTC), the number of public reports and the sums of their
 coordinates; use cases call `track()` in the same transaction as every change that affects it.
 """
 
@@ -23,9 +23,9 @@ def band_for_zoom(zoom: int) -> int | None:
     """The cluster band of a web-map zoom level, or None at street zoom (points)."""
     if zoom >= STREET_ZOOM:
         return None
-    if zoom <= 11:
+    if zoom <= 12:
         return 1
-    return 2 if zoom <= 13 else 3
+    return 2 if zoom <= 14 else 3
 
 
 def snap(bbox: tuple[float, float, float, float], band: int) -> tuple[int, int, int, int]:
@@ -37,15 +37,23 @@ def snap(bbox: tuple[float, float, float, float], band: int) -> tuple[int, int, 
 
 
 _TRACK = text("""
-    INSERT INTO report_cell_counts AS c (band, cx, cy, status, service_id, month, count, sum_lon, sum_lat)
-    SELECT b.band, floor(p.x / b.size)::int, floor(p.y / b.size)::int, r.status, r.service_id,
-           date_trunc('month', r.requested_at AT TIME ZONE 'UTC')::date, :delta, :delta * p.x, :delta * p.y
-    FROM reports r
-    CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
-    CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
-    WHERE r.id = :report_id AND NOT r.hidden
-    ORDER BY b.band
-    ON CONFLICT (band, cx, cy, status, service_id, month) DO UPDATE
+    WITH cells AS (
+        SELECT b.band, floor(p.x / b.size)::int AS cx, floor(p.y / b.size)::int AS cy, r.status, r.service_id,
+               date_trunc('day', r.requested_at AT TIME ZONE 'UTC')::date AS day, p.x, p.y
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
+        CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
+        WHERE r.id = :report_id AND NOT r.hidden
+    ), totals AS (
+        INSERT INTO report_cell_totals AS t (band, cx, cy, status, service_id, count, sum_lon, sum_lat)
+        SELECT band, cx, cy, status, service_id, :delta, :delta * x, :delta * y FROM cells ORDER BY band
+        ON CONFLICT (band, cx, cy, status, service_id) DO UPDATE
+        SET count = t.count + EXCLUDED.count, sum_lon = t.sum_lon + EXCLUDED.sum_lon,
+            sum_lat = t.sum_lat + EXCLUDED.sum_lat
+    )
+    INSERT INTO report_cell_counts AS c (band, cx, cy, status, service_id, day, count, sum_lon, sum_lat)
+    SELECT band, cx, cy, status, service_id, day, :delta, :delta * x, :delta * y FROM cells ORDER BY band
+    ON CONFLICT (band, cx, cy, status, service_id, day) DO UPDATE
     SET count = c.count + EXCLUDED.count, sum_lon = c.sum_lon + EXCLUDED.sum_lon,
         sum_lat = c.sum_lat + EXCLUDED.sum_lat
 """)
@@ -60,22 +68,30 @@ def track(s: Session, report_id: int, delta: int) -> None:
 _CLUSTERS = text("""
     WITH cells AS (
         SELECT cx, cy, sum(count) AS n, sum(sum_lon) AS sx, sum(sum_lat) AS sy
-        FROM report_cell_counts c
-        WHERE band = :band AND cx BETWEEN :cx0 AND :cx1 AND cy BETWEEN :cy0 AND :cy1
-          AND (CAST(:since AS timestamptz) IS NULL
-               OR month > date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')::date)
+        FROM report_cell_totals c
+        WHERE CAST(:since AS timestamptz) IS NULL
+          AND band = :band AND cx BETWEEN :cx0 AND :cx1 AND cy BETWEEN :cy0 AND :cy1
           AND (CAST(:statuses AS text[]) IS NULL OR c.status = ANY(CAST(:statuses AS text[])))
           AND (CAST(:service_ids AS int[]) IS NULL OR c.service_id = ANY(CAST(:service_ids AS int[])))
         GROUP BY cx, cy
         UNION ALL
-        -- the part of the month of `since` that lies after it, counted from the reports themselves
+        SELECT cx, cy, sum(count) AS n, sum(sum_lon) AS sx, sum(sum_lat) AS sy
+        FROM report_cell_counts c
+        WHERE CAST(:since AS timestamptz) IS NOT NULL
+          AND band = :band AND cx BETWEEN :cx0 AND :cx1 AND cy BETWEEN :cy0 AND :cy1
+          AND day > date_trunc('day', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')::date
+          AND (CAST(:statuses AS text[]) IS NULL OR c.status = ANY(CAST(:statuses AS text[])))
+          AND (CAST(:service_ids AS int[]) IS NULL OR c.service_id = ANY(CAST(:service_ids AS int[])))
+        GROUP BY cx, cy
+        UNION ALL
+        -- the part of the day of `since` that lies after it, counted from the reports themselves
         SELECT floor(ST_X(r.location::geometry) / :size)::int, floor(ST_Y(r.location::geometry) / :size)::int,
                count(*), sum(ST_X(r.location::geometry)), sum(ST_Y(r.location::geometry))
         FROM reports r
         WHERE CAST(:since AS timestamptz) IS NOT NULL AND NOT r.hidden
           AND r.requested_at >= CAST(:since AS timestamptz)
-          AND r.requested_at < (date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')
-                                + interval '1 month') AT TIME ZONE 'UTC'
+          AND r.requested_at < (date_trunc('day', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')
+                                + interval '1 day') AT TIME ZONE 'UTC'
           AND r.location && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)::geography
           AND floor(ST_X(r.location::geometry) / :size) BETWEEN :cx0 AND :cx1
           AND floor(ST_Y(r.location::geometry) / :size) BETWEEN :cy0 AND :cy1
@@ -95,22 +111,28 @@ _CLUSTERS = text("""
 """)
 
 _POINTS = text("""
-    SELECT r.id, json_build_object(
-        'type', 'Feature', 'id', r.id,
-        'geometry', ST_AsGeoJSON(r.location, 6)::json,
-        'properties', json_build_object('public_id', r.public_id, 'service_code', s.code, 'status', r.status,
-            'requested_at', to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
-            'support_count', r.support_count))::text
-    FROM reports r JOIN services s ON s.id = r.service_id
-    WHERE NOT r.hidden
-      AND r.location && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)::geography
-      AND ST_X(r.location::geometry) BETWEEN :x0 AND :x1 AND ST_Y(r.location::geometry) BETWEEN :y0 AND :y1
-      AND (CAST(:since AS timestamptz) IS NULL OR r.requested_at >= CAST(:since AS timestamptz))
-      AND (CAST(:before_id AS bigint) IS NULL OR r.id < CAST(:before_id AS bigint))
+    WITH page AS (
+        SELECT r.id, json_build_object(
+            'type', 'Feature', 'id', r.id,
+            'geometry', ST_AsGeoJSON(r.location, 6)::json,
+            'properties', json_build_object('public_id', r.public_id, 'service_code', s.code, 'status', r.status,
+                'requested_at', to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                'support_count', r.support_count))::text AS f,
+            row_number() OVER (ORDER BY r.id DESC) AS rn
+        FROM reports r JOIN services s ON s.id = r.service_id
+        WHERE NOT r.hidden
+          AND r.location && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)::geography
+          AND ST_X(r.location::geometry) BETWEEN :x0 AND :x1 AND ST_Y(r.location::geometry) BETWEEN :y0 AND :y1
+          AND (CAST(:since AS timestamptz) IS NULL OR r.requested_at >= CAST(:since AS timestamptz))
+          AND (CAST(:before_id AS bigint) IS NULL OR r.id < CAST(:before_id AS bigint))
           AND (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
           AND (CAST(:service_ids AS int[]) IS NULL OR r.service_id = ANY(CAST(:service_ids AS int[])))
-    ORDER BY r.id DESC
-    LIMIT :limit
+        ORDER BY r.id DESC
+        LIMIT :limit + 1
+    )
+    SELECT coalesce(string_agg(f, ',' ORDER BY id DESC) FILTER (WHERE rn <= :limit), ''),
+           CASE WHEN count(*) > :limit THEN min(id) FILTER (WHERE rn <= :limit) END
+    FROM page
 """)
 
 
@@ -128,11 +150,9 @@ def clusters(s: Session, bbox: tuple[float, float, float, float], band: int, *, 
 
 def points(s: Session, bbox: tuple[float, float, float, float], *, statuses: list[str] | None,
            service_ids: list[int] | None, since: datetime | None, before_id: int | None,
-           limit: int) -> tuple[list[str], int | None]:
-    """Point features in the box, newest first; returns (features as JSON text, next cursor)."""
+           limit: int) -> tuple[str, int | None]:
+    """Point features in the box, newest first; returns (comma-joined features, next cursor)."""
     params = {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3], "since": since,
-              "statuses": statuses, "service_ids": service_ids, "before_id": before_id, "limit": limit + 1}
-    rows = s.connection().execute(_POINTS, params).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [r[1] for r in rows], (rows[-1][0] if more and rows else None)
+              "statuses": statuses, "service_ids": service_ids, "before_id": before_id, "limit": limit}
+    features, next_cursor = s.connection().execute(_POINTS, params).one()
+    return features, next_cursor

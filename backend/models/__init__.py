@@ -3,7 +3,7 @@
 from backend.models.addresses import Address
 from backend.models.base import LANGUAGES, Base, utcnow
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
-from backend.models.map import ReportCellCount
+from backend.models.map import ReportCellCount, ReportCellTotal
 from backend.models.media import PHOTO_STATES, Photo
 from backend.models.outbox import OutboxEvent
 from backend.models.reports import (
@@ -39,6 +39,7 @@ __all__ = [
     "ROLES",
     "Report",
     "ReportCellCount",
+    "ReportCellTotal",
     "ReportCounter",
     "ReportEvent",
     "ReportSupport",

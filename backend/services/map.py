@@ -77,4 +77,4 @@ def reports_map(*, bbox: str, zoom: int | None, status: str | None, service: str
     finally:
         s.rollback()
     extra = {"bbox": list(box), "zoom": zoom, "mode": "points", "next_cursor": next_cursor}
-    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]," + json.dumps(extra)[1:]
+    return '{"type":"FeatureCollection","features":[' + features + "]," + json.dumps(extra)[1:]

@@ -21,12 +21,14 @@ def upgrade() -> None:
     sa.Column('cy', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
-    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('sum_lon', sa.Double(), nullable=False),
     sa.Column('sum_lat', sa.Double(), nullable=False),
-    sa.PrimaryKeyConstraint('band', 'cx', 'cy', 'status', 'service_id', 'month', name=op.f('pk_report_cell_counts'))
+    sa.PrimaryKeyConstraint('band', 'cx', 'cy', 'status', 'service_id', 'day', name=op.f('pk_report_cell_counts'))
     )
+    op.create_index('ix_report_cell_counts_band_day', 'report_cell_counts', ['band', 'day', 'cx', 'cy'], unique=False,
+                    postgresql_include=['status', 'service_id', 'count', 'sum_lon', 'sum_lat'])
     op.create_geospatial_table('addresses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
@@ -67,9 +69,9 @@ def upgrade() -> None:
     op.create_index('ix_photos_report', 'photos', ['report_id', 'id'], unique=False)
     # Count the reports that already exist (band sizes as in geo/grid.py when this was written).
     op.execute("""
-        INSERT INTO report_cell_counts (band, cx, cy, status, service_id, month, count, sum_lon, sum_lat)
+        INSERT INTO report_cell_counts (band, cx, cy, status, service_id, day, count, sum_lon, sum_lat)
         SELECT b.band, floor(ST_X(r.location::geometry) / b.size)::int, floor(ST_Y(r.location::geometry) / b.size)::int,
-               r.status, r.service_id, date_trunc('month', r.requested_at AT TIME ZONE 'UTC')::date,
+               r.status, r.service_id, date_trunc('day', r.requested_at AT TIME ZONE 'UTC')::date,
                count(*), sum(ST_X(r.location::geometry)), sum(ST_Y(r.location::geometry))
         FROM reports r CROSS JOIN (VALUES (1, 0.02::float8), (2, 0.005::float8), (3, 0.00125::float8)) AS b(band, size)
         WHERE NOT r.hidden
@@ -84,4 +86,5 @@ def downgrade() -> None:
     op.drop_geospatial_index('ix_addresses_point', table_name='addresses', postgresql_using='gist', column_name='point')
     op.drop_index('ix_addresses_jurisdiction', table_name='addresses')
     op.drop_geospatial_table('addresses')
+    op.drop_index('ix_report_cell_counts_band_day', table_name='report_cell_counts')
     op.drop_table('report_cell_counts')
