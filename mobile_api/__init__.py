@@ -62,4 +62,7 @@ def init_app(app: Flask) -> HromadaApi:
     if "swagger_assets" not in app.blueprints:
         app.register_blueprint(_swagger_assets())
     app.register_blueprint(_media())
+    from mobile_api.open311 import bp as open311_bp
+
+    app.register_blueprint(open311_bp)
     return api

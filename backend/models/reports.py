@@ -59,6 +59,8 @@ class Report(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the submitted body: the same key with another body is refused.
     idempotency_hash: Mapped[str | None] = mapped_column(String(64))
+    #: Open311 `token` of a request filed through GeoReport v2.
+    open311_token: Mapped[str | None] = mapped_column(String(40), unique=True)
     #: When the reporter's identity was unlinked (erasure request or retention).
     anonymised_at: Mapped[datetime | None]
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -76,6 +78,7 @@ class Report(Base):
     reporter: Mapped[Resident | None] = relationship()
     device: Mapped[Device | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", viewonly=True)
+    merged_into: Mapped[Report | None] = relationship(remote_side="Report.id", viewonly=True)
 
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(STATUSES)})", name="status_known"),

@@ -12,7 +12,7 @@ from backend import storage
 from backend.db import session, unit_of_work
 from backend.errors import DomainError, NotFound
 from backend.i18n import gettext
-from backend.imaging import ImageTooLarge, UnsupportedImage, sanitize, thumbnail
+from backend.imaging import Clean, ImageTooLarge, UnsupportedImage, sanitize, thumbnail
 from backend.models import Device, Photo, Report, ReportEvent, utcnow
 from backend.outbox import add_event, handles
 
@@ -40,6 +40,51 @@ def read_limited(stream: IO[bytes]) -> bytes:
     return data
 
 
+def prepare(stream: IO[bytes]) -> Clean:
+    """Read and sanitise an upload: 413 past the size or pixel limit, 415 for other types."""
+    data = read_limited(stream)
+    try:
+        return sanitize(data)
+    except UnsupportedImage as exc:
+        raise UnsupportedType(gettext("Send a JPEG, PNG, WebP or HEIC photo."), field="photo") from exc
+    except ImageTooLarge as exc:
+        raise TooLarge(gettext("The image has too many pixels."), field="photo") from exc
+
+
+def add_photo(s: Session, report: Report, clean: Clean, device_id: int | None) -> Photo:
+    """Store a sanitised photo for a report in the caller's transaction (the file is written first)."""
+    count = s.scalar(select(func.count()).select_from(Photo).where(Photo.report_id == report.id))
+    if (count or 0) >= MAX_PHOTOS:
+        raise DomainError(gettext("A report can have at most {n} photos.", n=MAX_PHOTOS), field="photo")
+    name = secrets.token_hex(16)
+    storage.write("photos", name, clean.jpeg)
+    s.info.setdefault("written_photos", []).append(name)
+    moderated = report.jurisdiction.settings.get("photo_moderation", "off") not in ("off", False, None)
+    photo = Photo(report_id=report.id, device_id=device_id, name=name, width=clean.width, height=clean.height,
+                  size_bytes=len(clean.jpeg), original_type=clean.original_type,
+                  state="pending" if moderated else "approved")
+    s.add(photo)
+    s.flush()
+    s.add(ReportEvent(report_id=report.id, kind="photo", public=False, actor_device_id=device_id,
+                      data={"photo_id": photo.id}))
+    add_event(s, "photo.uploaded", {"photo_id": photo.id})
+    return photo
+
+
+def add_link(s: Session, report: Report, url: str) -> Photo:
+    """Record a media URL given by a client as a link (never fetched by the server)."""
+    photo = Photo(report_id=report.id, name=secrets.token_hex(16), width=0, height=0, size_bytes=0,
+                  original_type="link", state="approved", external_url=url)
+    s.add(photo)
+    return photo
+
+
+def discard_written(s: Session) -> None:
+    """After a rollback: remove the files written for photos that were not committed."""
+    for name in s.info.pop("written_photos", []):
+        storage.remove("photos", name)
+
+
 def upload(device: Device, report_ref: str, stream: IO[bytes]) -> dict[str, Any]:
     """Attach a photo to the device's own report; public at once or after moderation."""
     from backend.services.reports import find_visible
@@ -49,33 +94,15 @@ def upload(device: Device, report_ref: str, stream: IO[bytes]) -> dict[str, Any]
     report = find_visible(s, report_ref)
     if report.device_id != device.id:
         raise Forbidden(gettext("Only the device that filed the report can add photos to it."))
-    data = read_limited(stream)
-    try:
-        clean = sanitize(data)
-    except UnsupportedImage as exc:
-        raise UnsupportedType(gettext("Send a JPEG, PNG, WebP or HEIC photo."), field="photo") from exc
-    except ImageTooLarge as exc:
-        raise TooLarge(gettext("The image has too many pixels."), field="photo") from exc
-    name = secrets.token_hex(16)
-    storage.write("photos", name, clean.jpeg)
+    clean = prepare(stream)
     try:
         with unit_of_work() as s:
             report = s.get_one(Report, report.id, with_for_update=True)
-            count = s.scalar(select(func.count()).select_from(Photo).where(Photo.report_id == report.id))
-            if (count or 0) >= MAX_PHOTOS:
-                raise DomainError(gettext("A report can have at most {n} photos.", n=MAX_PHOTOS), field="photo")
-            moderated = report.jurisdiction.settings.get("photo_moderation", "off") not in ("off", False, None)
-            photo = Photo(report_id=report.id, device_id=device.id, name=name, width=clean.width,
-                          height=clean.height, size_bytes=len(clean.jpeg), original_type=clean.original_type,
-                          state="pending" if moderated else "approved")
-            s.add(photo)
-            s.flush()
-            s.add(ReportEvent(report_id=report.id, kind="photo", public=False, actor_device_id=device.id,
-                              data={"photo_id": photo.id}))
-            add_event(s, "photo.uploaded", {"photo_id": photo.id})
+            photo = add_photo(s, report, clean, device.id)
     except BaseException:
-        storage.remove("photos", name)
+        discard_written(s)
         raise
+    s.info.pop("written_photos", None)
     return {**photo_entry(photo), "state": photo.state}
 
 

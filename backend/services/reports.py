@@ -101,8 +101,8 @@ def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = N
             s.rollback()
             return result
     try:
-        data = _place(s, data)
-        report, lang = _create(s, device, data, digest, idempotency_key)
+        data = place(s, data)
+        report, lang = create_report(s, device, data, digest=digest, idempotency_key=idempotency_key)
         nearby = _nearby(s, report, data["lon"], data["lat"], lang)
         view = public_report(report, lang)
         s.commit()
@@ -112,7 +112,7 @@ def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = N
     return Submitted(view, nearby, False)
 
 
-def _place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
+def place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
     """Coordinates from the address register when only an address was sent; else the nearest address."""
     if data.get("lat") is None or data.get("lon") is None:
         hit = addresses.search(s, data.get("address") or "")
@@ -126,8 +126,10 @@ def _place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _create(s: Session, device: Device, data: dict[str, Any], digest: str,
-            idempotency_key: str | None) -> tuple[Report, str]:
+def create_report(s: Session, device: Device | None, data: dict[str, Any], *, channel: str = "app",
+                  digest: str | None = None, idempotency_key: str | None = None,
+                  token: str | None = None) -> tuple[Report, str]:
+    """Create a report in the caller's transaction (from the app, or Open311 without a device)."""
     lon, lat = data["lon"], data["lat"]
     loc, jurisdiction = locate_or_refuse(lon, lat)
     service = s.scalars(select(Service).where(Service.jurisdiction_id == jurisdiction.id,
@@ -137,45 +139,49 @@ def _create(s: Session, device: Device, data: dict[str, Any], digest: str,
         raise DomainError(gettext("The service {code} is not offered at this location.",
                                   code=data["service_code"]), field="service_code")
     answers = check_answers(service.questions, data.get("answers"))
-    lang = _language(device, jurisdiction)
-    reporter = _reporter(s, device, data.get("contact"), bool(data.get("anonymous")))
+    lang = choose_language(device.locale if device else data.get("locale"), jurisdiction.languages,
+                           jurisdiction.default_language)
+    reporter = _reporter(s, device, data.get("contact"), bool(data.get("anonymous")), lang)
     now = utcnow()
     report = Report(
         public_id=_next_public_id(s, jurisdiction), jurisdiction_id=jurisdiction.id, area_id=loc.area_id,
         service_id=service.id, department_id=service.department_id, description=data.get("description") or "",
         location=WKTElement(f"POINT({lon} {lat})", srid=4326), address=data.get("address"), answers=answers,
-        status="submitted", priority="normal", locale=lang, channel="app", reporter_id=reporter,
-        device_id=device.id, anonymous=bool(data.get("anonymous")), idempotency_key=idempotency_key,
+        status="submitted", priority="normal", locale=lang, channel=channel, reporter_id=reporter,
+        device_id=device.id if device else None, anonymous=bool(data.get("anonymous")),
+        idempotency_key=idempotency_key, open311_token=token,
         idempotency_hash=digest if idempotency_key else None, requested_at=now, updated_at=now,
         sla_due_at=due_at(now, service.sla_hours, service.sla_working_hours, jurisdiction.timezone),
     )
     report.service, report.jurisdiction = service, jurisdiction
     s.add(report)
     s.flush()
-    s.add(ReportEvent(report_id=report.id, kind="created", to_status="submitted", actor_device_id=device.id,
-                      created_at=now))
+    s.add(ReportEvent(report_id=report.id, kind="created", to_status="submitted",
+                      actor_device_id=device.id if device else None, created_at=now))
     grid.track(s, report.id, +1)
     add_event(s, "report.submitted", {"report_id": report.id})
     return report, lang
 
 
-def _reporter(s: Session, device: Device, contact: dict[str, Any] | None, anonymous: bool) -> int | None:
-    """The resident behind the report: contact data kept with the device unless anonymous."""
+def _reporter(s: Session, device: Device | None, contact: dict[str, Any] | None, anonymous: bool,
+              lang: str) -> int | None:
+    """The resident behind the report: contact data kept with the device (if any) unless anonymous."""
     contact = {k: v for k, v in (contact or {}).items() if v}
     if anonymous:
         return None
     if contact:
-        resident = device.resident
+        resident = device.resident if device else None
         if resident is None:
-            resident = Resident(locale=device.locale)
+            resident = Resident(locale=device.locale if device else lang)
             s.add(resident)
-            device.resident = resident
+            if device is not None:
+                device.resident = resident
         for key in ("name", "email", "phone"):
             if key in contact:
                 setattr(resident, key, contact[key])
         s.flush()
         return resident.id
-    return device.resident_id
+    return device.resident_id if device else None
 
 
 def find_visible(s: Session, report_ref: str) -> Report:
