@@ -121,7 +121,8 @@ def _answers(values: dict[str, list[str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, items in values.items():
         match = ATTRIBUTE.match(key)
-        if match:
+        items = [x for x in items if x.strip()]  # an empty parameter is an absent one
+        if match and items:
             out[match.group(1)] = items if match.group(2) else items[-1]
     return out
 
