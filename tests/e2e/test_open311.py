@@ -273,3 +273,14 @@ def test_the_independent_georeport_client_reads_every_answer(migrated: str, redi
             assert rid in {r["service_request_id"] for r in requests_}
             one = api.get_service_request(rid)
             assert one["service_request_id"] == rid and one["status"] == "open"
+
+
+def test_bbox_and_updated_after_extensions(client: FlaskClient, keys: dict) -> None:
+    rid = new_request(client, keys, lat="50.0640", long="19.9400")["service_request_id"]
+    inside = client.get(f"{BASE}/requests.json", query_string={**J, "bbox": "19.939,50.063,19.941,50.065"}).json
+    outside = client.get(f"{BASE}/requests.json", query_string={**J, "bbox": "20.0,50.0,20.1,50.05"}).json
+    assert rid in {r["service_request_id"] for r in inside}
+    assert rid not in {r["service_request_id"] for r in outside}
+    later = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert client.get(f"{BASE}/requests.json", query_string={**J, "updated_after": later}).json == []
+    assert client.get(f"{BASE}/requests.json", query_string={**J, "bbox": "1,2"}).status_code == 400
