@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.reports_submit import FLOOR_SQL, bodies  # noqa: E402
+from bench.reports_submit import bodies, floor_insert  # noqa: E402
 from bench.seed import dsn  # noqa: E402
 from geo import grid  # noqa: E402
 
@@ -97,15 +97,7 @@ def intake_cost(n: int) -> tuple[float, float]:
             salt = random.randrange(10**9)
             t0 = time.perf_counter()
             for body in chunk:
-                p = {"lon": body["lon"], "lat": body["lat"], "code": body["service_code"]}
-                j, a = conn.execute(FLOOR_SQL["locate"], p, prepare=True).fetchone()
-                s, d, radius = conn.execute(FLOOR_SQL["service"], {**p, "j": j}, prepare=True).fetchone()
-                conn.execute(FLOOR_SQL["nearby"], {**p, "s": s, "radius": radius}, prepare=True).fetchall()
-                num = conn.execute(FLOOR_SQL["counter"], {"j": j}, prepare=True).fetchone()[0]
-                r = conn.execute(FLOOR_SQL["report"], {**p, "n": num, "salt": salt, "j": j, "a": a, "s": s, "d": d,
-                                                       "answers": "{}"}, prepare=True).fetchone()[0]
-                conn.execute(FLOOR_SQL["event"], {"r": r}, prepare=True)
-                conn.execute(FLOOR_SQL["outbox"], prepare=True)
+                r = floor_insert(conn, body, salt)
                 if with_track:
                     conn.execute(track_sql, {"report_id": r, "delta": 1, "bands": list(grid.BANDS),
                                              "sizes": list(grid.BANDS.values())}, prepare=True)

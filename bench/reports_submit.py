@@ -150,20 +150,26 @@ FLOOR_SQL = {
 }
 
 
+def floor_insert(conn: psycopg.Connection, body: dict[str, Any], salt: int) -> int:
+    """One report through the floor statements, without committing; returns its id."""
+    p = {"lon": body["lon"], "lat": body["lat"], "code": body["service_code"]}
+    j, a = conn.execute(FLOOR_SQL["locate"], p, prepare=True).fetchone()
+    s, d, radius = conn.execute(FLOOR_SQL["service"], {**p, "j": j}, prepare=True).fetchone()
+    conn.execute(FLOOR_SQL["nearby"], {**p, "s": s, "radius": radius}, prepare=True).fetchall()
+    n = conn.execute(FLOOR_SQL["counter"], {"j": j}, prepare=True).fetchone()[0]
+    r = conn.execute(FLOOR_SQL["report"], {**p, "n": n, "salt": salt, "j": j, "a": a, "s": s, "d": d,
+                                           "answers": json.dumps(body["answers"])}, prepare=True).fetchone()[0]
+    conn.execute(FLOOR_SQL["event"], {"r": r}, prepare=True)
+    conn.execute(FLOOR_SQL["outbox"], prepare=True)
+    return int(r)
+
+
 def floor(items: list[dict[str, Any]]) -> float:
     salt = random.randrange(10**9)
     with psycopg.connect(dsn()) as conn:
         t0 = time.perf_counter()
         for body in items:
-            p = {"lon": body["lon"], "lat": body["lat"], "code": body["service_code"]}
-            j, a = conn.execute(FLOOR_SQL["locate"], p, prepare=True).fetchone()
-            s, d, radius = conn.execute(FLOOR_SQL["service"], {**p, "j": j}, prepare=True).fetchone()
-            conn.execute(FLOOR_SQL["nearby"], {**p, "s": s, "radius": radius}, prepare=True).fetchall()
-            n = conn.execute(FLOOR_SQL["counter"], {"j": j}, prepare=True).fetchone()[0]
-            r = conn.execute(FLOOR_SQL["report"], {**p, "n": n, "salt": salt, "j": j, "a": a, "s": s, "d": d,
-                                                   "answers": json.dumps(body["answers"])}, prepare=True).fetchone()[0]
-            conn.execute(FLOOR_SQL["event"], {"r": r}, prepare=True)
-            conn.execute(FLOOR_SQL["outbox"], prepare=True)
+            floor_insert(conn, body, salt)
             conn.commit()
         elapsed = time.perf_counter() - t0
         conn.execute("DELETE FROM reports WHERE channel = 'bench'")

@@ -10,7 +10,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.models.base import Base
 
 
-class ReportCellCount(Base):
+class _Cell:
+    """The key of a grid cell and what is counted in it."""
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cx: Mapped[int] = mapped_column(primary_key=True)
+    cy: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    sum_lon: Mapped[float] = mapped_column(default=0.0)
+    sum_lat: Mapped[float] = mapped_column(default=0.0)
+
+
+class ReportCellCount(_Cell, Base):
     """Public reports in one grid cell of a zoom band, per status, service and day of submission (UTC).
 
     `sum_lon`/`sum_lat` let a cluster sit at the mean position of its reports.
@@ -18,31 +31,14 @@ class ReportCellCount(Base):
 
     __tablename__ = "report_cell_counts"
 
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    cx: Mapped[int] = mapped_column(primary_key=True)
-    cy: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    service_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)
-    sum_lon: Mapped[float] = mapped_column(default=0.0)
-    sum_lat: Mapped[float] = mapped_column(default=0.0)
 
     # Covering, so that `since` queries read the index alone (index-only scans once vacuumed).
     __table_args__ = (Index("ix_report_cell_counts_band_day", "band", "day", "cx", "cy",
                             postgresql_include=["status", "service_id", "count", "sum_lon", "sum_lat"]),)
 
 
-class ReportCellTotal(Base):
+class ReportCellTotal(_Cell, Base):
     """The same counts without the day: what the map reads when no `since` filter is given."""
 
     __tablename__ = "report_cell_totals"
-
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    cx: Mapped[int] = mapped_column(primary_key=True)
-    cy: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    service_id: Mapped[int] = mapped_column(primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)
-    sum_lon: Mapped[float] = mapped_column(default=0.0)
-    sum_lat: Mapped[float] = mapped_column(default=0.0)
