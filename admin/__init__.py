@@ -17,5 +17,9 @@ def init_app(app: Flask) -> HromadaApi:
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_URL_PREFIX", "/api/admin")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_PATH", "/docs")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_URL", "/api/static/swagger-ui/")
-    api = HromadaApi(app, config_prefix=CONFIG_PREFIX)
+    api = HromadaApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs={"components": {"securitySchemes": {
+        "staffAuth": {"type": "http", "scheme": "bearer", "description": "The token from POST /api/admin/tokens."}}}})
+    from admin.views import blp
+
+    api.register_blueprint(blp)
     return api

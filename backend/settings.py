@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_INTERVAL": "3600",
     # Base of absolute media URLs (e.g. https://hromada.example.org); empty: the request's host.
     "PUBLIC_BASE_URL": "",
+    # Hours a staff member's admin API token stays valid.
+    "STAFF_TOKEN_HOURS": "12",
 }
 
 
@@ -63,6 +65,7 @@ class Settings:
     RETENTION_MONTHS: int
     RETENTION_INTERVAL: float
     PUBLIC_BASE_URL: str
+    STAFF_TOKEN_HOURS: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, abort, send_file, send_from_directory
+from flask import Blueprint, Flask, abort, request, send_file, send_from_directory
 from flask.typing import ResponseReturnValue
 
 from backend.api import HromadaApi
@@ -27,6 +27,22 @@ def _swagger_assets() -> Blueprint:
     return bp
 
 
+def _for_staff(kind: str, name: str) -> str:
+    """Pending and hidden photos, for staff of the report's jurisdiction (bearer token)."""
+    from backend.services.staff_auth import authenticate
+    from backend.services.staff_reports import photo_file_for_staff
+
+    scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
+    found = authenticate(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+    if found is None:
+        abort(404)
+    try:
+        return photo_file_for_staff(found[0], kind, name)
+    except NotFound:
+        abort(404)
+    raise AssertionError("unreachable")
+
+
 def _media() -> Blueprint:
     """Public photos and thumbnails; pending or hidden ones are not served."""
     from backend.services.photos import public_photo
@@ -40,7 +56,7 @@ def _media() -> Blueprint:
         try:
             path = public_photo(kind, name)
         except NotFound:
-            abort(404)
+            path = _for_staff(kind, name)
         return send_file(path, mimetype="image/jpeg", max_age=3600)
 
     return bp

@@ -1,6 +1,7 @@
 """All SQLAlchemy models; a leaf package that imports nothing else of Hromada."""
 
 from backend.models.addresses import Address
+from backend.models.audit import AuditEntry, StaffToken
 from backend.models.base import LANGUAGES, Base, utcnow
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
 from backend.models.map import ReportCellCount, ReportCellTotal
@@ -21,6 +22,7 @@ from backend.models.staff import ROLES, SCOPES, ApiKey, StaffUser
 
 __all__ = [
     "Address",
+    "AuditEntry",
     "ApiKey",
     "Area",
     "AreaPiece",
@@ -49,6 +51,7 @@ __all__ = [
     "Service",
     "ServiceGroup",
     "ServiceQuestion",
+    "StaffToken",
     "StaffUser",
     "utcnow",
 ]

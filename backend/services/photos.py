@@ -13,7 +13,7 @@ from backend.db import session, unit_of_work
 from backend.errors import DomainError, NotFound
 from backend.i18n import gettext
 from backend.imaging import Clean, ImageTooLarge, UnsupportedImage, sanitize, thumbnail
-from backend.models import Device, Photo, Report, ReportEvent, utcnow
+from backend.models import Device, Photo, Report, ReportEvent
 from backend.outbox import add_event, handles
 
 MAX_PHOTOS = 5
@@ -107,16 +107,14 @@ def upload(device: Device, report_ref: str, stream: IO[bytes]) -> dict[str, Any]
 
 
 def moderate(photo_id: int, approve: bool, staff_id: int | None = None) -> Photo:
-    """Approve (public) or hide a photo."""
+    """Approve (public) or hide a photo (without an acting staff member: system moderation)."""
+    from backend.services.staff_reports import apply_moderation
+
     with unit_of_work() as s:
         photo = s.get(Photo, photo_id, with_for_update=True)
         if photo is None:
             raise NotFound(gettext("Not found."))
-        photo.state = "approved" if approve else "hidden"
-        photo.moderated_at = utcnow()
-        photo.moderated_by_id = staff_id
-        s.add(ReportEvent(report_id=photo.report_id, kind="moderation", public=False, actor_staff_id=staff_id,
-                          data={"photo_id": photo.id, "state": photo.state}))
+        apply_moderation(s, photo, approve, staff_id)
     return photo
 
 

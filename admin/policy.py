@@ -1,0 +1,25 @@
+"""The one declarative access policy of the admin API: endpoint -> roles allowed.
+
+Reviewed as a table. Jurisdiction and department rules apply on top, in the use cases: staff see only
+their own jurisdiction's reports (anything else is 404), department staff only the reports routed to
+their department. Every admin route must appear here (a test fails for a route without an entry).
+"""
+
+from __future__ import annotations
+
+ALL = frozenset({"admin", "manager", "dispatcher", "department_staff", "viewer"})
+TRIAGE = frozenset({"admin", "manager", "dispatcher"})
+
+#: endpoint -> roles; None means "no staff login needed" (signing in itself).
+POLICY: dict[str, frozenset[str] | None] = {
+    "tokens.create": None,
+    "tokens.delete": ALL,
+    "me.get": ALL,
+    "reports.get": ALL,
+    "photos.moderate": TRIAGE,
+    "audit.list": frozenset({"admin"}),
+    "reports.audit": frozenset({"admin", "manager", "dispatcher"}),
+}
+
+#: Roles that may see a reporter's contact data.
+SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})

@@ -1,0 +1,191 @@
+"""The staff API (/api/admin): sign-in, the caller, report detail, photo moderation, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from admin.auth import BEARER, allow, current_staff, identify
+from backend.api import error_response
+from backend.services import audit, staff_auth, staff_reports
+from backend.services.staff_auth import LockedOut
+
+blp = Blueprint("staff", __name__, url_prefix="/api/admin", description="Staff: triage and moderation.")
+blp.before_request(identify)
+
+
+class LoginIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True)
+
+
+class TokenOut(Schema):
+    token = fields.String(metadata={"description": "Bearer token for the admin API; shown only once."})
+    expires_at = fields.DateTime()
+    role = fields.String()
+
+
+class StaffOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    full_name = fields.String(allow_none=True)
+    role = fields.String()
+    locale = fields.String()
+    jurisdiction = fields.Function(lambda u: u.jurisdiction.code)
+    department = fields.Function(lambda u: u.department.code if u.department else None)
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    staff_id = fields.Integer(allow_none=True)
+    api_key_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    ip = fields.String(allow_none=True)
+
+
+class AuditQuery(Schema):
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class ModerationIn(Schema):
+    approve = fields.Boolean(required=True)
+
+
+class StaffPhotoOut(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    url = fields.String()
+    thumbnail_url = fields.String(allow_none=True)
+    width = fields.Integer()
+    height = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class StaffReportOut(Schema):
+    class Meta:
+        unknown = "include"
+
+    id = fields.Integer()
+    public_id = fields.String()
+    service_code = fields.String()
+    service_name = fields.String()
+    description = fields.String()
+    status = fields.String()
+    priority = fields.String()
+    hidden = fields.Boolean()
+    channel = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    address = fields.String(allow_none=True)
+    answers = fields.Dict()
+    anonymous = fields.Boolean()
+    contact = fields.Dict(allow_none=True, metadata={"description": "Only for roles allowed to see it."})
+    jurisdiction = fields.Dict()
+    area = fields.Dict(allow_none=True)
+    department = fields.Dict(allow_none=True)
+    requested_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    sla_due_at = fields.DateTime(allow_none=True)
+    support_count = fields.Integer()
+    merged_into = fields.Raw(allow_none=True)
+    photos = fields.List(fields.Nested(StaffPhotoOut))
+    timeline = fields.List(fields.Dict())
+    nearby = fields.List(fields.Dict())
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @allow("tokens.create")
+    @blp.arguments(LoginIn)
+    @blp.response(201, TokenOut)
+    @blp.alt_response(401, description="Wrong e-mail or password")
+    @blp.alt_response(429, description="Locked after repeated failures (Retry-After)")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Sign in: e-mail and password for an expiring bearer token."""
+        try:
+            user, secret, token = staff_auth.login(data["email"], data["password"])
+        except LockedOut as exc:
+            return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+        return {"token": secret, "expires_at": token.expires_at, "role": user.role}
+
+
+@blp.route("/tokens/current")
+class CurrentToken(MethodView):
+    @allow("tokens.delete")
+    @blp.response(204)
+    @blp.doc(security=[BEARER])
+    def delete(self) -> Response | None:
+        """Sign out: revoke the token in use."""
+        from flask import g
+
+        staff_auth.logout(current_staff(), g.staff_token.id)
+        return None
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @allow("me.get")
+    @blp.response(200, StaffOut)
+    @blp.doc(security=[BEARER])
+    def get(self) -> Any:
+        """Who I am: role, jurisdiction, department."""
+        return current_staff()
+
+
+@blp.route("/reports/<int:report_id>")
+class ReportDetail(MethodView):
+    @allow("reports.get")
+    @blp.response(200, StaffReportOut)
+    @blp.alt_response(404, description="Not a report of your jurisdiction (or department)")
+    @blp.doc(security=[BEARER])
+    def get(self, report_id: int) -> dict[str, Any]:
+        """A report with everything staff may see: contact (by role), all photos, notes, nearby reports."""
+        return staff_reports.detail(current_staff(), report_id)
+
+
+@blp.route("/reports/<int:report_id>/audit")
+class ReportAudit(MethodView):
+    @allow("reports.audit")
+    @blp.arguments(AuditQuery, location="query")
+    @blp.response(200, AuditOut(many=True))
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any], report_id: int) -> Any:
+        """The audit trail of one report, newest first."""
+        from backend.db import session
+
+        staff_reports.visible_report(session(), current_staff(), report_id)
+        return audit.entries(jurisdiction_id=current_staff().jurisdiction_id, target_type="report",
+                             target_id=report_id, before_id=query["before"], limit=query["limit"])
+
+
+@blp.route("/photos/<int:photo_id>/moderation")
+class PhotoModeration(MethodView):
+    @allow("photos.moderate")
+    @blp.arguments(ModerationIn)
+    @blp.response(200, StaffPhotoOut)
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any], photo_id: int) -> dict[str, Any]:
+        """Approve (make public) or hide a photo."""
+        return staff_reports.moderate_photo(current_staff(), photo_id, data["approve"])
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @allow("audit.list")
+    @blp.arguments(AuditQuery, location="query")
+    @blp.response(200, AuditOut(many=True))
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any]) -> Any:
+        """The audit log of my jurisdiction, newest first (admins)."""
+        return audit.entries(jurisdiction_id=current_staff().jurisdiction_id, before_id=query["before"],
+                             limit=query["limit"])
