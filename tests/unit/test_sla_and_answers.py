@@ -69,3 +69,13 @@ def test_bad_answers_name_the_question(answers: dict, field: str) -> None:
     with pytest.raises(DomainError) as err:
         check_answers(QUESTIONS, answers)
     assert err.value.field == field
+
+
+def test_lockout_doubles_after_five_failures_up_to_an_hour() -> None:
+    from datetime import timedelta
+
+    from backend.services.staff_auth import lock_for
+
+    assert [lock_for(n) for n in (1, 4)] == [timedelta(0)] * 2
+    assert [lock_for(n) for n in (5, 6, 7)] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert lock_for(30) == timedelta(hours=1)

@@ -1,0 +1,205 @@
+"""Staff identity, the declarative policy (tested route by route), moderation and the append-only audit log."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy.exc
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text, update
+from sqlalchemy.orm import Session
+
+from admin.policy import POLICY
+from backend.models import AuditEntry, StaffToken, StaffUser, utcnow
+from backend.services.accounts import create_staff
+from tests.e2e.conftest import Resident
+from tests.e2e.test_photos import jpeg_with_gps_rotated
+
+PASSWORD = "correct horse battery staple"
+ROLES = ("admin", "manager", "dispatcher", "department_staff", "viewer")
+
+
+@pytest.fixture(scope="module")
+def staff(app: Flask, cities: dict) -> dict[str, str]:
+    """E-mails of one staff member per role in Kraków, and an admin of the powiat."""
+    tag = uuid.uuid4().hex[:6]
+    emails = {}
+    with app.app_context():
+        for role in ROLES:
+            emails[role] = f"{role}-{tag}@krakow.example"
+            create_staff(email=emails[role], password=PASSWORD, role=role, jurisdiction_code="1261011",
+                         department_code="zdmk" if role == "department_staff" else None)
+        emails["foreign_admin"] = f"admin-{tag}@powiat.example"
+        create_staff(email=emails["foreign_admin"], password=PASSWORD, role="admin", jurisdiction_code="1206")
+    return emails
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    return client.post("/api/admin/tokens", json={"email": email, "password": password})
+
+
+def bearer(client: FlaskClient, email: str) -> dict[str, str]:
+    res = login(client, email)
+    assert res.status_code == 201, res.json
+    return {"Authorization": f"Bearer {res.json['token']}"}
+
+
+@pytest.fixture(scope="module")
+def fixtures(app: Flask, cities: dict) -> dict[str, int]:
+    """Reports and pending photos in Kraków (department zdmk) and in the powiat."""
+    client = app.test_client()
+    me = Resident(client)
+    own = me.report(contact={"name": "Kasia", "email": "kasia@example.com"})
+    other_dept = me.report(service_code="graffiti", answers={})
+    foreign = me.report(service_code="road_sign", lat=50.2, lon=20.1, answers={})
+    out = {"own": own["id"], "other_dept": other_dept["id"], "foreign": foreign["id"]}
+    for key in ("own", "foreign"):
+        res = client.post(f"/api/v1/reports/{out[key]}/photos", headers=me.headers,
+                          data={"photo": (io.BytesIO(jpeg_with_gps_rotated()), "p.jpg")},
+                          content_type="multipart/form-data")
+        assert res.status_code == 201
+        out[f"{key}_photo"] = res.json["id"]
+    return out
+
+
+def test_sign_in_gives_an_expiring_token_and_sign_out_revokes_it(client: FlaskClient, staff: dict, db: Session) -> None:
+    res = login(client, staff["dispatcher"].upper())
+    assert res.status_code == 201 and res.json["role"] == "dispatcher"
+    headers = {"Authorization": f"Bearer {res.json['token']}"}
+    me = client.get("/api/admin/me", headers=headers).json
+    assert me["email"] == staff["dispatcher"] and me["jurisdiction"] == "1261011"
+    assert client.delete("/api/admin/tokens/current", headers=headers).status_code == 204
+    assert client.get("/api/admin/me", headers=headers).status_code == 401
+    headers = bearer(client, staff["dispatcher"])
+    db.execute(update(StaffToken).where(StaffToken.token_hash.is_not(None), StaffToken.revoked_at.is_(None))
+               .values(expires_at=utcnow()))
+    db.commit()
+    assert client.get("/api/admin/me", headers=headers).status_code == 401
+
+
+def test_wrong_passwords_lock_the_account_with_back_off(client: FlaskClient, staff: dict, db: Session) -> None:
+    email = staff["viewer"]
+    unknown = login(client, f"nobody-{uuid.uuid4().hex}@x.example")
+    assert unknown.status_code == 401
+    for _ in range(5):
+        res = login(client, email, "wrong password")
+        assert res.status_code == 401 and res.json["message"] == unknown.json["message"]
+    locked = login(client, email)  # after five failures even the right password waits
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 120
+    db.execute(update(StaffUser).where(StaffUser.email == email).values(locked_until=utcnow()))
+    db.commit()
+    assert login(client, email).status_code == 201  # the lock has passed: a success resets the count
+    for _ in range(4):
+        assert login(client, email, "wrong password").status_code == 401
+    assert login(client, email).status_code == 201
+
+
+def _path(rule: str, args: dict[str, int]) -> str:
+    for name, value in args.items():
+        rule = rule.replace(f"<int:{name}>", str(value))
+    return rule
+
+
+ARG_KINDS = {"report_id": ("own", "foreign"), "photo_id": ("own_photo", "foreign_photo")}
+
+
+def admin_routes(app: Flask) -> list[tuple[str, str, Any]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/admin/") or rule.endpoint.startswith("api-docs") or "openapi" in rule.rule:
+            continue
+        if rule.rule.startswith("/api/admin/docs"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            handler = getattr(view.view_class, method.lower())
+            out.append((rule.rule, method, handler))
+    return out
+
+
+def test_every_admin_route_has_a_policy_entry(app: Flask) -> None:
+    routes = admin_routes(app)
+    assert len(routes) >= 7
+    for rule, method, handler in routes:
+        assert getattr(handler, "policy_endpoint", None) in POLICY, f"{method} {rule} has no policy entry"
+
+
+def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask, client: FlaskClient, staff: dict,
+                                                                     fixtures: dict) -> None:
+    bodies = {"photos.moderate": {"approve": True}}
+    for rule, method, handler in admin_routes(app):
+        endpoint = handler.policy_endpoint
+        roles = POLICY[endpoint]
+        if roles is None:
+            continue
+        kinds = [k for k in ARG_KINDS if f"<int:{k}>" in rule]
+        for role in ROLES:
+            for where in ("own", "foreign") if kinds else ("own",):
+                args = {k: fixtures[ARG_KINDS[k][0 if where == "own" else 1]] for k in kinds}
+                headers = bearer(client, staff[role])
+                res = client.open(_path(rule, args), method=method, headers=headers, json=bodies.get(endpoint))
+                if role not in roles:
+                    expected = {403}
+                elif where == "foreign":
+                    expected = {404}
+                else:
+                    expected = {200, 201, 204}
+                assert res.status_code in expected, (method, rule, role, where, res.status_code, res.json)
+        anonymous = client.open(_path(rule, {k: fixtures[ARG_KINDS[k][0]] for k in kinds}), method=method,
+                                json=bodies.get(endpoint))
+        assert anonymous.status_code == 401, (method, rule)
+
+
+def test_department_staff_see_only_their_departments_reports(client: FlaskClient, staff: dict,
+                                                              fixtures: dict) -> None:
+    headers = bearer(client, staff["department_staff"])
+    assert client.get(f"/api/admin/reports/{fixtures['own']}", headers=headers).status_code == 200
+    assert client.get(f"/api/admin/reports/{fixtures['other_dept']}", headers=headers).status_code == 404
+
+
+def test_contact_data_is_shown_by_role(client: FlaskClient, staff: dict, fixtures: dict) -> None:
+    seen = client.get(f"/api/admin/reports/{fixtures['own']}", headers=bearer(client, staff["dispatcher"])).json
+    assert seen["contact"]["email"] == "kasia@example.com"
+    assert {p["state"] for p in seen["photos"]} <= {"approved", "pending", "hidden"} and seen["photos"]
+    hidden = client.get(f"/api/admin/reports/{fixtures['own']}", headers=bearer(client, staff["viewer"])).json
+    assert hidden["contact"] is None
+
+
+def test_staff_moderate_photos_and_see_unpublished_ones(client: FlaskClient, staff: dict, fixtures: dict,
+                                                        db: Session) -> None:
+    headers = bearer(client, staff["foreign_admin"])  # the powiat pre-moderates its photos
+    detail = client.get(f"/api/admin/reports/{fixtures['foreign']}", headers=headers).json
+    photo = next(p for p in detail["photos"] if p["id"] == fixtures["foreign_photo"])
+    assert photo["state"] == "pending"
+    path = photo["url"].split("localhost", 1)[1]
+    assert client.get(path).status_code == 404
+    assert client.get(path, headers=headers).status_code == 200
+    assert client.get(path, headers=bearer(client, staff["admin"])).status_code == 404  # another jurisdiction
+    res = client.post(f"/api/admin/photos/{photo['id']}/moderation", json={"approve": True}, headers=headers)
+    assert res.status_code == 200 and res.json["state"] == "approved"
+    assert client.get(path).status_code == 200
+    trail = client.get("/api/admin/audit?limit=5", headers=headers).json
+    entry = next(e for e in trail if e["action"] == "photo.moderate")
+    assert entry["before"] == {"state": "pending"} and entry["after"]["state"] == "approved"
+
+
+def test_the_audit_log_cannot_be_altered_through_the_orm_or_sql(db: Session, client: FlaskClient,
+                                                                 staff: dict) -> None:
+    bearer(client, staff["manager"])  # writes a login entry
+    from sqlalchemy import select
+
+    entry = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry is not None
+    entry.action = "nothing happened"
+    with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"):
+        db.commit()
+    db.rollback()
+    for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"):
+            db.execute(text(sql))
+        db.rollback()
+    assert db.scalar(text("SELECT current_user")) == "hromada"
