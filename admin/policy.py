@@ -19,6 +19,14 @@ POLICY: dict[str, frozenset[str] | None] = {
     "photos.moderate": TRIAGE,
     "audit.list": frozenset({"admin"}),
     "reports.audit": frozenset({"admin", "manager", "dispatcher"}),
+    "reports.status": frozenset({"admin", "dispatcher", "department_staff"}),
+    "reports.assign": frozenset({"admin", "dispatcher"}),
+    "reports.priority": frozenset({"admin", "dispatcher"}),
+    "reports.reply": frozenset({"admin", "dispatcher", "department_staff"}),
+    "reports.note": frozenset({"admin", "manager", "dispatcher", "department_staff"}),
+    "reports.recategorise": frozenset({"admin", "dispatcher"}),
+    "reports.merge": frozenset({"admin", "dispatcher"}),
+    "reports.moderate": frozenset({"admin", "manager", "dispatcher"}),
 }
 
 #: Roles that may see a reporter's contact data.

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from admin.auth import BEARER, allow, current_staff, identify
 from backend.api import error_response
-from backend.services import audit, staff_auth, staff_reports
+from backend.services import audit, staff_auth, staff_reports, triage
 from backend.services.staff_auth import LockedOut
 
 blp = Blueprint("staff", __name__, url_prefix="/api/admin", description="Staff: triage and moderation.")
@@ -99,6 +99,8 @@ class StaffReportOut(Schema):
     support_count = fields.Integer()
     merged_into = fields.Raw(allow_none=True)
     photos = fields.List(fields.Nested(StaffPhotoOut))
+    etag = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
     timeline = fields.List(fields.Dict())
     nearby = fields.List(fields.Dict())
 
@@ -148,9 +150,12 @@ class ReportDetail(MethodView):
     @blp.response(200, StaffReportOut)
     @blp.alt_response(404, description="Not a report of your jurisdiction (or department)")
     @blp.doc(security=[BEARER])
-    def get(self, report_id: int) -> dict[str, Any]:
-        """A report with everything staff may see: contact (by role), all photos, notes, nearby reports."""
-        return staff_reports.detail(current_staff(), report_id)
+    def get(self, report_id: int) -> Any:
+        """A report with everything staff may see: contact (by role), all photos, notes, nearby reports.
+
+        The `ETag` header is the version to send back as `If-Match` with any change.
+        """
+        return _with_etag(report_id)
 
 
 @blp.route("/reports/<int:report_id>/audit")
@@ -189,3 +194,83 @@ class Audit(MethodView):
         """The audit log of my jurisdiction, newest first (admins)."""
         return audit.entries(jurisdiction_id=current_staff().jurisdiction_id, before_id=query["before"],
                              limit=query["limit"])
+
+
+def _with_etag(report_id: int, status: int = 200) -> Any:
+    view = staff_reports.detail(current_staff(), report_id)
+    return view, status, {"ETag": f'"{view["etag"]}"'}
+
+
+class IfMatch(Schema):
+    if_match = fields.String(data_key="If-Match", load_default=None,
+                             metadata={"description": "The report's ETag; required for every change."})
+
+
+class StatusIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(sorted(triage.TRANSITIONS)))
+    reason = fields.String(load_default=None, validate=validate.OneOf(triage.REJECT_REASONS))
+    body = fields.String(load_default=None, validate=validate.Length(max=4000))
+
+
+class AssignIn(Schema):
+    department = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    assignee_id = fields.Integer(load_default=None)
+
+
+class PriorityIn(Schema):
+    priority = fields.String(required=True)
+
+
+class TextIn(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ServiceIn(Schema):
+    service_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class MergeIn(Schema):
+    master_id = fields.Integer(required=True)
+
+
+class ReportModerationIn(Schema):
+    hidden = fields.Boolean(load_default=None)
+    description = fields.String(load_default=None, validate=validate.Length(max=4000))
+
+
+def _action(name: str, schema: type[Schema], summary: str, run: Any) -> None:
+    """Register POST /reports/<id>/<name>: If-Match, policy, the use case, the new detail and ETag."""
+
+    @allow(f"reports.{name}")
+    @blp.arguments(IfMatch, location="headers")
+    @blp.arguments(schema)
+    @blp.response(200, StaffReportOut)
+    @blp.alt_response(404, description="Not a report of your jurisdiction (or department)")
+    @blp.alt_response(409, description="Not allowed from the current state")
+    @blp.alt_response(412, description="The report changed since your ETag")
+    @blp.alt_response(428, description="If-Match is missing")
+    @blp.doc(security=[BEARER], summary=summary)
+    def post(self: Any, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
+        run(current_staff(), report_id, headers.get("if_match"), data)
+        return _with_etag(report_id)
+
+    view = type(f"Report_{name}", (MethodView,), {"post": post})
+    blp.route(f"/reports/<int:report_id>/{name}")(view)
+
+
+_action("status", StatusIn, "Change the status (state machine; rejecting needs a reason; reopening restarts the SLA)",
+        lambda st, rid, tag, d: triage.change_status(st, rid, tag, d["status"], d["reason"], d["body"]))
+_action("assign", AssignIn, "Assign to a department and/or a person",
+        lambda st, rid, tag, d: triage.assign(st, rid, tag, department=d["department"], assignee_id=d["assignee_id"]))
+_action("priority", PriorityIn, "Set the priority",
+        lambda st, rid, tag, d: triage.set_priority(st, rid, tag, d["priority"]))
+_action("reply", TextIn, "Post a public reply (the reporter and supporters are told)",
+        lambda st, rid, tag, d: triage.reply(st, rid, tag, d["body"]))
+_action("note", TextIn, "Add an internal note",
+        lambda st, rid, tag, d: triage.note(st, rid, tag, d["body"]))
+_action("recategorise", ServiceIn, "Move to another service (re-routed, SLA recomputed)",
+        lambda st, rid, tag, d: triage.recategorise(st, rid, tag, d["service_code"]))
+_action("merge", MergeIn, "Merge this duplicate into a master report",
+        lambda st, rid, tag, d: triage.merge(st, rid, tag, d["master_id"]))
+_action("moderate", ReportModerationIn, "Hide or show the report, or redact its description",
+        lambda st, rid, tag, d: triage.moderate_text(st, rid, tag, hidden=d["hidden"], description=d["description"]))

@@ -37,6 +37,8 @@ def _staff_photo(p: Photo) -> dict[str, Any]:
 
 def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
     """Everything about a report that this staff member may see."""
+    from backend.services.triage import etag
+
     s = session()
     report = visible_report(s, staff, report_id)
     lang = staff.locale
@@ -59,6 +61,7 @@ def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
                       "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None}
                      for e in events],
         "nearby": _nearby(s, report, view["lon"], view["lat"], lang),
+        "etag": etag(report), "assignee_id": report.assignee_id,
     })
     s.rollback()
     return view

@@ -1,0 +1,234 @@
+"""Triage: the state machine and every staff action on a report, each one transaction, audited.
+
+Writes need the report's ETag (If-Match): the row is locked, the ETag compared, and a stale one is 412,
+so of two writes made from the same version exactly one wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.db import unit_of_work
+from backend.errors import Conflict, DomainError, NotFound
+from backend.i18n import gettext
+from backend.models import PRIORITIES, Department, Photo, Report, ReportEvent, ReportSupport, Service, StaffUser, utcnow
+from backend.outbox import add_event
+from backend.services import audit
+from backend.services.reports import record_status
+from backend.services.sla import due_at
+from backend.services.staff_reports import visible_report
+
+#: The state machine: from -> allowed targets. "duplicate" is reached only by merging.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"acknowledged", "in_progress", "resolved", "rejected"}),
+    "acknowledged": frozenset({"in_progress", "resolved", "rejected"}),
+    "in_progress": frozenset({"resolved", "rejected"}),
+    "resolved": frozenset({"closed", "in_progress"}),
+    "closed": frozenset({"in_progress"}),
+    "rejected": frozenset({"in_progress"}),
+    "duplicate": frozenset(),
+}
+REOPEN_FROM = frozenset({"resolved", "closed", "rejected"})
+REJECT_REASONS = ("invalid", "duplicate", "not_our_responsibility")
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+
+
+def etag(report: Report) -> str:
+    """The version of a report as staff see it (changes with every staff or resident change)."""
+    raw = f"{report.id}:{report.updated_at.isoformat()}:{report.support_count}:{report.hidden}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _locked(s: Session, staff: StaffUser, report_id: int, if_match: str | None) -> Report:
+    if not if_match:
+        raise PreconditionRequired(gettext("Send If-Match with the report's ETag."))
+    visible_report(s, staff, report_id)
+    report = s.get_one(Report, report_id, with_for_update=True, populate_existing=True)
+    if if_match.strip('"').removeprefix("W/").strip('"') != etag(report):
+        raise PreconditionFailed(gettext("Someone else changed this report; reload it and try again."))
+    return report
+
+
+def _act(staff: StaffUser, report_id: int, if_match: str | None, action: str,
+         change: Callable[[Session, Report], dict[str, Any]]) -> str:
+    """Run one action under the ETag check and record it in the audit log; returns the new ETag."""
+    with unit_of_work() as s:
+        report = _locked(s, staff, report_id, if_match)
+        before_after = change(s, report)
+        report.updated_at = utcnow()
+        audit.record(s, staff, action, "report", report.id, jurisdiction_id=report.jurisdiction_id,
+                     before=before_after.get("before"), after=before_after.get("after"))
+        s.flush()
+        new = etag(report)
+    return new
+
+
+def change_status(staff: StaffUser, report_id: int, if_match: str | None, to_status: str,
+                  reason: str | None = None, body: str | None = None) -> str:
+    """Move a report through the state machine (409 for a transition it does not allow)."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        current = report.status
+        if to_status not in TRANSITIONS.get(current, frozenset()):
+            raise Conflict(gettext("A report cannot go from {a} to {b}.", a=current, b=to_status), field="status")
+        if to_status == "rejected" and reason not in REJECT_REASONS:
+            raise DomainError(gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)),
+                              field="reason")
+        if to_status == "in_progress" and current in REOPEN_FROM:
+            # Reopened: the SLA clock starts again from now, the closing times are cleared.
+            report.resolved_at = report.closed_at = None
+            service = report.service
+            report.sla_due_at = due_at(utcnow(), service.sla_hours, service.sla_working_hours,
+                                       report.jurisdiction.timezone)
+        record_status(s, report, to_status, staff_id=staff.id, body=reason if to_status == "rejected" else body)
+        return {"before": {"status": current}, "after": {"status": to_status, "reason": reason}}
+
+    return _act(staff, report_id, if_match, "report.status", change)
+
+
+def assign(staff: StaffUser, report_id: int, if_match: str | None, *, department: str | None = None,
+           assignee_id: int | None = None) -> str:
+    """Route to a department and/or a person of the jurisdiction."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        before = {"department_id": report.department_id, "assignee_id": report.assignee_id}
+        if department is not None:
+            dept = s.scalars(select(Department).where(Department.jurisdiction_id == report.jurisdiction_id,
+                                                      Department.code == department, Department.active)).first()
+            if dept is None:
+                raise NotFound(gettext("Not found."), field="department")
+            report.department_id = dept.id
+        if assignee_id is not None:
+            person = s.get(StaffUser, assignee_id)
+            if person is None or person.jurisdiction_id != report.jurisdiction_id or not person.active:
+                raise NotFound(gettext("Not found."), field="assignee_id")
+            report.assignee_id = person.id
+        s.add(ReportEvent(report_id=report.id, kind="assignment", public=False, actor_staff_id=staff.id,
+                          data={"department_id": report.department_id, "assignee_id": report.assignee_id}))
+        return {"before": before, "after": {"department_id": report.department_id, "assignee_id": report.assignee_id}}
+
+    return _act(staff, report_id, if_match, "report.assign", change)
+
+
+def set_priority(staff: StaffUser, report_id: int, if_match: str | None, priority: str) -> str:
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        if priority not in PRIORITIES:
+            raise DomainError(gettext("Must be one of: {0}.").format(", ".join(PRIORITIES)), field="priority")
+        before, report.priority = report.priority, priority
+        s.add(ReportEvent(report_id=report.id, kind="priority", public=False, actor_staff_id=staff.id,
+                          data={"from": before, "to": priority}))
+        return {"before": {"priority": before}, "after": {"priority": priority}}
+
+    return _act(staff, report_id, if_match, "report.priority", change)
+
+
+def reply(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> str:
+    """A public reply, shown on the report's timeline and sent to the reporter and supporters."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        s.add(ReportEvent(report_id=report.id, kind="reply", public=True, actor_staff_id=staff.id, body=body))
+        add_event(s, "report.replied", {"report_id": report.id})
+        return {"after": {"reply": body}}
+
+    return _act(staff, report_id, if_match, "report.reply", change)
+
+
+def note(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> str:
+    """An internal note, never shown to residents."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        s.add(ReportEvent(report_id=report.id, kind="note", public=False, actor_staff_id=staff.id, body=body))
+        return {"after": {"note": body}}
+
+    return _act(staff, report_id, if_match, "report.note", change)
+
+
+def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service_code: str) -> str:
+    """Move to another service: re-routed to its department, SLA recomputed from the submission."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        service = s.scalars(select(Service).where(Service.jurisdiction_id == report.jurisdiction_id,
+                                                  Service.code == service_code, Service.active)).first()
+        if service is None:
+            raise NotFound(gettext("Not found."), field="service_code")
+        from geo import grid
+
+        before = {"service_id": report.service_id, "department_id": report.department_id,
+                  "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None}
+        grid.track(s, report.id, -1)
+        report.service_id, report.service, report.department_id = service.id, service, service.department_id
+        report.sla_due_at = due_at(report.requested_at, service.sla_hours, service.sla_working_hours,
+                                   report.jurisdiction.timezone)
+        s.flush()
+        grid.track(s, report.id, +1)
+        s.add(ReportEvent(report_id=report.id, kind="recategorised", public=False, actor_staff_id=staff.id,
+                          data={"from": before["service_id"], "to": service.id}))
+        return {"before": before, "after": {"service_id": service.id, "department_id": service.department_id,
+                                            "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None}}
+
+    return _act(staff, report_id, if_match, "report.recategorise", change)
+
+
+def merge(staff: StaffUser, report_id: int, if_match: str | None, master_id: int) -> str:
+    """Merge a duplicate into a master: supporters and photos move, the duplicate closes pointing at it."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        if master_id == report.id:
+            raise DomainError(gettext("A report cannot be merged into itself."), field="master_id")
+        master = visible_report(s, staff, master_id)
+        master = s.get_one(Report, master.id, with_for_update=True)
+        if master.status == "duplicate" or report.status == "duplicate":
+            raise Conflict(gettext("Merged reports cannot be merged again."), field="master_id")
+        supporters = set(s.scalars(select(ReportSupport.device_id).where(ReportSupport.report_id == report.id)))
+        existing = set(s.scalars(select(ReportSupport.device_id).where(ReportSupport.report_id == master.id)))
+        moving = supporters - existing - ({master.device_id} if master.device_id else set())
+        if report.device_id and report.device_id not in existing and report.device_id != master.device_id:
+            moving.add(report.device_id)  # the duplicate's reporter now supports the master
+        for device_id in moving:
+            s.add(ReportSupport(report_id=master.id, device_id=device_id))
+        master.support_count += len(moving)
+        s.execute(update(Photo).where(Photo.report_id == report.id).values(report_id=master.id))
+        report.merged_into_id = master.id
+        master.updated_at = utcnow()
+        record_status(s, report, "duplicate", staff_id=staff.id)
+        s.add(ReportEvent(report_id=report.id, kind="merged", public=True, actor_staff_id=staff.id,
+                          data={"master_id": master.id}))
+        add_event(s, "report.merged", {"report_id": report.id, "master_id": master.id})
+        return {"before": {"status": "open"}, "after": {"merged_into": master.id, "moved_supporters": len(moving)}}
+
+    return _act(staff, report_id, if_match, "report.merge", change)
+
+
+def moderate_text(staff: StaffUser, report_id: int, if_match: str | None, *, hidden: bool | None = None,
+                  description: str | None = None) -> str:
+    """Hide or show a report, or redact its description (the original stays in the audit log)."""
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        from geo import grid
+
+        before = {"hidden": report.hidden, "description": report.description}
+        if hidden is not None and hidden != report.hidden:
+            if hidden:
+                grid.track(s, report.id, -1)
+            report.hidden = hidden
+            s.flush()
+            if not hidden:
+                grid.track(s, report.id, +1)
+        if description is not None:
+            report.description = description
+        s.add(ReportEvent(report_id=report.id, kind="moderation", public=False, actor_staff_id=staff.id,
+                          data={"hidden": report.hidden, "redacted": description is not None}))
+        return {"before": before, "after": {"hidden": report.hidden, "description": report.description}}
+
+    return _act(staff, report_id, if_match, "report.moderate", change)
+
+
+def sla_overdue(report: Report) -> bool:
+    return (report.sla_due_at is not None and report.status in ("submitted", "acknowledged", "in_progress")
+            and report.sla_due_at < utcnow() - timedelta(0))
