@@ -1,0 +1,187 @@
+"""Triage through the admin API: the state machine, every action, ETags, merging, audit."""
+
+from __future__ import annotations
+
+import io
+import threading
+import uuid
+from datetime import datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import OutboxEvent
+from backend.services.accounts import create_staff
+from backend.services.triage import TRANSITIONS
+from tests.e2e.conftest import Resident
+from tests.e2e.test_photos import jpeg_with_gps_rotated
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def dispatcher(app: Flask, cities: dict) -> dict[str, str]:
+    email = f"disp-{uuid.uuid4().hex[:6]}@krakow.example"
+    with app.app_context():
+        create_staff(email=email, password=PASSWORD, role="dispatcher", jurisdiction_code="1261011")
+    res = app.test_client().post("/api/admin/tokens", json={"email": email, "password": PASSWORD})
+    return {"Authorization": f"Bearer {res.json['token']}"}
+
+
+class Desk:
+    """A dispatcher's view of one report: read it with its ETag, act on it."""
+
+    def __init__(self, client: FlaskClient, headers: dict[str, str], report_id: int) -> None:
+        self.client, self.headers, self.id = client, headers, report_id
+
+    def get(self) -> Any:
+        return self.client.get(f"/api/admin/reports/{self.id}", headers=self.headers)
+
+    def act(self, action: str, body: dict[str, Any], etag: str | None = "current") -> Any:
+        headers = dict(self.headers)
+        if etag == "current":
+            etag = self.get().headers["ETag"]
+        if etag is not None:
+            headers["If-Match"] = etag
+        return self.client.post(f"/api/admin/reports/{self.id}/{action}", json=body, headers=headers)
+
+
+def desk(client: FlaskClient, dispatcher: dict, **report: Any) -> Desk:
+    return Desk(client, dispatcher, Resident(client).report(**report)["id"])
+
+
+PATHS = {"submitted": [], "acknowledged": ["acknowledged"], "in_progress": ["in_progress"],
+         "resolved": ["resolved"], "closed": ["resolved", "closed"], "rejected": ["rejected"]}
+
+
+@pytest.mark.parametrize("start", sorted(PATHS))
+def test_every_transition_is_allowed_or_409_as_the_state_machine_says(client: FlaskClient, dispatcher: dict,
+                                                                      start: str) -> None:
+    for target in ("acknowledged", "in_progress", "resolved", "closed", "rejected", "submitted"):
+        if target == start:
+            continue
+        d = desk(client, dispatcher)
+        for step in PATHS[start]:
+            assert d.act("status", {"status": step, "reason": "invalid" if step == "rejected" else None}).status_code == 200
+        res = d.act("status", {"status": target, "reason": "invalid" if target == "rejected" else None})
+        expected = 200 if target in TRANSITIONS[start] else 409
+        assert res.status_code == expected, (start, target, res.json)
+        if expected == 200:
+            assert res.json["status"] == target
+
+
+def test_rejecting_needs_a_reason(client: FlaskClient, dispatcher: dict) -> None:
+    d = desk(client, dispatcher)
+    res = d.act("status", {"status": "rejected"})
+    assert res.status_code == 422 and "reason" in res.json["errors"]["json"]
+    assert d.act("status", {"status": "rejected", "reason": "not_our_responsibility"}).status_code == 200
+
+
+def test_reopening_restarts_the_sla_clock(client: FlaskClient, dispatcher: dict) -> None:
+    d = desk(client, dispatcher)
+    first_due = datetime.fromisoformat(d.get().json["sla_due_at"])
+    d.act("status", {"status": "resolved"})
+    reopened = d.act("status", {"status": "in_progress"}).json
+    assert datetime.fromisoformat(reopened["sla_due_at"]) > first_due
+    assert reopened["status"] == "in_progress"
+
+
+def test_writes_need_a_current_etag(client: FlaskClient, dispatcher: dict) -> None:
+    d = desk(client, dispatcher)
+    assert d.act("note", {"body": "x"}, etag=None).status_code == 428
+    old = d.get().headers["ETag"]
+    assert d.act("priority", {"priority": "high"}, etag=old).status_code == 200
+    stale = d.act("priority", {"priority": "low"}, etag=old)
+    assert stale.status_code == 412 and d.get().json["priority"] == "high"
+
+
+def test_two_writes_with_the_same_etag_released_together_one_wins(app: Flask, client: FlaskClient,
+                                                                  dispatcher: dict) -> None:
+    d = desk(client, dispatcher)
+    tag = d.get().headers["ETag"]
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def write(priority: str) -> None:
+        own = Desk(app.test_client(), dispatcher, d.id)
+        barrier.wait()
+        codes.append(own.act("priority", {"priority": priority}, etag=tag).status_code)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in ("high", "urgent")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(codes) == [200, 412]
+
+
+def test_assign_reply_note_and_recategorise(client: FlaskClient, dispatcher: dict, db: Session) -> None:
+    d = desk(client, dispatcher)
+    assert d.act("assign", {"department": "zzm"}).json["department"]["code"] == "zzm"
+    assert d.act("assign", {"department": "nope"}).status_code == 404
+    d.act("reply", {"body": "A crew is on the way."})
+    d.act("note", {"body": "Internal: crew 7"})
+    public = client.get(f"/api/v1/reports/{d.id}").json["timeline"]
+    assert any(e["kind"] == "reply" and e["body"] == "A crew is on the way." for e in public)
+    assert all("crew 7" not in str(e) for e in public)
+    before = d.get().json
+    after = d.act("recategorise", {"service_code": "water_leak"}).json
+    assert after["service_code"] == "water_leak" and after["department"]["code"] == "wodociagi"
+    assert datetime.fromisoformat(after["sla_due_at"]) < datetime.fromisoformat(before["sla_due_at"])  # 6 h vs 72 h
+    kinds = {e.event_type for e in db.scalars(select(OutboxEvent).where(
+        OutboxEvent.payload["report_id"].as_integer() == d.id))}
+    assert {"report.submitted", "report.replied"} <= kinds
+
+
+def test_merge_moves_supporters_and_photos_and_closes_the_duplicate(client: FlaskClient, dispatcher: dict,
+                                                                    db: Session) -> None:
+    owner, dup_owner, fan = Resident(client), Resident(client), Resident(client)
+    master = owner.report()
+    duplicate = dup_owner.report()
+    assert fan.post(f"/api/v1/reports/{duplicate['id']}/supports").status_code == 200
+    photo = client.post(f"/api/v1/reports/{duplicate['id']}/photos", headers=dup_owner.headers,
+                        data={"photo": (io.BytesIO(jpeg_with_gps_rotated()), "p.jpg")},
+                        content_type="multipart/form-data").json
+    d = Desk(client, dispatcher, duplicate["id"])
+    merged = d.act("merge", {"master_id": master["id"]}).json
+    assert merged["status"] == "duplicate"
+    m = client.get(f"/api/v1/reports/{master['id']}").json
+    assert m["support_count"] == 2  # the fan and the duplicate's reporter
+    assert photo["id"] in [p["id"] for p in m["photos"]]
+    assert client.get(f"/api/v1/reports/{duplicate['id']}").json["merged_into"] == master["public_id"]
+    assert d.act("merge", {"master_id": master["id"]}).status_code == 409
+    assert db.scalars(select(OutboxEvent).where(OutboxEvent.event_type == "report.merged",
+                                                OutboxEvent.payload["report_id"].as_integer() == duplicate["id"])).first()
+
+
+def test_moderation_hides_or_redacts_and_the_audit_keeps_the_original(client: FlaskClient, dispatcher: dict) -> None:
+    d = desk(client, dispatcher, description="Call 600 100 200, the neighbour Jan K. did it")
+    d.act("moderate", {"description": "[redacted by moderator]"})
+    assert client.get(f"/api/v1/reports/{d.id}").json["description"] == "[redacted by moderator]"
+    d.act("moderate", {"hidden": True})
+    assert client.get(f"/api/v1/reports/{d.id}").status_code == 404
+    trail = client.get(f"/api/admin/reports/{d.id}/audit", headers=dispatcher).json
+    redaction = next(e for e in trail if e["action"] == "report.moderate" and e["after"]["hidden"] is False)
+    assert "600 100 200" in redaction["before"]["description"]
+    assert [e["action"] for e in trail][:2] == ["report.moderate", "report.moderate"]
+    assert all(e["staff_id"] for e in trail)
+
+
+def test_department_staff_act_only_on_their_departments_reports(app: Flask, client: FlaskClient,
+                                                                 dispatcher: dict) -> None:
+    email = f"dept-{uuid.uuid4().hex[:6]}@krakow.example"
+    with app.app_context():
+        create_staff(email=email, password=PASSWORD, role="department_staff", jurisdiction_code="1261011",
+                     department_code="mpo")
+    headers = {"Authorization": "Bearer " + client.post("/api/admin/tokens", json={
+        "email": email, "password": PASSWORD}).json["token"]}
+    bin_report = Desk(client, headers, Resident(client).report(service_code="overflowing_bin", answers={})["id"])
+    assert bin_report.act("status", {"status": "in_progress"}).status_code == 200
+    pothole = Desk(client, headers, Resident(client).report()["id"])
+    assert pothole.get().status_code == 404
+    assert client.post(f"/api/admin/reports/{pothole.id}/assign", json={"department": "mpo"},
+                       headers={**headers, "If-Match": "x"}).status_code == 403
