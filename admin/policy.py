@@ -16,6 +16,7 @@ POLICY: dict[str, frozenset[str] | None] = {
     "tokens.delete": ALL,
     "me.get": ALL,
     "reports.get": ALL,
+    "reports.list": ALL,
     "photos.moderate": TRIAGE,
     "audit.list": frozenset({"admin"}),
     "reports.audit": frozenset({"admin", "manager", "dispatcher"}),

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from admin.auth import BEARER, allow, current_staff, identify
 from backend.api import error_response
-from backend.services import audit, staff_auth, staff_reports, triage
+from backend.services import audit, queue, staff_auth, staff_reports, triage
 from backend.services.staff_auth import LockedOut
 
 blp = Blueprint("staff", __name__, url_prefix="/api/admin", description="Staff: triage and moderation.")
@@ -142,6 +143,54 @@ class Me(MethodView):
     def get(self) -> Any:
         """Who I am: role, jurisdiction, department."""
         return current_staff()
+
+
+class CsvList(fields.Field):
+    """A comma-separated list in a query string."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
+        items = [v.strip() for v in str(value).split(",") if v.strip()]
+        if not items or any(len(v) > 64 for v in items):
+            raise ValidationError("A comma-separated list of codes.")
+        return items
+
+
+class QueueQuery(Schema):
+    status = CsvList(load_default=None, metadata={"type": "string", "description": "Statuses, comma-separated"})
+    service = CsvList(load_default=None, metadata={"type": "string"})
+    department = CsvList(load_default=None, metadata={"type": "string"})
+    area = CsvList(load_default=None, metadata={"type": "string"})
+    priority = CsvList(load_default=None, metadata={"type": "string"})
+    overdue = fields.Boolean(load_default=None)
+    hidden = fields.Boolean(load_default=None)
+    assignee_id = fields.Integer(load_default=None)
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    until = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(queue.SORTS))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class QueueOut(Schema):
+    items = fields.List(fields.Dict())
+    next_cursor = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "Reports per status for the same filters (status aside)"})
+    overdue_by_department = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+@blp.route("/reports")
+class Queue(MethodView):
+    @allow("reports.list")
+    @blp.arguments(QueueQuery, location="query")
+    @blp.response(200, QueueOut)
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The triage queue: filters, full text `q`, sorting, cursor pages, counts per status."""
+        filters = {k: v for k, v in query.items() if k not in ("sort", "cursor", "limit")}
+        return queue.queue(current_staff(), filters, sort=query["sort"], cursor=query["cursor"],
+                           limit=query["limit"])
 
 
 @blp.route("/reports/<int:report_id>")

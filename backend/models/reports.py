@@ -6,6 +6,7 @@ from datetime import datetime
 
 from geoalchemy2 import Geography, WKBElement
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, utcnow
@@ -61,6 +62,9 @@ class Report(Base):
     idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     #: Open311 `token` of a request filed through GeoReport v2.
     open311_token: Mapped[str | None] = mapped_column(String(40), unique=True)
+    #: Full-text and partial-word search over public id, description and address (kept by a trigger).
+    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
+    search_text: Mapped[str | None] = mapped_column(Text)
     #: When the reporter's identity was unlinked (erasure request or retention).
     anonymised_at: Mapped[datetime | None]
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -90,6 +94,12 @@ class Report(Base):
         Index("ix_reports_device_requested", "device_id", "requested_at"),
         Index("ix_reports_reporter", "reporter_id"),
         Index("ix_reports_merged_into", "merged_into_id", postgresql_where="merged_into_id IS NOT NULL"),
+        Index("ix_reports_search_tsv", "search_tsv", postgresql_using="gin"),
+        Index("ix_reports_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index("ix_reports_jurisdiction_requested", "jurisdiction_id", "requested_at", "id"),
+        Index("ix_reports_jurisdiction_due", "jurisdiction_id", "sla_due_at",
+              postgresql_where="status IN ('submitted','acknowledged','in_progress')"),
         Index("ix_reports_closed_not_anonymised", "closed_at",
               postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL"),
         Index("uq_reports_device_idempotency", "device_id", "idempotency_key", unique=True,

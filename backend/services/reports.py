@@ -151,7 +151,8 @@ def create_report(s: Session, device: Device | None, data: dict[str, Any], *, ch
         device_id=device.id if device else None, anonymous=bool(data.get("anonymous")),
         idempotency_key=idempotency_key, open311_token=token,
         idempotency_hash=digest if idempotency_key else None, requested_at=now, updated_at=now,
-        sla_due_at=due_at(now, service.sla_hours, service.sla_working_hours, jurisdiction.timezone),
+        sla_due_at=due_at(now, service.sla_hours, service.sla_working_hours, jurisdiction.timezone,
+                          jurisdiction.settings.get("country")),
     )
     report.service, report.jurisdiction = service, jurisdiction
     s.add(report)

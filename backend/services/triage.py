@@ -91,7 +91,7 @@ def change_status(staff: StaffUser, report_id: int, if_match: str | None, to_sta
             report.resolved_at = report.closed_at = None
             service = report.service
             report.sla_due_at = due_at(utcnow(), service.sla_hours, service.sla_working_hours,
-                                       report.jurisdiction.timezone)
+                                       report.jurisdiction.timezone, report.jurisdiction.settings.get("country"))
         record_status(s, report, to_status, staff_id=staff.id, body=reason if to_status == "rejected" else body)
         return {"before": {"status": current}, "after": {"status": to_status, "reason": reason}}
 
@@ -166,7 +166,7 @@ def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service
         grid.track(s, report.id, -1)
         report.service_id, report.service, report.department_id = service.id, service, service.department_id
         report.sla_due_at = due_at(report.requested_at, service.sla_hours, service.sla_working_hours,
-                                   report.jurisdiction.timezone)
+                                   report.jurisdiction.timezone, report.jurisdiction.settings.get("country"))
         s.flush()
         grid.track(s, report.id, +1)
         s.add(ReportEvent(report_id=report.id, kind="recategorised", public=False, actor_staff_id=staff.id,

@@ -79,3 +79,11 @@ def test_lockout_doubles_after_five_failures_up_to_an_hour() -> None:
     assert [lock_for(n) for n in (1, 4)] == [timedelta(0)] * 2
     assert [lock_for(n) for n in (5, 6, 7)] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
     assert lock_for(30) == timedelta(hours=1)
+
+
+def test_working_hours_skip_a_weekend_and_a_polish_public_holiday() -> None:
+    friday_1400_local = datetime(2026, 11, 6, 13, 0, tzinfo=UTC)  # Fri 6 Nov 2026, 14:00 in Warsaw
+    # 2 h on Friday, the weekend, Monday 9 Nov 8 h, Tuesday 10 Nov 8 h, Wednesday 11 Nov is
+    # Independence Day, so the last 6 h fall on Thursday 12 Nov: due 14:00 local = 13:00 UTC.
+    assert due_at(friday_1400_local, 24, True, WARSAW, "PL") == datetime(2026, 11, 12, 13, 0, tzinfo=UTC)
+    assert due_at(friday_1400_local, 24, True, WARSAW) == datetime(2026, 11, 11, 13, 0, tzinfo=UTC)

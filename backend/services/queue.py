@@ -1,0 +1,112 @@
+"""The staff queue: filters, full text (simple + unaccent, pg_trgm for partial words), sorting, keyset
+pagination, counts per status and overdue counts per department for the same filters."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from backend.db import session
+from backend.errors import DomainError
+from backend.i18n import gettext, pick
+from backend.models import OPEN_STATUSES, Area, Department, Report, Service, StaffUser, utcnow
+from backend.services.views import public_report
+
+SORTS = ("newest", "oldest", "due", "updated")
+FAR_FUTURE = datetime(9999, 1, 1).astimezone()
+
+
+def _sort_key(sort: str) -> Any:
+    return {"newest": Report.requested_at, "oldest": Report.requested_at, "updated": Report.updated_at,
+            "due": func.coalesce(Report.sla_due_at, literal(FAR_FUTURE))}[sort]
+
+
+def _cursor(sort: str, report: Report) -> str:
+    value = {"newest": report.requested_at, "oldest": report.requested_at, "updated": report.updated_at,
+             "due": report.sla_due_at or FAR_FUTURE}[sort]
+    return base64.urlsafe_b64encode(json.dumps([value.isoformat(), report.id]).encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        value, rid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(value), int(rid)
+    except (ValueError, TypeError) as exc:
+        raise DomainError(gettext("Invalid cursor."), field="cursor") from exc
+
+
+def _filtered(staff: StaffUser, f: dict[str, Any], with_status: bool = True) -> Select[Any]:
+    stmt = select(Report).where(Report.jurisdiction_id == staff.jurisdiction_id)
+    if staff.role == "department_staff":
+        stmt = stmt.where(Report.department_id == staff.department_id)
+    if with_status and f.get("status"):
+        stmt = stmt.where(Report.status.in_(f["status"]))
+    if f.get("service"):
+        stmt = stmt.where(Report.service_id.in_(select(Service.id).where(
+            Service.jurisdiction_id == staff.jurisdiction_id, Service.code.in_(f["service"]))))
+    if f.get("department"):
+        stmt = stmt.where(Report.department_id.in_(select(Department.id).where(
+            Department.jurisdiction_id == staff.jurisdiction_id, Department.code.in_(f["department"]))))
+    if f.get("area"):
+        stmt = stmt.where(Report.area_id.in_(select(Area.id).where(
+            Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(f["area"]))))
+    if f.get("priority"):
+        stmt = stmt.where(Report.priority.in_(f["priority"]))
+    if f.get("overdue") is not None:
+        late = and_(Report.status.in_(OPEN_STATUSES), Report.sla_due_at < utcnow())
+        stmt = stmt.where(late if f["overdue"] else ~late)
+    if f.get("since"):
+        stmt = stmt.where(Report.requested_at >= f["since"])
+    if f.get("until"):
+        stmt = stmt.where(Report.requested_at < f["until"])
+    if f.get("assignee_id"):
+        stmt = stmt.where(Report.assignee_id == f["assignee_id"])
+    if f.get("hidden") is not None:
+        stmt = stmt.where(Report.hidden == f["hidden"])
+    if f.get("q"):
+        text_q = func.lower(func.unaccent(f["q"]))
+        stmt = stmt.where(or_(Report.search_tsv.op("@@")(func.plainto_tsquery("simple", text_q)),
+                              Report.search_text.like(func.concat("%", text_q, "%"))))
+    return stmt
+
+
+def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One page of the queue and the counts for the same filters."""
+    s = session()
+    key = _sort_key(sort)
+    descending = sort in ("newest", "updated")
+    stmt = _filtered(staff, f).options(selectinload(Report.service), selectinload(Report.jurisdiction),
+                                       selectinload(Report.area), selectinload(Report.department),
+                                       selectinload(Report.photos))
+    if cursor:
+        value, rid = _decode(cursor)
+        stmt = stmt.where(tuple_(key, Report.id) < tuple_(value, rid) if descending
+                          else tuple_(key, Report.id) > tuple_(value, rid))
+    order = (key.desc(), Report.id.desc()) if descending else (key.asc(), Report.id.asc())
+    rows = list(s.scalars(stmt.order_by(*order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    now = utcnow()
+    items = []
+    for r in rows:
+        view = public_report(r, staff.locale)
+        view.update({"priority": r.priority, "hidden": r.hidden, "assignee_id": r.assignee_id,
+                     "overdue": r.status in OPEN_STATUSES and r.sla_due_at is not None and r.sla_due_at < now,
+                     "department": None if r.department is None else {
+                         "code": r.department.code, "name": pick(r.department.name, staff.locale,
+                                                                 r.jurisdiction.default_language)}})
+        items.append(view)
+    base = _filtered(staff, f, with_status=False).subquery()
+    counts = {row[0]: row[1] for row in s.execute(select(base.c.status, func.count()).group_by(base.c.status))}
+    late = _filtered(staff, {**f, "overdue": True}).subquery()
+    overdue = {code or "-": n for code, n in s.execute(
+        select(Department.code, func.count()).select_from(late)
+        .outerjoin(Department, Department.id == late.c.department_id).group_by(Department.code))}
+    s.rollback()
+    return {"items": items, "next_cursor": _cursor(sort, rows[-1]) if more and rows else None,
+            "counts": counts, "overdue_by_department": overdue}
