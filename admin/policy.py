@@ -28,6 +28,8 @@ POLICY: dict[str, frozenset[str] | None] = {
     "reports.recategorise": frozenset({"admin", "dispatcher"}),
     "reports.merge": frozenset({"admin", "dispatcher"}),
     "reports.moderate": frozenset({"admin", "manager", "dispatcher"}),
+    "reports.bulk": frozenset({"admin", "dispatcher"}),
+    "reports.template_reply": frozenset({"admin", "dispatcher", "department_staff"}),
 }
 
 #: Roles that may see a reporter's contact data.

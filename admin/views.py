@@ -193,6 +193,39 @@ class Queue(MethodView):
                            limit=query["limit"])
 
 
+class BulkItem(Schema):
+    id = fields.Integer(required=True)
+    etag = fields.String(required=True)
+
+
+class BulkIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("status", "assign")))
+    items = fields.List(fields.Nested(BulkItem), required=True, validate=validate.Length(min=1, max=200))
+    status = fields.String(load_default=None)
+    reason = fields.String(load_default=None)
+    department = fields.String(load_default=None)
+    assignee_id = fields.Integer(load_default=None)
+
+
+class BulkResult(Schema):
+    id = fields.Integer()
+    status = fields.Integer(metadata={"description": "The HTTP status this item would have had on its own"})
+    etag = fields.String()
+    message = fields.String()
+
+
+@blp.route("/reports/bulk")
+class Bulk(MethodView):
+    @allow("reports.bulk")
+    @blp.arguments(BulkIn)
+    @blp.response(200, BulkResult(many=True))
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Assign or change the status of many reports; each is checked (ETag included) and audited alone."""
+        params = {k: data[k] for k in ("status", "reason", "department", "assignee_id")}
+        return triage.bulk(current_staff(), data["items"], data["action"], params)
+
+
 @blp.route("/reports/<int:report_id>")
 class ReportDetail(MethodView):
     @allow("reports.get")
@@ -274,6 +307,11 @@ class TextIn(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
+class TemplateIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(sorted(triage.REPLY_TEMPLATES)))
+    index = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
 class ServiceIn(Schema):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -315,6 +353,8 @@ _action("priority", PriorityIn, "Set the priority",
         lambda st, rid, tag, d: triage.set_priority(st, rid, tag, d["priority"]))
 _action("reply", TextIn, "Post a public reply (the reporter and supporters are told)",
         lambda st, rid, tag, d: triage.reply(st, rid, tag, d["body"]))
+_action("template_reply", TemplateIn, "Post a public reply from a template, in the reporter's language",
+        lambda st, rid, tag, d: triage.reply_from_template(st, rid, tag, d["status"], d["index"]))
 _action("note", TextIn, "Add an internal note",
         lambda st, rid, tag, d: triage.note(st, rid, tag, d["body"]))
 _action("recategorise", ServiceIn, "Move to another service (re-routed, SLA recomputed)",

@@ -232,3 +232,49 @@ def moderate_text(staff: StaffUser, report_id: int, if_match: str | None, *, hid
 def sla_overdue(report: Report) -> bool:
     return (report.sla_due_at is not None and report.status in ("submitted", "acknowledged", "in_progress")
             and report.sla_due_at < utcnow() - timedelta(0))
+
+
+#: Public reply templates per status (English msgids, rendered in the reporter's language).
+REPLY_TEMPLATES: dict[str, list[str]] = {
+    "acknowledged": ["Thank you, we have received your report {public_id} and passed it to {department}."],
+    "in_progress": ["Work on your report {public_id} has started."],
+    "resolved": ["The problem you reported ({public_id}) has been fixed. Thank you for your help."],
+    "rejected": ["We cannot act on report {public_id}: it is outside the city's responsibility."],
+}
+
+
+def render_template(report: Report, status: str, index: int) -> str:
+    """A reply template in the reporter's language, with the report's details filled in."""
+    try:
+        msgid = REPLY_TEMPLATES[status][index]
+    except (KeyError, IndexError) as exc:
+        raise NotFound(gettext("Not found."), field="template") from exc
+    from backend.i18n import pick
+
+    lang = report.locale or report.jurisdiction.default_language
+    dept = pick(report.department.name, lang, report.jurisdiction.default_language) if report.department else ""
+    return gettext(msgid, lang, public_id=report.public_id, department=dept or "-")
+
+
+def reply_from_template(staff: StaffUser, report_id: int, if_match: str | None, status: str, index: int) -> str:
+    """A public reply rendered from a template, in the reporter's language."""
+    from backend.db import session
+
+    body = render_template(visible_report(session(), staff, report_id), status, index)
+    return reply(staff, report_id, if_match, body)
+
+
+def bulk(staff: StaffUser, items: list[dict[str, Any]], action: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply one action to many reports, each checked, audited and committed as if done one by one."""
+    results = []
+    for item in items:
+        try:
+            if action == "status":
+                new = change_status(staff, item["id"], item["etag"], params["status"], params.get("reason"))
+            else:
+                new = assign(staff, item["id"], item["etag"], department=params.get("department"),
+                             assignee_id=params.get("assignee_id"))
+            results.append({"id": item["id"], "status": 200, "etag": new})
+        except DomainError as exc:
+            results.append({"id": item["id"], "status": exc.status, "message": exc.message})
+    return results

@@ -134,8 +134,10 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask,
     bodies = {"photos.moderate": {"approve": True}, "reports.status": {"status": "acknowledged"},
               "reports.assign": {"department": "zdmk"}, "reports.priority": {"priority": "high"},
               "reports.reply": {"body": "On it"}, "reports.note": {"body": "Crew booked"},
-              "reports.recategorise": {"service_code": "pothole"}, "reports.merge": {"master_id": 1},
-              "reports.moderate": {"description": "Redacted"}}
+              "reports.recategorise": {"service_code": "pothole"}, "reports.merge": {"master_id": fixtures["own"]},  # refused (itself): no side effects
+              "reports.moderate": {"description": "Redacted"}, "reports.template_reply": {"status": "in_progress"},
+              "reports.bulk": {"action": "assign", "department": "zdmk",
+                               "items": [{"id": fixtures["own"], "etag": "stale"}]}}
     for rule, method, handler in admin_routes(app):
         endpoint = handler.policy_endpoint
         roles = POLICY[endpoint]

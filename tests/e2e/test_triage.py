@@ -190,3 +190,28 @@ def test_department_staff_act_only_on_their_departments_reports(app: Flask, clie
     assert pothole.get().status_code == 404
     assert client.post(f"/api/admin/reports/{pothole.id}/assign", json={"department": "mpo"},
                        headers={**headers, "If-Match": "x"}).status_code == 403
+
+
+def test_a_template_reply_is_rendered_in_the_reporters_language(client: FlaskClient, dispatcher: dict) -> None:
+    uk = Resident(client, "uk")
+    d = Desk(client, dispatcher, uk.report()["id"])
+    res = d.act("template_reply", {"status": "acknowledged"})
+    assert res.status_code == 200
+    public = uk.get(f"/api/v1/reports/{d.id}").json
+    reply = next(e for e in public["timeline"] if e["kind"] == "reply")
+    assert reply["body"].startswith("Дякуємо, ми отримали звернення") and public["public_id"] in reply["body"]
+    assert d.act("template_reply", {"status": "acknowledged", "index": 9}).status_code == 404
+
+
+def test_bulk_actions_are_checked_and_audited_one_by_one(client: FlaskClient, dispatcher: dict) -> None:
+    a, b = desk(client, dispatcher), desk(client, dispatcher)
+    tag_a, stale_b = a.get().headers["ETag"], b.get().headers["ETag"]
+    b.act("note", {"body": "changed meanwhile"})
+    res = client.post("/api/admin/reports/bulk", headers=dispatcher, json={
+        "action": "status", "status": "acknowledged",
+        "items": [{"id": a.id, "etag": tag_a}, {"id": b.id, "etag": stale_b}, {"id": 999999999, "etag": "x"}]})
+    assert res.status_code == 200
+    assert [(r["id"], r["status"]) for r in res.json] == [(a.id, 200), (b.id, 412), (999999999, 404)]
+    assert a.get().json["status"] == "acknowledged" and b.get().json["status"] == "submitted"
+    trail = client.get(f"/api/admin/reports/{a.id}/audit", headers=dispatcher).json
+    assert trail[0]["action"] == "report.status" and trail[0]["after"]["status"] == "acknowledged"
