@@ -131,10 +131,11 @@ def test_every_admin_route_has_a_policy_entry(app: Flask) -> None:
 def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask, client: FlaskClient, staff: dict,
                                                                      fixtures: dict) -> None:
     tokens: dict[str, dict[str, str]] = {"admin": bearer(client, staff["admin"])}
+    # Bodies chosen so that allowed calls have no lasting side effect (merge into itself is refused).
     bodies = {"photos.moderate": {"approve": True}, "reports.status": {"status": "acknowledged"},
               "reports.assign": {"department": "zdmk"}, "reports.priority": {"priority": "high"},
               "reports.reply": {"body": "On it"}, "reports.note": {"body": "Crew booked"},
-              "reports.recategorise": {"service_code": "pothole"}, "reports.merge": {"master_id": fixtures["own"]},  # refused (itself): no side effects
+              "reports.recategorise": {"service_code": "pothole"}, "reports.merge": {"master_id": fixtures["own"]},
               "reports.moderate": {"description": "Redacted"}, "reports.template_reply": {"status": "in_progress"},
               "reports.bulk": {"action": "assign", "department": "zdmk",
                                "items": [{"id": fixtures["own"], "etag": "stale"}]}}
