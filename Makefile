@@ -25,6 +25,7 @@ bench: setup
 	.venv/bin/python bench/seed.py
 	.venv/bin/python bench/reports_submit.py
 	.venv/bin/python bench/map.py
+	.venv/bin/python bench/staff_queue.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -1,0 +1,136 @@
+"""The staff queue with 1M reports: a page of 50 plus the status counts, through gunicorn, against the
+same SQL statements issued directly through psycopg; and what the counts cost.
+
+    .venv/bin/python bench/staff_queue.py [--requests 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import psycopg
+from dotenv import load_dotenv
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.map import pct  # noqa: E402
+from bench.seed import dsn  # noqa: E402
+
+SCENARIOS = {
+    "newest, no filter": {},
+    "status=submitted": {"status": "submitted"},
+    "pothole + in_progress": {"service": "pothole", "status": "in_progress"},
+    "overdue, by due time": {"overdue": "true", "sort": "due"},
+    "full text 'pothole'": {"q": "pothole"},
+}
+
+
+def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The SQL the queue issues for these parameters (page, status counts, overdue counts), compiled."""
+    from backend.app import create_app
+    from backend.db import session
+    from backend.models import StaffUser
+    from backend.services import queue
+
+    app = create_app()
+    with app.app_context():
+        staff = session().scalars(select(StaffUser).where(StaffUser.email == "admin@krakow.example")).one()
+        f: dict[str, Any] = {k: v.split(",") for k, v in params.items() if k in ("status", "service")}
+        if params.get("overdue"):
+            f["overdue"] = True
+        if params.get("q"):
+            f["q"] = params["q"]
+        sort = params.get("sort", "newest")
+        key = queue._sort_key(sort)
+        desc = sort in ("newest", "updated")
+        page = queue._filtered(staff, f).order_by(key.desc() if desc else key.asc()).limit(51)
+        base = queue._filtered(staff, f, with_status=False).subquery()
+        counts = select(base.c.status, func.count()).group_by(base.c.status)
+        late = queue._filtered(staff, {**f, "overdue": True}).subquery()
+        overdue = select(late.c.department_id, func.count()).group_by(late.c.department_id)
+        out = []
+        for stmt in (page, counts, overdue):
+            compiled = stmt.compile(dialect=pg_dialect.dialect(), compile_kwargs={"render_postcompile": True})
+            out.append((str(compiled), dict(compiled.params)))
+        session().rollback()
+    return out
+
+
+def get(port: int, path: str, headers: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers=headers)
+    res = conn.getresponse()
+    res.read()
+    conn.close()
+    if res.status != 200:
+        raise RuntimeError(f"{path}: {res.status}")
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    load_dotenv(ROOT / ".env", override=False)
+    port = 18900 + os.getpid() % 90
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "2",
+                               "--log-level", "warning", "backend.wsgi:app"], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    rows = []
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/api/admin/tokens", json.dumps({"email": "admin@krakow.example",
+                                                              "password": "hromada-demo"}),
+                     {"Content-Type": "application/json"})
+        token = json.loads(conn.getresponse().read())["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with psycopg.connect(dsn()) as db:
+            total = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+            for name, params in SCENARIOS.items():
+                path = "/api/admin/reports?" + urlencode({"limit": 50, **params})
+                for _ in range(5):
+                    get(port, path, headers)
+                api = [get(port, path, headers) for _ in range(args.requests)]
+                sqls = statements(params)
+                page_only, full = [], []
+                for _ in range(args.requests):
+                    t0 = time.perf_counter()
+                    db.execute(sqls[0][0], sqls[0][1], prepare=False).fetchall()
+                    t1 = time.perf_counter()
+                    for sql, p in sqls[1:]:
+                        db.execute(sql, p, prepare=False).fetchall()
+                    page_only.append(t1 - t0)
+                    full.append(time.perf_counter() - t0)
+                rows.append((name, api, full, page_only))
+    finally:
+        server.terminate()
+        server.wait(20)
+    print(f"reports in the database: {total:,}; {args.requests} requests per scenario, page of 50")
+    for name, api, full, page_only in rows:
+        print(f"{name:<26} API p50 {pct(api, .5):6.1f} p95 {pct(api, .95):6.1f} ms | direct SQL (page+counts) "
+              f"p50 {pct(full, .5):6.1f} p95 {pct(full, .95):6.1f} ms | ratio p95 {pct(api, .95) / pct(full, .95):.2f}"
+              f" | page alone p95 {pct(page_only, .95):6.1f} ms (counts {pct(full, .95) - pct(page_only, .95):+.1f})")
+
+
+if __name__ == "__main__":
+    main()
