@@ -17,6 +17,7 @@ POLICY: dict[str, frozenset[str] | None] = {
     "me.get": ALL,
     "reports.get": ALL,
     "reports.list": ALL,
+    "reports.overdue": ALL,
     "photos.moderate": TRIAGE,
     "audit.list": frozenset({"admin"}),
     "reports.audit": frozenset({"admin", "manager", "dispatcher"}),

@@ -177,7 +177,6 @@ class QueueOut(Schema):
     next_cursor = fields.String(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
                          metadata={"description": "Reports per status for the same filters (status aside)"})
-    overdue_by_department = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 @blp.route("/reports")
@@ -212,6 +211,21 @@ class BulkResult(Schema):
     status = fields.Integer(metadata={"description": "The HTTP status this item would have had on its own"})
     etag = fields.String()
     message = fields.String()
+
+
+class OverdueOut(Schema):
+    by_department = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                metadata={"description": "Department code ('-' for none) -> overdue open reports"})
+
+
+@blp.route("/reports/overdue")
+class Overdue(MethodView):
+    @allow("reports.overdue")
+    @blp.response(200, OverdueOut)
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """Open reports past their SLA due time, per department code."""
+        return {"by_department": queue.overdue_by_department(current_staff())}
 
 
 @blp.route("/reports/bulk")

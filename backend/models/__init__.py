@@ -4,7 +4,7 @@ from backend.models.addresses import Address
 from backend.models.audit import AuditEntry, StaffToken
 from backend.models.base import LANGUAGES, Base, utcnow
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
-from backend.models.map import ReportCellCount, ReportCellTotal
+from backend.models.map import ReportCellCount, ReportCellTotal, ReportFacetCount
 from backend.models.media import PHOTO_STATES, Photo
 from backend.models.outbox import OutboxEvent
 from backend.models.reports import (
@@ -42,6 +42,7 @@ __all__ = [
     "Report",
     "ReportCellCount",
     "ReportCellTotal",
+    "ReportFacetCount",
     "ReportCounter",
     "ReportEvent",
     "ReportSupport",

@@ -42,3 +42,19 @@ class ReportCellTotal(_Cell, Base):
     """The same counts without the day: what the map reads when no `since` filter is given."""
 
     __tablename__ = "report_cell_totals"
+
+
+class ReportFacetCount(Base):
+    """Reports per jurisdiction, department, service, area, status, priority and hidden flag (0 = none):
+    the staff queue's counts without scanning the reports."""
+
+    __tablename__ = "report_facet_counts"
+
+    jurisdiction_id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8), primary_key=True)
+    hidden: Mapped[bool] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

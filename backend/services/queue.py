@@ -1,5 +1,6 @@
 """The staff queue: filters, full text (simple + unaccent, pg_trgm for partial words), sorting, keyset
-pagination, counts per status and overdue counts per department for the same filters."""
+pagination, counts per status for the same filters (from the facet count table when it can answer),
+and overdue counts per department."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from backend.db import session
 from backend.errors import DomainError
 from backend.i18n import gettext, pick
-from backend.models import OPEN_STATUSES, Area, Department, Report, Service, StaffUser, utcnow
+from backend.models import OPEN_STATUSES, Area, Department, Report, ReportFacetCount, Service, StaffUser, utcnow
 from backend.services.views import public_report
 
 SORTS = ("newest", "oldest", "due", "updated")
@@ -101,12 +102,49 @@ def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None,
                          "code": r.department.code, "name": pick(r.department.name, staff.locale,
                                                                  r.jurisdiction.default_language)}})
         items.append(view)
-    base = _filtered(staff, f, with_status=False).subquery()
-    counts = {row[0]: row[1] for row in s.execute(select(base.c.status, func.count()).group_by(base.c.status))}
-    late = _filtered(staff, {**f, "overdue": True}).subquery()
-    overdue = {code or "-": n for code, n in s.execute(
-        select(Department.code, func.count()).select_from(late)
-        .outerjoin(Department, Department.id == late.c.department_id).group_by(Department.code))}
+    counts = status_counts(staff, f)
     s.rollback()
-    return {"items": items, "next_cursor": _cursor(sort, rows[-1]) if more and rows else None,
-            "counts": counts, "overdue_by_department": overdue}
+    return {"items": items, "next_cursor": _cursor(sort, rows[-1]) if more and rows else None, "counts": counts}
+
+
+#: Filters the facet count table can answer; any other filter makes the counts scan the reports.
+FACETS = frozenset({"status", "service", "department", "area", "priority", "hidden"})
+
+
+def status_counts(staff: StaffUser, f: dict[str, Any]) -> dict[str, int]:
+    """Reports per status for these filters (the status filter itself aside)."""
+    s = session()
+    used = {k for k, v in f.items() if v is not None and k != "status"}
+    if not used <= FACETS:
+        base = _filtered(staff, f, with_status=False).subquery()
+        return {row[0]: row[1] for row in s.execute(select(base.c.status, func.count()).group_by(base.c.status))}
+    fc = ReportFacetCount
+    stmt = select(fc.status, func.sum(fc.count)).where(fc.jurisdiction_id == staff.jurisdiction_id)
+    if staff.role == "department_staff":
+        stmt = stmt.where(fc.department_id == staff.department_id)
+    if f.get("service"):
+        stmt = stmt.where(fc.service_id.in_(select(Service.id).where(
+            Service.jurisdiction_id == staff.jurisdiction_id, Service.code.in_(f["service"]))))
+    if f.get("department"):
+        stmt = stmt.where(fc.department_id.in_(select(Department.id).where(
+            Department.jurisdiction_id == staff.jurisdiction_id, Department.code.in_(f["department"]))))
+    if f.get("area"):
+        stmt = stmt.where(fc.area_id.in_(select(Area.id).where(
+            Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(f["area"]))))
+    if f.get("priority"):
+        stmt = stmt.where(fc.priority.in_(f["priority"]))
+    if f.get("hidden") is not None:
+        stmt = stmt.where(fc.hidden == f["hidden"])
+    rows = s.execute(stmt.group_by(fc.status).having(func.sum(fc.count) > 0))
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def overdue_by_department(staff: StaffUser) -> dict[str, int]:
+    """Open reports past their SLA due time, per department ('-' for none)."""
+    s = session()
+    late = _filtered(staff, {"overdue": True}).subquery()
+    rows = s.execute(select(Department.code, func.count()).select_from(late)
+                     .outerjoin(Department, Department.id == late.c.department_id).group_by(Department.code))
+    out = {code or "-": n for code, n in rows}
+    s.rollback()
+    return out

@@ -32,12 +32,13 @@ from backend.models import (
     utcnow,
 )
 from backend.outbox import add_event
+from backend.services import counts
 from backend.services.answers import check_answers
 from backend.services.catalogue import locate_or_refuse
 from backend.services.devices import delete_orphan_residents
 from backend.services.sla import due_at
 from backend.services.views import public_report, timeline_entry
-from geo import addresses, grid
+from geo import addresses
 from geo.nearby import similar_open_reports
 
 MAX_DESCRIPTION = 4000
@@ -159,7 +160,7 @@ def create_report(s: Session, device: Device | None, data: dict[str, Any], *, ch
     s.flush()
     s.add(ReportEvent(report_id=report.id, kind="created", to_status="submitted",
                       actor_device_id=device.id if device else None, created_at=now))
-    grid.track(s, report.id, +1)
+    counts.track(s, report.id, +1)
     add_event(s, "report.submitted", {"report_id": report.id})
     return report, lang
 
@@ -283,15 +284,13 @@ def record_status(s: Session, report: Report, to_status: str, *, staff_id: int |
     if to_status not in STATUSES or to_status == report.status:
         return
     now = utcnow()
-    grid.track(s, report.id, -1)
-    from_status, report.status, report.updated_at = report.status, to_status, now
-    column = STATUS_TIMES.get(to_status)
-    if column and getattr(report, column) is None:
-        setattr(report, column, now)
-    if to_status == "closed" and report.resolved_at is None:
-        report.resolved_at = now
-    s.flush()
-    grid.track(s, report.id, +1)
+    with counts.recount(s, report):
+        from_status, report.status, report.updated_at = report.status, to_status, now
+        column = STATUS_TIMES.get(to_status)
+        if column and getattr(report, column) is None:
+            setattr(report, column, now)
+        if to_status == "closed" and report.resolved_at is None:
+            report.resolved_at = now
     s.add(ReportEvent(report_id=report.id, kind="status", from_status=from_status, to_status=to_status,
                       actor_staff_id=staff_id, body=body, created_at=now))
     add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status})
@@ -303,13 +302,9 @@ def set_hidden(report_id: int, hidden: bool) -> None:
         report = s.get_one(Report, report_id, with_for_update=True)
         if report.hidden == hidden:
             return
-        if hidden:
-            grid.track(s, report.id, -1)
-        report.hidden = hidden
-        report.updated_at = utcnow()
-        s.flush()
-        if not hidden:
-            grid.track(s, report.id, +1)
+        with counts.recount(s, report):
+            report.hidden = hidden
+            report.updated_at = utcnow()
         s.add(ReportEvent(report_id=report.id, kind="moderation", public=False, data={"hidden": hidden}))
 
 

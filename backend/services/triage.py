@@ -19,7 +19,7 @@ from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import PRIORITIES, Department, Photo, Report, ReportEvent, ReportSupport, Service, StaffUser, utcnow
 from backend.outbox import add_event
-from backend.services import audit
+from backend.services import audit, counts
 from backend.services.reports import record_status
 from backend.services.sla import due_at
 from backend.services.staff_reports import visible_report
@@ -108,7 +108,8 @@ def assign(staff: StaffUser, report_id: int, if_match: str | None, *, department
                                                       Department.code == department, Department.active)).first()
             if dept is None:
                 raise NotFound(gettext("Not found."), field="department")
-            report.department_id = dept.id
+            with counts.recount(s, report):
+                report.department_id = dept.id
         if assignee_id is not None:
             person = s.get(StaffUser, assignee_id)
             if person is None or person.jurisdiction_id != report.jurisdiction_id or not person.active:
@@ -125,7 +126,9 @@ def set_priority(staff: StaffUser, report_id: int, if_match: str | None, priorit
     def change(s: Session, report: Report) -> dict[str, Any]:
         if priority not in PRIORITIES:
             raise DomainError(gettext("Must be one of: {0}.").format(", ".join(PRIORITIES)), field="priority")
-        before, report.priority = report.priority, priority
+        before = report.priority
+        with counts.recount(s, report):
+            report.priority = priority
         s.add(ReportEvent(report_id=report.id, kind="priority", public=False, actor_staff_id=staff.id,
                           data={"from": before, "to": priority}))
         return {"before": {"priority": before}, "after": {"priority": priority}}
@@ -159,16 +162,12 @@ def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service
                                                   Service.code == service_code, Service.active)).first()
         if service is None:
             raise NotFound(gettext("Not found."), field="service_code")
-        from geo import grid
-
         before = {"service_id": report.service_id, "department_id": report.department_id,
                   "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None}
-        grid.track(s, report.id, -1)
-        report.service_id, report.service, report.department_id = service.id, service, service.department_id
-        report.sla_due_at = due_at(report.requested_at, service.sla_hours, service.sla_working_hours,
-                                   report.jurisdiction.timezone, report.jurisdiction.settings.get("country"))
-        s.flush()
-        grid.track(s, report.id, +1)
+        with counts.recount(s, report):
+            report.service_id, report.service, report.department_id = service.id, service, service.department_id
+            report.sla_due_at = due_at(report.requested_at, service.sla_hours, service.sla_working_hours,
+                                       report.jurisdiction.timezone, report.jurisdiction.settings.get("country"))
         s.add(ReportEvent(report_id=report.id, kind="recategorised", public=False, actor_staff_id=staff.id,
                           data={"from": before["service_id"], "to": service.id}))
         return {"before": before, "after": {"service_id": service.id, "department_id": service.department_id,
@@ -210,16 +209,10 @@ def moderate_text(staff: StaffUser, report_id: int, if_match: str | None, *, hid
                   description: str | None = None) -> str:
     """Hide or show a report, or redact its description (the original stays in the audit log)."""
     def change(s: Session, report: Report) -> dict[str, Any]:
-        from geo import grid
-
         before = {"hidden": report.hidden, "description": report.description}
         if hidden is not None and hidden != report.hidden:
-            if hidden:
-                grid.track(s, report.id, -1)
-            report.hidden = hidden
-            s.flush()
-            if not hidden:
-                grid.track(s, report.id, +1)
+            with counts.recount(s, report):
+                report.hidden = hidden
         if description is not None:
             report.description = description
         s.add(ReportEvent(report_id=report.id, kind="moderation", public=False, actor_staff_id=staff.id,

@@ -91,3 +91,37 @@ def test_sorting_and_cursor_pages_cover_everything_once(world: dict) -> None:
 def test_bad_queue_queries_are_422(world: dict) -> None:
     for params in ({"sort": "random"}, {"limit": 0}, {"cursor": "!!"}, {"since": "yesterday"}):
         assert q(world, **params).status_code == 422, params
+
+
+def test_counts_from_the_facet_table_equal_a_scan_of_the_reports(world: dict, app: Flask) -> None:
+    from sqlalchemy import func, select
+
+    from backend.db import session
+    from backend.models import StaffUser
+    from backend.services.queue import _filtered, status_counts
+
+    with app.app_context():
+        staff = session().scalars(select(StaffUser).where(StaffUser.email == f"q-{world['tag']}@krakow.example")).one()
+        for f in ({}, {"service": ["pothole"]}, {"department": ["zdmk", "mpo"]}, {"priority": ["urgent"]},
+                  {"area": ["I"], "hidden": False}, {"status": ["in_progress"], "service": ["street_light"]}):
+            base = _filtered(staff, f, with_status=False).subquery()
+            grouped = select(base.c.status, func.count()).group_by(base.c.status)
+            scanned = {r[0]: r[1] for r in session().execute(grouped)}
+            assert status_counts(staff, f) == scanned, f
+
+
+def test_overdue_counts_per_department(world: dict, app: Flask) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from backend.db import unit_of_work
+    from backend.models import Report, utcnow
+
+    before = world["client"].get("/api/admin/reports/overdue", headers=world["heads"]["q"]).json["by_department"]
+    with app.app_context(), unit_of_work() as s:
+        s.execute(update(Report).where(Report.id == world["made"]["bin"]["id"])
+                  .values(sla_due_at=utcnow() - timedelta(hours=1)))
+    after = world["client"].get("/api/admin/reports/overdue", headers=world["heads"]["q"]).json["by_department"]
+    assert after.get("mpo", 0) == before.get("mpo", 0) + 1
+    assert world["made"]["bin"]["id"] in ids(q(world, q=world["tag"], overdue="true"))
