@@ -1,5 +1,5 @@
 """The staff queue with 1M reports: a page of 50 plus the status counts, through gunicorn, against the
-same SQL statements issued directly through psycopg; and what the counts cost.
+same SQL statements (page, counts) issued directly through psycopg; and what the counts cost.
 
     .venv/bin/python bench/staff_queue.py [--requests 100]
 """
@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import psycopg
 from dotenv import load_dotenv
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The SQL the queue issues for these parameters (page, status counts, overdue counts), compiled."""
     from backend.app import create_app
     from backend.db import session
-    from backend.models import StaffUser
+    from backend.models import Report, StaffUser
     from backend.services import queue
 
     app = create_app()
@@ -55,13 +55,11 @@ def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         sort = params.get("sort", "newest")
         key = queue._sort_key(sort)
         desc = sort in ("newest", "updated")
-        page = queue._filtered(staff, f).order_by(key.desc() if desc else key.asc()).limit(51)
-        base = queue._filtered(staff, f, with_status=False).subquery()
-        counts = select(base.c.status, func.count()).group_by(base.c.status)
-        late = queue._filtered(staff, {**f, "overdue": True}).subquery()
-        overdue = select(late.c.department_id, func.count()).group_by(late.c.department_id)
+        page = queue._filtered(staff, f).order_by(*((key.desc(), Report.id.desc()) if desc
+                                                    else (key.asc().nulls_last(), Report.id.asc()))).limit(51)
+        counts = queue.status_counts_stmt(staff, f)
         out = []
-        for stmt in (page, counts, overdue):
+        for stmt in (page, counts):
             compiled = stmt.compile(dialect=pg_dialect.dialect(), compile_kwargs={"render_postcompile": True})
             out.append((str(compiled), dict(compiled.params)))
         session().rollback()

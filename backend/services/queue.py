@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from backend.db import session
@@ -19,26 +19,37 @@ from backend.models import OPEN_STATUSES, Area, Department, Report, ReportFacetC
 from backend.services.views import public_report
 
 SORTS = ("newest", "oldest", "due", "updated")
-FAR_FUTURE = datetime(9999, 1, 1).astimezone()
 
 
 def _sort_key(sort: str) -> Any:
     return {"newest": Report.requested_at, "oldest": Report.requested_at, "updated": Report.updated_at,
-            "due": func.coalesce(Report.sla_due_at, literal(FAR_FUTURE))}[sort]
+            "due": Report.sla_due_at}[sort]
 
 
 def _cursor(sort: str, report: Report) -> str:
     value = {"newest": report.requested_at, "oldest": report.requested_at, "updated": report.updated_at,
-             "due": report.sla_due_at or FAR_FUTURE}[sort]
-    return base64.urlsafe_b64encode(json.dumps([value.isoformat(), report.id]).encode()).decode()
+             "due": report.sla_due_at}[sort]
+    return base64.urlsafe_b64encode(json.dumps([value.isoformat() if value else None, report.id]).encode()).decode()
 
 
-def _decode(cursor: str) -> tuple[datetime, int]:
+def _decode(cursor: str) -> tuple[datetime | None, int]:
     try:
         value, rid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(value), int(rid)
-    except (ValueError, TypeError) as exc:
+        return (datetime.fromisoformat(value) if value is not None else None), int(rid)
+    except (ValueError, TypeError, AttributeError) as exc:
         raise DomainError(gettext("Invalid cursor."), field="cursor") from exc
+
+
+def _after(sort: str, value: datetime | None, rid: int) -> Any:
+    """Rows after the cursor in the sort order (`due` ascending with reports without a due time last)."""
+    key = _sort_key(sort)
+    if sort in ("newest", "updated"):
+        return tuple_(key, Report.id) < tuple_(value, rid)
+    if sort == "oldest":
+        return tuple_(key, Report.id) > tuple_(value, rid)
+    if value is None:
+        return and_(key.is_(None), Report.id > rid)
+    return or_(tuple_(key, Report.id) > tuple_(value, rid), key.is_(None))
 
 
 def _filtered(staff: StaffUser, f: dict[str, Any], with_status: bool = True) -> Select[Any]:
@@ -85,10 +96,8 @@ def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None,
                                        selectinload(Report.area), selectinload(Report.department),
                                        selectinload(Report.photos))
     if cursor:
-        value, rid = _decode(cursor)
-        stmt = stmt.where(tuple_(key, Report.id) < tuple_(value, rid) if descending
-                          else tuple_(key, Report.id) > tuple_(value, rid))
-    order = (key.desc(), Report.id.desc()) if descending else (key.asc(), Report.id.asc())
+        stmt = stmt.where(_after(sort, *_decode(cursor)))
+    order = (key.desc(), Report.id.desc()) if descending else (key.asc().nulls_last(), Report.id.asc())
     rows = list(s.scalars(stmt.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -113,11 +122,15 @@ FACETS = frozenset({"status", "service", "department", "area", "priority", "hidd
 
 def status_counts(staff: StaffUser, f: dict[str, Any]) -> dict[str, int]:
     """Reports per status for these filters (the status filter itself aside)."""
-    s = session()
+    return {row[0]: int(row[1]) for row in session().execute(status_counts_stmt(staff, f))}
+
+
+def status_counts_stmt(staff: StaffUser, f: dict[str, Any]) -> Select[Any]:
+    """The facet table when it can answer these filters, else a scan of the matching reports."""
     used = {k for k, v in f.items() if v is not None and k != "status"}
     if not used <= FACETS:
         base = _filtered(staff, f, with_status=False).subquery()
-        return {row[0]: row[1] for row in s.execute(select(base.c.status, func.count()).group_by(base.c.status))}
+        return select(base.c.status, func.count()).group_by(base.c.status)
     fc = ReportFacetCount
     stmt = select(fc.status, func.sum(fc.count)).where(fc.jurisdiction_id == staff.jurisdiction_id)
     if staff.role == "department_staff":
@@ -135,8 +148,7 @@ def status_counts(staff: StaffUser, f: dict[str, Any]) -> dict[str, int]:
         stmt = stmt.where(fc.priority.in_(f["priority"]))
     if f.get("hidden") is not None:
         stmt = stmt.where(fc.hidden == f["hidden"])
-    rows = s.execute(stmt.group_by(fc.status).having(func.sum(fc.count) > 0))
-    return {row[0]: int(row[1]) for row in rows}
+    return stmt.group_by(fc.status).having(func.sum(fc.count) > 0)
 
 
 def overdue_by_department(staff: StaffUser) -> dict[str, int]:
