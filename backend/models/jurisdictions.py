@@ -25,9 +25,9 @@ class Jurisdiction(TimestampMixin, Base):
     report_prefix: Mapped[str] = mapped_column(String(8))
     #: Jurisdiction-level options (photo moderation, contact, ...).
     settings: Mapped[dict] = mapped_column(default=dict)
-    #: The union of its areas, kept by the boundary import.
+    #: The union of its areas, kept by the boundary import (large: loaded only when asked for).
     boundary: Mapped[WKBElement | None] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False)
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), deferred=True
     )
     #: Digest of the loaded city definition; a reload with the same digest changes nothing.
     source_digest: Mapped[str | None] = mapped_column(String(64))
@@ -50,7 +50,7 @@ class Area(TimestampMixin, Base):
     population: Mapped[int | None]
     population_year: Mapped[int | None]
     boundary: Mapped[WKBElement] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False)
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), deferred=True
     )
     #: Digest of the source geometry, so that an unchanged import leaves the row alone.
     boundary_digest: Mapped[str] = mapped_column(String(64))
@@ -70,7 +70,7 @@ class AreaPiece(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
-    geom: Mapped[WKBElement] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False))
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), deferred=True)
 
     __table_args__ = (Index("ix_area_pieces_geom", "geom", postgresql_using="gist"),)
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backend.db import session
 from backend.errors import DomainError
@@ -92,8 +92,8 @@ def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None,
     s = session()
     key = _sort_key(sort)
     descending = sort in ("newest", "updated")
-    stmt = _filtered(staff, f).options(selectinload(Report.service), selectinload(Report.jurisdiction),
-                                       selectinload(Report.area), selectinload(Report.department),
+    stmt = _filtered(staff, f).options(joinedload(Report.service), joinedload(Report.jurisdiction),
+                                       joinedload(Report.area), joinedload(Report.department),
                                        selectinload(Report.photos))
     if cursor:
         stmt = stmt.where(_after(sort, *_decode(cursor)))
