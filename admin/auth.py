@@ -9,7 +9,7 @@ from typing import Any
 from flask import g, request
 from flask_smorest import abort
 
-from admin.policy import POLICY
+from admin.policy import KEY_ROLE, KEY_SCOPES, POLICY
 from backend.models import StaffUser
 from backend.services import staff_auth
 
@@ -17,8 +17,14 @@ BEARER = {"staffAuth": []}
 
 
 def identify() -> None:
-    """Before each admin request: who is calling (a valid staff token, or nobody)."""
-    g.staff = g.staff_token = None
+    """Before each admin request: who is calling (a staff token, an API key in X-API-Key, or nobody)."""
+    g.staff = g.staff_token = g.api_key = None
+    key = request.headers.get("X-API-Key")
+    if key:
+        found_key = staff_auth.authenticate_key(key.strip())
+        if found_key is not None:
+            g.api_key = found_key
+        return
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         found = staff_auth.authenticate(secret.strip())
@@ -36,7 +42,15 @@ def allow(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             roles = POLICY[endpoint]
-            if roles is not None:
+            key = g.get("api_key")
+            if key is not None and roles is not None:
+                scope = KEY_SCOPES.get(endpoint)
+                if scope is None or not ({scope, "reports:write"} & set(key.scopes) if scope == "reports:read"
+                                         else scope in key.scopes):
+                    abort(403)
+                granted = "reports:write" if "reports:write" in key.scopes else "reports:read"
+                g.staff = staff_auth.acting_for_key(key, KEY_ROLE[granted])
+            elif roles is not None:
                 staff = g.get("staff")
                 if staff is None:
                     abort(401, message="Sign in: send 'Authorization: Bearer <token>' from POST /api/admin/tokens.",

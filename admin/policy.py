@@ -33,5 +33,15 @@ POLICY: dict[str, frozenset[str] | None] = {
     "reports.template_reply": frozenset({"admin", "dispatcher", "department_staff"}),
 }
 
+#: Machine clients (API keys): endpoint -> scope a key needs. Endpoints not listed refuse keys.
+KEY_SCOPES: dict[str, str] = {
+    "reports.list": "reports:read", "reports.get": "reports:read", "reports.overdue": "reports:read",
+    "reports.audit": "reports:read",
+    "reports.status": "reports:write", "reports.assign": "reports:write", "reports.priority": "reports:write",
+    "reports.reply": "reports:write", "reports.note": "reports:write", "reports.template_reply": "reports:write",
+}
+#: The role a key acts with: writers triage like dispatchers, readers see like viewers (no contact data).
+KEY_ROLE = {"reports:write": "dispatcher", "reports:read": "viewer"}
+
 #: Roles that may see a reporter's contact data.
 SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})

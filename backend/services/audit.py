@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ def record(s: Session, actor: StaffUser | None, action: str, target_type: str, t
            jurisdiction_id: int | None, before: dict[str, Any] | None = None,
            after: dict[str, Any] | None = None, api_key_id: int | None = None) -> AuditEntry:
     """Append an entry (who, when, what, before, after) to the caller's transaction."""
+    if api_key_id is None and has_request_context() and g.get("api_key") is not None:
+        api_key_id = g.api_key.id  # a machine client acting through the admin API
     entry = AuditEntry(staff_id=actor.id if actor else None, api_key_id=api_key_id, action=action,
                        target_type=target_type, target_id=target_id, jurisdiction_id=jurisdiction_id,
                        before=before, after=after,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
-from backend.models import StaffToken, StaffUser, utcnow
+from backend.models import ApiKey, Jurisdiction, StaffToken, StaffUser, utcnow
 from backend.security import digest, hash_password, new_token, verify_password
 from backend.services import audit
 
@@ -85,3 +85,21 @@ def logout(user: StaffUser, token_id: int) -> None:
         token = s.get_one(StaffToken, token_id, with_for_update=True)
         token.revoked_at = utcnow()
         audit.record(s, user, "logout", "staff", user.id, jurisdiction_id=user.jurisdiction_id)
+
+
+def authenticate_key(key: str) -> ApiKey | None:
+    """An unrevoked API key (machine client)."""
+    s = session()
+    found = s.scalars(select(ApiKey).where(ApiKey.key_hash == digest(key), ApiKey.revoked_at.is_(None))).first()
+    return found
+
+
+def acting_for_key(key: ApiKey, role: str) -> StaffUser:
+    """A transient (never stored) staff identity for a machine client: its jurisdiction and a role."""
+    s = session()
+    key.last_used_at = utcnow()
+    s.commit()
+    jurisdiction = s.get_one(Jurisdiction, key.jurisdiction_id)
+    return StaffUser(id=None, email=f"api-key:{key.prefix}", full_name=key.name, role=role,
+                     jurisdiction_id=key.jurisdiction_id, department_id=None,
+                     locale=jurisdiction.default_language, active=True)
