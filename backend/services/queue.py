@@ -52,23 +52,26 @@ def _after(sort: str, value: datetime | None, rid: int) -> Any:
     return or_(tuple_(key, Report.id) > tuple_(value, rid), key.is_(None))
 
 
-def _filtered(staff: StaffUser, f: dict[str, Any], with_status: bool = True) -> Select[Any]:
-    stmt = select(Report).where(Report.jurisdiction_id == staff.jurisdiction_id)
+def _facet_filters(stmt: Select[Any], table: Any, staff: StaffUser, f: dict[str, Any]) -> Select[Any]:
+    """Jurisdiction, department scope, service, department, area and priority filters on `table`
+    (the reports, or the facet count table: both have these columns)."""
+    stmt = stmt.where(table.jurisdiction_id == staff.jurisdiction_id)
     if staff.role == "department_staff":
-        stmt = stmt.where(Report.department_id == staff.department_id)
+        stmt = stmt.where(table.department_id == staff.department_id)
+    for name, column, model in (("service", table.service_id, Service),
+                                ("department", table.department_id, Department), ("area", table.area_id, Area)):
+        if f.get(name):
+            stmt = stmt.where(column.in_(select(model.id).where(model.jurisdiction_id == staff.jurisdiction_id,
+                                                                model.code.in_(f[name]))))
+    if f.get("priority"):
+        stmt = stmt.where(table.priority.in_(f["priority"]))
+    return stmt
+
+
+def _filtered(staff: StaffUser, f: dict[str, Any], with_status: bool = True) -> Select[Any]:
+    stmt = _facet_filters(select(Report), Report, staff, f)
     if with_status and f.get("status"):
         stmt = stmt.where(Report.status.in_(f["status"]))
-    if f.get("service"):
-        stmt = stmt.where(Report.service_id.in_(select(Service.id).where(
-            Service.jurisdiction_id == staff.jurisdiction_id, Service.code.in_(f["service"]))))
-    if f.get("department"):
-        stmt = stmt.where(Report.department_id.in_(select(Department.id).where(
-            Department.jurisdiction_id == staff.jurisdiction_id, Department.code.in_(f["department"]))))
-    if f.get("area"):
-        stmt = stmt.where(Report.area_id.in_(select(Area.id).where(
-            Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(f["area"]))))
-    if f.get("priority"):
-        stmt = stmt.where(Report.priority.in_(f["priority"]))
     if f.get("overdue") is not None:
         late = and_(Report.status.in_(OPEN_STATUSES), Report.sla_due_at < utcnow())
         stmt = stmt.where(late if f["overdue"] else ~late)
@@ -132,20 +135,7 @@ def status_counts_stmt(staff: StaffUser, f: dict[str, Any]) -> Select[Any]:
         base = _filtered(staff, f, with_status=False).subquery()
         return select(base.c.status, func.count()).group_by(base.c.status)
     fc = ReportFacetCount
-    stmt = select(fc.status, func.sum(fc.count)).where(fc.jurisdiction_id == staff.jurisdiction_id)
-    if staff.role == "department_staff":
-        stmt = stmt.where(fc.department_id == staff.department_id)
-    if f.get("service"):
-        stmt = stmt.where(fc.service_id.in_(select(Service.id).where(
-            Service.jurisdiction_id == staff.jurisdiction_id, Service.code.in_(f["service"]))))
-    if f.get("department"):
-        stmt = stmt.where(fc.department_id.in_(select(Department.id).where(
-            Department.jurisdiction_id == staff.jurisdiction_id, Department.code.in_(f["department"]))))
-    if f.get("area"):
-        stmt = stmt.where(fc.area_id.in_(select(Area.id).where(
-            Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(f["area"]))))
-    if f.get("priority"):
-        stmt = stmt.where(fc.priority.in_(f["priority"]))
+    stmt = _facet_filters(select(fc.status, func.sum(fc.count)), fc, staff, f)
     if f.get("hidden") is not None:
         stmt = stmt.where(fc.hidden == f["hidden"])
     return stmt.group_by(fc.status).having(func.sum(fc.count) > 0)
