@@ -9,11 +9,8 @@ Run after bench/seed.py (1M reports). Latency is per request, one client, throug
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,6 +25,7 @@ from sqlalchemy.dialects import postgresql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import gunicorn, pct, timed_get  # noqa: E402
 from bench.reports_submit import bodies, floor_insert  # noqa: E402
 from bench.seed import dsn  # noqa: E402
 from geo import grid  # noqa: E402
@@ -43,11 +41,6 @@ def boxes(rng: random.Random, n: int, width: float) -> list[tuple[float, float, 
         y0 = rng.uniform(KRAKOW[1], KRAKOW[3] - w / 2)
         out.append((x0, y0, x0 + w, y0 + w / 2))
     return out
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
 
 
 def sql_params(box: tuple[float, float, float, float], zoom: int, since: str | None) -> tuple[Any, dict[str, Any]]:
@@ -71,18 +64,6 @@ def direct(conn: psycopg.Connection, stmt: Any, params: dict[str, Any]) -> float
     sql = compiled(stmt)
     t0 = time.perf_counter()
     conn.execute(sql, params, prepare=False).fetchall()
-    return time.perf_counter() - t0
-
-
-def http_get(port: int, path: str) -> float:
-    t0 = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", path)
-    res = conn.getresponse()
-    res.read()
-    conn.close()
-    if res.status != 200:
-        raise RuntimeError(f"{path}: {res.status}")
     return time.perf_counter() - t0
 
 
@@ -124,32 +105,19 @@ def main() -> None:
                  "city zoom 12, last 45 days": (12, boxes(rng, args.requests, 0.25), since),
                  "district zoom 14 (clusters)": (14, boxes(rng, args.requests, 0.06), None),
                  "street zoom 17 (points)": (17, boxes(rng, args.requests, 0.008), None)}
-    port = 18500 + os.getpid() % 400
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "2",
-                               "--log-level", "warning", "backend.wsgi:app"], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     results = {}
-    try:
-        for _ in range(100):
-            try:
-                http_get(port, "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        health = [http_get(port, "/healthz") for _ in range(args.requests)]
+    with gunicorn(2) as port:
+        health = [timed_get(port, "/healthz") for _ in range(args.requests)]
         with psycopg.connect(dsn()) as conn:
             total = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
             for name, (zoom, bxs, since_) in scenarios.items():
                 extra = f"&since={quote(since_)}" if since_ else ""
                 for box in bxs[:10]:  # warm both paths
-                    http_get(port, f"/api/v1/reports?bbox={','.join(map(str, box))}&zoom={zoom}{extra}")
-                api = [http_get(port, f"/api/v1/reports?bbox={','.join(map(str, b))}&zoom={zoom}{extra}")
+                    timed_get(port, f"/api/v1/reports?bbox={','.join(map(str, box))}&zoom={zoom}{extra}")
+                api = [timed_get(port, f"/api/v1/reports?bbox={','.join(map(str, b))}&zoom={zoom}{extra}")
                        for b in bxs]
                 sql = [direct(conn, *sql_params(b, zoom, since_)) for b in bxs]
                 results[name] = (api, sql)
-    finally:
-        server.terminate()
-        server.wait(20)
     without, with_counts = intake_cost(1000)
     print(f"reports in the database: {total:,}; {args.requests} random boxes per scenario")
     for name, (api, sql) in results.items():

@@ -11,11 +11,8 @@ counter, report, timeline entry and outbox row, one transaction per report.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import boston  # noqa: E402
+from bench.common import gunicorn, pct, request  # noqa: E402
 from bench.seed import dsn  # noqa: E402
 
 
@@ -53,16 +51,6 @@ def bodies(conn: psycopg.Connection, n: int, rng: random.Random) -> list[dict[st
     return out
 
 
-def post(port: int, path: str, body: Any, headers: dict[str, str]) -> tuple[int, float]:
-    t0 = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
-    res = conn.getresponse()
-    res.read()
-    conn.close()
-    return res.status, time.perf_counter() - t0
-
-
 def client_process(port: int, jobs: list[tuple[str, dict[str, Any]]], threads: int) -> list[tuple[int, float]]:
     results: list[tuple[int, float]] = []
     lock = threading.Lock()
@@ -75,7 +63,8 @@ def client_process(port: int, jobs: list[tuple[str, dict[str, Any]]], threads: i
             if job is None:
                 return
             token, body = job
-            outcome = post(port, "/api/v1/reports", body, {"Authorization": f"Bearer {token}"})
+            status, _, seconds = request(port, "POST", "/api/v1/reports", body, {"Authorization": f"Bearer {token}"})
+            outcome = (status, seconds)
             with lock:
                 results.append(outcome)
 
@@ -88,24 +77,11 @@ def client_process(port: int, jobs: list[tuple[str, dict[str, Any]]], threads: i
 
 
 def through_gunicorn(items: list[dict[str, Any]], clients: int, workers: int) -> tuple[float, list[float], int]:
-    port = 18000 + os.getpid() % 1000
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RATE_LIMIT_REPORTS_PER_DEVICE": "1000000/minute",
-           "RATE_LIMIT_REPORTS_PER_IP": "1000000/minute", "RATE_LIMIT_DEVICE_REGISTRATION": "1000000/minute"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-                               "--log-level", "warning", "backend.wsgi:app"], env=env, cwd=ROOT)
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        tokens = []
-        for _ in range(50):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("POST", "/api/v1/devices", json.dumps({"platform": "android", "locale": "pl"}),
-                         {"Content-Type": "application/json"})
-            tokens.append(json.loads(conn.getresponse().read())["token"])
+    env = {"RATE_LIMIT_REPORTS_PER_DEVICE": "1000000/minute", "RATE_LIMIT_REPORTS_PER_IP": "1000000/minute",
+           "RATE_LIMIT_DEVICE_REGISTRATION": "1000000/minute"}
+    with gunicorn(workers, env) as port:
+        device = {"platform": "android", "locale": "pl"}
+        tokens = [request(port, "POST", "/api/v1/devices", device)[1]["token"] for _ in range(50)]
         jobs = [(tokens[i % len(tokens)], body) for i, body in enumerate(items)]
         procs = 2
         shares = [jobs[i::procs] for i in range(procs)]
@@ -113,9 +89,6 @@ def through_gunicorn(items: list[dict[str, Any]], clients: int, workers: int) ->
         with ProcessPoolExecutor(procs) as pool:
             parts = list(pool.map(client_process, [port] * procs, shares, [max(clients // procs, 1)] * procs))
         elapsed = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(20)
     outcomes = [o for part in parts for o in part]
     errors = sum(1 for status, _ in outcomes if status != 201)
     return len(items) / elapsed, sorted(d for _, d in outcomes), errors
@@ -191,13 +164,11 @@ def main() -> None:
     floor_rate = floor(items[args.requests:])
     rate, latencies, errors = through_gunicorn(items[: args.requests], args.clients, args.workers)
 
-    def pct(q: float) -> float:
-        return latencies[min(int(q * len(latencies)), len(latencies) - 1)] * 1000
-
     print(f"reports in the database:           {total:>10,}")
     print(f"POST /api/v1/reports via gunicorn: {rate:>10,.0f} reports/s  ({args.requests:,} requests, "
           f"{args.clients} clients, {args.workers} workers, {errors} errors)")
-    print(f"  latency p50 / p95 / p99:         {pct(0.5):.0f} / {pct(0.95):.0f} / {pct(0.99):.0f} ms")
+    print(f"  latency p50 / p95 / p99:         "
+          f"{pct(latencies, 0.5):.0f} / {pct(latencies, 0.95):.0f} / {pct(latencies, 0.99):.0f} ms")
     print(f"floor: same statements via psycopg, one process: {floor_rate:,.0f} reports/s")
     print(f"ratio API / floor:                 {rate / floor_rate:>10.2f}  (goal >= 0.5)")
 

@@ -84,31 +84,19 @@ def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
                         ON CONFLICT (jurisdiction_id, year) DO UPDATE SET last_number = EXCLUDED.last_number""",
                      (jid, year, number))
     conn.commit()
-    # The seeded rows bypass the use cases: count them into the map tables (as the migration does).
-    rebuild_map_counts(conn)
     conn.commit()
+    # The seeded rows bypass the use cases: recount the map's and the queue's count tables.
+    from sqlalchemy import create_engine
+
+    from backend.services import counts
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.begin() as sa_conn:
+        counts.rebuild(sa_conn)
+    engine.dispose()
     conn.execute("ANALYZE reports")
     conn.execute("ANALYZE report_cell_counts")
     return missing
-
-
-def rebuild_map_counts(conn: psycopg.Connection) -> None:
-    """Recount the map tables from the reports (band sizes from geo.grid)."""
-    from geo.grid import BANDS
-
-    values = ", ".join(f"({band}, {size}::float8)" for band, size in BANDS.items())
-    conn.execute("TRUNCATE report_cell_counts, report_cell_totals")
-    conn.execute(f"""
-        INSERT INTO report_cell_counts (band, cx, cy, status, service_id, day, count, sum_lon, sum_lat)
-        SELECT b.band, floor(ST_X(r.location::geometry) / b.size)::int, floor(ST_Y(r.location::geometry) / b.size)::int,
-               r.status, r.service_id, date_trunc('day', r.requested_at AT TIME ZONE 'UTC')::date,
-               count(*), sum(ST_X(r.location::geometry)), sum(ST_Y(r.location::geometry))
-        FROM reports r CROSS JOIN (VALUES {values}) AS b(band, size)
-        WHERE NOT r.hidden GROUP BY 1, 2, 3, 4, 5, 6""")
-    conn.execute("""
-        INSERT INTO report_cell_totals (band, cx, cy, status, service_id, count, sum_lon, sum_lat)
-        SELECT band, cx, cy, status, service_id, sum(count), sum(sum_lon), sum(sum_lat)
-        FROM report_cell_counts GROUP BY band, cx, cy, status, service_id""")
 
 
 def main() -> None:

@@ -7,10 +7,6 @@ same SQL statements (page, counts) issued directly through psycopg; and what the
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +21,7 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.map import pct  # noqa: E402
+from bench.common import gunicorn, pct, request, timed_get  # noqa: E402
 from bench.seed import dsn  # noqa: E402
 
 SCENARIOS = {
@@ -66,49 +62,23 @@ def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def get(port: int, path: str, headers: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", path, headers=headers)
-    res = conn.getresponse()
-    res.read()
-    conn.close()
-    if res.status != 200:
-        raise RuntimeError(f"{path}: {res.status}")
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
     load_dotenv(ROOT / ".env", override=False)
-    port = 18900 + os.getpid() % 90
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "2",
-                               "--log-level", "warning", "backend.wsgi:app"], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     rows = []
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        time.sleep(1)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("POST", "/api/admin/tokens", json.dumps({"email": "admin@krakow.example",
-                                                              "password": "hromada-demo"}),
-                     {"Content-Type": "application/json"})
-        token = json.loads(conn.getresponse().read())["token"]
+    with gunicorn(2) as port:
+        login = {"email": "admin@krakow.example", "password": "hromada-demo"}
+        token = request(port, "POST", "/api/admin/tokens", login)[1]["token"]
         headers = {"Authorization": f"Bearer {token}"}
         with psycopg.connect(dsn()) as db:
             total = db.execute("SELECT count(*) FROM reports").fetchone()[0]
             for name, params in SCENARIOS.items():
                 path = "/api/admin/reports?" + urlencode({"limit": 50, **params})
                 for _ in range(5):
-                    get(port, path, headers)
-                api = [get(port, path, headers) for _ in range(args.requests)]
+                    timed_get(port, path, headers)
+                api = [timed_get(port, path, headers) for _ in range(args.requests)]
                 sqls = statements(params)
                 page_only, full = [], []
                 for _ in range(args.requests):
@@ -120,9 +90,6 @@ def main() -> None:
                     page_only.append(t1 - t0)
                     full.append(time.perf_counter() - t0)
                 rows.append((name, api, full, page_only))
-    finally:
-        server.terminate()
-        server.wait(20)
     print(f"reports in the database: {total:,}; {args.requests} requests per scenario, page of 50")
     for name, api, full, page_only in rows:
         print(f"{name:<26} API p50 {pct(api, .5):6.1f} p95 {pct(api, .95):6.1f} ms | direct SQL (page+counts) "

@@ -62,9 +62,10 @@ class Report(Base):
     idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     #: Open311 `token` of a request filed through GeoReport v2.
     open311_token: Mapped[str | None] = mapped_column(String(40), unique=True)
-    #: Full-text and partial-word search over public id, description and address (kept by a trigger).
-    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
-    search_text: Mapped[str | None] = mapped_column(Text)
+    #: Full-text and partial-word search over public id, description and address (kept by a trigger;
+    #: only queries read it, so it is not loaded with the report).
+    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     #: When the reporter's identity was unlinked (erasure request or retention).
     anonymised_at: Mapped[datetime | None]
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from backend.models import Report
@@ -31,6 +31,39 @@ def track(s: Session, report_id: int, delta: int) -> None:
     """Add (+1) or remove (-1) a report's current state in every count table."""
     grid.track(s, report_id, delta)
     s.execute(_FACETS, {"report_id": report_id, "delta": delta})
+
+
+_REBUILD = [
+    text("TRUNCATE report_cell_counts, report_cell_totals, report_facet_counts"),
+    text("""
+        INSERT INTO report_cell_counts (band, cx, cy, status, service_id, day, count, sum_lon, sum_lat)
+        SELECT b.band, floor(p.x / b.size)::int, floor(p.y / b.size)::int, r.status, r.service_id,
+               date_trunc('day', r.requested_at AT TIME ZONE 'UTC')::date, count(*), sum(p.x), sum(p.y)
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
+        CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
+        WHERE NOT r.hidden
+        GROUP BY 1, 2, 3, 4, 5, 6
+    """),
+    text("""
+        INSERT INTO report_cell_totals (band, cx, cy, status, service_id, count, sum_lon, sum_lat)
+        SELECT band, cx, cy, status, service_id, sum(count), sum(sum_lon), sum(sum_lat)
+        FROM report_cell_counts GROUP BY band, cx, cy, status, service_id
+    """),
+    text("""
+        INSERT INTO report_facet_counts
+            (jurisdiction_id, department_id, service_id, area_id, status, priority, hidden, count)
+        SELECT jurisdiction_id, coalesce(department_id, 0), service_id, coalesce(area_id, 0), status, priority,
+               hidden, count(*)
+        FROM reports GROUP BY 1, 2, 3, 4, 5, 6, 7
+    """),
+]
+
+
+def rebuild(conn: Connection) -> None:
+    """Recount every count table from the reports (after rows were written around the use cases)."""
+    for stmt in _REBUILD:
+        conn.execute(stmt, {"bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())})
 
 
 @contextmanager

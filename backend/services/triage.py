@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -220,11 +219,6 @@ def moderate_text(staff: StaffUser, report_id: int, if_match: str | None, *, hid
         return {"before": before, "after": {"hidden": report.hidden, "description": report.description}}
 
     return _act(staff, report_id, if_match, "report.moderate", change)
-
-
-def sla_overdue(report: Report) -> bool:
-    return (report.sla_due_at is not None and report.status in ("submitted", "acknowledged", "in_progress")
-            and report.sla_due_at < utcnow() - timedelta(0))
 
 
 #: Public reply templates per status (English msgids, rendered in the reporter's language).
