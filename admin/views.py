@@ -172,11 +172,51 @@ class QueueQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class CodeName(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class QueuePhoto(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    thumbnail_url = fields.String(allow_none=True)
+
+
+class QueueItem(Schema):
+    id = fields.Integer(required=True)
+    public_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True)
+    priority = fields.String(required=True)
+    hidden = fields.Boolean(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "Open and past its SLA due time"})
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    address = fields.String(allow_none=True)
+    jurisdiction = fields.Nested(CodeName, required=True)
+    area = fields.Nested(CodeName, allow_none=True)
+    department = fields.Nested(CodeName, allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    requested_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    sla_due_at = fields.DateTime(allow_none=True)
+    support_count = fields.Integer(required=True)
+    merged_into = fields.Integer(allow_none=True, metadata={"description": "Id of the report this was merged into"})
+    photos = fields.List(fields.Nested(QueuePhoto), required=True,
+                         metadata={"description": "Approved photos (the detail lists all of them)"})
+
+
 class QueueOut(Schema):
-    items = fields.List(fields.Dict())
+    items = fields.List(fields.Nested(QueueItem))
     next_cursor = fields.String(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
                          metadata={"description": "Reports per status for the same filters (status aside)"})
+    counts_exact = fields.Boolean(metadata={
+        "description": "False when a search or date range matched more than 10,000 reports: the counts are "
+                       "then lower bounds (show them as 'at least')"})
 
 
 @blp.route("/reports")

@@ -32,12 +32,16 @@ SCENARIOS = {
     "full text 'pothole'": {"q": "pothole"},
 }
 
+#: The page's second statement: the approved photos of the rows shown.
+PHOTOS = ("SELECT report_id, id, name, has_thumbnail FROM photos WHERE report_id = ANY(%s) AND state = 'approved'"
+          " AND external_url IS NULL ORDER BY id")
+
 
 def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The SQL the queue issues for these parameters (page, status counts, overdue counts), compiled."""
+    """The SQL the queue issues for these parameters (page, status counts), compiled."""
     from backend.app import create_app
     from backend.db import session
-    from backend.models import Report, StaffUser
+    from backend.models import StaffUser
     from backend.services import queue
 
     app = create_app()
@@ -48,11 +52,7 @@ def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             f["overdue"] = True
         if params.get("q"):
             f["q"] = params["q"]
-        sort = params.get("sort", "newest")
-        key = queue._sort_key(sort)
-        desc = sort in ("newest", "updated")
-        page = queue._filtered(staff, f).order_by(*((key.desc(), Report.id.desc()) if desc
-                                                    else (key.asc().nulls_last(), Report.id.asc()))).limit(51)
+        page = queue.page_stmt(staff, f, sort=params.get("sort", "newest"), cursor=None, limit=50)
         counts = queue.status_counts_stmt(staff, f)
         out = []
         for stmt in (page, counts):
@@ -72,6 +72,8 @@ def main() -> None:
         login = {"email": "admin@krakow.example", "password": "hromada-demo"}
         token = request(port, "POST", "/api/admin/tokens", login)[1]["token"]
         headers = {"Authorization": f"Bearer {token}"}
+        health = [timed_get(port, "/healthz") for _ in range(args.requests)]
+        me = [timed_get(port, "/api/admin/me", headers) for _ in range(args.requests)]
         with psycopg.connect(dsn()) as db:
             total = db.execute("SELECT count(*) FROM reports").fetchone()[0]
             for name, params in SCENARIOS.items():
@@ -83,7 +85,8 @@ def main() -> None:
                 page_only, full = [], []
                 for _ in range(args.requests):
                     t0 = time.perf_counter()
-                    db.execute(sqls[0][0], sqls[0][1], prepare=False).fetchall()
+                    ids = [row[0] for row in db.execute(sqls[0][0], sqls[0][1], prepare=False).fetchall()]
+                    db.execute(PHOTOS, (ids[:50],), prepare=False).fetchall()
                     t1 = time.perf_counter()
                     for sql, p in sqls[1:]:
                         db.execute(sql, p, prepare=False).fetchall()
@@ -92,9 +95,12 @@ def main() -> None:
                 rows.append((name, api, full, page_only))
     print(f"reports in the database: {total:,}; {args.requests} requests per scenario, page of 50")
     for name, api, full, page_only in rows:
-        print(f"{name:<26} API p50 {pct(api, .5):6.1f} p95 {pct(api, .95):6.1f} ms | direct SQL (page+counts) "
+        print(f"{name:<26} API p50 {pct(api, .5):6.1f} p95 {pct(api, .95):6.1f} ms | direct SQL (page+photos+counts) "
               f"p50 {pct(full, .5):6.1f} p95 {pct(full, .95):6.1f} ms | ratio p95 {pct(api, .95) / pct(full, .95):.2f}"
               f" | page alone p95 {pct(page_only, .95):6.1f} ms (counts {pct(full, .95) - pct(page_only, .95):+.1f})")
+    print(f"{'floor: GET /healthz':<26} p50 {pct(health, .5):6.1f} p95 {pct(health, .95):6.1f} ms (gunicorn + Flask)")
+    print(f"{'floor: GET /api/admin/me':<26} p50 {pct(me, .5):6.1f} p95 {pct(me, .95):6.1f} ms "
+          "(the same + staff token check: the fixed cost of every admin request)")
 
 
 if __name__ == "__main__":

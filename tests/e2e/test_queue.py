@@ -125,3 +125,28 @@ def test_overdue_counts_per_department(world: dict, app: Flask) -> None:
     after = world["client"].get("/api/admin/reports/overdue", headers=world["heads"]["q"]).json["by_department"]
     assert after.get("mpo", 0) == before.get("mpo", 0) + 1
     assert world["made"]["bin"]["id"] in ids(q(world, q=world["tag"], overdue="true"))
+
+
+def test_search_counts_are_exact_up_to_the_cap_and_lower_bounds_above_it(world: dict, monkeypatch: Any) -> None:
+    from backend.services import queue
+
+    made, tag = world["made"], world["tag"]
+    res = q(world, q=tag)
+    assert res.json["counts"] == {"submitted": 2, "in_progress": 1} and res.json["counts_exact"] is True
+    monkeypatch.setattr(queue, "COUNT_CAP", 1)  # two of the three reports are counted, then the count stops
+    res = q(world, q=tag)
+    assert res.json["counts_exact"] is False
+    assert sum(res.json["counts"].values()) == 2
+    assert all(res.json["counts"][k] <= v for k, v in {"submitted": 2, "in_progress": 1}.items()
+               if k in res.json["counts"])
+    assert ids(res) == {m["id"] for m in made.values()}  # the page itself is never capped
+    assert q(world, service="pothole").json["counts_exact"] is True  # facet counts are always exact
+
+
+def test_percent_and_underscore_in_a_search_are_plain_characters(world: dict) -> None:
+    tag, hole = world["tag"], world["made"]["hole"]["id"]
+    assert hole in ids(q(world, q=f"przystank {tag}"))  # "przystanku Łagiewniki <tag>": a partial word
+    # As wildcards, these would match the same report; as the plain characters they are, nothing does.
+    assert ids(q(world, q=f"przystank% {tag}")) == set()
+    assert ids(q(world, q=f"Łagiewnik_ {tag}")) == set()
+    assert hole in ids(q(world, q=f"Łagiewniki {tag}"))
