@@ -20,6 +20,7 @@ from backend.db import Database
 from backend.health import bp as health_bp
 from backend.ratelimit import init_limiter
 from backend.settings import Settings
+from push import email as push_email
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     celery_init_app(app, settings)
     outbox.load_handler_modules(settings.OUTBOX_HANDLER_MODULES)
+    push_email.init_app(app)
 
     app.register_blueprint(health_bp)
     from admin import init_app as init_admin

@@ -49,6 +49,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "schedule": settings.OUTBOX_SWEEP_INTERVAL,
                 "options": {"expires": settings.OUTBOX_SWEEP_INTERVAL * 2},
             },
+            "push-sweep": {
+                "task": "hromada.push.sweep",
+                "schedule": settings.PUSH_SWEEP_INTERVAL,
+                "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
+            },
             "report-retention": {
                 "task": "hromada.reports.retention",
                 "schedule": settings.RETENTION_INTERVAL,

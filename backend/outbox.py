@@ -31,14 +31,14 @@ Handler = Callable[[Session, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
 
 #: Modules whose import registers handlers; the settings may name more.
-DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("backend.services.photos",)
+DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("backend.services.photos", "push.handlers")
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)
 SWEEP_BATCH = 1000
 
 
 def handles(event_type: str) -> Callable[[Handler], Handler]:
-    """Register the handler of an event type (one per type)."""
+    """Register the handler of an event type (one per type). It gets the payload plus `outbox_event_id`."""
 
     def register(fn: Handler) -> Handler:
         existing = _HANDLERS.get(event_type)
@@ -127,7 +127,7 @@ def process(event_id: int) -> str:
     try:
         if handler is not None:  # an event nobody subscribes to is simply recorded
             with s.begin_nested():
-                handler(s, ev.payload)
+                handler(s, {**ev.payload, "outbox_event_id": ev.id})
     except Exception as exc:
         log.exception("outbox: event %s (%s) failed", ev.id, ev.event_type)
         ev.last_error = f"{type(exc).__name__}: {exc}"[:4000]

@@ -38,6 +38,35 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "",
     # Hours a staff member's admin API token stays valid.
     "STAFF_TOKEN_HOURS": "12",
+    # Push through FCM: a service-account JSON file (empty: no push, the in-app inbox only), and the FCM
+    # endpoint as a template with {0} for the project id (empty: Google's; set for staging or tests).
+    "FCM_CREDENTIALS_FILE": "",
+    "FCM_URL": "",
+    "FCM_TIMEOUT": "10",
+    # Messages per send_each call (FCM allows at most 500) and per claimed batch of delivery rows.
+    "PUSH_CHUNK": "500",
+    # Seconds a claimed batch may stay unmarked before the sweeper gives it to another worker (longer than
+    # a batch can take: the FCM timeout plus marking).
+    "PUSH_LEASE_SECONDS": "120",
+    "PUSH_MAX_ATTEMPTS": "12",
+    # Longest wait between two attempts of one delivery, in seconds.
+    "PUSH_BACKOFF_CAP": "3600",
+    "PUSH_SWEEP_INTERVAL": "5",
+    # Delivery tasks started in parallel for one large fan-out.
+    "PUSH_PARALLEL": "4",
+    # An operator alarm (e.g. FCM's third-party auth error) is logged at most once per this many seconds.
+    "ALARM_PERIOD_SECONDS": "900",
+    # E-mail through SMTP (empty server: no e-mail channel).
+    "MAIL_SERVER": "",
+    "MAIL_PORT": "25",
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": "false",
+    "MAIL_USE_SSL": "false",
+    "MAIL_FROM": "Hromada <no-reply@hromada.invalid>",
+    "MAIL_TIMEOUT": "10",
+    # A link to a report in e-mails, e.g. https://city.example/reports/{public_id} (empty: no link).
+    "REPORT_LINK_TEMPLATE": "",
 }
 
 
@@ -66,6 +95,25 @@ class Settings:
     RETENTION_INTERVAL: float
     PUBLIC_BASE_URL: str
     STAFF_TOKEN_HOURS: int
+    FCM_CREDENTIALS_FILE: str
+    FCM_URL: str
+    FCM_TIMEOUT: float
+    PUSH_CHUNK: int
+    PUSH_LEASE_SECONDS: float
+    PUSH_MAX_ATTEMPTS: int
+    PUSH_BACKOFF_CAP: float
+    PUSH_SWEEP_INTERVAL: float
+    PUSH_PARALLEL: int
+    ALARM_PERIOD_SECONDS: float
+    MAIL_SERVER: str
+    MAIL_PORT: int
+    MAIL_USERNAME: str
+    MAIL_PASSWORD: str
+    MAIL_USE_TLS: bool
+    MAIL_USE_SSL: bool
+    MAIL_FROM: str
+    MAIL_TIMEOUT: float
+    REPORT_LINK_TEMPLATE: str
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.models import PLATFORMS
+from backend.models import PLATFORMS, TOPICS
 from backend.services.reports import MAX_DESCRIPTION
 
 
@@ -214,3 +214,57 @@ class ExportOut(Schema):
     contact = fields.Dict(allow_none=True)
     reports = fields.List(fields.Dict())
     supports = fields.List(fields.Dict())
+
+
+class PreferencesOut(Schema):
+    topics = fields.Dict(keys=fields.String(validate=validate.OneOf(TOPICS)), values=fields.Boolean(), required=True,
+                         metadata={"description": "Every topic and whether this device follows it: "
+                                                  + ", ".join(TOPICS)})
+
+
+class PreferencesIn(Schema):
+    topics = fields.Dict(keys=fields.String(validate=validate.OneOf(TOPICS)), values=fields.Boolean(required=True),
+                         required=True, metadata={"description": "Topics to turn on (true) or off (false); "
+                                                                 "topics not named keep their setting"})
+
+
+class InboxQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62),
+                            metadata={"description": "next_before of the previous page"})
+    unread = fields.Boolean(load_default=False, metadata={"description": "Only unread notifications"})
+
+
+class NotificationOut(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "report.status_changed, report.replied, …"})
+    topic = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    data = fields.Dict(keys=fields.String(), values=fields.String(),
+                       metadata={"description": "Deep link: type, report_id, public_id"})
+    report_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    read = fields.Boolean(required=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+class InboxOut(Schema):
+    items = fields.List(fields.Nested(NotificationOut), required=True)
+    unread = fields.Integer(required=True)
+    next_before = fields.Integer(allow_none=True)
+
+
+class ReadIn(Schema):
+    ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**62)), load_default=None,
+                      validate=validate.Length(min=1, max=500),
+                      metadata={"description": "Notifications to mark as read; leave out to mark all"})
+
+
+class ReadOut(Schema):
+    marked = fields.Integer(required=True)
+    unread = fields.Integer(required=True)
+
+
+class UnsubscribeQuery(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -7,9 +7,11 @@ from typing import Any
 from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from markupsafe import escape
 
+from backend.i18n import gettext
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
-from backend.services import catalogue, devices, photos, reports
+from backend.services import catalogue, devices, notifications, photos, reports
 from backend.services import map as report_map
 from mobile_api import schemas as sc
 from mobile_api.auth import BEARER, current_device, device_required, identify
@@ -184,3 +186,94 @@ class Me(MethodView):
         """Erase my contact data and tokens; my reports stay, anonymised."""
         devices.erase(current_device().id)
         return None
+
+
+@blp.route("/me/notification-preferences")
+class MyPreferences(MethodView):
+    @device_required
+    @blp.response(200, sc.PreferencesOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """The topics this device follows (`emergency` and `my_reports` are on for a new device)."""
+        return notifications.preferences(current_device().id)
+
+    @device_required
+    @blp.arguments(sc.PreferencesIn)
+    @blp.response(200, sc.PreferencesOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.doc(security=[BEARER])
+    def put(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Turn topics on or off."""
+        return notifications.set_preferences(current_device().id, data["topics"])
+
+
+@blp.route("/me/notifications")
+class MyNotifications(MethodView):
+    @device_required
+    @blp.arguments(sc.InboxQuery, location="query")
+    @blp.response(200, sc.InboxOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Everything sent to this device, newest first (also what a push could not deliver)."""
+        return notifications.inbox(current_device().id, limit=query["limit"], before=query["before"],
+                                   unread_only=query["unread"])
+
+
+@blp.route("/me/notifications/read")
+class MyNotificationsRead(MethodView):
+    @device_required
+    @blp.arguments(sc.ReadIn)
+    @blp.response(200, sc.ReadOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any]) -> dict[str, int]:
+        """Mark notifications as read (all of them when `ids` is left out)."""
+        return notifications.mark_read(current_device().id, data["ids"])
+
+
+@blp.route("/me/notifications/<int:notification_id>/read")
+class MyNotificationRead(MethodView):
+    @device_required
+    @blp.response(200, sc.ReadOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.doc(security=[BEARER])
+    def post(self, notification_id: int) -> dict[str, int]:
+        """Mark one notification as read."""
+        return notifications.mark_one_read(current_device().id, notification_id)
+
+
+UNSUBSCRIBE_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1><p>{text}</p>{form}</body></html>"""
+
+
+@blp.route("/email/unsubscribe")
+class EmailUnsubscribe(MethodView):
+    @blp.arguments(sc.UnsubscribeQuery, location="query")
+    @blp.doc(responses={"200": {"description": "A page with the button that stops the e-mails"}})
+    def get(self, query: dict[str, Any]) -> Response:
+        """The page an e-mail's unsubscribe link opens (a GET changes nothing: link scanners open links)."""
+        lang = g.language
+        form = ('<form method="post"><button type="submit">{}</button></form>'
+                .format(escape(gettext("Stop these e-mails", lang))))
+        page = UNSUBSCRIBE_PAGE.format(lang=lang, title=escape(gettext("E-mails about your reports", lang)),
+                                       text=escape(gettext("Press the button to stop e-mails about your reports.",
+                                                           lang)), form=form)
+        return Response(page, mimetype="text/html")
+
+    @blp.arguments(sc.UnsubscribeQuery, location="query")
+    @blp.doc(responses={"200": {"description": "Unsubscribed"}, "404": {"description": "Not a valid link"}})
+    def post(self, query: dict[str, Any]) -> Response:
+        """Stop e-mails (the page's button, or a mail client's one-click unsubscribe, RFC 8058)."""
+        if not notifications.unsubscribe(query["token"]):
+            abort(404, message=gettext("This unsubscribe link is not valid."))
+        lang = g.language
+        page = UNSUBSCRIBE_PAGE.format(lang=lang, title=escape(gettext("E-mails about your reports", lang)),
+                                       text=escape(gettext("You will get no more e-mails about your reports.", lang)),
+                                       form="")
+        return Response(page, mimetype="text/html")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as redis_lib
@@ -72,9 +73,56 @@ def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
     return create_app(config)
 
 
+class SmtpSink:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
 @pytest.fixture(scope="session")
-def app(migrated: str, redis_url: str) -> Flask:
-    return make_app(migrated, redis_url)
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.support.services import free_port
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port  # type: ignore[attr-defined]
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_fcm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The fake FCM server, with a service-account file whose token endpoint it also serves."""
+    from tests.support.fake_fcm import FakeFcm
+
+    with FakeFcm() as fcm:
+        fcm.credentials = fcm.write_service_account(tmp_path_factory.mktemp("fcm") / "service-account.json")
+        yield fcm
+
+
+def push_settings(fake_fcm: Any, smtp: Any) -> dict[str, str]:
+    """The settings that send push to the fake FCM and e-mail to the test SMTP server."""
+    return {"FCM_CREDENTIALS_FILE": str(fake_fcm.credentials), "FCM_URL": fake_fcm.url, "FCM_TIMEOUT": "10",
+            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "PUSH_SWEEP_INTERVAL": "1",
+            "REPORT_LINK_TEMPLATE": "https://krakow.example/reports/{public_id}",
+            "PUBLIC_BASE_URL": "https://hromada.krakow.example"}
+
+
+@pytest.fixture(scope="session")
+def app(migrated: str, redis_url: str, fake_fcm: Any, smtp: Any) -> Flask:
+    return make_app(migrated, redis_url, **push_settings(fake_fcm, smtp))
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,14 @@ from backend.models.base import LANGUAGES, Base, utcnow
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
 from backend.models.map import ReportCellCount, ReportCellTotal, ReportFacetCount
 from backend.models.media import PHOTO_STATES, Photo
+from backend.models.notifications import (
+    CHANNELS,
+    DEFAULT_TOPICS,
+    TOPICS,
+    Delivery,
+    Notification,
+    PushAlarm,
+)
 from backend.models.outbox import OutboxEvent
 from backend.models.reports import (
     OPEN_STATUSES,
@@ -22,6 +30,12 @@ from backend.models.staff import ROLES, SCOPES, ApiKey, StaffUser
 
 __all__ = [
     "Address",
+    "CHANNELS",
+    "DEFAULT_TOPICS",
+    "Delivery",
+    "Notification",
+    "PushAlarm",
+    "TOPICS",
     "AuditEntry",
     "ApiKey",
     "Area",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, TimestampMixin
+from backend.models.notifications import DEFAULT_TOPICS
 
 PLATFORMS = ("android", "ios", "web")
 
@@ -22,6 +24,7 @@ class Resident(TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     locale: Mapped[str | None] = mapped_column(String(8))
+    email_opt_out_at: Mapped[datetime | None]
 
     devices: Mapped[list[Device]] = relationship(back_populates="resident")
 
@@ -38,6 +41,10 @@ class Device(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     push_token: Mapped[str | None] = mapped_column(String(4096))
     push_token_updated_at: Mapped[datetime | None]
+    #: When FCM last declared the token dead (unregistered, wrong sender, invalid): it was removed.
+    push_token_pruned_at: Mapped[datetime | None]
+    topics: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=lambda: list(DEFAULT_TOPICS),
+                                              server_default="{my_reports,emergency}")
     last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 

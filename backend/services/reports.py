@@ -293,7 +293,8 @@ def record_status(s: Session, report: Report, to_status: str, *, staff_id: int |
             report.resolved_at = now
     s.add(ReportEvent(report_id=report.id, kind="status", from_status=from_status, to_status=to_status,
                       actor_staff_id=staff_id, body=body, created_at=now))
-    add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status})
+    add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status,
+                                           "body": body})
 
 
 def set_hidden(report_id: int, hidden: bool) -> None:

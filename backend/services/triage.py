@@ -139,7 +139,7 @@ def reply(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> 
     """A public reply, shown on the report's timeline and sent to the reporter and supporters."""
     def change(s: Session, report: Report) -> dict[str, Any]:
         s.add(ReportEvent(report_id=report.id, kind="reply", public=True, actor_staff_id=staff.id, body=body))
-        add_event(s, "report.replied", {"report_id": report.id})
+        add_event(s, "report.replied", {"report_id": report.id, "body": body})
         return {"after": {"reply": body}}
 
     return _act(staff, report_id, if_match, "report.reply", change)

@@ -1,0 +1,85 @@
+"""A device's notification preferences and in-app inbox, and e-mail unsubscription."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from backend.db import session, unit_of_work
+from backend.errors import DomainError, NotFound
+from backend.i18n import gettext
+from backend.models import TOPICS, Device, Notification, Resident, utcnow
+from push.email import resident_of
+
+
+def preferences(device_id: int) -> dict[str, Any]:
+    s = session()
+    topics = set(s.get_one(Device, device_id).topics or [])
+    s.rollback()
+    return {"topics": {t: t in topics for t in TOPICS}}
+
+
+def set_preferences(device_id: int, topics: dict[str, bool]) -> dict[str, Any]:
+    """Turn topics on or off; topics not named keep their setting."""
+    unknown = sorted(set(topics) - set(TOPICS))
+    if unknown:
+        raise DomainError(gettext("Unknown topic: {0}.").format(", ".join(unknown)), field="topics")
+    with unit_of_work() as s:
+        device = s.get_one(Device, device_id, with_for_update=True)
+        current = set(device.topics or [])
+        current |= {t for t, on in topics.items() if on}
+        current -= {t for t, on in topics.items() if not on}
+        device.topics = [t for t in TOPICS if t in current]
+    return preferences(device_id)
+
+
+def inbox(device_id: int, *, limit: int, before: int | None, unread_only: bool) -> dict[str, Any]:
+    """Everything sent to this device, newest first, with the unread count."""
+    s = session()
+    stmt = select(Notification).where(Notification.device_id == device_id)
+    if before is not None:
+        stmt = stmt.where(Notification.id < before)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    rows = list(s.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)))
+    unread = s.execute(select(func.count()).where(Notification.device_id == device_id,
+                                                  Notification.read_at.is_(None))).scalar_one()
+    items = [{"id": n.id, "kind": n.kind, "topic": n.topic, "title": n.title, "body": n.body, "data": n.data,
+              "report_id": n.report_id, "created_at": n.created_at, "read": n.read_at is not None,
+              "read_at": n.read_at} for n in rows[:limit]]
+    s.rollback()
+    return {"items": items, "unread": unread,
+            "next_before": rows[limit - 1].id if len(rows) > limit else None}
+
+
+def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
+    """Mark some (or, with None, all) of this device's notifications as read."""
+    with unit_of_work() as s:
+        stmt = update(Notification).where(Notification.device_id == device_id, Notification.read_at.is_(None))
+        if ids is not None:
+            stmt = stmt.where(Notification.id.in_(ids))
+        changed = s.execute(stmt.values(read_at=utcnow())).rowcount
+        unread = s.execute(select(func.count()).where(Notification.device_id == device_id,
+                                                      Notification.read_at.is_(None))).scalar_one()
+    return {"marked": changed, "unread": unread}
+
+
+def mark_one_read(device_id: int, notification_id: int) -> dict[str, int]:
+    s = session()
+    owner = s.scalar(select(Notification.device_id).where(Notification.id == notification_id))
+    s.rollback()
+    if owner != device_id:
+        raise NotFound(gettext("Not found."))
+    return mark_read(device_id, [notification_id])
+
+
+def unsubscribe(token: str) -> bool:
+    """Stop e-mails to the resident an unsubscribe link was made for; False for a link that is not ours."""
+    resident_id = resident_of(token)
+    if resident_id is None:
+        return False
+    with unit_of_work() as s:
+        s.execute(update(Resident).where(Resident.id == resident_id, Resident.email_opt_out_at.is_(None))
+                  .values(email_opt_out_at=utcnow()))
+    return True

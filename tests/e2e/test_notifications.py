@@ -1,0 +1,240 @@
+"""Notifications that arrive: a staff change reaches the reporter and supporters by push (real firebase-admin
+against the fake FCM server) and by e-mail (a real SMTP server), through a real Celery worker and Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from backend.i18n import gettext
+from backend.models import Delivery, Device, Notification, PushAlarm
+from backend.services.accounts import create_api_key, create_staff
+from push import delivery
+from push.render import STATUS_TEXT
+from tests.e2e.conftest import Resident
+from tests.e2e.test_triage import Desk
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def staff(app: Flask, cities: dict) -> dict[str, str]:
+    client = app.test_client()
+    email = f"push-{uuid.uuid4().hex[:8]}@krakow.example"
+    with app.app_context():
+        create_staff(email=email, password=PASSWORD, role="dispatcher", jurisdiction_code="1261011")
+    token = client.post("/api/admin/tokens", json={"email": email, "password": PASSWORD}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def device(client: FlaskClient, locale: str, push_token: str | None) -> Resident:
+    r = Resident(client, locale)
+    if push_token is not None:
+        assert r.client.patch("/api/v1/devices/me", json={"push_token": push_token},
+                              headers=r.headers).status_code == 200
+    return r
+
+
+def settle(app: Flask, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run the sweeper (what beat does every second) until `done()` or the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return
+        with app.app_context():
+            delivery.sweep()
+        time.sleep(0.3)
+    assert done(), "deliveries did not settle in time"
+
+
+def deliveries(app: Flask, report_id: int) -> list[Delivery]:
+    from backend.db import session
+
+    with app.app_context():
+        s = session()
+        rows = list(s.scalars(select(Delivery).join(Notification, Notification.id == Delivery.notification_id)
+                              .where(Notification.report_id == report_id)))
+        s.expunge_all()
+        s.rollback()
+        return rows
+
+
+def all_settled(app: Flask, report_id: int, expected: int) -> bool:
+    """Exactly `expected` deliveries exist for the report and none is waiting (one read, no race)."""
+    rows = deliveries(app, report_id)
+    return len(rows) == expected and all(d.status not in ("pending", "sending") for d in rows)
+
+
+def test_a_status_change_reaches_reporter_and_supporters_in_their_languages(
+        app: Flask, client: FlaskClient, staff: dict, worker: Any, fake_fcm: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    reporter = device(client, "pl", f"ok-{tag}-pl")
+    made = reporter.report()
+    fans = {"uk": device(client, "uk", f"ok-{tag}-uk"), "en": device(client, "en", f"ok-{tag}-en")}
+    quiet = device(client, "en", f"ok-{tag}-quiet")
+    no_push = device(client, "uk", None)
+    for r in (*fans.values(), quiet, no_push):
+        assert r.post(f"/api/v1/reports/{made['public_id']}/supports").status_code in (200, 201)
+    assert quiet.client.put("/api/v1/me/notification-preferences", json={"topics": {"my_reports": False}},
+                            headers=quiet.headers).json["topics"]["my_reports"] is False
+
+    assert Desk(client, staff, made["id"]).act("status", {"status": "acknowledged"}).status_code == 200
+    settle(app, lambda: all_settled(app, made["id"], 3))
+
+    got = {r.token: r for r in fake_fcm.accepted() if tag in r.token}
+    assert set(got) == {f"ok-{tag}-pl", f"ok-{tag}-uk", f"ok-{tag}-en"}  # not the one that turned it off
+    for lang in ("pl", "uk", "en"):
+        push = got[f"ok-{tag}-{lang}"]
+        assert push.body == gettext(STATUS_TEXT["acknowledged"], lang)
+        assert made["public_id"] in (push.title or "")
+        assert push.data["report_id"] == str(made["id"]) and push.data["public_id"] == made["public_id"]
+        assert push.collapse_key == push.apns_collapse_id == f"hromada-n{push.data['notification_id']}"
+    assert gettext(STATUS_TEXT["acknowledged"], "pl") != gettext(STATUS_TEXT["acknowledged"], "en")
+
+    # The inbox holds it too, also for the device without a push token.
+    box = no_push.get("/api/v1/me/notifications").json
+    assert box["unread"] == 1 and box["items"][0]["body"] == gettext(STATUS_TEXT["acknowledged"], "uk")
+    assert quiet.get("/api/v1/me/notifications").json["items"] == []
+    item = reporter.get("/api/v1/me/notifications").json["items"][0]
+    assert item["data"]["public_id"] == made["public_id"] and item["read"] is False
+    assert reporter.post(f"/api/v1/me/notifications/{item['id']}/read").json == {"marked": 1, "unread": 0}
+    assert fans["uk"].post(f"/api/v1/me/notifications/{item['id']}/read").status_code == 404  # not theirs
+
+    # A public reply is the next one, newest first.
+    Desk(client, staff, made["id"]).act("reply", {"body": "Ekipa będzie w czwartek."})
+    settle(app, lambda: all_settled(app, made["id"], 6))
+    first = reporter.get("/api/v1/me/notifications").json["items"][0]
+    assert first["kind"] == "report.replied" and "Ekipa będzie w czwartek." in first["body"]
+
+
+def test_preferences_list_every_topic_and_refuse_unknown_ones(client: FlaskClient) -> None:
+    me = device(client, "en", None)
+    topics = me.get("/api/v1/me/notification-preferences").json["topics"]
+    assert topics == {"my_reports": True, "emergency": True, "weather": False, "waste": False, "transport": False,
+                      "events": False, "surveys": False, "city_news": False}
+    res = me.client.put("/api/v1/me/notification-preferences", json={"topics": {"waste": True, "emergency": False}},
+                        headers=me.headers)
+    assert res.json["topics"]["waste"] is True and res.json["topics"]["emergency"] is False
+    assert res.json["topics"]["my_reports"] is True
+    bad = me.client.put("/api/v1/me/notification-preferences", json={"topics": {"horoscope": True}},
+                        headers=me.headers)
+    assert bad.status_code == 422 and "topics" in str(bad.json)
+    assert client.get("/api/v1/me/notifications").status_code == 401
+
+
+def test_a_reporter_without_the_app_gets_an_e_mail_and_can_unsubscribe(
+        app: Flask, client: FlaskClient, staff: dict, worker: Any, smtp: Any) -> None:
+    with app.app_context():
+        key = create_api_key(name="push-311", jurisdiction_code="1261011", scopes=["open311:write"])[1]
+    address = f"olga-{uuid.uuid4().hex[:8]}@example.com"
+    res = client.post("/open311/v2/requests.json", data={
+        "jurisdiction_id": "1261011", "api_key": key, "service_code": "graffiti", "lat": "50.0612",
+        "long": "19.9380", "description": "Dziura na Floriańskiej", "email": address, "first_name": "Olga"})
+    assert res.status_code in (200, 201), res.json
+    sr = res.json[0]["service_request_id"]
+    with app.app_context():
+        from backend.db import session
+        from backend.models import Report
+
+        report = session().scalars(select(Report).where(Report.public_id == sr)).one()
+        rid, lang = report.id, report.locale
+        session().rollback()
+
+    def mails() -> list[Any]:
+        return [m for m in smtp.messages if m["To"] == address]
+
+    Desk(client, staff, rid).act("status", {"status": "in_progress"})
+    settle(app, lambda: all_settled(app, rid, 1) and len(mails()) == 1)
+    mail = mails()[0]
+    assert sr in mail["Subject"]
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    expected = gettext(STATUS_TEXT["in_progress"], lang)
+    assert expected in text and expected in html
+    assert f"https://krakow.example/reports/{sr}" in text
+    unsubscribe = str(mail["List-Unsubscribe"]).strip().strip("<>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = unsubscribe.replace("https://hromada.krakow.example", "")
+    assert client.get(path).status_code == 200  # the page: nothing changes on a GET
+    assert client.post(path.replace("token=", "token=x")).status_code == 404
+    assert client.post(path, data="List-Unsubscribe=One-Click").status_code == 200
+
+    Desk(client, staff, rid).act("reply", {"body": "Naprawimy."})
+    with app.app_context():  # the reply's event is handled (by the worker) before we look
+        from backend.db import session
+        from backend.models import OutboxEvent
+
+        def handled() -> bool:
+            pending = session().scalars(select(OutboxEvent.id).where(OutboxEvent.status == "pending")).all()
+            session().rollback()
+            return not pending
+
+        settle(app, handled)
+    assert len(mails()) == 1  # unsubscribed: no second e-mail
+    assert [d.status for d in deliveries(app, rid) if d.channel == "email"] == ["sent"]  # none written after
+
+
+def test_every_fcm_outcome_leads_to_its_action(app: Flask, client: FlaskClient, staff: dict, worker: Any,
+                                               fake_fcm: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    kinds = ["ok", "unregistered", "mismatch", "badtoken", "badmsg", "apnsauth", "quota", "unavailable", "internal",
+             "deadline"]
+    made = device(client, "en", None).report()
+    fans = {k: device(client, "en", f"{k}-{tag}") for k in kinds}
+    for r in fans.values():
+        r.post(f"/api/v1/reports/{made['public_id']}/supports")
+    Desk(client, staff, made["id"]).act("status", {"status": "acknowledged"})
+
+    def settled() -> bool:
+        rows = {d.device_id: d for d in deliveries(app, made["id"])}
+        return len(rows) == len(kinds) and all(
+            d.status not in ("pending", "sending") for dev, d in rows.items() if dev != fans["apnsauth"].device_id)
+
+    settle(app, settled)
+    by_kind = {k: next(d for d in deliveries(app, made["id"]) if d.device_id == fans[k].device_id) for k in kinds}
+    with app.app_context():
+        from backend.db import session
+
+        devices = {d.id: d for d in session().scalars(select(Device).where(
+            Device.id.in_([r.device_id for r in fans.values()])))}
+        alarm = session().get(PushAlarm, "fcm.auth")
+        session().expunge_all()
+        session().rollback()
+    for k in ("unregistered", "mismatch", "badtoken"):  # the token is dead: removed, never retried
+        assert by_kind[k].status == "pruned", k
+        assert devices[fans[k].device_id].push_token is None and devices[fans[k].device_id].push_token_pruned_at
+    assert by_kind["badmsg"].status == "failed" and "InvalidArgumentError" in by_kind["badmsg"].error
+    assert devices[fans["badmsg"].device_id].push_token == f"badmsg-{tag}"  # not the token's fault: kept
+    for k in ("ok", "quota", "unavailable", "internal", "deadline"):  # transient: retried, delivered once
+        assert by_kind[k].status == "sent", (k, by_kind[k].error)
+        assert [r.token for r in fake_fcm.accepted()].count(f"{k}-{tag}") == 1
+    for k in ("quota", "unavailable", "internal", "deadline"):
+        assert by_kind[k].attempts == 2, k
+    # Third-party auth: the token is kept, the delivery waits for the operator, the alarm was raised.
+    apns = by_kind["apnsauth"]
+    assert apns.status in ("pending", "sending") and "ThirdPartyAuthError" in (apns.error or "")
+    assert devices[fans["apnsauth"].device_id].push_token == f"apnsauth-{tag}"
+    assert alarm is not None and alarm.count >= 1
+
+
+def test_a_429_storm_ends_in_delivery_of_all_without_duplicates(app: Flask, client: FlaskClient, staff: dict,
+                                                                 worker: Any, fake_fcm: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    made = device(client, "pl", None).report()
+    for i in range(120):
+        device(client, "pl", f"ok-{tag}-{i}").post(f"/api/v1/reports/{made['public_id']}/supports")
+    fake_fcm.storm(200)  # every send of the first attempt, and some of the second, answers 429
+    Desk(client, staff, made["id"]).act("status", {"status": "in_progress"})
+    settle(app, lambda: all_settled(app, made["id"], 120), timeout=60)
+    accepted = Counter(r.token for r in fake_fcm.accepted() if tag in r.token)
+    assert len(accepted) == 120 and set(accepted.values()) == {1}
+    assert all(d.status == "sent" for d in deliveries(app, made["id"]))
+    assert max(d.attempts for d in deliveries(app, made["id"])) >= 2
