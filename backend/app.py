@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from backend import outbox, tasks  # noqa: F401 - registers the tasks
+from backend import metrics, outbox, tasks  # noqa: F401 - registers the tasks
 from backend.api import error_response, register_domain_errors
 from backend.celery_app import celery_init_app
 from backend.db import Database
@@ -45,6 +45,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     push_email.init_app(app)
 
     app.register_blueprint(health_bp)
+    metrics.init_app(app)
     from admin import init_app as init_admin
     from mobile_api import init_app as init_mobile
 

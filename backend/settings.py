@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": "10",
     # A link to a report in e-mails, e.g. https://city.example/reports/{public_id} (empty: no link).
     "REPORT_LINK_TEMPLATE": "",
+    # When set, GET /metrics needs "Authorization: Bearer <this>".
+    "METRICS_TOKEN": "",
 }
 
 
@@ -114,6 +116,7 @@ class Settings:
     MAIL_FROM: str
     MAIL_TIMEOUT: float
     REPORT_LINK_TEMPLATE: str
+    METRICS_TOKEN: str
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

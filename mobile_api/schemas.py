@@ -214,6 +214,8 @@ class ExportOut(Schema):
     contact = fields.Dict(allow_none=True)
     reports = fields.List(fields.Dict())
     supports = fields.List(fields.Dict())
+    notification_topics = fields.List(fields.String())
+    notifications = fields.List(fields.Dict())
 
 
 class PreferencesOut(Schema):

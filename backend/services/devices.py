@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, select, update
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
 from backend.i18n import gettext, normalise
-from backend.models import Device, Report, ReportEvent, ReportSupport, Resident, utcnow
+from backend.models import Device, Notification, Report, ReportEvent, ReportSupport, Resident, utcnow
 from backend.security import digest, new_token
 
 SEEN_RESOLUTION = timedelta(minutes=30)
@@ -76,6 +76,11 @@ def export(device_id: int) -> dict[str, Any]:
                      "requested_at": r.requested_at, "with_contact": r.reporter_id is not None}
                     for r in reports],
         "supports": [{"report_id": x.report_id, "created_at": x.created_at} for x in supports],
+        "notification_topics": list(device.topics or []),
+        "notifications": [{"kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at,
+                           "read_at": n.read_at}
+                          for n in s.scalars(select(Notification).where(Notification.device_id == device_id)
+                                             .order_by(Notification.id))],
     }
 
 
@@ -89,6 +94,7 @@ def erase(device_id: int) -> None:
             Report.device_id == device_id)
         s.execute(update(Report).where(mine).values(reporter_id=None, device_id=None, anonymised_at=now))
         s.execute(update(ReportEvent).where(ReportEvent.actor_device_id == device_id).values(actor_device_id=None))
+        s.execute(delete(Notification).where(Notification.device_id == device_id))  # the inbox, deliveries too
         device.resident_id = None
         device.push_token = None
         device.token_hash = digest(new_token())  # the old token no longer matches anything

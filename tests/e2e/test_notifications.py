@@ -238,3 +238,49 @@ def test_a_429_storm_ends_in_delivery_of_all_without_duplicates(app: Flask, clie
     assert len(accepted) == 120 and set(accepted.values()) == {1}
     assert all(d.status == "sent" for d in deliveries(app, made["id"]))
     assert max(d.attempts for d in deliveries(app, made["id"])) >= 2
+
+
+def test_my_inbox_is_in_my_export_and_gone_when_i_erase_my_data(app: Flask, client: FlaskClient, staff: dict,
+                                                                 worker: Any) -> None:
+    me = device(client, "uk", None)
+    made = me.report()
+    Desk(client, staff, made["id"]).act("status", {"status": "acknowledged"})
+    settle(app, lambda: me.get("/api/v1/me/notifications").json["items"] != [])
+    export = me.get("/api/v1/me/export").json
+    assert export["notification_topics"] == ["my_reports", "emergency"]
+    assert [n["body"] for n in export["notifications"]] == [gettext(STATUS_TEXT["acknowledged"], "uk")]
+    assert me.delete("/api/v1/me").status_code == 204
+    with app.app_context():
+        from backend.db import session
+
+        left = session().scalars(select(Notification).where(Notification.device_id == me.device_id)).all()
+        session().rollback()
+    assert left == []
+
+
+def test_metrics_show_requests_outbox_deliveries_and_pruned_tokens(app: Flask, client: FlaskClient, staff: dict,
+                                                                   worker: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    made = device(client, "pl", f"ok-{tag}").report()
+    device(client, "pl", f"unregistered-{tag}").post(f"/api/v1/reports/{made['public_id']}/supports")
+    Desk(client, staff, made["id"]).act("status", {"status": "acknowledged"})
+    settle(app, lambda: all_settled(app, made["id"], 2))
+    client.get("/api/v1/services?jurisdiction=1261011")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'hromada_http_requests_total{method="GET",route="/api/v1/services",status="200"}' in text
+    for name in ("hromada_outbox_pending ", "hromada_outbox_lag_seconds ",
+                 'hromada_deliveries{channel="push",status="sent"}',
+                 'hromada_deliveries{channel="push",status="pruned"}'):
+        assert name in text, name
+    pruned = next(line for line in text.splitlines() if line.startswith("hromada_push_tokens_pruned "))
+    assert float(pruned.split()[1]) >= 1
+    secured = make_app_with(app, METRICS_TOKEN="s3cret").test_client()
+    assert secured.get("/metrics").status_code == 401
+    assert secured.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def make_app_with(app: Flask, **overrides: str) -> Flask:
+    from tests.conftest import make_app
+
+    settings = app.config["HROMADA_SETTINGS"]
+    return make_app(settings.DATABASE_URL, settings.REDIS_URL, **overrides)
