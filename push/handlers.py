@@ -69,7 +69,7 @@ def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
                .where(Device.revoked_at.is_(None), literal(TOPIC) == func.any(Device.topics)))
     cols = ["event_id", "kind", "topic", "device_id", "jurisdiction_id", "report_id", "locale", "title", "body",
             "data", "created_at"]
-    written = {"inbox": s.execute(insert(Notification).from_select(cols, devices).on_conflict_do_nothing()).rowcount}
+    written = {"inbox": _count(s, insert(Notification).from_select(cols, devices))}
 
     if report.device_id is None and report.reporter_id is not None:
         lang = report.locale if report.locale in LANGUAGES else fallback
@@ -79,25 +79,31 @@ def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
                     .where(Resident.id == report.reporter_id, Resident.email.isnot(None),
                            Resident.email_opt_out_at.is_(None)))
         email_cols = [*cols[:3], "resident_id", *cols[4:]]
-        written["email_inbox"] = s.execute(
-            insert(Notification).from_select(email_cols, by_email).on_conflict_do_nothing()).rowcount
+        written["email_inbox"] = _count(s, insert(Notification).from_select(email_cols, by_email))
 
     if enabled("push"):
         push_rows = (select(Notification.id, literal("push"), Notification.device_id, literal("pending"),
                             literal(0), func.now(), func.now())
                      .join(Device, Device.id == Notification.device_id)
                      .where(Notification.event_id == event_id, Device.push_token.isnot(None)))
-        written["push"] = s.execute(insert(Delivery).from_select(
+        written["push"] = _count(s, insert(Delivery).from_select(
             ["notification_id", "channel", "device_id", "status", "attempts", "next_attempt_at", "created_at"],
-            push_rows).on_conflict_do_nothing()).rowcount
+            push_rows))
         request_delivery(s, "push", written["push"])
     if enabled("email") and written.get("email_inbox"):
         email_rows = (select(Notification.id, literal("email"), Resident.email, literal("pending"), literal(0),
                              func.now(), func.now())
                       .join(Resident, Resident.id == Notification.resident_id)
                       .where(and_(Notification.event_id == event_id, Notification.resident_id.isnot(None))))
-        written["email"] = s.execute(insert(Delivery).from_select(
+        written["email"] = _count(s, insert(Delivery).from_select(
             ["notification_id", "channel", "address", "status", "attempts", "next_attempt_at", "created_at"],
-            email_rows).on_conflict_do_nothing()).rowcount
+            email_rows))
         request_delivery(s, "email", written["email"])
     return written
+
+
+def _count(s: Session, stmt: Any) -> int:
+    """Run INSERT … SELECT … ON CONFLICT DO NOTHING and count the rows written, in the database (the
+    driver reports no row count for INSERT … SELECT; the new rows never travel to Python)."""
+    written = stmt.on_conflict_do_nothing().returning(literal(1).label("one")).cte("written")
+    return int(s.execute(select(func.count()).select_from(written)).scalar_one())

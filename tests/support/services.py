@@ -64,9 +64,18 @@ class WorkerProcesses:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> WorkerProcesses:
-        self.procs = [subprocess.Popen(cmd, env=self.env, cwd=self.root, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL) for cmd in self.cmds]
+        import tempfile
+
+        self.log = Path(tempfile.mkstemp(prefix="hromada-worker-", suffix=".log")[1])
+        out = self.log.open("ab")
+        self.procs = [subprocess.Popen(cmd, env=self.env, cwd=self.root, stdout=out, stderr=out)
+                      for cmd in self.cmds]
+        out.close()
         return self
+
+    def log_text(self) -> str:
+        """What the workers wrote (warnings and errors): shown when a test fails."""
+        return self.log.read_text(errors="replace")
 
     def __exit__(self, *exc: object) -> None:
         for p in self.procs:
