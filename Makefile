@@ -26,6 +26,7 @@ bench: setup
 	.venv/bin/python bench/reports_submit.py
 	.venv/bin/python bench/map.py
 	.venv/bin/python bench/staff_queue.py
+	.venv/bin/python bench/push_fanout.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -332,11 +332,19 @@ def run() -> None:
     hromada(env, "create-staff", "--email", "admin@krakow.example", "--password", "hromada-demo",
             "--role", "admin", "--jurisdiction", "1261011", "--if-missing")
     port = settings["PORT"]
+    metrics_dir = STATE / "prometheus"  # gunicorn's workers share their HTTP counters here
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    push = "push via FCM" if env.get("FCM_CREDENTIALS_FILE") else "no FCM_CREDENTIALS_FILE: in-app inbox only"
+    mail = f"e-mail via {env['MAIL_SERVER']}" if env.get("MAIL_SERVER") else "no MAIL_SERVER: no e-mail"
     print(f"""
   Hromada is starting:
     API (residents)   http://127.0.0.1:{port}/api/v1/openapi.json
     API (staff)       http://127.0.0.1:{port}/api/admin/openapi.json
     health            http://127.0.0.1:{port}/healthz   readiness http://127.0.0.1:{port}/readyz
+    metrics           http://127.0.0.1:{port}/metrics
+  Notifications: {push}; {mail}.
   Demo staff login: admin@krakow.example / hromada-demo
   Ctrl-C stops the web server, the worker, the scheduler{' and the services started now' if started else ''}.
 """, flush=True)

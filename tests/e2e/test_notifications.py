@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from backend import outbox
 from backend.i18n import gettext
 from backend.models import Delivery, Device, Notification, PushAlarm
 from backend.services.accounts import create_api_key, create_staff
@@ -44,12 +45,13 @@ def device(client: FlaskClient, locale: str, push_token: str | None) -> Resident
 
 
 def settle(app: Flask, done: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Run the sweeper (what beat does every second) until `done()` or the timeout."""
+    """Run the sweepers (what beat does every few seconds) until `done()` or the timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if done():
             return
         with app.app_context():
+            outbox.sweep()
             delivery.sweep()
         time.sleep(0.3)
     assert done(), "deliveries did not settle in time"
@@ -173,7 +175,8 @@ def test_a_reporter_without_the_app_gets_an_e_mail_and_can_unsubscribe(
         from backend.models import OutboxEvent
 
         def handled() -> bool:
-            pending = session().scalars(select(OutboxEvent.id).where(OutboxEvent.status == "pending")).all()
+            pending = session().scalars(select(OutboxEvent.id).where(
+                OutboxEvent.status == "pending", OutboxEvent.payload["report_id"].as_integer() == rid)).all()
             session().rollback()
             return not pending
 

@@ -52,6 +52,7 @@ class Received:
     data: dict[str, str]
     android_priority: str | None
     at: float
+    wall: float
 
 
 class _Server(ThreadingHTTPServer):
@@ -80,9 +81,26 @@ class FakeFcm:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if self.path != "/_stats":
+                    self._answer(404, {"error": {"code": 404, "message": "unknown path", "status": "NOT_FOUND"}})
+                    return
+                with fake.lock:
+                    ok = [r for r in fake.received if r.status == 200]
+                    self._answer(200, {"received": len(fake.received), "accepted": len(ok),
+                                       "distinct_tokens": len({r.token for r in ok}),
+                                       "first_at": min((r.wall for r in ok), default=None),
+                                       "last_at": max((r.wall for r in ok), default=None)})
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if self.path == "/_reset":
+                    with fake.lock:
+                        fake.received.clear()
+                        fake.failures.clear()
+                    self._answer(200, {})
+                    return
                 if self.path.endswith("/token"):
                     with fake.lock:
                         fake.token_requests += 1
@@ -167,7 +185,7 @@ class FakeFcm:
             self.received.append(Received(token, status, android.get("collapse_key"),
                                           apns_headers.get("apns-collapse-id"), notification.get("title"),
                                           notification.get("body"), message.get("data", {}),
-                                          android.get("priority"), time.monotonic()))
+                                          android.get("priority"), time.monotonic(), time.time()))
         return status, answer, extra
 
     def accepted(self) -> list[Received]:
@@ -191,3 +209,12 @@ class FakeFcm:
             "universe_domain": "fcm.test",
         }))
         return path
+
+
+if __name__ == "__main__":  # a fake FCM in its own process (benchmarks): prints its port, serves until killed
+    import sys
+
+    server = FakeFcm()
+    server.write_service_account(Path(sys.argv[1]))
+    print(server.port, flush=True)
+    server.server.serve_forever()
