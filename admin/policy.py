@@ -31,6 +31,11 @@ POLICY: dict[str, frozenset[str] | None] = {
     "reports.moderate": frozenset({"admin", "manager", "dispatcher"}),
     "reports.bulk": frozenset({"admin", "dispatcher"}),
     "reports.template_reply": frozenset({"admin", "dispatcher", "department_staff"}),
+    "broadcasts.preview": frozenset({"admin", "manager"}),
+    "broadcasts.list": frozenset({"admin", "manager"}),
+    "broadcasts.create": frozenset({"admin", "manager"}),
+    "broadcasts.get": frozenset({"admin", "manager"}),
+    "broadcasts.cancel": frozenset({"admin", "manager"}),
 }
 
 #: Machine clients (API keys): endpoint -> scope a key needs. Endpoints not listed refuse keys.

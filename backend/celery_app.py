@@ -54,6 +54,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "schedule": settings.PUSH_SWEEP_INTERVAL,
                 "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
             },
+            "broadcasts-sweep": {
+                "task": "hromada.broadcasts.sweep",
+                "schedule": settings.PUSH_SWEEP_INTERVAL,
+                "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
+            },
+            "waste-reminders": {
+                "task": "hromada.waste.remind",
+                "schedule": 300.0,
+                "options": {"expires": 300},
+            },
             "report-retention": {
                 "task": "hromada.reports.retention",
                 "schedule": settings.RETENTION_INTERVAL,

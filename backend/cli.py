@@ -102,6 +102,22 @@ def load_addresses(jurisdiction_code: str, path: Path) -> None:
     click.echo(f"{jurisdiction_code}: {count} addresses loaded")
 
 
+@main.command("load-waste-schedule")
+@click.argument("jurisdiction_code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def load_waste_schedule(jurisdiction_code: str, path: Path) -> None:
+    """Replace a municipality's waste-collection schedule with a CSV (area,street,date,fraction)."""
+    from backend.services.waste import load_schedule
+
+    try:
+        count = load_schedule(jurisdiction_code, path)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{jurisdiction_code}: {count} collections loaded")
+
+
 @main.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--password", required=True)

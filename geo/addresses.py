@@ -62,3 +62,22 @@ def search(s: Session, query: str) -> AddressHit | None:
     number = numbers[-1].replace(" ", "").lower() if numbers else ""
     row = conn.execute(_SEARCH, {"q": query, "number": number}).first()
     return None if row is None else AddressHit(row[0], row[1], row[2], row[3], row[4], float(row[5]))
+
+
+_NEAREST_STREET = text("""
+    SELECT lower(unaccent(a.street)), ST_Distance(a.point::geography, p.g::geography)
+    FROM addresses a, (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) p
+    ORDER BY a.point <-> p.g
+    LIMIT 1
+""")
+
+
+def nearest_street_key(s: Session, lon: float, lat: float, within_m: float = NEAREST_WITHIN_M) -> str | None:
+    """The normalised street name (lower, unaccented) of the closest address within `within_m` metres."""
+    row = s.connection().execute(_NEAREST_STREET, {"lon": lon, "lat": lat}).first()
+    return None if row is None or row[1] > within_m else str(row[0])
+
+
+def street_key(s: Session, street: str) -> str:
+    """A street name normalised the same way (for schedules given per street)."""
+    return str(s.connection().execute(text("SELECT lower(unaccent(:s))"), {"s": street.strip()}).scalar_one())

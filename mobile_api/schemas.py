@@ -32,6 +32,8 @@ class DeviceRegistered(Schema):
 class DevicePatch(Schema):
     locale = fields.String(validate=validate.Length(min=2, max=16))
     push_token = fields.String(allow_none=True, validate=validate.Length(min=1, max=4096))
+    jurisdiction = fields.String(allow_none=True, validate=validate.Length(min=1, max=16), metadata={
+        "description": "The municipality (code) whose jurisdiction-wide alerts this device gets; null clears it"})
 
 
 class DeviceOut(Schema):
@@ -39,6 +41,7 @@ class DeviceOut(Schema):
     platform = fields.String()
     locale = fields.String()
     has_push_token = fields.Function(lambda d: d.push_token is not None)
+    jurisdiction = fields.Function(lambda d: d.jurisdiction.code if d.jurisdiction is not None else None)
 
 
 class CatalogueQuery(Schema):
@@ -270,3 +273,68 @@ class ReadOut(Schema):
 
 class UnsubscribeQuery(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PlaceIn(Schema):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                          metadata={"description": "e.g. home, work"})
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class PlaceRef(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class PlaceOut(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    jurisdiction = fields.Nested(PlaceRef, required=True)
+    area = fields.Nested(PlaceRef, allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PlacesOut(Schema):
+    items = fields.List(fields.Nested(PlaceOut), required=True)
+
+
+class PointQuery(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class AnnouncementsQuery(PointQuery):
+    topic = fields.String(load_default=None, validate=validate.OneOf([t for t in TOPICS if t != "my_reports"]))
+
+
+class AnnouncementOut(Schema):
+    id = fields.Integer(required=True)
+    topic = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    sent_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(allow_none=True)
+
+
+class AnnouncementsOut(Schema):
+    jurisdiction = fields.Nested(PlaceRef, required=True)
+    items = fields.List(fields.Nested(AnnouncementOut), required=True)
+
+
+class WasteQuery(PointQuery):
+    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
+
+
+class WasteItem(Schema):
+    date = fields.Date(required=True)
+    fraction = fields.String(required=True, metadata={"description": "mixed, paper, plastics_metal, glass, bio, bulky"})
+    name = fields.String(required=True)
+
+
+class WasteOut(Schema):
+    jurisdiction = fields.String(required=True)
+    area = fields.String(required=True)
+    items = fields.List(fields.Nested(WasteItem), required=True)

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from backend.i18n import gettext
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
-from backend.services import catalogue, devices, notifications, photos, reports
+from backend.services import broadcasts, catalogue, devices, notifications, photos, places, reports, waste
 from backend.services import map as report_map
 from mobile_api import schemas as sc
 from mobile_api.auth import BEARER, current_device, device_required, identify
@@ -277,3 +277,57 @@ class EmailUnsubscribe(MethodView):
                                        text=escape(gettext("You will get no more e-mails about your reports.", lang)),
                                        form="")
         return Response(page, mimetype="text/html")
+
+
+@blp.route("/me/places")
+class MyPlaces(MethodView):
+    @device_required
+    @blp.response(200, sc.PlacesOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """The places this device follows (alerts and waste reminders for their areas)."""
+        return {"items": places.places(current_device())}
+
+    @device_required
+    @blp.arguments(sc.PlaceIn)
+    @blp.response(201, sc.PlaceOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(409, description="Too many places")
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Follow a place (opt-in: the app sends it only when the resident saves it)."""
+        return places.add_place(current_device(), data["label"], data["lon"], data["lat"])
+
+
+@blp.route("/me/places/<int:place_id>")
+class MyPlace(MethodView):
+    @device_required
+    @blp.response(204)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.doc(security=[BEARER])
+    def delete(self, place_id: int) -> None:
+        """Stop following a place."""
+        places.remove_place(current_device(), place_id)
+
+
+@blp.route("/announcements")
+class Announcements(MethodView):
+    @blp.arguments(sc.AnnouncementsQuery, location="query")
+    @blp.response(200, sc.AnnouncementsOut)
+    @blp.alt_response(422, description=ERRORS["422"])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """News, events, transport changes and alerts in force at a place (emergencies first)."""
+        return broadcasts.announcements(query["lon"], query["lat"], query["topic"], g.language)
+
+
+@blp.route("/waste-schedule")
+class WasteSchedule(MethodView):
+    @blp.arguments(sc.WasteQuery, location="query")
+    @blp.response(200, sc.WasteOut)
+    @blp.alt_response(422, description=ERRORS["422"])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The coming waste collections at a place (its district's and its street's)."""
+        return waste.schedule_at(query["lon"], query["lat"], query["days"], g.language)

@@ -20,7 +20,7 @@ from typing import Any
 
 from celery import shared_task
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, case, event, func, select, update
+from sqlalchemy import bindparam, case, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -100,11 +100,14 @@ def kick(channel: str, rows: int) -> int:
 # -- claiming and marking ----------------------------------------------------------------------------------
 
 def claim(s: Session, channel: str, limit: int) -> list[tuple[int, int]]:
-    """Take up to `limit` due rows of a channel: (delivery id, attempt number); committed by the caller."""
+    """Take up to `limit` due rows of a channel, emergencies first: (delivery id, attempt number); committed by
+    the caller. Rows past their expiry are left to the sweeper."""
     now = utcnow()
     due = (select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == channel,
-                                     Delivery.next_attempt_at <= now)
-           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True))
+                                     Delivery.next_attempt_at <= now,
+                                     or_(Delivery.expires_at.is_(None), Delivery.expires_at > now))
+           .order_by(Delivery.priority, Delivery.next_attempt_at, Delivery.id).limit(limit)
+           .with_for_update(skip_locked=True))
     lease = timedelta(seconds=settings().PUSH_LEASE_SECONDS)
     rows = s.execute(update(_DELIVERIES).where(_DELIVERIES.c.id.in_(due.scalar_subquery()))
                      .values(status="sending", lease_until=now + lease, attempts=_DELIVERIES.c.attempts + 1)
@@ -282,11 +285,19 @@ def release_expired(s: Session) -> int:
                      .values(status="pending", lease_until=None, next_attempt_at=utcnow())).rowcount
 
 
+def drop_expired(s: Session) -> int:
+    """Pending rows of an expired broadcast are never sent: they fail with the reason."""
+    return s.execute(update(_DELIVERIES).where(_DELIVERIES.c.status == "pending",
+                                               _DELIVERIES.c.expires_at <= utcnow())
+                     .values(status="failed", error="expired before it could be sent")).rowcount
+
+
 @shared_task(name="hromada.push.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     """Release expired claims and start delivery tasks for the channels with due rows (beat, every few s)."""
     s = current_session()
     released = release_expired(s)
+    drop_expired(s)
     conf, due = settings(), {}
     for channel in CHANNELS:
         due_rows = (select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == channel,

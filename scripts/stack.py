@@ -329,6 +329,7 @@ def run() -> None:
         if (city / "city.yaml").exists():
             hromada(env, "load-city", str(city))
     hromada(env, "load-addresses", "1261011", str(ROOT / "cities" / "krakow" / "addresses.csv"))
+    hromada(env, "load-waste-schedule", "1261011", str(ROOT / "cities" / "krakow" / "waste.csv"))
     hromada(env, "create-staff", "--email", "admin@krakow.example", "--password", "hromada-demo",
             "--role", "admin", "--jurisdiction", "1261011", "--if-missing")
     port = settings["PORT"]

@@ -120,9 +120,24 @@ def push_settings(fake_fcm: Any, smtp: Any) -> dict[str, str]:
             "PUBLIC_BASE_URL": "https://hromada.krakow.example"}
 
 
+_SESSION_APPS: list[Flask] = []
+
+
 @pytest.fixture(scope="session")
 def app(migrated: str, redis_url: str, fake_fcm: Any, smtp: Any) -> Flask:
-    return make_app(migrated, redis_url, **push_settings(fake_fcm, smtp))
+    made = make_app(migrated, redis_url, **push_settings(fake_fcm, smtp))
+    _SESSION_APPS.append(made)
+    return made
+
+
+@pytest.fixture(autouse=True)
+def _session_celery_stays_the_default() -> Iterator[None]:
+    """Creating an app makes its Celery app the process default, and the in-process worker's threads run
+    tasks of the default app: after a test that built an app of its own, the suite's app is the default
+    again (in production each process has one app)."""
+    yield
+    if _SESSION_APPS:
+        _SESSION_APPS[0].extensions["celery"].set_default()
 
 
 @pytest.fixture(scope="session")

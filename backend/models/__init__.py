@@ -3,6 +3,14 @@
 from backend.models.addresses import Address
 from backend.models.audit import AuditEntry, StaffToken
 from backend.models.base import LANGUAGES, Base, utcnow
+from backend.models.broadcasts import (
+    AUDIENCES,
+    WASTE_FRACTIONS,
+    Broadcast,
+    DevicePlace,
+    WasteCollection,
+    WasteReminder,
+)
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
 from backend.models.map import ReportCellCount, ReportCellTotal, ReportFacetCount
 from backend.models.media import PHOTO_STATES, Photo
@@ -30,6 +38,12 @@ from backend.models.staff import ROLES, SCOPES, ApiKey, StaffUser
 
 __all__ = [
     "Address",
+    "AUDIENCES",
+    "Broadcast",
+    "DevicePlace",
+    "WASTE_FRACTIONS",
+    "WasteCollection",
+    "WasteReminder",
     "CHANNELS",
     "DEFAULT_TOPICS",
     "Delivery",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,7 @@ class Notification(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
@@ -47,6 +48,8 @@ class Notification(Base):
               postgresql_where="event_id IS NOT NULL AND device_id IS NOT NULL"),
         Index("uq_notifications_event_resident", "event_id", "resident_id", unique=True,
               postgresql_where="event_id IS NOT NULL AND resident_id IS NOT NULL"),
+        Index("uq_notifications_broadcast_device", "broadcast_id", "device_id", unique=True,
+              postgresql_where="broadcast_id IS NOT NULL"),
     )
 
 
@@ -61,6 +64,10 @@ class Delivery(Base):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     address: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(8), default="pending")
+    #: 0 goes first (emergencies), then 1.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    #: After this a pending delivery is no longer sent (an expired broadcast).
+    expires_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
@@ -73,7 +80,8 @@ class Delivery(Base):
         CheckConstraint("channel IN ('push','email')", name="channel_known"),
         CheckConstraint("status IN ('pending','sending','sent','failed','pruned')", name="status_known"),
         Index("uq_deliveries_notification_channel", "notification_id", "channel", unique=True),
-        Index("ix_deliveries_due", "channel", "next_attempt_at", "id", postgresql_where="status = 'pending'"),
+        Index("ix_deliveries_due", "channel", "priority", "next_attempt_at", "id",
+              postgresql_where="status = 'pending'"),
         Index("ix_deliveries_leased", "lease_until", postgresql_where="status = 'sending'"),
     )
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, TimestampMixin
 from backend.models.notifications import DEFAULT_TOPICS
+
+if TYPE_CHECKING:
+    from backend.models.jurisdictions import Jurisdiction
 
 PLATFORMS = ("android", "ios", "web")
 
@@ -43,13 +47,17 @@ class Device(TimestampMixin, Base):
     push_token_updated_at: Mapped[datetime | None]
     #: When FCM last declared the token dead (unregistered, wrong sender, invalid): it was removed.
     push_token_pruned_at: Mapped[datetime | None]
+    #: The municipality the app was set to (or of its first place or report): jurisdiction-wide broadcasts.
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id", ondelete="SET NULL"))
     topics: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=lambda: list(DEFAULT_TOPICS),
                                               server_default="{my_reports,emergency}")
     last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     resident: Mapped[Resident | None] = relationship(back_populates="devices")
+    jurisdiction: Mapped[Jurisdiction | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("platform IN ('android','ios','web')", name="platform_known"),
+        Index("ix_devices_jurisdiction", "jurisdiction_id"),
     )

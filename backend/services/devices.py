@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, select, update
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
 from backend.i18n import gettext, normalise
-from backend.models import Device, Notification, Report, ReportEvent, ReportSupport, Resident, utcnow
+from backend.models import Device, Jurisdiction, Notification, Report, ReportEvent, ReportSupport, Resident, utcnow
 from backend.security import digest, new_token
 
 SEEN_RESOLUTION = timedelta(minutes=30)
@@ -40,7 +40,7 @@ def authenticate(token: str) -> Device | None:
 
 
 def update_settings(device_id: int, changes: dict[str, Any]) -> Device:
-    """Rotate the push token (None clears it) and/or change the language."""
+    """Rotate the push token (None clears it), change the language, choose the municipality."""
     with unit_of_work() as s:
         device = s.get_one(Device, device_id, with_for_update=True)
         if "locale" in changes:
@@ -48,6 +48,12 @@ def update_settings(device_id: int, changes: dict[str, Any]) -> Device:
             if lang is None:
                 raise DomainError(gettext("Unsupported language; one of pl, uk, en."), field="locale")
             device.locale = lang
+        if "jurisdiction" in changes:
+            code = changes["jurisdiction"]
+            found = None if code is None else s.scalars(select(Jurisdiction).where(Jurisdiction.code == code)).first()
+            if code is not None and found is None:
+                raise DomainError(gettext("Unknown municipality."), field="jurisdiction")
+            device.jurisdiction = found
         if "push_token" in changes and changes["push_token"] != device.push_token:
             device.push_token = changes["push_token"]
             device.push_token_updated_at = utcnow()

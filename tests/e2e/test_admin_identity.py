@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,17 +12,18 @@ import pytest
 import sqlalchemy.exc
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from admin.policy import POLICY
-from backend.models import AuditEntry, StaffToken, StaffUser, utcnow
+from backend.models import AuditEntry, Jurisdiction, StaffToken, StaffUser, utcnow
 from backend.services.accounts import create_staff
 from tests.e2e.conftest import Resident
 from tests.e2e.test_photos import jpeg_with_gps_rotated
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "manager", "dispatcher", "department_staff", "viewer")
+BROADCAST = {"topic": "city_news", "audience": "radius", "lat": 50.0614, "lon": 19.9372, "radius_m": 10}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,7 @@ def bearer(client: FlaskClient, email: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def fixtures(app: Flask, cities: dict) -> dict[str, int]:
+def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, int]:
     """Reports and pending photos in Kraków (department zdmk) and in the powiat."""
     client = app.test_client()
     me = Resident(client)
@@ -64,6 +66,16 @@ def fixtures(app: Flask, cities: dict) -> dict[str, int]:
                           content_type="multipart/form-data")
         assert res.status_code == 201
         out[f"{key}_photo"] = res.json["id"]
+    with app.app_context():  # a broadcast scheduled a month ahead in each municipality
+        from backend.db import session
+        from backend.models import StaffUser
+        from backend.services.broadcasts import create
+
+        for key, code in (("own_broadcast", "1261011"), ("foreign_broadcast", "1206")):
+            author = session().scalars(select(StaffUser).join(StaffUser.jurisdiction)
+                                       .where(Jurisdiction.code == code, StaffUser.role == "admin")).first()
+            out[key] = create(author, {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
+                                       "send_at": utcnow() + timedelta(days=30)})["id"]
     return out
 
 
@@ -105,7 +117,8 @@ def _path(rule: str, args: dict[str, int]) -> str:
     return rule
 
 
-ARG_KINDS = {"report_id": ("own", "foreign"), "photo_id": ("own_photo", "foreign_photo")}
+ARG_KINDS = {"report_id": ("own", "foreign"), "photo_id": ("own_photo", "foreign_photo"),
+             "broadcast_id": ("own_broadcast", "foreign_broadcast")}
 
 
 def admin_routes(app: Flask) -> list[tuple[str, str, Any]]:
@@ -139,7 +152,10 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask,
               "reports.recategorise": {"service_code": "pothole"}, "reports.merge": {"master_id": fixtures["own"]},
               "reports.moderate": {"description": "Redacted"}, "reports.template_reply": {"status": "in_progress"},
               "reports.bulk": {"action": "assign", "department": "zdmk",
-                               "items": [{"id": fixtures["own"], "etag": "stale"}]}}
+                               "items": [{"id": fixtures["own"], "etag": "stale"}]},
+              "broadcasts.preview": BROADCAST,
+              "broadcasts.create": {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
+                                    "send_at": (utcnow() + timedelta(days=30)).isoformat()}}
     for rule, method, handler in admin_routes(app):
         endpoint = handler.policy_endpoint
         roles = POLICY[endpoint]

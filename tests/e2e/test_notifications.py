@@ -18,7 +18,7 @@ from backend import outbox
 from backend.i18n import gettext
 from backend.models import Delivery, Device, Notification, PushAlarm
 from backend.services.accounts import create_api_key, create_staff
-from push import delivery
+from push import broadcasts, delivery
 from push.render import STATUS_TEXT
 from tests.e2e.conftest import Resident
 from tests.e2e.test_triage import Desk
@@ -45,14 +45,16 @@ def device(client: FlaskClient, locale: str, push_token: str | None) -> Resident
 
 
 def settle(app: Flask, done: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Run the sweepers (what beat does every few seconds) until `done()` or the timeout."""
+    """Run the sweepers (what beat does every few seconds) until `done()` or the timeout. `.run` calls the
+    task functions in this app's context (calling the task itself would pick the newest Celery app)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if done():
             return
         with app.app_context():
-            outbox.sweep()
-            delivery.sweep()
+            outbox.sweep.run()
+            delivery.sweep.run()
+            broadcasts.sweep.run()
         time.sleep(0.3)
     assert done(), "deliveries did not settle in time"
 

@@ -90,8 +90,8 @@ def states(app: Flask, report_id: int) -> Counter[str]:
 def sweep(app: Flask) -> None:
     """What celery beat runs: the outbox sweeper and the delivery sweeper."""
     with app.app_context():
-        outbox.sweep()
-        delivery.sweep()
+        outbox.sweep.run()
+        delivery.sweep.run()
 
 
 def worker_env(app: Flask, fake_fcm: Any, smtp: Any) -> dict[str, str]:
