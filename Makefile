@@ -27,6 +27,7 @@ bench: setup
 	.venv/bin/python bench/map.py
 	.venv/bin/python bench/staff_queue.py
 	.venv/bin/python bench/push_fanout.py
+	.venv/bin/python bench/broadcast.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -138,6 +138,8 @@ def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _visible(staff: StaffUser, broadcast_id: int) -> Broadcast:
+    if not 0 < broadcast_id < 2**31:
+        raise NotFound(gettext("Not found."))
     b = session().get(Broadcast, broadcast_id)
     if b is None or b.jurisdiction_id != staff.jurisdiction_id:
         raise NotFound(gettext("Not found."))

@@ -66,6 +66,8 @@ def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
 
 
 def mark_one_read(device_id: int, notification_id: int) -> dict[str, int]:
+    if not 0 < notification_id < 2**63:
+        raise NotFound(gettext("Not found."))
     s = session()
     owner = s.scalar(select(Notification.device_id).where(Notification.id == notification_id))
     s.rollback()

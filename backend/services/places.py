@@ -59,6 +59,8 @@ def add_place(device: Device, label: str, lon: float, lat: float) -> dict[str, A
 
 
 def remove_place(device: Device, place_id: int) -> None:
+    if not 0 < place_id < 2**31:  # no such id can exist (and the database would refuse to compare it)
+        raise NotFound(gettext("Not found."))
     with unit_of_work() as s:
         gone = s.execute(delete(DevicePlace).where(DevicePlace.id == place_id, DevicePlace.device_id == device.id)
                          .returning(DevicePlace.id)).first()

@@ -20,6 +20,8 @@ SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})
 
 def visible_report(s: Session, staff: StaffUser, report_id: int) -> Report:
     """A report of the staff member's jurisdiction (and department, for department staff); else 404."""
+    if not 0 < report_id < 2**63:
+        raise NotFound(gettext("Not found."))
     report = s.scalars(select(Report).where(Report.id == report_id).options(
         selectinload(Report.service), selectinload(Report.jurisdiction), selectinload(Report.area),
         selectinload(Report.department), selectinload(Report.photos), selectinload(Report.reporter))).first()
@@ -69,6 +71,8 @@ def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
 
 def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> dict[str, Any]:
     """Approve (public) or hide a photo of a report this staff member can see; audited."""
+    if not 0 < photo_id < 2**63:
+        raise NotFound(gettext("Not found."))
     with unit_of_work() as s:
         photo = s.get(Photo, photo_id, with_for_update=True)
         if photo is None:
