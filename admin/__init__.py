@@ -23,4 +23,7 @@ def init_app(app: Flask) -> HromadaApi:
     from admin.views import blp
 
     api.register_blueprint(blp)
+    from admin import web
+
+    web.init_app(app)
     return api

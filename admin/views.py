@@ -200,6 +200,7 @@ class QueueItem(Schema):
     area = fields.Nested(CodeName, allow_none=True)
     department = fields.Nested(CodeName, allow_none=True)
     assignee_id = fields.Integer(allow_none=True)
+    etag = fields.String(required=True, metadata={"description": "The report's version, for If-Match (bulk too)"})
     requested_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     sla_due_at = fields.DateTime(allow_none=True)

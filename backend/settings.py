@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_LINK_TEMPLATE": "",
     # When set, GET /metrics needs "Authorization: Bearer <this>".
     "METRICS_TOKEN": "",
+    # The staff UI's session cookie is sent only over HTTPS (browsers also accept it on http://localhost).
+    "WEB_COOKIE_SECURE": "true",
 }
 
 
@@ -117,6 +119,7 @@ class Settings:
     MAIL_TIMEOUT: float
     REPORT_LINK_TEMPLATE: str
     METRICS_TOKEN: str
+    WEB_COOKIE_SECURE: bool
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -84,8 +84,9 @@ def send(n: int, area_code: str, env: dict[str, str], port: int) -> dict[str, An
                 break
             time.sleep(0.5)
         rss = peak_rss_kb(worker_pids(worker.pid))
-        with app.app_context():
-            targeted = broadcasts.detail(staff, created["id"])["stats"]["targeted"]
+        with psycopg.connect(dsn()) as conn:
+            targeted = conn.execute("SELECT count(*) FROM notifications WHERE broadcast_id = %s",
+                                    (created["id"],)).fetchone()[0]
     finally:
         worker.terminate()
         worker.wait(60)

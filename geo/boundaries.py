@@ -150,3 +150,18 @@ def refresh_jurisdiction_boundary(s: Session, jurisdiction_id: int) -> None:
             FROM areas a WHERE a.jurisdiction_id = j.id)
         WHERE j.id = :j
     """), {"j": jurisdiction_id})
+
+
+_AREAS_GEOJSON = text("""
+    SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+        'type', 'Feature', 'id', a.code,
+        'properties', json_build_object('code', a.code, 'name', coalesce(a.name ->> :lang, a.name ->> :fallback)),
+        'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.boundary, 0.0002), 5)::json) ORDER BY a.code), '[]'))
+    FROM areas a WHERE a.jurisdiction_id = :j
+""")
+
+
+def areas_geojson(s: Session, jurisdiction_id: int, lang: str, fallback: str) -> str:
+    """The jurisdiction's areas as a GeoJSON FeatureCollection (simplified for a map), built in the database."""
+    row = s.connection().execute(_AREAS_GEOJSON, {"j": jurisdiction_id, "lang": lang, "fallback": fallback}).first()
+    return json.dumps(row[0]) if row is not None else '{"type": "FeatureCollection", "features": []}'

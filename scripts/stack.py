@@ -253,11 +253,26 @@ def write_env_file(values: dict[str, str]) -> None:
     os.chmod(ENV_FILE, 0o600)
 
 
+def ensure_assets() -> None:
+    """The staff UI's front-end libraries from the npm registry, exactly as the lockfile says (npm ci)."""
+    frontend = ROOT / "admin" / "frontend"
+    stamp = frontend / "node_modules" / ".hromada-installed"
+    digest = hashlib.sha256((frontend / "package-lock.json").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    if shutil.which("npm") is None:
+        apt_install(["nodejs", "npm"])
+    say("installing the staff UI's front-end assets (npm ci)")
+    sh(["npm", "ci", "--no-audit", "--no-fund", "--loglevel", "error"], cwd=frontend)
+    stamp.write_text(digest)
+
+
 def setup() -> tuple[dict[str, str], list[str]]:
     """Everything both commands need; returns the settings and what was started now."""
     ext_db, ext_redis = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     ensure_packages(need_pg=not ext_db, need_redis=not ext_redis, extra=["psql"] if ext_db else [])
     ensure_venv()
+    ensure_assets()
     started: list[str] = []
     settings = read_env_file()
     if ext_db:
@@ -366,6 +381,8 @@ def test(args: list[str]) -> None:
     env = venv_env(settings)
     if shutil.which("docker-compose") is None:
         apt_install(["docker-compose"])
+    if not Path("/usr/bin/chromium").exists():  # the staff UI's browser tests (Playwright drives it)
+        apt_install(["chromium"])
     say("checking docker-compose.yml syntax")
     sh(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], env={**os.environ, "SECRET_KEY": "x"})
     say("ruff check")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from backend.db import unit_of_work
 from backend.errors import DomainError, NotFound
+from backend.i18n import gettext
 from backend.models import ROLES, SCOPES, ApiKey, Department, Jurisdiction, StaffUser
 from backend.security import digest, hash_password, new_token
 
@@ -61,3 +62,13 @@ def create_api_key(*, name: str, jurisdiction_code: str, scopes: list[str]) -> t
                      jurisdiction_id=jurisdiction.id, scopes=sorted(set(scopes)))
         s.add(key)
     return key, secret
+
+
+def set_locale(staff_id: int, lang: str) -> None:
+    """The language a staff member works in (web UI, templates)."""
+    from backend.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise DomainError(gettext("Unsupported language; one of pl, uk, en."), field="lang")
+    with unit_of_work() as s:
+        s.get_one(StaffUser, staff_id, with_for_update=True).locale = lang

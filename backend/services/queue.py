@@ -28,6 +28,7 @@ from backend.models import (
     StaffUser,
     utcnow,
 )
+from backend.services.triage import etag_of
 from backend.services.views import media_url
 
 SORTS = ("newest", "oldest", "due", "updated")
@@ -178,6 +179,7 @@ def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None,
         "requested_at": r.requested_at, "updated_at": r.updated_at, "sla_due_at": r.sla_due_at,
         "support_count": r.support_count, "merged_into": r.merged_into_id, "photos": photos.get(r.id, []),
         "priority": r.priority, "hidden": r.hidden, "assignee_id": r.assignee_id,
+        "etag": etag_of(r.id, r.updated_at, r.support_count, r.hidden),
         "overdue": r.status in OPEN_STATUSES and r.sla_due_at is not None and r.sla_due_at < now,
         "department": None if r.department_code is None else {
             "code": r.department_code, "name": pick(r.department_name, lang, fallback)},
@@ -233,3 +235,17 @@ def overdue_by_department(staff: StaffUser) -> dict[str, int]:
     out = {code or "-": n for code, n in rows}
     s.rollback()
     return out
+
+
+def map_points(staff: StaffUser, f: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` reports of the same selection as the queue, as map points."""
+    s = session()
+    f = prepared(f)
+    stmt = _filtered(staff, f, stmt=select(Report.id, Report.public_id, Report.status, Report.sla_due_at,
+                                           func.ST_X(cast(Report.location, Geometry)),
+                                           func.ST_Y(cast(Report.location, Geometry))))
+    now = utcnow()
+    rows = s.execute(stmt.order_by(Report.requested_at.desc(), Report.id.desc()).limit(limit)).all()
+    s.rollback()
+    return [{"id": rid, "public_id": pid, "status": st, "lon": x, "lat": y,
+             "overdue": st in OPEN_STATUSES and due is not None and due < now} for rid, pid, st, due, x, y in rows]

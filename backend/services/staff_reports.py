@@ -82,7 +82,7 @@ def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> dict[str, 
         apply_moderation(s, photo, approve, staff.id)
         audit.record(s, staff, "photo.moderate", "photo", photo.id, jurisdiction_id=report.jurisdiction_id,
                      before=before, after={"state": photo.state, "report_id": report.id})
-    return _staff_photo(photo)
+    return {**_staff_photo(photo), "report_id": photo.report_id}
 
 
 def apply_moderation(s: Session, photo: Photo, approve: bool, staff_id: int | None) -> None:
@@ -106,3 +106,17 @@ def photo_file_for_staff(staff: StaffUser, kind: str, name: str) -> str:
     visible_report(s, staff, photo.report_id)
     s.rollback()
     return str(storage.path_of(kind, name))
+
+
+def audit_trail(staff: StaffUser, report_id: int) -> list[dict[str, Any]]:
+    """The report's audit entries, newest first (for the roles allowed to see them)."""
+    from backend.services import audit
+
+    s = session()
+    visible_report(s, staff, report_id)
+    entries = audit.entries(jurisdiction_id=staff.jurisdiction_id, target_type="report", target_id=report_id)
+    people = dict(s.execute(select(StaffUser.id, StaffUser.email).where(
+        StaffUser.id.in_({e.staff_id for e in entries if e.staff_id}))).all())
+    s.rollback()
+    return [{"at": e.at, "action": e.action, "actor": people.get(e.staff_id) or (
+        f"API key #{e.api_key_id}" if e.api_key_id else "—"), "before": e.before, "after": e.after} for e in entries]

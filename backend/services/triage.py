@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -47,7 +48,11 @@ class PreconditionRequired(DomainError):
 
 def etag(report: Report) -> str:
     """The version of a report as staff see it (changes with every staff or resident change)."""
-    raw = f"{report.id}:{report.updated_at.isoformat()}:{report.support_count}:{report.hidden}"
+    return etag_of(report.id, report.updated_at, report.support_count, report.hidden)
+
+
+def etag_of(report_id: int, updated_at: datetime, support_count: int, hidden: bool) -> str:
+    raw = f"{report_id}:{updated_at.isoformat()}:{support_count}:{hidden}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

@@ -1,0 +1,110 @@
+/* Hromada staff UI: the queue map that follows the filters, and the broadcast composer's map.
+   No inline scripts anywhere (the Content-Security-Policy forbids them): everything starts here. */
+(function () {
+  "use strict";
+
+  var KRAKOW = [50.0614, 19.9372];
+
+  function baseMap(el) {
+    var map = L.map(el, { preferCanvas: true }).setView(KRAKOW, 12);
+    fetch(el.dataset.areas, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (geojson) {
+        var layer = L.geoJSON(geojson, { style: { color: "#3b5b92", weight: 1, fillOpacity: 0.05 } })
+          .bindTooltip(function (l) { return l.feature.properties.code + " " + l.feature.properties.name; })
+          .addTo(map);
+        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
+      });
+    return map;
+  }
+
+  function queueMap(el) {
+    var map = baseMap(el);
+    var cluster = L.markerClusterGroup({ chunkedLoading: true });
+    map.addLayer(cluster);
+    var reportUrl = el.dataset.report.replace(/0$/, "");
+
+    function load() {
+      var form = document.getElementById("filters");
+      var query = new URLSearchParams(new FormData(form)).toString();
+      el.dataset.loading = "true";
+      fetch(el.dataset.points + "?" + query, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          cluster.clearLayers();
+          var markers = data.points.map(function (p) {
+            var m = L.circleMarker([p.lat, p.lon], {
+              radius: 6, weight: 1, color: p.overdue ? "#b00020" : "#1f5fa8",
+              fillColor: p.overdue ? "#e53935" : "#4f8fd8", fillOpacity: 0.8
+            });
+            m.bindTooltip(p.public_id + " · " + p.status);
+            m.on("click", function () { window.location.href = reportUrl + p.id; });
+            return m;
+          });
+          cluster.addLayers(markers);
+          el.dataset.count = String(data.points.length);
+          el.dataset.query = query;
+          el.dataset.loading = "false";
+        });
+    }
+
+    load();
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      if (e.detail.target && e.detail.target.id === "results") { load(); }
+    });
+  }
+
+  function composeMap(el) {
+    var map = baseMap(el);
+    var circle = null;
+    var lat = document.getElementById("lat"), lon = document.getElementById("lon");
+    var radius = document.getElementById("radius"), polygon = document.getElementById("polygon");
+
+    function choose(value) {
+      var radio = document.querySelector('input[name="audience"][value="' + value + '"]');
+      if (radio) { radio.checked = true; }
+    }
+
+    function drawCircle() {
+      if (circle) { map.removeLayer(circle); circle = null; }
+      var y = parseFloat(lat.value), x = parseFloat(lon.value), r = parseFloat(radius.value);
+      if (!isNaN(y) && !isNaN(x) && !isNaN(r)) {
+        circle = L.circle([y, x], { radius: r, color: "#c2185b" }).addTo(map);
+      }
+    }
+
+    map.on("click", function (e) {
+      if (map.pm && map.pm.globalDrawModeEnabled()) { return; }
+      lat.value = e.latlng.lat.toFixed(6);
+      lon.value = e.latlng.lng.toFixed(6);
+      choose("radius");
+      drawCircle();
+    });
+    [lat, lon, radius].forEach(function (input) { input.addEventListener("change", drawCircle); });
+
+    if (map.pm) {
+      map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
+        drawRectangle: true, drawPolygon: true, drawCircle: false, drawText: false, editMode: true,
+        dragMode: false, cutPolygon: false, removalMode: true, rotateMode: false });
+      map.on("pm:create", function (e) {
+        polygon.value = JSON.stringify(e.layer.toGeoJSON().geometry);
+        choose("polygon");
+      });
+      map.on("pm:remove", function () { polygon.value = ""; });
+    }
+    drawCircle();
+  }
+
+  function start() {
+    var queue = document.getElementById("map");
+    if (queue && window.L) { queueMap(queue); }
+    var compose = document.getElementById("compose-map");
+    if (compose && window.L) { composeMap(compose); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,459 @@
+"""The staff web UI under /admin: server-rendered pages (Jinja2), htmx for in-place actions, Leaflet maps.
+
+Sign-in gives an HTTP-only, SameSite session cookie holding a staff token (the same tokens, lockout and
+expiry as the admin API); every form carries a CSRF token (Flask-WTF); every page goes through the same
+declarative policy as the API (`admin/policy.py`). Front-end libraries come from npm (`admin/frontend`,
+installed with `npm ci` at set-up) and are served from here; the Content-Security-Policy allows no inline
+script.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+
+from admin.policy import POLICY
+from backend.errors import DomainError
+from backend.i18n import LANGUAGES, gettext, pick
+from backend.models import OPEN_STATUSES, STATUSES, StaffUser
+from backend.services import accounts, broadcasts, geography, queue, staff_auth, staff_reports, triage
+from backend.services.staff_auth import InvalidCredentials, LockedOut
+from backend.services.triage import REJECT_REASONS, REPLY_TEMPLATES, PreconditionFailed
+
+HERE = Path(__file__).resolve().parent
+ASSETS = HERE / "frontend" / "node_modules"
+#: The only files served from the npm packages (everything else there stays private).
+ASSET_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.css": "leaflet/dist/leaflet.css",
+    "markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "geoman.js": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+    "geoman.css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+bp = Blueprint("web", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["HROMADA_SETTINGS"]
+    app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.WEB_COOKIE_SECURE, SESSION_COOKIE_NAME="hromada_staff")
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+
+
+# -- identity, language, policy ----------------------------------------------------------------------------
+
+def lang() -> str:
+    staff = g.get("web_staff")
+    chosen = session.get("lang") or (staff.locale if staff is not None else None)
+    return chosen if chosen in LANGUAGES else "pl"
+
+
+def t(message: str, **params: Any) -> str:
+    """A UI text in the staff member's language."""
+    return gettext(message, lang(), **params)
+
+
+@bp.before_request
+def _identify() -> Any:
+    g.web_staff = None
+    secret = session.get("token")
+    if secret:
+        found = staff_auth.authenticate(secret)
+        if found is None:
+            session.pop("token", None)
+        else:
+            g.web_staff, g.web_token = found
+            g.language = lang()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(exc: CSRFError) -> Any:
+    return render_template("admin/error.html", title=t("Refused"),
+                           message=t("This form was not sent from this site, or it expired. Reload the page.")), 400
+
+
+@bp.app_context_processor
+def _context() -> dict[str, Any]:
+    return {"t": t, "csrf_token": generate_csrf if request.blueprint == "web" else (lambda: ""),
+            "staff": g.get("web_staff"), "lang": lang() if request.blueprint == "web" else "pl",
+            "languages": LANGUAGES, "may": may}
+
+
+def may(endpoint: str) -> bool:
+    staff = g.get("web_staff")
+    roles = POLICY.get(endpoint)
+    return staff is not None and roles is not None and staff.role in roles
+
+
+def allow(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The API's policy entry for this page or action; signed-out staff go to the sign-in page."""
+    if endpoint not in POLICY:
+        raise KeyError(f"no policy entry for {endpoint}")
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.get("web_staff") is None:
+                if request.headers.get("HX-Request"):
+                    return Response(status=401, headers={"HX-Redirect": url_for("web.login")})
+                return redirect(url_for("web.login", next=request.full_path))
+            if not may(endpoint):
+                abort(403)
+            return fn(*args, **kwargs)
+
+        wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def me() -> StaffUser:
+    staff: StaffUser = g.web_staff
+    return staff
+
+
+# -- assets ------------------------------------------------------------------------------------------------
+
+@bp.get("/assets/<name>")
+def asset(name: str) -> Response:
+    path = ASSET_FILES.get(name)
+    if path is None or not (ASSETS / path).exists():
+        abort(404)
+    response = send_from_directory(ASSETS, path, max_age=86400)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# -- sign-in -----------------------------------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            user, secret, _ = staff_auth.login(request.form.get("email", ""), request.form.get("password", ""))
+        except LockedOut as exc:
+            error, status = t("Too many failed sign-ins; try again in {n} s.", n=exc.retry_after), 429
+        except InvalidCredentials:
+            error, status = t("Invalid e-mail or password."), 401
+        else:
+            session.clear()
+            session["token"] = secret
+            session["lang"] = user.locale
+            session.permanent = True
+            target = request.args.get("next") or ""
+            return redirect(target if target.startswith("/admin/") else url_for("web.queue_page"))
+    return render_template("admin/login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if g.get("web_staff") is not None:
+        staff_auth.logout(g.web_staff, g.web_token.id)
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.post("/language")
+def language() -> Any:
+    chosen = request.form.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        if g.get("web_staff") is not None:
+            accounts.set_locale(g.web_staff.id, chosen)
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/admin/") else url_for("web.queue_page"))
+
+
+@bp.get("/")
+def home() -> Any:
+    return redirect(url_for("web.queue_page"))
+
+
+# -- the queue and its map ---------------------------------------------------------------------------------
+
+def filters_from(args: Any) -> dict[str, Any]:
+    f: dict[str, Any] = {}
+    for name in ("status", "service", "department", "area", "priority"):
+        values = [v for v in args.getlist(name) if v]
+        if values:
+            f[name] = values
+    if args.get("overdue") in ("true", "false"):
+        f["overdue"] = args.get("overdue") == "true"
+    if args.get("q"):
+        f["q"] = args.get("q")[:200]
+    return f
+
+
+def _choices() -> dict[str, Any]:
+    return geography.choices(me())
+
+
+@bp.get("/queue")
+@allow("reports.list")
+def queue_page() -> Any:
+    f = filters_from(request.args)
+    sort = request.args.get("sort") if request.args.get("sort") in queue.SORTS else "newest"
+    try:
+        page = queue.queue(me(), f, sort=sort, cursor=request.args.get("cursor") or None, limit=50)
+    except DomainError as exc:
+        page, f = {"items": [], "counts": {}, "next_cursor": None, "counts_exact": True, "error": exc.message}, f
+    context = {"page": page, "f": f, "sort": sort, "query": request.query_string.decode(), "statuses": STATUSES,
+               "choices": _choices(), "open_statuses": OPEN_STATUSES}
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render_template("admin/_results.html", **context)
+    return render_template("admin/queue.html", **context)
+
+
+@bp.get("/queue/points.json")
+@allow("reports.list")
+def queue_points() -> Any:
+    return {"points": queue.map_points(me(), filters_from(request.args), limit=2000)}
+
+
+@bp.get("/areas.geojson")
+@allow("reports.list")
+def areas_geojson() -> Any:
+    return Response(geography.areas_geojson(me().jurisdiction_id, lang()), mimetype="application/geo+json")
+
+
+@bp.post("/queue/bulk")
+@allow("reports.bulk")
+def bulk() -> Any:
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    items = [{"id": i, "etag": request.form.get(f"etag_{i}", "")} for i in ids]
+    action = request.form.get("action")
+    if not items or action not in ("status", "assign"):
+        results: list[dict[str, Any]] = []
+    else:
+        results = triage.bulk(me(), items, action, {"status": request.form.get("status"),
+                                                   "reason": request.form.get("reason") or None,
+                                                   "department": request.form.get("department") or None})
+    return render_template("admin/_bulk_result.html", results=results)
+
+
+# -- a report ----------------------------------------------------------------------------------------------
+
+def _panel(report_id: int, *, message: str | None = None, error: str | None = None,
+           changed: list[str] | None = None, status: int = 200) -> Any:
+    view = staff_reports.detail(me(), report_id)
+    context = {"r": view, "message": message, "error": error, "changed": changed or [],
+               "choices": _choices(), "reasons": REJECT_REASONS, "templates": REPLY_TEMPLATES,
+               "next_statuses": sorted(triage.TRANSITIONS.get(view["status"], ())),
+               "snapshot": json.dumps(_snapshot(view))}
+    return render_template("admin/_report.html", **context), status
+
+
+def _snapshot(view: dict[str, Any]) -> dict[str, Any]:
+    """What a form saw of the report: compared with the report when someone else changed it meanwhile."""
+    return {"status": view["status"], "priority": view["priority"],
+            "department": (view.get("department") or {}).get("code"), "service": view["service_code"],
+            "description": view["description"], "hidden": view["hidden"], "events": len(view["timeline"])}
+
+
+def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[dict[str, Any]]) -> list[str]:
+    out = []
+    labels = {"status": t("Status"), "priority": t("Priority"), "department": t("Department"),
+              "service": t("Service"), "description": t("Description"), "hidden": t("Hidden")}
+    for key, label in labels.items():
+        if seen.get(key) != now.get(key):
+            out.append(f"{label}: {seen.get(key)} → {now.get(key)}")
+    for event in timeline[int(seen.get("events") or 0):]:
+        detail = " ".join(str(x) for x in (event["kind"], event.get("to_status"), event.get("body")) if x)
+        out.append(f"{t('New entry')}: {detail}")
+    return out
+
+
+@bp.get("/reports/<int:report_id>")
+@allow("reports.get")
+def report_page(report_id: int) -> Any:
+    panel, _ = _panel(report_id)
+    audit = staff_reports.audit_trail(me(), report_id) if may("reports.audit") else []
+    return render_template("admin/report.html", panel=panel, audit=audit, report_id=report_id)
+
+
+ACTIONS: dict[str, Callable[[StaffUser, int, str, Any], Any]] = {
+    "status": lambda st, rid, tag, f: triage.change_status(st, rid, tag, f.get("status", ""),
+                                                           f.get("reason") or None, f.get("body") or None),
+    "assign": lambda st, rid, tag, f: triage.assign(st, rid, tag, department=f.get("department") or None),
+    "priority": lambda st, rid, tag, f: triage.set_priority(st, rid, tag, f.get("priority", "")),
+    "reply": lambda st, rid, tag, f: triage.reply(st, rid, tag, (f.get("body") or "").strip())
+    if (f.get("body") or "").strip() else _missing("body"),
+    "template_reply": lambda st, rid, tag, f: triage.reply_from_template(st, rid, tag, f.get("template_status", ""),
+                                                                         int(f.get("index") or 0)),
+    "note": lambda st, rid, tag, f: triage.note(st, rid, tag, (f.get("body") or "").strip())
+    if (f.get("body") or "").strip() else _missing("body"),
+    "recategorise": lambda st, rid, tag, f: triage.recategorise(st, rid, tag, f.get("service", "")),
+    "merge": lambda st, rid, tag, f: triage.merge(st, rid, tag, int(f.get("master_id") or 0)),
+    "moderate": lambda st, rid, tag, f: triage.moderate_text(
+        st, rid, tag, hidden={"hide": True, "show": False}.get(f.get("visibility", "")),
+        description=f.get("description") or None),
+}
+
+
+def _missing(field: str) -> None:
+    raise DomainError(gettext("Missing data for required field."), field=field)
+
+
+def _action_view(name: str) -> Callable[[int], Any]:
+    def view(report_id: int) -> Any:
+        form = request.form
+        try:
+            ACTIONS[name](me(), report_id, form.get("etag", ""), form)
+        except PreconditionFailed:
+            current = staff_reports.detail(me(), report_id)
+            try:
+                seen = json.loads(form.get("snapshot") or "{}")
+            except ValueError:
+                seen = {}
+            return _panel(report_id, error=t("Someone else changed this report while you had it open. "
+                                             "Nothing was saved; here is what changed:"),
+                          changed=_what_changed(seen, _snapshot(current), current["timeline"]))
+        except DomainError as exc:
+            return _panel(report_id, error=exc.message)
+        return _panel(report_id, message=t("Saved."))
+
+    view.__name__ = f"report_{name}"
+    return allow(f"reports.{name}")(view)
+
+
+for _name in ACTIONS:
+    bp.add_url_rule(f"/reports/<int:report_id>/{_name}", view_func=_action_view(_name), methods=["POST"])
+
+
+@bp.post("/photos/<int:photo_id>/moderation")
+@allow("photos.moderate")
+def photo_moderation(photo_id: int) -> Any:
+    try:
+        result = staff_reports.moderate_photo(me(), photo_id, request.form.get("approve") == "true")
+    except DomainError as exc:
+        return Response(exc.message, status=exc.status)
+    return _panel(int(result["report_id"]), message=t("Saved."))
+
+
+# -- broadcasts --------------------------------------------------------------------------------------------
+
+def _local(value: str | None) -> datetime | None:
+    """A datetime-local field, in the municipality's time zone."""
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError(gettext("Not a valid datetime."), field="send_at") from exc
+    return naive.replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
+
+
+def _spec(form: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"topic": form.get("topic"), "audience": form.get("audience")}
+    if spec["audience"] == "areas":
+        spec["areas"] = form.getlist("areas")
+    elif spec["audience"] == "polygon":
+        try:
+            spec["polygon"] = json.loads(form.get("polygon") or "null")
+        except ValueError:
+            spec["polygon"] = None
+    elif spec["audience"] == "radius":
+        for key in ("lat", "lon", "radius_m"):
+            try:
+                spec[key] = float(form.get(key) or "")
+            except ValueError:
+                spec[key] = None
+    return spec
+
+
+@bp.get("/broadcasts")
+@allow("broadcasts.list")
+def broadcasts_page() -> Any:
+    return render_template("admin/broadcasts.html", items=broadcasts.listing(me()), choices=_choices(),
+                           topics=broadcasts.BROADCAST_TOPICS, error=None, form={})
+
+
+@bp.post("/broadcasts/preview")
+@allow("broadcasts.preview")
+def broadcast_preview() -> Any:
+    try:
+        counts = broadcasts.preview(me(), _spec(request.form))
+    except DomainError as exc:
+        return render_template("admin/_preview.html", error=exc.message, field=exc.field)
+    return render_template("admin/_preview.html", counts=counts, error=None)
+
+
+@bp.post("/broadcasts")
+@allow("broadcasts.create")
+def broadcast_send() -> Any:
+    form = request.form
+    spec = _spec(form)
+    spec["texts"] = {lang_: {"title": form.get(f"title_{lang_}", ""), "body": form.get(f"body_{lang_}", "")}
+                     for lang_ in LANGUAGES if form.get(f"title_{lang_}") or form.get(f"body_{lang_}")}
+    spec["private"] = form.get("private") == "on"
+    try:
+        spec["send_at"] = _local(form.get("send_at"))
+        spec["expires_at"] = _local(form.get("expires_at"))
+        created = broadcasts.create(me(), spec)
+    except DomainError as exc:
+        return render_template("admin/broadcasts.html", items=broadcasts.listing(me()), choices=_choices(),
+                               topics=broadcasts.BROADCAST_TOPICS, error=f"{exc.field}: {exc.message}",
+                               form=form), 422
+    return redirect(url_for("web.broadcast_page", broadcast_id=created["id"]))
+
+
+@bp.get("/broadcasts/<int:broadcast_id>")
+@allow("broadcasts.get")
+def broadcast_page(broadcast_id: int) -> Any:
+    b = broadcasts.detail(me(), broadcast_id)
+    if request.headers.get("HX-Request"):
+        return render_template("admin/_broadcast_stats.html", b=b)
+    return render_template("admin/broadcast.html", b=b)
+
+
+def display_name(texts: dict[str, str] | None) -> str:
+    staff = g.get("web_staff")
+    fallback = staff.jurisdiction.default_language if staff is not None else "pl"
+    return pick(texts, lang(), fallback)
+
+
+bp.add_app_template_filter(display_name, "named")
