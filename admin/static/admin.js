@@ -6,7 +6,7 @@
   var KRAKOW = [50.0614, 19.9372];
 
   function baseMap(el) {
-    var map = L.map(el, { preferCanvas: true }).setView(KRAKOW, 12);
+    var map = L.map(el, { preferCanvas: true, maxZoom: 19, minZoom: 9 }).setView(KRAKOW, 12);
     fetch(el.dataset.areas, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (geojson) {

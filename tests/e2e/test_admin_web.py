@@ -1,0 +1,258 @@
+"""The staff web UI in a real headless Chromium (Debian's, driven by Playwright) against gunicorn, the test
+database, the suite's Redis and the in-process Celery worker. Each step saves a screenshot under
+test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from backend.services.accounts import create_staff
+from tests.conftest import ROOT, push_settings
+from tests.e2e.conftest import Resident
+from tests.support.gunicorn import Gunicorn
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "correct horse battery staple"
+OLD_TOWN = (50.0614, 19.9372)
+NOWA_HUTA = (50.0720, 20.0378)
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by `make test`")
+
+
+@pytest.fixture(scope="module")
+def server(app: Flask, cities: dict, migrated: str, redis_url: str, fake_fcm: Any, smtp: Any) -> Iterator[Gunicorn]:
+    env = {"DATABASE_URL": migrated, "REDIS_URL": redis_url, **push_settings(fake_fcm, smtp),
+           "PUBLIC_BASE_URL": "", "RATELIMIT_ENABLED": "false"}
+    with Gunicorn(ROOT, env, workers=2) as g:
+        yield g
+
+
+@pytest.fixture(scope="module")
+def people(app: Flask, cities: dict) -> dict[str, str]:
+    tag = uuid.uuid4().hex[:8]
+    out = {}
+    with app.app_context():
+        for role in ("dispatcher", "manager"):
+            out[role] = f"{role}-web-{tag}@krakow.example"
+            create_staff(email=out[role], password=PASSWORD, role=role, jurisdiction_code="1261011")
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def base(server: Gunicorn) -> str:
+    return f"http://localhost:{server.port}"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+
+
+def signed_in(browser: Any, server: Gunicorn, email: str) -> Any:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base(server)}/admin/queue")
+    assert "/admin/login" in page.url  # not signed in yet
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/queue.*"))
+    return page
+
+
+def until(page: Any, js: str, timeout: float = 20.0) -> None:
+    """Poll a JavaScript condition (page.wait_for_function would evaluate a string, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(js):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {js}")
+
+
+def api_headers(app: Flask, email: str) -> dict[str, str]:
+    token = app.test_client().post("/api/admin/tokens", json={"email": email, "password": PASSWORD}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_sign_in_gives_a_secure_http_only_cookie_and_the_queue(browser: Any, server: Gunicorn,
+                                                                 people: dict) -> None:
+    page = signed_in(browser, server, people["dispatcher"])
+    cookie = next(c for c in page.context.cookies() if c["name"] == "hromada_staff")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
+    assert page.locator("table.reports").is_visible()
+    headers = page.request.get(f"{base(server)}/admin/queue").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
+    shot(page, "queue")
+    page.click("#signout")
+    page.wait_for_url(re.compile(r".*/admin/login.*"))
+    page.goto(f"{base(server)}/admin/queue")
+    assert "/admin/login" in page.url
+    page.context.close()
+
+
+def test_filtering_the_queue_by_area_and_status_updates_the_list_and_the_map(
+        app: Flask, browser: Any, server: Gunicorn, people: dict) -> None:
+    client = app.test_client()
+    me = Resident(client)
+    tag = uuid.uuid4().hex[:6]
+    old_town = me.report(description=f"Dziura na Rynku {tag}", lat=OLD_TOWN[0], lon=OLD_TOWN[1])
+    me.report(description=f"Dziura w Nowej Hucie {tag}", lat=NOWA_HUTA[0], lon=NOWA_HUTA[1])
+    page = signed_in(browser, server, people["dispatcher"])
+    page.evaluate("window.__noReload = true")
+    page.select_option("select[name=area]", ["I"])
+    page.select_option("select[name=status]", ["submitted"])
+    until(page, "document.getElementById('map').dataset.query && "
+                           "document.getElementById('map').dataset.query.includes('area=I') && "
+                           "document.getElementById('map').dataset.query.includes('status=submitted') && "
+                           "document.getElementById('map').dataset.loading === 'false'")
+    assert page.evaluate("window.__noReload") is True  # filtered in place
+    rows = page.locator("table.reports tbody tr[data-id]")
+    assert rows.count() >= 1
+    areas = {a.strip() for a in page.locator("table.reports tbody tr[data-id] td:nth-child(4)").all_inner_texts()}
+    statuses = {s.strip() for s in page.locator("table.reports tbody tr[data-id] td.status").all_inner_texts()}
+    assert areas == {"I"} and statuses == {"submitted"}
+    page.fill("#q", tag)
+    until(page, f"document.getElementById('map').dataset.query.includes('q={tag}') && "
+                           "document.getElementById('map').dataset.loading === 'false'")
+    page.wait_for_timeout(300)
+    ids = {int(i) for i in page.locator("table.reports tbody tr[data-id]").evaluate_all(
+        "rows => rows.map(r => r.dataset.id)")}
+    assert ids == {old_town["id"]}  # the Nowa Huta one is in another district
+    assert page.evaluate("document.getElementById('map').dataset.count") == "1"  # the map shows the same one
+    shot(page, "queue-filtered")
+    page.context.close()
+
+
+def test_a_status_change_with_a_public_reply_updates_the_timeline_without_a_reload(
+        app: Flask, browser: Any, server: Gunicorn, people: dict) -> None:
+    made = Resident(app.test_client()).report(description="Latarnia nie świeci", service_code="street_light",
+                                              answers={"problem": "off"})
+    page = signed_in(browser, server, people["dispatcher"])
+    page.goto(f"{base(server)}/admin/reports/{made['id']}")
+    page.evaluate("window.__noReload = true")
+    form = page.locator("form[data-action=status]")
+    form.locator("select[name=status]").select_option("acknowledged")
+    form.locator("input[name=body]").fill("Ekipa przyjedzie jutro.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#report-panel .message")
+    assert page.locator("#status").inner_text() == "acknowledged"
+    assert "Ekipa przyjedzie jutro." in page.locator("#timeline").inner_text()
+    assert page.evaluate("window.__noReload") is True
+    reply = page.locator("form[data-action=reply]")
+    reply.locator("textarea").fill("Dziękujemy za zgłoszenie!")
+    reply.locator("button[type=submit]").click()
+    until(page, "document.getElementById('timeline').innerText.includes('Dziękujemy za zgłoszenie!')")
+    assert page.evaluate("window.__noReload") is True
+    shot(page, "report")
+    page.context.close()
+
+
+def test_merging_a_duplicate_into_a_nearby_report(app: Flask, browser: Any, server: Gunicorn, people: dict) -> None:
+    client = app.test_client()
+    first = Resident(client).report(description="Wielka dziura", lat=50.0700, lon=19.9100)
+    second = Resident(client).report(description="Ta sama dziura", lat=50.07003, lon=19.91004)
+    page = signed_in(browser, server, people["dispatcher"])
+    page.goto(f"{base(server)}/admin/reports/{second['id']}")
+    merge = page.locator("form[data-action=merge]")
+    merge.locator("select[name=master_id]").select_option(str(first["id"]))
+    merge.locator("button[type=submit]").click()
+    page.wait_for_selector("#report-panel .message")
+    assert page.locator("#status").inner_text() == "duplicate"
+    assert page.locator(f"a[href$='/admin/reports/{first['id']}']").count() >= 1  # "merged into"
+    shot(page, "merged")
+    page.context.close()
+    detail = client.get(f"/api/admin/reports/{first['id']}", headers=api_headers(app, people["dispatcher"])).json
+    assert detail["support_count"] >= 1  # the duplicate's reporter now supports the master
+
+
+def test_a_stale_page_shows_what_changed_instead_of_overwriting(app: Flask, browser: Any, server: Gunicorn,
+                                                                people: dict) -> None:
+    client = app.test_client()
+    made = Resident(client).report(description="Przewrócony znak", service_code="road_sign", answers={})
+    page = signed_in(browser, server, people["dispatcher"])
+    page.goto(f"{base(server)}/admin/reports/{made['id']}")
+    headers = api_headers(app, people["dispatcher"])  # meanwhile, a colleague starts the work
+    etag = client.get(f"/api/admin/reports/{made['id']}", headers=headers).headers["ETag"]
+    assert client.post(f"/api/admin/reports/{made['id']}/status", json={"status": "in_progress"},
+                       headers={**headers, "If-Match": etag}).status_code == 200
+    form = page.locator("form[data-action=priority]")
+    form.locator("select[name=priority]").select_option("urgent")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#report-panel .stale")
+    changed = page.locator(".changed").inner_text()
+    assert "submitted → in_progress" in changed
+    assert page.locator("#status").inner_text() == "in_progress"  # the panel now shows the report as it is
+    after = client.get(f"/api/admin/reports/{made['id']}", headers=headers).json
+    assert after["priority"] == "normal"  # nothing was overwritten
+    shot(page, "stale")
+    page.context.close()
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(app: Flask, browser: Any, server: Gunicorn,
+                                                        people: dict) -> None:
+    made = Resident(app.test_client()).report(description="CSRF check")
+    page = signed_in(browser, server, people["dispatcher"])
+    res = page.request.post(f"{base(server)}/admin/reports/{made['id']}/note",
+                            form={"etag": "x", "body": "forged"})
+    assert res.status == 400
+    ok = page.request.post(f"{base(server)}/admin/reports/{made['id']}/note", form={"etag": "x", "body": "real"},
+                           headers={"X-CSRFToken": page.evaluate(
+                               "JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")})
+    assert ok.status == 200  # with the token it reaches the action (which then reports the stale ETag)
+    page.context.close()
+
+
+def test_a_radius_broadcast_is_previewed_sent_and_its_statistics_shown(
+        app: Flask, browser: Any, server: Gunicorn, people: dict, worker: Any) -> None:
+    client = app.test_client()
+    resident = Resident(client)
+    client.patch("/api/v1/devices/me", json={"push_token": f"ok-web-{uuid.uuid4().hex[:6]}"},
+                 headers=resident.headers)
+    resident.post("/api/v1/me/places", {"label": "dom", "lat": 50.0550, "lon": 19.9300})
+    client.put("/api/v1/me/notification-preferences", json={"topics": {"city_news": True}},
+               headers=resident.headers)
+    page = signed_in(browser, server, people["manager"])
+    page.goto(f"{base(server)}/admin/broadcasts")
+    page.select_option("select[name=topic]", "city_news")
+    page.check("input[name=audience][value=radius]")
+    page.fill("#lat", "50.0550")
+    page.fill("#lon", "19.9300")
+    page.fill("#radius", "200")
+    page.fill("input[name=title_pl]", "Festyn na Dębnikach")
+    page.fill("textarea[name=body_pl]", "W sobotę od 12:00.")
+    page.click("#preview-button")
+    page.wait_for_selector("#preview .preview")
+    assert re.search(r"\b[1-9]\d*\b", page.locator("#preview").inner_text())
+    shot(page, "broadcast-compose")
+    page.click("#compose button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/broadcasts/\d+$"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and page.locator(".bstatus").inner_text() != "sent":
+        page.wait_for_timeout(500)
+    until(page, "Number(document.querySelector('.sent').innerText) >= 1", timeout=30)
+    assert int(page.locator(".targeted").inner_text()) >= 1
+    shot(page, "broadcast-stats")
+    page.context.close()
