@@ -36,6 +36,14 @@ POLICY: dict[str, frozenset[str] | None] = {
     "broadcasts.create": frozenset({"admin", "manager"}),
     "broadcasts.get": frozenset({"admin", "manager"}),
     "broadcasts.cancel": frozenset({"admin", "manager"}),
+    # The web UI's administration pages (no API routes).
+    "manage.view": frozenset({"admin"}),
+    "manage.staff_create": frozenset({"admin"}),
+    "manage.staff_active": frozenset({"admin"}),
+    "manage.department_create": frozenset({"admin"}),
+    "manage.service_update": frozenset({"admin"}),
+    "manage.key_create": frozenset({"admin"}),
+    "manage.key_revoke": frozenset({"admin"}),
 }
 
 #: Machine clients (API keys): endpoint -> scope a key needs. Endpoints not listed refuse keys.

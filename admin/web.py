@@ -35,8 +35,17 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from admin.policy import POLICY
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext, pick
-from backend.models import OPEN_STATUSES, STATUSES, StaffUser
-from backend.services import accounts, broadcasts, geography, queue, staff_auth, staff_reports, triage
+from backend.models import OPEN_STATUSES, ROLES, SCOPES, STATUSES, StaffUser
+from backend.services import (
+    accounts,
+    administration,
+    broadcasts,
+    geography,
+    queue,
+    staff_auth,
+    staff_reports,
+    triage,
+)
 from backend.services.staff_auth import InvalidCredentials, LockedOut
 from backend.services.triage import REJECT_REASONS, REPLY_TEMPLATES, PreconditionFailed
 
@@ -457,3 +466,50 @@ def display_name(texts: dict[str, str] | None) -> str:
 
 
 bp.add_app_template_filter(display_name, "named")
+
+
+# -- administration (admin role) ---------------------------------------------------------------------------
+
+def _manage(error: str | None = None, status: int = 200) -> Any:
+    return render_template("admin/manage.html", data=administration.overview(me()), roles=ROLES, scopes=SCOPES,
+                           choices=_choices(), error=error, new_key=session.pop("new_key", None)), status
+
+
+@bp.get("/manage")
+@allow("manage.view")
+def manage() -> Any:
+    return _manage()
+
+
+def _manage_action(endpoint: str, run: Callable[[Any], Any]) -> Callable[[], Any]:
+    def view() -> Any:
+        try:
+            run(request.form)
+        except DomainError as exc:
+            return _manage(error=f"{exc.field or ''}: {exc.message}", status=exc.status)
+        return redirect(url_for("web.manage"))
+
+    view.__name__ = endpoint.replace(".", "_")
+    return allow(endpoint)(view)
+
+
+def _new_key(form: Any) -> None:
+    session["new_key"] = administration.add_key(me(), name=form.get("name", ""), scopes=form.getlist("scopes"))
+
+
+MANAGE_ACTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "/manage/staff": ("manage.staff_create", lambda f: administration.add_staff(
+        me(), email=f.get("email", ""), password=f.get("password", ""), role=f.get("role", ""),
+        department=f.get("department"), full_name=f.get("full_name"))),
+    "/manage/staff/active": ("manage.staff_active", lambda f: administration.set_staff_active(
+        me(), int(f.get("staff_id") or 0), f.get("active") == "true")),
+    "/manage/departments": ("manage.department_create", lambda f: administration.add_department(
+        me(), code=f.get("code", ""), names={x: f.get(f"name_{x}", "") for x in LANGUAGES}, email=f.get("email"))),
+    "/manage/services": ("manage.service_update", lambda f: administration.update_service(
+        me(), f.get("code", ""), active={"true": True, "false": False}.get(f.get("active", "")),
+        sla_hours=int(f["sla_hours"]) if (f.get("sla_hours") or "").isdigit() else None)),
+    "/manage/keys": ("manage.key_create", _new_key),
+    "/manage/keys/revoke": ("manage.key_revoke", lambda f: administration.revoke_key(me(), int(f.get("key_id") or 0))),
+}
+for _rule, (_endpoint, _run) in MANAGE_ACTIONS.items():
+    bp.add_url_rule(_rule, view_func=_manage_action(_endpoint, _run), methods=["POST"])

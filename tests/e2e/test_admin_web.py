@@ -256,3 +256,57 @@ def test_a_radius_broadcast_is_previewed_sent_and_its_statistics_shown(
     assert int(page.locator(".targeted").inner_text()) >= 1
     shot(page, "broadcast-stats")
     page.context.close()
+
+
+def test_administration_adds_staff_and_api_keys_and_deactivates_accounts(
+        app: Flask, browser: Any, server: Gunicorn, people: dict) -> None:
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context():
+        create_staff(email=f"admin-web-{tag}@krakow.example", password=PASSWORD, role="admin",
+                     jurisdiction_code="1261011")
+    page = signed_in(browser, server, f"admin-web-{tag}@krakow.example")
+    page.goto(f"{base(server)}/admin/manage")
+    staff = page.locator("#staff form").last
+    staff.locator("input[name=email]").fill(f"new-{tag}@krakow.example")
+    staff.locator("input[name=password]").fill(PASSWORD)
+    staff.locator("select[name=role]").select_option("viewer")
+    staff.locator("button").click()
+    page.wait_for_load_state()
+    assert f"new-{tag}@krakow.example" in page.locator("#staff table").inner_text()
+    keys = page.locator("#keys form").last
+    keys.locator("input[name=name]").fill(f"feed-{tag}")
+    keys.locator("input[value='reports:read']").check()
+    keys.locator("button").click()
+    page.wait_for_load_state()
+    key = page.locator("#new-key").inner_text()
+    assert key.startswith("hk_")
+    assert app.test_client().get("/api/admin/reports", headers={"X-API-Key": key}).status_code == 200
+    row = page.locator("#staff tr", has_text=f"new-{tag}@krakow.example")
+    row.locator("button").click()
+    page.wait_for_load_state()
+    signin = app.test_client().post("/api/admin/tokens", json={"email": f"new-{tag}@krakow.example",
+                                                               "password": PASSWORD})
+    assert signin.status_code == 401  # deactivated
+    shot(page, "administration")
+    page.context.close()
+
+
+def test_every_web_page_goes_through_the_policy(app: Flask, people: dict) -> None:
+    from admin.policy import POLICY
+
+    public = {"web.login", "web.logout", "web.language", "web.asset", "web.static", "web.home"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("web.") and rule.endpoint not in public:
+            view = app.view_functions[rule.endpoint]
+            assert getattr(view, "policy_endpoint", None) in POLICY, rule.rule
+    client = app.test_client()
+    assert client.get("/admin/queue").status_code == 302  # to the sign-in page
+    for role, page, expected in (("dispatcher", "/admin/manage", 403), ("dispatcher", "/admin/broadcasts", 403),
+                                 ("manager", "/admin/broadcasts", 200), ("dispatcher", "/admin/queue", 200)):
+        c = app.test_client()  # over https: the session cookie is Secure
+        html = c.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        signin = c.post("/admin/login", data={"email": people[role], "password": PASSWORD, "csrf_token": token},
+                        base_url="https://localhost", headers={"Referer": "https://localhost/admin/login"})
+        assert signin.status_code == 302, signin.get_data(as_text=True)[:300]
+        assert c.get(page, base_url="https://localhost").status_code == expected, (role, page)
