@@ -359,6 +359,7 @@ def run() -> None:
     API (residents)   http://127.0.0.1:{port}/api/v1/openapi.json
     API (staff)       http://127.0.0.1:{port}/api/admin/openapi.json
     health            http://127.0.0.1:{port}/healthz   readiness http://127.0.0.1:{port}/readyz
+    staff web UI      http://localhost:{port}/admin
     metrics           http://127.0.0.1:{port}/metrics
   Notifications: {push}; {mail}.
   Demo staff login: admin@krakow.example / hromada-demo

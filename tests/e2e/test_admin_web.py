@@ -106,6 +106,13 @@ def test_sign_in_gives_a_secure_http_only_cookie_and_the_queue(browser: Any, ser
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
     shot(page, "queue")
+    page.click("header button[value=uk]")  # the staff member's language, kept for the next sign-in too
+    page.wait_for_load_state()
+    assert "Черга" in page.locator("header nav").inner_text()
+    assert page.locator("th", has_text="Статус").count() == 1
+    page.click("header button[value=en]")
+    page.wait_for_load_state()
+    assert "Queue" in page.locator("header nav").inner_text()
     page.click("#signout")
     page.wait_for_url(re.compile(r".*/admin/login.*"))
     page.goto(f"{base(server)}/admin/queue")
