@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -234,6 +234,14 @@ def filters_from(args: Any) -> dict[str, Any]:
         f["overdue"] = args.get("overdue") == "true"
     if args.get("q"):
         f["q"] = args.get("q")[:200]
+    for name in ("since", "until"):  # dates of the municipality (the end date included)
+        value = args.get(name)
+        if value:
+            try:
+                day = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
+            except ValueError:
+                continue
+            f[name] = day + timedelta(days=1) if name == "until" else day
     return f
 
 

@@ -5,7 +5,7 @@
 
   var KRAKOW = [50.0614, 19.9372];
 
-  function baseMap(el) {
+  function baseMap(el, onArea) {
     var map = L.map(el, { preferCanvas: true, maxZoom: 19, minZoom: 9 }).setView(KRAKOW, 12);
     fetch(el.dataset.areas, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -13,7 +13,14 @@
         var layer = L.geoJSON(geojson, { style: { color: "#3b5b92", weight: 1, fillOpacity: 0.05 } })
           .bindTooltip(function (l) { return l.feature.properties.code + " " + l.feature.properties.name; })
           .addTo(map);
+        if (onArea) {
+          layer.on("click", function (e) {
+            if (onArea(e.layer)) { L.DomEvent.stopPropagation(e); }
+          });
+        }
+        map.invalidateSize();
         if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
+        el.dataset.ready = "true";
       });
     return map;
   }
@@ -55,7 +62,19 @@
   }
 
   function composeMap(el) {
-    var map = baseMap(el);
+    var areas = document.querySelector('select[name="areas"]');
+    var map = baseMap(el, function (layer) {
+      // With "areas" chosen, a click on a district toggles it in the audience; otherwise the click
+      // goes to the map (the centre of a radius).
+      var chosen = document.querySelector('input[name="audience"]:checked');
+      if (!chosen || chosen.value !== "areas") { return false; }
+      var code = layer.feature.properties.code;
+      var option = Array.prototype.find.call(areas.options, function (o) { return o.value === code; });
+      if (!option) { return false; }
+      option.selected = !option.selected;
+      layer.setStyle(option.selected ? { fillOpacity: 0.35, fillColor: "#c2185b" } : { fillOpacity: 0.05 });
+      return true;
+    });
     var circle = null;
     var lat = document.getElementById("lat"), lon = document.getElementById("lon");
     var radius = document.getElementById("radius"), polygon = document.getElementById("polygon");
