@@ -19,7 +19,7 @@ def init_app(app: Flask) -> HromadaApi:
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_URL", "/api/static/swagger-ui/")
     api = HromadaApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs={"components": {"securitySchemes": {
         "staffAuth": {"type": "http", "scheme": "bearer", "description": "The token from POST /api/admin/tokens."}}}})
-    from admin import broadcasts  # noqa: F401 - its routes join the admin blueprint
+    from admin import broadcasts, surveys  # noqa: F401 - their routes join the admin blueprint
     from admin.views import blp
 
     api.register_blueprint(blp)

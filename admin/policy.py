@@ -36,6 +36,13 @@ POLICY: dict[str, frozenset[str] | None] = {
     "broadcasts.create": frozenset({"admin", "manager"}),
     "broadcasts.get": frozenset({"admin", "manager"}),
     "broadcasts.cancel": frozenset({"admin", "manager"}),
+    "surveys.list": frozenset({"admin", "manager"}),
+    "surveys.create": frozenset({"admin", "manager"}),
+    "surveys.get": frozenset({"admin", "manager"}),
+    "surveys.update": frozenset({"admin", "manager"}),
+    "surveys.publish": frozenset({"admin", "manager"}),
+    "surveys.close": frozenset({"admin", "manager"}),
+    "surveys.results": frozenset({"admin", "manager"}),
     # The web UI's administration pages (no API routes).
     "manage.view": frozenset({"admin"}),
     "manage.staff_create": frozenset({"admin"}),

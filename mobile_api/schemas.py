@@ -338,3 +338,58 @@ class WasteOut(Schema):
     jurisdiction = fields.String(required=True)
     area = fields.String(required=True)
     items = fields.List(fields.Nested(WasteItem), required=True)
+
+
+class SurveyListItem(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    closes_at = fields.DateTime(allow_none=True)
+    answered = fields.Boolean(required=True)
+    questions = fields.Integer(required=True)
+
+
+class SurveyList(Schema):
+    items = fields.List(fields.Nested(SurveyListItem), required=True)
+
+
+class SurveyOption(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class SurveyCondition(Schema):
+    code = fields.String(required=True)
+    values = fields.List(fields.String(), required=True)
+
+
+class SurveyQuestionOut(Schema):
+    code = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "likert5, nps, single, multiple, text, district"})
+    text = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    dont_know = fields.Boolean(required=True, metadata={"description": "The answer \"dont_know\" is allowed"})
+    options = fields.List(fields.Nested(SurveyOption), required=True)
+    scale_labels = fields.List(fields.String(), required=True)
+    show_if = fields.Nested(SurveyCondition, allow_none=True,
+                            metadata={"description": "Show only when the answer to `code` is one of `values`"})
+
+
+class SurveyOut(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    intro = fields.String(required=True)
+    closes_at = fields.DateTime(allow_none=True)
+    questions = fields.List(fields.Nested(SurveyQuestionOut), required=True)
+
+
+class SurveyAnswersIn(Schema):
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(),
+                          required=True, metadata={"description": (
+                              "Question code → answer: 1–5 (likert5), 0–10 (nps), an option code (single, district), "
+                              "a list of option codes (multiple), text ≤ 2000 (text), or \"dont_know\"")})
+
+
+class SurveyReceipt(Schema):
+    id = fields.Integer(required=True)
+    survey_id = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from backend.i18n import gettext
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
-from backend.services import broadcasts, catalogue, devices, notifications, photos, places, reports, waste
+from backend.services import broadcasts, catalogue, devices, notifications, photos, places, reports, surveys, waste
 from backend.services import map as report_map
 from mobile_api import schemas as sc
 from mobile_api.auth import BEARER, current_device, device_required, identify
@@ -331,3 +331,44 @@ class WasteSchedule(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The coming waste collections at a place (its district's and its street's)."""
         return waste.schedule_at(query["lon"], query["lat"], query["days"], g.language)
+
+
+@blp.route("/surveys")
+class Surveys(MethodView):
+    @device_required
+    @blp.response(200, sc.SurveyList)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """Open surveys meant for this device (its municipality, its places, the survey's audience)."""
+        return {"items": surveys.open_for(current_device(), g.language)}
+
+
+@blp.route("/surveys/<int:survey_id>")
+class OneSurvey(MethodView):
+    @device_required
+    @blp.response(200, sc.SurveyOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.doc(security=[BEARER])
+    def get(self, survey_id: int) -> dict[str, Any]:
+        """A survey's questions in my language."""
+        return surveys.for_device(current_device(), survey_id, g.language)
+
+
+@blp.route("/surveys/<int:survey_id>/responses")
+class SurveyResponses(MethodView):
+    @device_required
+    @blp.arguments(sc.IdempotencyHeader, location="headers")
+    @blp.arguments(sc.SurveyAnswersIn)
+    @blp.response(201, sc.SurveyReceipt)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.alt_response(409, description="Already answered, or the survey is closed")
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.doc(security=[BEARER])
+    def post(self, headers: dict[str, Any], data: dict[str, Any], survey_id: int) -> Any:
+        """Answer a survey once (a retry with the same Idempotency-Key returns the first receipt)."""
+        receipt, created = surveys.respond(current_device(), survey_id, data["answers"],
+                                           headers.get("idempotency_key"))
+        return receipt, 201 if created else 200

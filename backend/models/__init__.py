@@ -35,9 +35,27 @@ from backend.models.reports import (
 from backend.models.residents import PLATFORMS, Device, Resident
 from backend.models.services import QUESTION_TYPES, Service, ServiceGroup, ServiceQuestion
 from backend.models.staff import ROLES, SCOPES, ApiKey, StaffUser
+from backend.models.surveys import (
+    DIMENSIONS,
+    QUESTION_KINDS,
+    FeedbackAnswer,
+    FeedbackRequest,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+)
 
 __all__ = [
     "Address",
+    "DIMENSIONS",
+    "FeedbackAnswer",
+    "FeedbackRequest",
+    "QUESTION_KINDS",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyResponse",
     "AUDIENCES",
     "Broadcast",
     "DevicePlace",

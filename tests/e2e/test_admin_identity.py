@@ -24,6 +24,7 @@ from tests.e2e.test_photos import jpeg_with_gps_rotated
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "manager", "dispatcher", "department_staff", "viewer")
 BROADCAST = {"topic": "city_news", "audience": "radius", "lat": 50.0614, "lon": 19.9372, "radius_m": 10}
+SURVEY = {"title": {"pl": "Test"}, "questions": [{"code": "q1", "kind": "likert5", "text": {"pl": "Jak?"}}]}
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,7 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, int]:
     with app.app_context():  # a broadcast scheduled a month ahead in each municipality
         from backend.db import session
         from backend.models import StaffUser
+        from backend.services import surveys
         from backend.services.broadcasts import create
 
         for key, code in (("own_broadcast", "1261011"), ("foreign_broadcast", "1206")):
@@ -76,6 +78,7 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, int]:
                                        .where(Jurisdiction.code == code, StaffUser.role == "admin")).first()
             out[key] = create(author, {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
                                        "send_at": utcnow() + timedelta(days=30)})["id"]
+            out[key.replace("broadcast", "survey")] = surveys.create(author, SURVEY)["id"]
     return out
 
 
@@ -118,7 +121,7 @@ def _path(rule: str, args: dict[str, int]) -> str:
 
 
 ARG_KINDS = {"report_id": ("own", "foreign"), "photo_id": ("own_photo", "foreign_photo"),
-             "broadcast_id": ("own_broadcast", "foreign_broadcast")}
+             "broadcast_id": ("own_broadcast", "foreign_broadcast"), "survey_id": ("own_survey", "foreign_survey")}
 
 
 def admin_routes(app: Flask) -> list[tuple[str, str, Any]]:
@@ -153,7 +156,7 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask,
               "reports.moderate": {"description": "Redacted"}, "reports.template_reply": {"status": "in_progress"},
               "reports.bulk": {"action": "assign", "department": "zdmk",
                                "items": [{"id": fixtures["own"], "etag": "stale"}]},
-              "broadcasts.preview": BROADCAST,
+              "broadcasts.preview": BROADCAST, "surveys.create": SURVEY, "surveys.update": SURVEY,
               "broadcasts.create": {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
                                     "send_at": (utcnow() + timedelta(days=30)).isoformat()}}
     for rule, method, handler in admin_routes(app):

@@ -1,0 +1,165 @@
+"""Surveys in the staff API (managers and admins): define, version, publish, close, preview, results."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from admin.auth import BEARER, allow, current_staff
+from admin.views import blp
+from backend.models import DIMENSIONS, QUESTION_KINDS
+from backend.services import surveys
+
+PerLanguage = fields.Dict(keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),
+                          values=fields.String(validate=validate.Length(max=2000)))
+
+
+class OptionIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    label = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class ConditionIn(Schema):
+    code = fields.String(required=True)
+    values = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+class QuestionIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))
+    text = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    required = fields.Boolean(load_default=False)
+    dont_know = fields.Boolean(load_default=False)
+    options = fields.List(fields.Nested(OptionIn), load_default=list)
+    scale_labels = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
+    service_code = fields.String(load_default=None, allow_none=True)
+    dimension = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DIMENSIONS))
+    show_if = fields.Nested(ConditionIn, load_default=None, allow_none=True)
+
+
+class SurveyIn(Schema):
+    key = fields.String(load_default=None, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$"))
+    title = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    intro = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    service_codes = fields.List(fields.String(), load_default=list)
+    opens_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    closes_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    audience = fields.String(load_default="everyone", validate=validate.OneOf(("everyone", "areas", "reporters")))
+    areas = fields.List(fields.String(), load_default=list)
+    reporter_services = fields.List(fields.String(), load_default=list)
+    reporter_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
+    questions = fields.List(fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=100))
+
+
+class SurveyDefinition(SurveyIn):
+    id = fields.Integer()
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "draft, published (immutable), closed"})
+    provenance = fields.String(metadata={"description": "opt-in (app) or representative (imported)"})
+    published_at = fields.DateTime(allow_none=True)
+    responses = fields.Integer()
+    questions = fields.List(fields.Dict())
+
+
+class SurveyListOut(Schema):
+    items = fields.List(fields.Nested(SurveyDefinition), required=True)
+
+
+class PreviewQuery(Schema):
+    lang = fields.String(load_default="pl", validate=validate.OneOf(("pl", "uk", "en")))
+
+
+@blp.route("/surveys")
+class Surveys(MethodView):
+    @allow("surveys.list")
+    @blp.response(200, SurveyListOut)
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """Every version of the municipality's surveys."""
+        return {"items": surveys.listing(current_staff())}
+
+    @allow("surveys.create")
+    @blp.arguments(SurveyIn)
+    @blp.response(201, SurveyDefinition)
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A new survey, as a draft."""
+        return surveys.create(current_staff(), data)
+
+
+@blp.route("/surveys/<int:survey_id>")
+class OneSurvey(MethodView):
+    @allow("surveys.get")
+    @blp.response(200, SurveyDefinition)
+    @blp.doc(security=[BEARER])
+    def get(self, survey_id: int) -> dict[str, Any]:
+        return surveys.definition(current_staff(), survey_id)
+
+    @allow("surveys.update")
+    @blp.arguments(SurveyIn)
+    @blp.response(200, SurveyDefinition)
+    @blp.doc(security=[BEARER])
+    def put(self, data: dict[str, Any], survey_id: int) -> dict[str, Any]:
+        """Change a draft; for a published survey this makes the next version (a draft)."""
+        return surveys.update(current_staff(), survey_id, data)
+
+
+@blp.route("/surveys/<int:survey_id>/publish")
+class Publish(MethodView):
+    @allow("surveys.publish")
+    @blp.response(200, SurveyDefinition)
+    @blp.doc(security=[BEARER])
+    def post(self, survey_id: int) -> dict[str, Any]:
+        """Publish a draft (immutable from now; the previous published version closes)."""
+        return surveys.publish(current_staff(), survey_id)
+
+
+@blp.route("/surveys/<int:survey_id>/close")
+class Close(MethodView):
+    @allow("surveys.close")
+    @blp.response(200, SurveyDefinition)
+    @blp.doc(security=[BEARER])
+    def post(self, survey_id: int) -> dict[str, Any]:
+        return surveys.close(current_staff(), survey_id)
+
+
+@blp.route("/surveys/<int:survey_id>/preview")
+class Preview(MethodView):
+    @allow("surveys.get")
+    @blp.arguments(PreviewQuery, location="query")
+    @blp.response(200)
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any], survey_id: int) -> dict[str, Any]:
+        """The survey as residents see it, in a language."""
+        return surveys.preview(current_staff(), survey_id, query["lang"])
+
+
+@blp.route("/surveys/<int:survey_id>/results")
+class Results(MethodView):
+    @allow("surveys.results")
+    @blp.response(200)
+    @blp.doc(security=[BEARER])
+    def get(self, survey_id: int) -> dict[str, Any]:
+        """Per question: distribution, mean, top-2-box or NPS, n and 95% intervals, by area (cells under 5 hidden)."""
+        return surveys.results(current_staff(), survey_id)
+
+
+@blp.route("/surveys/<int:survey_id>/responses.csv")
+class ResponsesCsv(MethodView):
+    @allow("surveys.results")
+    @blp.doc(security=[BEARER], responses={"200": {"description": "text/csv: one row per response, no device"}})
+    def get(self, survey_id: int) -> Response:
+        """Anonymised responses: area, weight, provenance and the answers, in random order, no ids or times."""
+        rows = surveys.export(current_staff(), survey_id)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerows(rows)
+        name = f"survey-{survey_id}-responses.csv"
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
