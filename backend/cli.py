@@ -118,6 +118,24 @@ def load_waste_schedule(jurisdiction_code: str, path: Path) -> None:
     click.echo(f"{jurisdiction_code}: {count} collections loaded")
 
 
+@main.command("import-survey")
+@click.argument("jurisdiction_code")
+@click.argument("survey_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("responses_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path) -> None:
+    """Import a representative survey: its definition and column mapping (YAML) and the responses (CSV)."""
+    from backend.services.surveys import import_survey as run
+
+    try:
+        done = run(jurisdiction_code, survey_file, responses_csv)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{jurisdiction_code}: survey {done['survey_id']} imported, {done['responses']} responses, "
+               f"{done['answers']} answers")
+
+
 @main.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--password", required=True)

@@ -383,7 +383,8 @@ class SurveyOut(Schema):
 
 
 class SurveyAnswersIn(Schema):
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(),
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                          values=fields.Raw(allow_none=True),
                           required=True, metadata={"description": (
                               "Question code → answer: 1–5 (likert5), 0–10 (nps), an option code (single, district), "
                               "a list of option codes (multiple), text ≤ 2000 (text), or \"dont_know\"")})

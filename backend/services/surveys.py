@@ -6,14 +6,17 @@ the survey's key, which stops a second response (to any version of the survey) a
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import math
 import secrets
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
 
@@ -159,8 +162,9 @@ def update(staff: StaffUser, survey_id: int, spec: dict[str, Any]) -> dict[str, 
                                                                      Survey.key == current.key))
             target = Survey(jurisdiction_id=jurisdiction.id, key=current.key, version=int(latest) + 1,
                             status="draft", provenance=current.provenance, created_by_staff_id=staff.id)
-            s.add(target)
-        _build(s, target, spec, jurisdiction)
+        with s.no_autoflush:
+            _build(s, target, spec, jurisdiction)
+        s.add(target)
         s.flush()
         audit.record(s, staff, "survey.update", "survey", target.id, jurisdiction_id=jurisdiction.id,
                      after={"key": target.key, "version": target.version})
@@ -537,3 +541,83 @@ def export(staff: StaffUser, survey_id: int) -> list[list[Any]]:
     header = ["area", "weight", "provenance", *codes.values()]
     return [header, *[[areas.get(a, ""), w, p, *[answers[rid].get(c, "") for c in codes.values()]]
                       for rid, a, w, p in responses]]
+
+
+# -- representative surveys --------------------------------------------------------------------------------
+
+def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path) -> dict[str, int]:
+    """Import a survey a city commissioned: the definition and column mapping (YAML) and the respondents (CSV).
+    Stored with provenance `representative` (never mixed with app answers). All or nothing: a bad value is
+    refused with its line and column."""
+    spec = yaml.safe_load(survey_file.read_text(encoding="utf-8")) or {}
+    dont_know = {str(v) for v in spec.get("dont_know", [])}
+    missing = {str(v) for v in spec.get("missing", ["", "NA"])}
+    area_spec = spec.get("area") or {}
+    with unit_of_work() as s:
+        jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
+        if jurisdiction is None:
+            raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
+        _check_definition(s, jurisdiction, spec)
+        key = spec.get("key") or survey_file.stem
+        if s.scalars(select(Survey.id).where(Survey.jurisdiction_id == jurisdiction.id, Survey.key == key)).first():
+            raise Conflict(f"{survey_file.name}: a survey with the key {key!r} was already imported", field="key")
+        areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == jurisdiction.id)).all())
+        area_map = {str(k): str(v) for k, v in (area_spec.get("map") or {}).items()}
+        unknown = sorted(set(area_map.values()) - set(areas))
+        if unknown:
+            raise DomainError(f"{survey_file.name}: unknown area codes {', '.join(unknown)}", field="area")
+        survey = Survey(jurisdiction_id=jurisdiction.id, key=key, version=1, status="closed",
+                        provenance="representative", published_at=utcnow())
+        _build(s, survey, spec, jurisdiction)
+        s.add(survey)
+        s.flush()
+        columns = {q.id: (q, str(next(x for x in spec["questions"] if x["code"] == q.code).get("column", q.code)))
+                   for q in survey.questions}
+        responses: list[dict[str, Any]] = []
+        answers: list[list[dict[str, Any]]] = []
+        with responses_csv.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            needed = {c for _, c in columns.values()} | ({area_spec["column"]} if area_spec.get("column") else set())
+            absent = sorted(needed - set(reader.fieldnames or []))
+            if absent:
+                raise DomainError(f"{responses_csv.name}: missing columns {', '.join(absent)}", field="responses")
+            for line, row in enumerate(reader, start=2):
+                raw_area = (row.get(area_spec.get("column", "")) or "").strip()
+                code = area_map.get(raw_area, raw_area if raw_area in areas else None)
+                weight = 1.0
+                if spec.get("weight"):
+                    try:
+                        weight = float(row[spec["weight"]])
+                    except (KeyError, ValueError) as exc:
+                        raise DomainError(f"{responses_csv.name} line {line}: no valid weight", field="responses") \
+                            from exc
+                responses.append({"survey_id": survey.id, "area_id": areas.get(code) if code else None,
+                                  "weight": weight, "provenance": "representative",
+                                  "source_ref": (row.get(spec.get("respondent_id", "id")) or "")[:64] or None,
+                                  "created_at": utcnow()})
+                mine = []
+                for q, column in columns.values():
+                    value = (row.get(column) or "").strip()
+                    if value in missing:
+                        continue
+                    item = {"question_id": q.id, "number": None, "choices": None, "text": None, "dont_know": False}
+                    if value in dont_know:
+                        item["dont_know"] = True
+                    elif q.kind in ("likert5", "nps"):
+                        low, top = (1, 5) if q.kind == "likert5" else (0, 10)
+                        if not value.isdigit() or not low <= int(value) <= top:
+                            raise DomainError(f"{responses_csv.name} line {line}, {column}: {value!r} is not "
+                                              f"between {low} and {top}", field="responses")
+                        item["number"] = int(value)
+                    elif q.kind in ("single", "multiple"):
+                        item["choices"] = [v for v in value.split("|") if v]
+                    else:
+                        item["text"] = value[:MAX_TEXT]
+                    mine.append(item)
+                answers.append(mine)
+        ids = s.execute(SurveyResponse.__table__.insert().returning(SurveyResponse.id), responses).scalars().all() \
+            if responses else []
+        rows = [{**a, "response_id": rid} for rid, mine in zip(ids, answers, strict=True) for a in mine]
+        if rows:
+            s.execute(SurveyAnswer.__table__.insert(), rows)
+    return {"survey_id": survey.id, "responses": len(responses), "answers": len(rows)}
