@@ -59,6 +59,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "schedule": settings.PUSH_SWEEP_INTERVAL,
                 "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
             },
+            "feedback-requests": {
+                "task": "hromada.feedback.send",
+                "schedule": 60.0,
+                "options": {"expires": 60},
+            },
             "waste-reminders": {
                 "task": "hromada.waste.remind",
                 "schedule": 300.0,

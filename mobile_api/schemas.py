@@ -394,3 +394,24 @@ class SurveyReceipt(Schema):
     id = fields.Integer(required=True)
     survey_id = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
+
+
+class FeedbackIn(Schema):
+    fixed = fields.Boolean(required=True, metadata={"description": "Is it fixed?"})
+    satisfaction = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5),
+                                  metadata={"description": "How satisfied with how it was handled, 1–5"})
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class FeedbackStatusOut(Schema):
+    asked = fields.Boolean(required=True)
+    answered = fields.Boolean(required=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class FeedbackOut(Schema):
+    report_id = fields.Integer(required=True)
+    fixed = fields.Boolean(required=True)
+    satisfaction = fields.Integer(allow_none=True)
+    reopened = fields.Boolean(required=True, metadata={"description": "\"Not fixed\" reopened the report"})
+    status = fields.String(required=True)

@@ -11,7 +11,18 @@ from markupsafe import escape
 
 from backend.i18n import gettext
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
-from backend.services import broadcasts, catalogue, devices, notifications, photos, places, reports, surveys, waste
+from backend.services import (
+    broadcasts,
+    catalogue,
+    devices,
+    feedback,
+    notifications,
+    photos,
+    places,
+    reports,
+    surveys,
+    waste,
+)
 from backend.services import map as report_map
 from mobile_api import schemas as sc
 from mobile_api.auth import BEARER, current_device, device_required, identify
@@ -372,3 +383,28 @@ class SurveyResponses(MethodView):
         receipt, created = surveys.respond(current_device(), survey_id, data["answers"],
                                            headers.get("idempotency_key"))
         return receipt, 201 if created else 200
+
+
+@blp.route("/reports/<string:report_ref>/feedback")
+class ReportFeedback(MethodView):
+    @device_required
+    @blp.response(200, sc.FeedbackStatusOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description=ERRORS["404"])
+    @blp.doc(security=[BEARER])
+    def get(self, report_ref: str) -> dict[str, Any]:
+        """Whether I am asked about this report's resolution, and whether I answered."""
+        return feedback.status(current_device(), report_ref)
+
+    @device_required
+    @blp.arguments(sc.FeedbackIn)
+    @blp.response(201, sc.FeedbackOut)
+    @blp.alt_response(401, description=ERRORS["401"])
+    @blp.alt_response(404, description="Not a report I filed or support")
+    @blp.alt_response(409, description="Already answered, or not asked yet")
+    @blp.alt_response(422, description=ERRORS["422"])
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any], report_ref: str) -> dict[str, Any]:
+        """Is it fixed, and how satisfied am I? "Not fixed" reopens the report."""
+        return feedback.answer(current_device(), report_ref, fixed=data["fixed"], satisfaction=data["satisfaction"],
+                               comment=data["comment"])

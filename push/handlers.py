@@ -41,6 +41,11 @@ def merged(s: Session, payload: dict[str, Any]) -> None:
     fan_out(s, "report.merged", payload)
 
 
+@handles("report.feedback_requested")
+def feedback_requested(s: Session, payload: dict[str, Any]) -> None:
+    fan_out(s, "report.feedback_requested", payload)
+
+
 def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
     """Notifications and delivery rows for one report event; returns the counts written."""
     report = s.get(Report, payload["report_id"])
@@ -53,6 +58,8 @@ def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
                          fallback=jurisdiction.default_language,
                          master_public_id=master.public_id if master is not None else None)
     data = {"type": kind, "report_id": str(report.id), "public_id": report.public_id}
+    if payload.get("request_id"):
+        data["feedback_request_id"] = str(payload["request_id"])
     event_id = payload.get("outbox_event_id")
     table = values(column("lang", String), column("title", String), column("body", String), name="texts").data(
         [(lang, t.title, t.body) for lang, t in texts.items()])

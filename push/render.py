@@ -24,6 +24,7 @@ REASONS = {
 REPLY = "The city replied: {reply}"
 MERGED = "This report was merged into {master}; you will now be told about that one."
 STATUS_COMMENT = "{text} {comment}"
+FEEDBACK = "Is it fixed? Tell us how satisfied you are with how it was handled."
 #: Push bodies are cut here (the inbox and the e-mail keep the whole text).
 PUSH_BODY_MAX = 240
 
@@ -55,6 +56,8 @@ def report_texts(kind: str, payload: dict[str, Any], *, public_id: str, service_
             body = gettext(REPLY, lang, reply=payload.get("body") or "")
         elif kind == "report.merged":
             body = gettext(MERGED, lang, master=master_public_id or "")
+        elif kind == "report.feedback_requested":
+            body = gettext(FEEDBACK, lang)
         else:
             body = gettext("This report has been updated.", lang)
         out[lang] = Text(title, body)

@@ -293,8 +293,21 @@ def record_status(s: Session, report: Report, to_status: str, *, staff_id: int |
             report.resolved_at = now
     s.add(ReportEvent(report_id=report.id, kind="status", from_status=from_status, to_status=to_status,
                       actor_staff_id=staff_id, body=body, created_at=now))
+    if to_status == "resolved":
+        from backend.services import feedback
+
+        feedback.schedule(s, report)
     add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status,
                                            "body": body})
+
+
+def reopen_by_resident(s: Session, report: Report, comment: str | None) -> None:
+    """A resident said "not fixed": back to in progress, a new SLA clock from now (as a staff reopening)."""
+    service, jurisdiction = report.service, report.jurisdiction
+    report.resolved_at = report.closed_at = None
+    report.sla_due_at = due_at(utcnow(), service.sla_hours, service.sla_working_hours, jurisdiction.timezone,
+                               jurisdiction.settings.get("country"))
+    record_status(s, report, "in_progress")
 
 
 def set_hidden(report_id: int, hidden: bool) -> None:

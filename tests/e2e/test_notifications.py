@@ -289,3 +289,66 @@ def make_app_with(app: Flask, **overrides: str) -> Flask:
 
     settings = app.config["HROMADA_SETTINGS"]
     return make_app(settings.DATABASE_URL, settings.REDIS_URL, **overrides)
+
+
+def test_after_a_fix_the_reporter_is_asked_and_not_fixed_reopens_the_report(
+        app: Flask, client: FlaskClient, staff: dict, worker: Any, fake_fcm: Any) -> None:
+    from sqlalchemy import update
+
+    from backend.db import unit_of_work
+    from backend.models import AuditEntry, FeedbackRequest
+    from backend.services import feedback
+    from push.render import FEEDBACK, REOPENED
+
+    tag = uuid.uuid4().hex[:8]
+    reporter = device(client, "pl", f"ok-{tag}-rep")
+    made = reporter.report()
+    fan = device(client, "uk", f"ok-{tag}-fan")
+    fan.post(f"/api/v1/reports/{made['public_id']}/supports")
+    assert Desk(client, staff, made["id"]).act("status", {"status": "resolved"}).status_code == 200
+    assert reporter.get(f"/api/v1/reports/{made['public_id']}/feedback").json["asked"] is False
+    assert reporter.post(f"/api/v1/reports/{made['public_id']}/feedback", {"fixed": True}).status_code == 409
+    with app.app_context():
+        assert feedback.send_due() == 0  # the delay (48 h by default) has not passed
+        with unit_of_work() as s:  # …now it has
+            s.execute(update(FeedbackRequest).where(FeedbackRequest.report_id == made["id"])
+                      .values(due_at=utcnow_minus(1)))
+        assert feedback.send_due() == 1
+
+    def asked(token: str) -> list[Any]:
+        return [r for r in fake_fcm.accepted()
+                if r.token == token and r.data.get("type") == "report.feedback_requested"]
+
+    settle(app, lambda: asked(f"ok-{tag}-rep") != [] and asked(f"ok-{tag}-fan") != [])
+    assert asked(f"ok-{tag}-rep")[0].body == gettext(FEEDBACK, "pl")
+    assert asked(f"ok-{tag}-fan")[0].body == gettext(FEEDBACK, "uk")
+    assert reporter.get(f"/api/v1/reports/{made['public_id']}/feedback").json == {
+        "asked": True, "answered": False, "resolved_at": reporter.get(
+            f"/api/v1/reports/{made['public_id']}/feedback").json["resolved_at"]}
+    happy = fan.post(f"/api/v1/reports/{made['public_id']}/feedback", {"fixed": True, "satisfaction": 5})
+    assert happy.status_code == 201 and happy.json["reopened"] is False
+    res = reporter.post(f"/api/v1/reports/{made['public_id']}/feedback",
+                        {"fixed": False, "satisfaction": 2, "comment": "Dziura nadal jest."})
+    assert res.status_code == 201 and res.json["reopened"] is True and res.json["status"] == "in_progress"
+    assert reporter.post(f"/api/v1/reports/{made['public_id']}/feedback", {"fixed": True}).status_code == 409
+    assert device(client, "pl", None).post(f"/api/v1/reports/{made['public_id']}/feedback",
+                                           {"fixed": True}).status_code == 404  # not theirs
+    with app.app_context():
+        from backend.db import session
+
+        why = session().scalars(select(AuditEntry).where(AuditEntry.target_type == "report",
+                                                         AuditEntry.target_id == made["id"],
+                                                         AuditEntry.action == "report.reopened_by_resident")).one()
+        assert why.after["comment"] == "Dziura nadal jest." and why.after["satisfaction"] == 2
+        session().rollback()
+    # The reporter is told the report is open again.
+    settle(app, lambda: [r for r in fake_fcm.accepted() if r.token == f"ok-{tag}-rep"
+                         and r.body == gettext(REOPENED, "pl")] != [])
+
+
+def utcnow_minus(minutes: int) -> Any:
+    from datetime import timedelta
+
+    from backend.models import utcnow
+
+    return utcnow() - timedelta(minutes=minutes)

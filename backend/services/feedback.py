@@ -1,0 +1,125 @@
+"""Post-resolution feedback: some time after a report is resolved, its reporter and supporters are asked
+"Is it fixed?" and "How satisfied are you with how it was handled?" (1–5, and a comment). "Not fixed" reopens
+the report — staff see why in the audit trail — and the reporter is told. One answer per person and
+resolution; the answers feed the resolution-satisfaction indicators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from flask import current_app
+from sqlalchemy import exists, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from backend.db import session, unit_of_work
+from backend.errors import Conflict, DomainError, NotFound
+from backend.i18n import gettext
+from backend.models import Device, FeedbackAnswer, FeedbackRequest, Report, ReportSupport, utcnow
+from backend.outbox import add_event
+from backend.services import audit
+
+DEFAULT_DELAY_HOURS = 48
+BATCH = 200
+
+
+def schedule(s: Session, report: Report) -> None:
+    """Called when a report becomes resolved (in that transaction): ask after the jurisdiction's delay."""
+    hours = float(report.jurisdiction.settings.get("feedback_delay_hours", DEFAULT_DELAY_HOURS))
+    now = utcnow()
+    s.execute(insert(FeedbackRequest).values(report_id=report.id, resolved_at=now, due_at=now + timedelta(hours=hours))
+              .on_conflict_do_nothing())
+
+
+def send_due(limit: int = BATCH) -> int:
+    """Requests whose time has come: one outbox event each (the notifications go out from there)."""
+    with unit_of_work() as s:
+        due = s.execute(select(FeedbackRequest.id, FeedbackRequest.report_id, Report.status)
+                        .join(Report, Report.id == FeedbackRequest.report_id)
+                        .where(FeedbackRequest.sent_at.is_(None), FeedbackRequest.due_at <= utcnow())
+                        .order_by(FeedbackRequest.due_at).limit(limit)
+                        .with_for_update(of=FeedbackRequest, skip_locked=True)).all()
+        for request_id, report_id, status in due:
+            if status in ("resolved", "closed"):  # reopened meanwhile: nothing to ask about
+                add_event(s, "report.feedback_requested", {"report_id": report_id, "request_id": request_id})
+        if due:
+            s.execute(update(FeedbackRequest).where(FeedbackRequest.id.in_([d[0] for d in due]))
+                      .values(sent_at=utcnow()))
+    return len(due)
+
+
+@shared_task(name="hromada.feedback.send", ignore_result=True)
+def send_task() -> int:
+    return send_due()
+
+
+def _respondent(device: Device, request_id: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"feedback:{request_id}:{device.id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _concerned(s: Session, report: Report, device: Device) -> bool:
+    return report.device_id == device.id or bool(s.scalar(select(exists().where(
+        ReportSupport.report_id == report.id, ReportSupport.device_id == device.id))))
+
+
+def status(device: Device, report_ref: str) -> dict[str, Any]:
+    """Whether this device is asked about the report's latest resolution, and whether it answered."""
+    from backend.services.reports import find_visible
+
+    s = session()
+    report = find_visible(s, report_ref)
+    request = _latest(s, report.id)
+    out = {"asked": False, "answered": False, "resolved_at": None}
+    if request is not None and _concerned(s, report, device):
+        out = {"asked": True, "resolved_at": request.resolved_at, "answered": bool(s.scalar(select(exists().where(
+            FeedbackAnswer.request_id == request.id,
+            FeedbackAnswer.respondent_hash == _respondent(device, request.id)))))}
+    s.rollback()
+    return out
+
+
+def _latest(s: Session, report_id: int) -> FeedbackRequest | None:
+    return s.scalars(select(FeedbackRequest).where(FeedbackRequest.report_id == report_id,
+                                                   FeedbackRequest.sent_at.isnot(None))
+                     .order_by(FeedbackRequest.resolved_at.desc())).first()
+
+
+def answer(device: Device, report_ref: str, *, fixed: bool, satisfaction: int | None,
+           comment: str | None) -> dict[str, Any]:
+    """Record the answer; "not fixed" reopens a resolved or closed report and tells its reporter."""
+    from backend.services.reports import find_visible, reopen_by_resident
+
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise DomainError(gettext("Must be between {0} and {1}.").format(1, 5), field="satisfaction")
+    with unit_of_work() as s:
+        report = find_visible(s, report_ref)
+        report = s.get_one(Report, report.id, with_for_update=True)
+        if not _concerned(s, report, device):
+            raise NotFound(gettext("Not found."))
+        request = _latest(s, report.id)
+        if request is None:
+            raise Conflict(gettext("Nobody asked about this report yet."), field="report")
+        digest = _respondent(device, request.id)
+        stored = s.execute(insert(FeedbackAnswer).values(
+            request_id=request.id, report_id=report.id, respondent_hash=digest, fixed=fixed,
+            satisfaction=satisfaction, comment=(comment or "").strip()[:2000] or None, created_at=utcnow())
+            .on_conflict_do_nothing().returning(FeedbackAnswer.id)).first()
+        if stored is None:
+            raise Conflict(gettext("You have already answered."), field="report")
+        reopened = False
+        if not fixed and report.status in ("resolved", "closed"):
+            reopen_by_resident(s, report, comment)
+            audit.record(s, None, "report.reopened_by_resident", "report", report.id,
+                         jurisdiction_id=report.jurisdiction_id, before={"status": "resolved"},
+                         after={"status": "in_progress", "fixed": False, "satisfaction": satisfaction,
+                                "comment": (comment or "").strip()[:2000] or None})
+            reopened = True
+        result = {"report_id": report.id, "fixed": fixed, "satisfaction": satisfaction, "reopened": reopened,
+                  "status": report.status}
+    return result
