@@ -28,6 +28,7 @@ bench: setup
 	.venv/bin/python bench/staff_queue.py
 	.venv/bin/python bench/push_fanout.py
 	.venv/bin/python bench/broadcast.py
+	.venv/bin/python bench/survey_results.py
 
 lint: setup
 	.venv/bin/ruff check .
