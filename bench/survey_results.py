@@ -54,7 +54,7 @@ def survey_with_responses(n: int) -> int:
             t0 = time.perf_counter()
             q = dict(conn.execute("SELECT code, id FROM survey_questions WHERE survey_id = %s", (found,)).fetchall())
             conn.execute("""
-                WITH areas AS (SELECT array_agg(id ORDER BY id) AS ids FROM areas a JOIN jurisdictions j
+                WITH areas AS (SELECT array_agg(a.id ORDER BY a.id) AS ids FROM areas a JOIN jurisdictions j
                                ON j.id = a.jurisdiction_id WHERE j.code = '1261011'),
                 r AS (INSERT INTO survey_responses (survey_id, respondent_hash, area_id, weight, provenance, created_at)
                       SELECT %(s)s, md5(random()::text || i) || md5(i::text), ids[1 + (i %% array_length(ids, 1))],
