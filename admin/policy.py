@@ -43,6 +43,7 @@ POLICY: dict[str, frozenset[str] | None] = {
     "surveys.publish": frozenset({"admin", "manager"}),
     "surveys.close": frozenset({"admin", "manager"}),
     "surveys.results": frozenset({"admin", "manager"}),
+    "surveys.invite": frozenset({"admin", "manager"}),
     # The web UI's administration pages (no API routes).
     "manage.view": frozenset({"admin"}),
     "manage.staff_create": frozenset({"admin"}),

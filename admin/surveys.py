@@ -139,6 +139,28 @@ class Preview(MethodView):
         return surveys.preview(current_staff(), survey_id, query["lang"])
 
 
+class InviteIn(Schema):
+    per_minute = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=100_000),
+                                metadata={"description": "At most this many invitations a minute"})
+
+
+class InviteOut(Schema):
+    broadcast_id = fields.Integer(required=True)
+    survey_id = fields.Integer(required=True)
+    per_minute = fields.Integer(required=True)
+
+
+@blp.route("/surveys/<int:survey_id>/invite")
+class Invite(MethodView):
+    @allow("surveys.invite")
+    @blp.arguments(InviteIn)
+    @blp.response(201, InviteOut)
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any], survey_id: int) -> dict[str, Any]:
+        """Invite the survey's audience by push (topic `surveys`), throttled; its statistics give the response rate."""
+        return surveys.invite(current_staff(), survey_id, data["per_minute"])
+
+
 @blp.route("/surveys/<int:survey_id>/results")
 class Results(MethodView):
     @allow("surveys.results")

@@ -8,6 +8,7 @@ tracked). A device with no place is reached only through the jurisdiction it cho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geography, Geometry
@@ -26,6 +27,9 @@ class Target:
     shape: str | None = None
     center: tuple[float, float] | None = None
     radius_m: float | None = None
+    #: Only devices that reported one of these services since `reporters_since` (a survey's audience).
+    reporter_service_ids: tuple[int, ...] = ()
+    reporters_since: datetime | None = None
 
 
 def shape_sql(geojson: str) -> Any:
@@ -68,7 +72,12 @@ def follows(t: Target) -> ColumnElement[bool]:
 
 def audience_devices(t: Target, topic: str) -> ColumnElement[bool]:
     """The devices of the audience that follow the topic and are not revoked."""
-    return and_(Device.revoked_at.is_(None), literal(topic) == func.any(Device.topics), follows(t))
+    condition = and_(Device.revoked_at.is_(None), literal(topic) == func.any(Device.topics), follows(t))
+    if t.reporter_service_ids:
+        recent = exists().where(Report.device_id == Device.id, Report.service_id.in_(list(t.reporter_service_ids)),
+                                Report.requested_at >= t.reporters_since)
+        condition = and_(condition, recent)
+    return condition
 
 
 def covers(lon: float, lat: float, jurisdiction_id: int, area_id: int | None) -> ColumnElement[bool]:

@@ -57,7 +57,8 @@ def target_of(s: Session, b: Broadcast) -> Target:
         lon, lat = s.execute(select(func.ST_X(cast(Broadcast.center, Geometry)),
                                     func.ST_Y(cast(Broadcast.center, Geometry))).where(Broadcast.id == b.id)).one()
         center = (float(lon), float(lat))
-    return Target(b.audience, b.jurisdiction_id, tuple(b.area_ids or ()), shape, center, b.radius_m)
+    return Target(b.audience, b.jurisdiction_id, tuple(b.area_ids or ()), shape, center, b.radius_m,
+                  tuple(b.reporter_service_ids or ()), b.reporters_since)
 
 
 def _texts_table(texts: dict[str, dict[str, str]], default: str) -> Any:
@@ -73,10 +74,13 @@ def fan_out_batch(s: Session, b: Broadcast, default_lang: str) -> tuple[int | No
     topic = b.topic
     texts = _texts_table(b.texts, default_lang)
     lang = case((Device.locale.in_(LANGUAGES), Device.locale), else_=literal(default_lang))
+    size = min(BATCH, b.per_minute) if b.per_minute else BATCH
     batch = (select(Device.id.label("id"), lang.label("lang"))
              .where(Device.id > b.fanout_after, audience_devices(target_of(s, b), topic))
-             .order_by(Device.id).limit(BATCH).cte("batch"))
+             .order_by(Device.id).limit(size).cte("batch"))
     data = {"type": "broadcast", "broadcast_id": str(b.id), "topic": topic}
+    if b.survey_id:
+        data.update({"type": "survey", "survey_id": str(b.survey_id)})
     ins = (insert(Notification).from_select(
         ["broadcast_id", "kind", "topic", "device_id", "jurisdiction_id", "locale", "title", "body", "data",
          "created_at"],
@@ -156,6 +160,10 @@ def send_step(broadcast_id: int) -> str:
         return "sent"
     b.fanout_after, b.targeted = last, b.targeted + notified
     request_delivery(s, "push", deliveries)
+    if b.per_minute:  # throttled: the next batch after a minute's worth (the sweeper picks it up)
+        b.send_at = now + timedelta(seconds=60 * min(BATCH, b.per_minute) / b.per_minute)
+        s.commit()
+        return "paused"
     s.commit()
     return "batch"
 
@@ -178,6 +186,7 @@ def sweep() -> int:
               .values(status="expired"))
     ids = list(s.scalars(select(Broadcast.id).where(or_(
         and_(Broadcast.status == "scheduled", Broadcast.send_at <= now),
+        and_(Broadcast.status == "sending", Broadcast.per_minute.isnot(None), Broadcast.send_at <= now),
         and_(Broadcast.status == "sending", or_(Broadcast.progress_at.is_(None),
                                                 Broadcast.progress_at < now - STALLED))))
         .order_by(case((Broadcast.topic == "emergency", 0), else_=1), Broadcast.send_at)))

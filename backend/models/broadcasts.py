@@ -65,6 +65,13 @@ class Broadcast(Base):
     sent_at: Mapped[datetime | None]
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: An invitation to this survey (the push opens it in the app).
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    #: At most this many devices per minute (invitations: residents do not all open the survey at once).
+    per_minute: Mapped[int | None]
+    #: Only devices that reported one of these services since `reporters_since` (a survey's audience).
+    reporter_service_ids: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    reporters_since: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("audience IN ('jurisdiction','areas','polygon','radius')", name="audience_known"),

@@ -478,6 +478,7 @@ def results(staff: StaffUser, survey_id: int) -> dict[str, Any]:
         .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.choices.isnot(None))
         .group_by(SurveyAnswer.question_id, "c")).all()
     total = s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id))
+    sent_to = invited(s, survey.id)
     per: dict[int, dict[Any, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for qid, area_id, number, n in numeric:
         per[qid][area_id][number] = per[qid][area_id].get(number, 0) + n
@@ -504,7 +505,9 @@ def results(staff: StaffUser, survey_id: int) -> dict[str, Any]:
         out_questions.append(entry)
     s.rollback()
     return {"survey_id": survey.id, "key": survey.key, "version": survey.version, "provenance": survey.provenance,
-            "responses": total, "min_cell": MIN_CELL, "questions": out_questions}
+            "responses": total, "invited": sent_to,
+            "response_rate": (total / sent_to) if sent_to else None,
+            "min_cell": MIN_CELL, "questions": out_questions}
 
 
 
@@ -621,3 +624,50 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
         if rows:
             s.execute(SurveyAnswer.__table__.insert(), rows)
     return {"survey_id": survey.id, "responses": len(responses), "answers": len(rows)}
+
+
+# -- invitations -------------------------------------------------------------------------------------------
+
+INVITATION = "A short survey from {city}: {title}"
+
+
+def invite(staff: StaffUser, survey_id: int, per_minute: int) -> dict[str, Any]:
+    """Invite the survey's audience by push (topic `surveys`), at most `per_minute` devices a minute; the
+    invitation is a private broadcast whose statistics give the response rate."""
+    from backend.models import Broadcast
+    from push.broadcasts import request_send
+
+    with unit_of_work() as s:
+        survey = _own(s, staff, survey_id)
+        if survey.status != "published" or survey.provenance != "opt-in":
+            raise Conflict(gettext("Only a published app survey can be sent out."), field="status")
+        j = s.get_one(Jurisdiction, survey.jurisdiction_id)
+        texts = {lang: {"title": pick(survey.title, lang, j.default_language),
+                        "body": gettext(INVITATION, lang, city=pick(j.name, lang, j.default_language),
+                                        title=pick(survey.title, lang, j.default_language))}
+                 for lang in ("pl", "uk", "en")}
+        reporters = survey.audience == "reporters"
+        service_ids = list(s.scalars(select(Service.id).where(
+            Service.jurisdiction_id == j.id, Service.code.in_(survey.reporter_services or [])))) if reporters else None
+        b = Broadcast(jurisdiction_id=j.id, topic="surveys",
+                      audience="areas" if survey.audience == "areas" else "jurisdiction",
+                      area_ids=survey.area_ids if survey.audience == "areas" else None, texts=texts, private=True,
+                      send_at=utcnow(), expires_at=survey.closes_at, status="scheduled", survey_id=survey.id,
+                      per_minute=per_minute, created_by_staff_id=staff.id,
+                      reporter_service_ids=service_ids or ([0] if reporters else None),
+                      reporters_since=utcnow() - timedelta(days=survey.reporter_days or 90) if reporters else None)
+        s.add(b)
+        s.flush()
+        audit.record(s, staff, "survey.invite", "survey", survey.id, jurisdiction_id=j.id,
+                     after={"broadcast_id": b.id, "per_minute": per_minute})
+        request_send(s, b.id)
+        bid = b.id
+    return {"broadcast_id": bid, "survey_id": survey_id, "per_minute": per_minute}
+
+
+def invited(s: Any, survey_id: int) -> int:
+    """Devices invited to this survey version (notifications of its invitation broadcasts)."""
+    from backend.models import Broadcast, Notification
+
+    return int(s.scalar(select(func.count()).select_from(Notification).join(
+        Broadcast, Broadcast.id == Notification.broadcast_id).where(Broadcast.survey_id == survey_id)) or 0)

@@ -208,3 +208,56 @@ def test_the_kansas_city_survey_imports_and_its_district_means_and_top2_equal_th
     assert checked == 16 * 6
     with app.app_context(), pytest.raises(Exception, match="already imported"):
         import_survey("1261011", spec, KC_CSV)
+
+
+def test_invitations_go_by_push_to_the_audience_throttled_and_give_the_response_rate(
+        app: Flask, client: FlaskClient, manager: dict, worker: Any, fake_fcm: Any) -> None:
+    from tests.e2e.test_notifications import settle
+
+    made = client.post("/api/admin/surveys", json={**DEFINITION, "key": f"invite-{uuid.uuid4().hex[:6]}",
+                                                   "audience": "areas", "areas": ["I"]}, headers=manager).json
+    draft_invite = client.post(f"/api/admin/surveys/{made['id']}/invite", json={}, headers=manager)
+    assert draft_invite.status_code == 409  # not published yet
+    client.post(f"/api/admin/surveys/{made['id']}/publish", headers=manager)
+    tag = uuid.uuid4().hex[:6]
+    invited, elsewhere = citizen(client), Resident(client)
+    for me, token in ((invited, f"ok-inv-{tag}"), (elsewhere, f"ok-away-{tag}")):
+        me.client.patch("/api/v1/devices/me", json={"push_token": token}, headers=me.headers)
+        me.client.put("/api/v1/me/notification-preferences", json={"topics": {"surveys": True}}, headers=me.headers)
+    elsewhere.post("/api/v1/me/places", {"label": "home", "lat": 50.0720, "lon": 20.0378})  # Nowa Huta
+    res = client.post(f"/api/admin/surveys/{made['id']}/invite", json={"per_minute": 500}, headers=manager)
+    assert res.status_code == 201
+    settle(app, lambda: any(r.token == f"ok-inv-{tag}" for r in fake_fcm.accepted()))
+    push = next(r for r in fake_fcm.accepted() if r.token == f"ok-inv-{tag}")
+    assert push.data["type"] == "survey" and push.data["survey_id"] == str(made["id"])
+    assert not any(r.token == f"ok-away-{tag}" for r in fake_fcm.accepted())  # not in the survey's district
+    assert answer(invited, made["id"], GOOD).status_code == 201
+    results = client.get(f"/api/admin/surveys/{made['id']}/results", headers=manager).json
+    assert results["invited"] >= 1 and results["responses"] == 1
+    assert results["response_rate"] == 1 / results["invited"]
+
+
+def test_a_throttled_invitation_pauses_after_its_minute_s_worth(app: Flask, client: FlaskClient,
+                                                               manager: dict) -> None:
+    from datetime import timedelta
+
+    from backend.db import session
+    from backend.models import Broadcast, utcnow
+    from push.broadcasts import send_step
+
+    made = client.post("/api/admin/surveys", json={**DEFINITION, "key": f"slow-{uuid.uuid4().hex[:6]}"},
+                       headers=manager).json
+    client.post(f"/api/admin/surveys/{made['id']}/publish", headers=manager)
+    for _ in range(3):
+        me = citizen(client)
+        me.client.put("/api/v1/me/notification-preferences", json={"topics": {"surveys": True}}, headers=me.headers)
+    bid = client.post(f"/api/admin/surveys/{made['id']}/invite", json={"per_minute": 2},
+                      headers=manager).json["broadcast_id"]
+    with app.app_context():
+        first = send_step(bid)  # the worker may already have taken the first batch: then this one waits
+        b = session().get(Broadcast, bid)
+        assert first in ("paused", "later", "idle")
+        assert b.status == "sending" and b.targeted == 2  # two devices a minute
+        assert b.send_at > utcnow() + timedelta(seconds=50)
+        assert send_step(bid) == "later"  # not before its time
+        session().rollback()
