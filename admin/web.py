@@ -46,6 +46,7 @@ from backend.services import (
     staff_reports,
     triage,
 )
+from backend.services import surveys as surveys_service
 from backend.services.staff_auth import InvalidCredentials, LockedOut
 from backend.services.triage import REJECT_REASONS, REPLY_TEMPLATES, PreconditionFailed
 
@@ -61,6 +62,7 @@ ASSET_FILES = {
     "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
     "geoman.js": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
     "geoman.css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+    "chart.js": "chart.js/dist/chart.umd.min.js",
 }
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -474,6 +476,108 @@ def display_name(texts: dict[str, str] | None) -> str:
 
 
 bp.add_app_template_filter(display_name, "named")
+
+
+# -- surveys -----------------------------------------------------------------------------------------------
+
+SURVEY_EXAMPLE = {
+    "key": "city-services", "title": {"pl": "Jak oceniasz usługi miasta?", "en": "How good are the city's services?"},
+    "intro": {"pl": "Trzy krótkie pytania.", "en": "Three short questions."}, "audience": "everyone",
+    "questions": [
+        {"code": "overall", "kind": "likert5", "required": True, "dont_know": True, "dimension": "overall",
+         "text": {"pl": "Jak oceniasz usługi miasta?", "en": "How good are the city's services?"},
+         "scale_labels": {"pl": ["bardzo źle", "źle", "średnio", "dobrze", "bardzo dobrze"]}},
+        {"code": "recommend", "kind": "nps", "text": {"pl": "Czy poleciłbyś życie tutaj?", "en": "Recommend?"}},
+        {"code": "comment", "kind": "text", "text": {"pl": "Uwagi", "en": "Comments"}}]}
+
+
+def _survey_spec(raw: str) -> dict[str, Any]:
+    """The definition typed in the page (JSON), checked by the API's own schema."""
+    from marshmallow import ValidationError
+
+    from admin.surveys import SurveyIn
+
+    try:
+        return dict(SurveyIn().load(json.loads(raw or "{}")))
+    except ValueError as exc:
+        raise DomainError(t("Not valid JSON: {e}", e=str(exc)), field="definition") from exc
+    except ValidationError as exc:
+        raise DomainError(json.dumps(exc.messages, ensure_ascii=False), field="definition") from exc
+
+
+@bp.get("/surveys")
+@allow("surveys.list")
+def surveys_page() -> Any:
+    return render_template("admin/surveys.html", items=surveys_service.listing(me()), error=None,
+                           example=json.dumps(SURVEY_EXAMPLE, ensure_ascii=False, indent=2))
+
+
+@bp.post("/surveys")
+@allow("surveys.create")
+def survey_create() -> Any:
+    try:
+        made = surveys_service.create(me(), _survey_spec(request.form.get("definition", "")))
+    except DomainError as exc:
+        return render_template("admin/surveys.html", items=surveys_service.listing(me()),
+                               error=f"{exc.field}: {exc.message}", example=request.form.get("definition", "")), 422
+    return redirect(url_for("web.survey_page", survey_id=made["id"]))
+
+
+def _survey_view(survey_id: int, error: str | None = None, status: int = 200) -> Any:
+    definition = surveys_service.definition(me(), survey_id)
+    preview_lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else lang()
+    context = {"s": definition, "preview": surveys_service.preview(me(), survey_id, preview_lang),
+               "preview_lang": preview_lang, "results": surveys_service.results(me(), survey_id),
+               "definition_json": json.dumps({k: definition[k] for k in (
+                   "key", "title", "intro", "service_codes", "audience", "areas", "reporter_services",
+                   "reporter_days") if definition[k] is not None} | {"questions": [{k: v for k, v in q.items() if v not in (None, [], {})}
+                                                      for q in definition["questions"]]},
+                   ensure_ascii=False, indent=2, default=str),
+               "error": error}
+    return render_template("admin/survey.html", **context), status
+
+
+@bp.get("/surveys/<int:survey_id>")
+@allow("surveys.get")
+def survey_page(survey_id: int) -> Any:
+    return _survey_view(survey_id)
+
+
+def _survey_action(name: str, endpoint: str, run: Callable[[int, Any], Any]) -> Callable[[int], Any]:
+    def view(survey_id: int) -> Any:
+        try:
+            result = run(survey_id, request.form)
+        except DomainError as exc:
+            return _survey_view(survey_id, error=f"{exc.field or ''}: {exc.message}", status=exc.status)
+        target = result.get("id", survey_id) if isinstance(result, dict) else survey_id
+        return redirect(url_for("web.survey_page", survey_id=target))
+
+    view.__name__ = f"survey_{name}"
+    return allow(endpoint)(view)
+
+
+@bp.get("/surveys/<int:survey_id>/responses.csv")
+@allow("surveys.results")
+def survey_export(survey_id: int) -> Any:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(surveys_service.export(me(), survey_id))
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'})
+
+
+SURVEY_ACTIONS: dict[str, tuple[str, Callable[[int, Any], Any]]] = {
+    "publish": ("surveys.publish", lambda sid, f: surveys_service.publish(me(), sid)),
+    "close": ("surveys.close", lambda sid, f: surveys_service.close(me(), sid)),
+    "edit": ("surveys.update", lambda sid, f: surveys_service.update(me(), sid, _survey_spec(f.get("definition")))),
+    "invite": ("surveys.invite", lambda sid, f: surveys_service.invite(
+        me(), sid, int(f.get("per_minute") or 1000) if (f.get("per_minute") or "1000").isdigit() else 1000)),
+}
+for _action_name, (_endpoint, _run) in SURVEY_ACTIONS.items():
+    bp.add_url_rule(f"/surveys/<int:survey_id>/{_action_name}",
+                    view_func=_survey_action(_action_name, _endpoint, _run), methods=["POST"])
 
 
 # -- administration (admin role) ---------------------------------------------------------------------------

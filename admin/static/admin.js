@@ -114,7 +114,24 @@
     drawCircle();
   }
 
+  function charts() {
+    if (!window.Chart) { return; }
+    document.querySelectorAll("canvas.chart").forEach(function (canvas) {
+      var distribution = JSON.parse(canvas.dataset.distribution || "{}");
+      var labels = Object.keys(distribution);
+      new window.Chart(canvas, {
+        type: "bar",
+        data: { labels: labels, datasets: [{ data: labels.map(function (k) { return distribution[k]; }),
+                                              backgroundColor: "#4f8fd8" }] },
+        options: { animation: false, responsive: false, plugins: { legend: { display: false } },
+                   scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+      });
+      canvas.dataset.drawn = "true";
+    });
+  }
+
   function start() {
+    charts();
     var queue = document.getElementById("map");
     if (queue && window.L) { queueMap(queue); }
     var compose = document.getElementById("compose-map");

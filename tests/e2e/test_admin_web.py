@@ -362,3 +362,33 @@ def test_bulk_assignment_and_areas_chosen_on_the_map(app: Flask, browser: Any, s
     assert len(chosen) == 1
     shot(page, "broadcast-areas")
     page.context.close()
+
+
+def test_a_manager_defines_publishes_and_reads_a_survey_with_charts(app: Flask, browser: Any, server: Gunicorn,
+                                                                   people: dict) -> None:
+    page = signed_in(browser, server, people["manager"])
+    page.goto(f"{base(server)}/admin/surveys")
+    definition = page.locator("#new-survey textarea").input_value()
+    key = f"web-{uuid.uuid4().hex[:6]}"
+    page.fill("#new-survey textarea", definition.replace('"city-services"', f'"{key}"'))
+    page.click("#new-survey button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/surveys/\d+$"))
+    survey_id = int(page.url.rsplit("/", 1)[1])
+    assert page.locator("#survey-status").inner_text() == "draft"
+    assert "Jak oceniasz usługi miasta?" in page.locator(".phone").inner_text()  # the preview
+    page.click("form[data-action=publish] button")
+    page.wait_for_load_state()
+    assert page.locator("#survey-status").inner_text() == "published"
+    client = app.test_client()
+    for score in (5, 4, 4, 2, 5, 3):
+        me = Resident(client)
+        me.post("/api/v1/me/places", {"label": "home", "lat": OLD_TOWN[0], "lon": OLD_TOWN[1]})
+        res = me.post(f"/api/v1/surveys/{survey_id}/responses", {"answers": {"overall": score, "recommend": 9}})
+        assert res.status_code == 201, res.json
+    page.reload()
+    assert page.locator("#responses").inner_text() == "6"
+    until(page, "document.querySelector('article[data-code=overall] canvas.chart').dataset.drawn === 'true'")
+    row = page.locator("article[data-code=overall] tr[data-area=I]")
+    assert row.locator("td").nth(1).inner_text() == "6" and "3.83" in row.inner_text()
+    shot(page, "survey")
+    page.context.close()
