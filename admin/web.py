@@ -528,13 +528,17 @@ def _survey_view(survey_id: int, error: str | None = None, status: int = 200) ->
     preview_lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else lang()
     context = {"s": definition, "preview": surveys_service.preview(me(), survey_id, preview_lang),
                "preview_lang": preview_lang, "results": surveys_service.results(me(), survey_id),
-               "definition_json": json.dumps({k: definition[k] for k in (
-                   "key", "title", "intro", "service_codes", "audience", "areas", "reporter_services",
-                   "reporter_days") if definition[k] is not None} | {"questions": [{k: v for k, v in q.items() if v not in (None, [], {})}
-                                                      for q in definition["questions"]]},
-                   ensure_ascii=False, indent=2, default=str),
+               "definition_json": _definition_json(definition),
                "error": error}
     return render_template("admin/survey.html", **context), status
+
+
+def _definition_json(definition: dict[str, Any]) -> str:
+    """The definition as the edit form shows it (only what SurveyIn accepts, no empty values)."""
+    keys = ("key", "title", "intro", "service_codes", "audience", "areas", "reporter_services", "reporter_days")
+    top = {k: definition[k] for k in keys if definition[k] is not None}
+    questions = [{k: v for k, v in q.items() if v not in (None, [], {})} for q in definition["questions"]]
+    return json.dumps({**top, "questions": questions}, ensure_ascii=False, indent=2, default=str)
 
 
 @bp.get("/surveys/<int:survey_id>")
