@@ -24,7 +24,15 @@ from dotenv import load_dotenv
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.push_fanout import CHUNK, floor, peak_rss_kb, reset, stats, worker_pids  # noqa: E402
+from bench.push_fanout import (  # noqa: E402
+    CHUNK,
+    celery_worker,
+    floor,
+    peak_rss_kb,
+    reset,
+    wait_for_tokens,
+    worker_pids,
+)
 from bench.seed import dsn  # noqa: E402
 
 
@@ -63,11 +71,7 @@ def send(n: int, area_code: str, env: dict[str, str], port: int) -> dict[str, An
 
     with psycopg.connect(dsn()) as conn:
         followers(conn, n, area_code, uuid.uuid4().hex[:8])
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--concurrency", "2",
-                               "--loglevel", "WARNING"], cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(4)
+    with celery_worker(env) as worker:
         reset(port)
         app = create_app(env)
         with app.app_context():
@@ -77,19 +81,11 @@ def send(n: int, area_code: str, env: dict[str, str], port: int) -> dict[str, An
                 "topic": "weather", "audience": "areas", "areas": [area_code],
                 "texts": {"pl": {"title": "Ostrzeżenie przed burzą", "body": "Silny wiatr po 18:00."},
                           "uk": {"title": "Попередження про грозу", "body": "Сильний вітер після 18:00."}}})
-        deadline = time.time() + 900
-        while time.time() < deadline:
-            got = stats(port)
-            if got["distinct_tokens"] >= n:
-                break
-            time.sleep(0.5)
+        got = wait_for_tokens(port, n, 900)
         rss = peak_rss_kb(worker_pids(worker.pid))
         with psycopg.connect(dsn()) as conn:
             targeted = conn.execute("SELECT count(*) FROM notifications WHERE broadcast_id = %s",
                                     (created["id"],)).fetchone()[0]
-    finally:
-        worker.terminate()
-        worker.wait(60)
     elapsed = got["last_at"] - t0
     return {"n": n, "targeted": targeted, "seconds": elapsed, "rate": got["distinct_tokens"] / elapsed,
             "rss_mb": rss / 1024, "accepted": got["accepted"]}

@@ -18,6 +18,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,30 @@ def followers(conn: psycopg.Connection, n: int, tag: str) -> int:
     return int(report_id)
 
 
+def wait_for_tokens(port: int, n: int, timeout: float) -> dict[str, Any]:
+    """The fake FCM's statistics once n distinct devices got a message (or the timeout passed)."""
+    deadline = time.time() + timeout
+    while True:
+        got = stats(port)
+        if got["distinct_tokens"] >= n or time.time() > deadline:
+            return got
+        time.sleep(0.2)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A `celery worker` (prefork, 2 processes) of the app with these settings, up and forked."""
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--concurrency", "2",
+                               "--loglevel", "WARNING"], cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(4)
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(60)
+
+
 def peak_rss_kb(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -106,11 +132,7 @@ def fan_out(n: int, env: dict[str, str], port: int) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
     with psycopg.connect(dsn()) as conn:
         report_id = followers(conn, n, tag)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--concurrency", "2",
-                               "--loglevel", "WARNING"], cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(4)  # the worker is up and its pool forked
+    with celery_worker(env) as worker:
         reset(port)
         app = create_app(env)
         with app.app_context():
@@ -119,16 +141,8 @@ def fan_out(n: int, env: dict[str, str], port: int) -> dict[str, Any]:
             session().rollback()
             t0 = time.time()
             triage.change_status(staff, report_id, etag, "acknowledged")
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            got = stats(port)
-            if got["distinct_tokens"] >= n:
-                break
-            time.sleep(0.2)
+        got = wait_for_tokens(port, n, 600)
         rss = peak_rss_kb(worker_pids(worker.pid))
-    finally:
-        worker.terminate()
-        worker.wait(30)
     elapsed = got["last_at"] - t0
     return {"n": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": rss / 1024, "received": got["received"],
             "accepted": got["accepted"]}
