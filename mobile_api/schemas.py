@@ -415,3 +415,15 @@ class FeedbackOut(Schema):
     satisfaction = fields.Integer(allow_none=True)
     reopened = fields.Boolean(required=True, metadata={"description": "\"Not fixed\" reopened the report"})
     status = fields.String(required=True)
+
+
+class FeedbackLinkQuery(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    fixed = fields.Boolean(load_default=True)
+
+
+class FeedbackFormIn(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    fixed = fields.Boolean(required=True)
+    satisfaction = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))

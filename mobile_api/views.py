@@ -408,3 +408,42 @@ class ReportFeedback(MethodView):
         """Is it fixed, and how satisfied am I? "Not fixed" reopens the report."""
         return feedback.answer(current_device(), report_ref, fixed=data["fixed"], satisfaction=data["satisfaction"],
                                comment=data["comment"])
+
+
+FEEDBACK_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1>{content}</body></html>"""
+
+
+@blp.route("/feedback")
+class EmailFeedback(MethodView):
+    @blp.arguments(sc.FeedbackLinkQuery, location="query")
+    @blp.doc(responses={"200": {"description": "The form of the question (a GET changes nothing)"}})
+    def get(self, query: dict[str, Any]) -> Response:
+        """The page the e-mail's "Is it fixed?" links open: the answer preselected, satisfaction and comment."""
+        lang = g.language
+        fixed = query["fixed"]
+        options = "".join(f'<label><input type="radio" name="satisfaction" value="{i}"> {i}</label> '
+                          for i in range(1, 6))
+        form = (f'<form method="post"><input type="hidden" name="token" value="{escape(query["token"])}">'
+                f'<p><label><input type="radio" name="fixed" value="true"{" checked" if fixed else ""}> '
+                f'{escape(gettext("Yes, it is fixed", lang))}</label> '
+                f'<label><input type="radio" name="fixed" value="false"{"" if fixed else " checked"}> '
+                f'{escape(gettext("No, it is not fixed", lang))}</label></p>'
+                f'<p>{escape(gettext("How satisfied are you with how it was handled?", lang))} {options}</p>'
+                f'<p><textarea name="comment" maxlength="2000" rows="3"></textarea></p>'
+                f'<button type="submit">{escape(gettext("Send", lang))}</button></form>')
+        return Response(FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)), content=form),
+                        mimetype="text/html")
+
+    @blp.arguments(sc.FeedbackFormIn, location="form")
+    @blp.doc(responses={"200": {"description": "Recorded"}, "404": {"description": "Not a valid link"},
+                        "409": {"description": "Already answered"}})
+    def post(self, data: dict[str, Any]) -> Response:
+        """Record the answer from the e-mail's page ("not fixed" reopens the report)."""
+        result = feedback.answer_by_email(data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"],
+                                          comment=data["comment"])
+        lang = g.language
+        text = gettext("Thank you. The report is open again.", lang) if result["reopened"] else gettext(
+            "Thank you for your answer.", lang)
+        return Response(FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)),
+                                             content=f"<p>{escape(text)}</p>"), mimetype="text/html")

@@ -247,8 +247,10 @@ def email_batch() -> int:
             marks.append(_mark(did, claimed[did], "failed", error="the resident unsubscribed"))
             continue
         link = template.format(public_id=(data or {}).get("public_id", "")) if template else None
+        request_id = (data or {}).get("feedback_request_id")
+        actions = email.feedback_actions(int(request_id), rid, lang) if request_id else ()
         messages.append(email.EmailMessage(did, address, rid, lang, title, body, link,
-                                           pick(city, lang, city_lang or lang) if city else ""))
+                                           pick(city, lang, city_lang or lang) if city else "", actions))
     try:
         results = email.send(messages)
     except Exception as exc:  # noqa: BLE001 - no SMTP connection: the whole batch waits

@@ -29,6 +29,8 @@ class EmailMessage:
     body: str
     link: str | None
     city: str
+    #: Buttons of the message, e.g. the answers to "Is it fixed?": (label, url).
+    actions: tuple[tuple[str, str], ...] = ()
 
 
 def init_app(app: Flask) -> None:
@@ -67,7 +69,8 @@ def render(m: EmailMessage) -> EmailMultiAlternatives:
                "view_label": gettext("View the report", m.lang),
                "why": gettext("You receive this e-mail because you reported a problem to {city}.", m.lang,
                               city=m.city),
-               "unsubscribe_label": gettext("Stop these e-mails", m.lang), "unsubscribe_url": url}
+               "unsubscribe_label": gettext("Stop these e-mails", m.lang), "unsubscribe_url": url,
+               "actions": m.actions}
     msg = EmailMultiAlternatives(
         subject=m.title, body=_env.get_template("notification.txt").render(context), to=[m.address],
         headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -92,3 +95,28 @@ def send(messages: list[EmailMessage]) -> dict[int, tuple[str, str | None]]:
             except (smtplib.SMTPException, OSError) as exc:
                 out[m.delivery_id] = ("retry", f"{type(exc).__name__}: {exc}"[:1000])
     return out
+
+
+FEEDBACK_SALT = "feedback-answer"
+
+
+def feedback_token(request_id: int, resident_id: int) -> str:
+    """A signed link argument: this resident may answer about this resolution."""
+    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=FEEDBACK_SALT).dumps([request_id, resident_id]))
+
+
+def feedback_of(token: str) -> tuple[int, int] | None:
+    try:
+        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=FEEDBACK_SALT).loads(token)
+    except BadSignature:
+        return None
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    return None
+
+
+def feedback_actions(request_id: int, resident_id: int, lang: str) -> tuple[tuple[str, str], ...]:
+    base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL.rstrip("/") or "http://localhost:8000"
+    token = feedback_token(request_id, resident_id)
+    return ((gettext("Yes, it is fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=true"),
+            (gettext("No, it is not fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=false"))

@@ -92,11 +92,9 @@ def _latest(s: Session, report_id: int) -> FeedbackRequest | None:
 
 def answer(device: Device, report_ref: str, *, fixed: bool, satisfaction: int | None,
            comment: str | None) -> dict[str, Any]:
-    """Record the answer; "not fixed" reopens a resolved or closed report and tells its reporter."""
-    from backend.services.reports import find_visible, reopen_by_resident
+    """Record a device's answer; "not fixed" reopens a resolved or closed report and tells its reporter."""
+    from backend.services.reports import find_visible
 
-    if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise DomainError(gettext("Must be between {0} and {1}.").format(1, 5), field="satisfaction")
     with unit_of_work() as s:
         report = find_visible(s, report_ref)
         report = s.get_one(Report, report.id, with_for_update=True)
@@ -105,21 +103,46 @@ def answer(device: Device, report_ref: str, *, fixed: bool, satisfaction: int | 
         request = _latest(s, report.id)
         if request is None:
             raise Conflict(gettext("Nobody asked about this report yet."), field="report")
-        digest = _respondent(device, request.id)
-        stored = s.execute(insert(FeedbackAnswer).values(
-            request_id=request.id, report_id=report.id, respondent_hash=digest, fixed=fixed,
-            satisfaction=satisfaction, comment=(comment or "").strip()[:2000] or None, created_at=utcnow())
-            .on_conflict_do_nothing().returning(FeedbackAnswer.id)).first()
-        if stored is None:
-            raise Conflict(gettext("You have already answered."), field="report")
-        reopened = False
-        if not fixed and report.status in ("resolved", "closed"):
-            reopen_by_resident(s, report, comment)
-            audit.record(s, None, "report.reopened_by_resident", "report", report.id,
-                         jurisdiction_id=report.jurisdiction_id, before={"status": "resolved"},
-                         after={"status": "in_progress", "fixed": False, "satisfaction": satisfaction,
-                                "comment": (comment or "").strip()[:2000] or None})
-            reopened = True
-        result = {"report_id": report.id, "fixed": fixed, "satisfaction": satisfaction, "reopened": reopened,
-                  "status": report.status}
-    return result
+        return _record(s, report, request, _respondent(device, request.id), fixed, satisfaction, comment)
+
+
+def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> dict[str, Any]:
+    """Record the answer of a resident who reported by e-mail, from the signed link in the question's e-mail."""
+    from push.email import feedback_of
+
+    found = feedback_of(token)
+    if found is None:
+        raise NotFound(gettext("This link is not valid."))
+    request_id, resident_id = found
+    with unit_of_work() as s:
+        request = s.get(FeedbackRequest, request_id)
+        report = s.get(Report, request.report_id, with_for_update=True) if request is not None else None
+        if request is None or report is None or report.reporter_id != resident_id:
+            raise NotFound(gettext("This link is not valid."))
+        secret = current_app.config["SECRET_KEY"].encode()
+        digest = hmac.new(secret, f"feedback:{request.id}:resident:{resident_id}".encode(), hashlib.sha256).hexdigest()
+        return _record(s, report, request, digest, fixed, satisfaction, comment)
+
+
+def _record(s: Session, report: Report, request: FeedbackRequest, digest: str, fixed: bool,
+            satisfaction: int | None, comment: str | None) -> dict[str, Any]:
+    from backend.services.reports import reopen_by_resident
+
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise DomainError(gettext("Must be between {0} and {1}.").format(1, 5), field="satisfaction")
+    stored = s.execute(insert(FeedbackAnswer).values(
+        request_id=request.id, report_id=report.id, respondent_hash=digest, fixed=fixed,
+        satisfaction=satisfaction, comment=(comment or "").strip()[:2000] or None, created_at=utcnow())
+        .on_conflict_do_nothing().returning(FeedbackAnswer.id)).first()
+    if stored is None:
+        raise Conflict(gettext("You have already answered."), field="report")
+    reopened = False
+    if not fixed and report.status in ("resolved", "closed"):
+        reopen_by_resident(s, report, comment)
+        audit.record(s, None, "report.reopened_by_resident", "report", report.id,
+                     jurisdiction_id=report.jurisdiction_id, before={"status": "resolved"},
+                     after={"status": "in_progress", "fixed": False, "satisfaction": satisfaction,
+                            "comment": (comment or "").strip()[:2000] or None})
+        reopened = True
+    return {"report_id": report.id, "fixed": fixed, "satisfaction": satisfaction, "reopened": reopened,
+            "status": report.status}

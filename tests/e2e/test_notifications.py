@@ -352,3 +352,50 @@ def utcnow_minus(minutes: int) -> Any:
     from backend.models import utcnow
 
     return utcnow() - timedelta(minutes=minutes)
+
+
+def test_a_reporter_by_e_mail_answers_is_it_fixed_from_the_e_mail_link(
+        app: Flask, client: FlaskClient, staff: dict, worker: Any, smtp: Any) -> None:
+    import re
+
+    from sqlalchemy import update
+
+    from backend.db import unit_of_work
+    from backend.models import FeedbackRequest, Report
+    from backend.services import feedback
+
+    with app.app_context():
+        key = create_api_key(name="push-fb", jurisdiction_code="1261011", scopes=["open311:write"])[1]
+    address = f"jan-{uuid.uuid4().hex[:8]}@example.com"
+    res = client.post("/open311/v2/requests.json", data={
+        "jurisdiction_id": "1261011", "api_key": key, "service_code": "graffiti", "lat": "50.0612",
+        "long": "19.9380", "description": "Graffiti na murze", "email": address})
+    sr = res.json[0]["service_request_id"]
+    with app.app_context():
+        from backend.db import session
+
+        rid = session().scalars(select(Report.id).where(Report.public_id == sr)).one()
+        session().rollback()
+    assert Desk(client, staff, rid).act("status", {"status": "resolved"}).status_code == 200
+    with app.app_context():
+        with unit_of_work() as s:
+            s.execute(update(FeedbackRequest).where(FeedbackRequest.report_id == rid).values(due_at=utcnow_minus(1)))
+        assert feedback.send_due() == 1
+
+    def asking() -> list[Any]:
+        return [m for m in smtp.messages if m["To"] == address and "feedback?token=" in m.get_body(
+            ("plain",)).get_content()]
+
+    settle(app, lambda: asking() != [])
+    text = asking()[0].get_body(("plain",)).get_content()
+    links = re.findall(r"https://hromada\.krakow\.example(/api/v1/feedback\?token=\S+)", text)
+    assert len(links) == 2 and links[0].endswith("fixed=true") and links[1].endswith("fixed=false")
+    page = client.get(links[1])
+    assert page.status_code == 200 and 'value="false" checked' in page.get_data(as_text=True)
+    token = links[1].split("token=")[1].split("&")[0]
+    done = client.post("/api/v1/feedback", data={"token": token, "fixed": "false", "satisfaction": "1",
+                                                 "comment": "Nadal jest"})
+    assert done.status_code == 200
+    assert client.get(f"/open311/v2/requests/{sr}.json?jurisdiction_id=1261011").json[0]["status"] == "open"
+    assert client.post("/api/v1/feedback", data={"token": token, "fixed": "true"}).status_code == 409  # once
+    assert client.post("/api/v1/feedback", data={"token": token + "x", "fixed": "true"}).status_code == 404
