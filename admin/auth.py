@@ -9,7 +9,7 @@ from typing import Any
 from flask import g, request
 from flask_smorest import abort
 
-from admin.policy import KEY_ROLE, KEY_SCOPES, POLICY
+from admin.policy import KEY_ROLE, KEY_SCOPES, guarded
 from backend.models import StaffUser
 from backend.services import staff_auth
 
@@ -34,35 +34,26 @@ def identify() -> None:
 
 
 def allow(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Check the caller against the policy entry of `endpoint` before the view runs."""
-    if endpoint not in POLICY:
-        raise KeyError(f"no policy entry for {endpoint}")
+    """Check the caller (staff token or API key) against the policy entry of `endpoint` before the view runs."""
+    return guarded(endpoint, functools.partial(_api_gate, endpoint))
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            roles = POLICY[endpoint]
-            key = g.get("api_key")
-            if key is not None and roles is not None:
-                scope = KEY_SCOPES.get(endpoint)
-                if scope is None or not ({scope, "reports:write"} & set(key.scopes) if scope == "reports:read"
-                                         else scope in key.scopes):
-                    abort(403)
-                granted = "reports:write" if "reports:write" in key.scopes else "reports:read"
-                g.staff = staff_auth.acting_for_key(key, KEY_ROLE[granted])
-            elif roles is not None:
-                staff = g.get("staff")
-                if staff is None:
-                    abort(401, message="Sign in: send 'Authorization: Bearer <token>' from POST /api/admin/tokens.",
-                          headers={"WWW-Authenticate": 'Bearer realm="hromada-admin"'})
-                if staff.role not in roles:
-                    abort(403)
-            return fn(*args, **kwargs)
 
-        wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
+def _api_gate(endpoint: str, roles: frozenset[str] | None) -> None:
+    key = g.get("api_key")
+    if key is not None and roles is not None:
+        scope = KEY_SCOPES.get(endpoint)
+        if scope is None or not ({scope, "reports:write"} & set(key.scopes) if scope == "reports:read"
+                                 else scope in key.scopes):
+            abort(403)
+        granted = "reports:write" if "reports:write" in key.scopes else "reports:read"
+        g.staff = staff_auth.acting_for_key(key, KEY_ROLE[granted])
+    elif roles is not None:
+        staff = g.get("staff")
+        if staff is None:
+            abort(401, message="Sign in: send 'Authorization: Bearer <token>' from POST /api/admin/tokens.",
+                  headers={"WWW-Authenticate": 'Bearer realm="hromada-admin"'})
+        if staff.role not in roles:
+            abort(403)
 
 
 def current_staff() -> StaffUser:

@@ -7,6 +7,10 @@ their department. Every admin route must appear here (a test fails for a route w
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 ALL = frozenset({"admin", "manager", "dispatcher", "department_staff", "viewer"})
 TRIAGE = frozenset({"admin", "manager", "dispatcher"})
 
@@ -66,3 +70,25 @@ KEY_ROLE = {"reports:write": "dispatcher", "reports:read": "viewer"}
 
 #: Roles that may see a reporter's contact data.
 SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})
+
+
+Gate = Callable[[frozenset[str] | None], Any]
+
+
+def guarded(endpoint: str, gate: Gate) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view decorator for the policy entry of `endpoint` (a missing entry fails at import). `gate` gets the
+    entry's roles before the view runs and returns None to let it run, or the response to give instead (or
+    aborts). The view is tagged with the entry, which the policy tests read."""
+    if endpoint not in POLICY:
+        raise KeyError(f"no policy entry for {endpoint}")
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            refused = gate(POLICY[endpoint])
+            return refused if refused is not None else fn(*args, **kwargs)
+
+        wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -9,7 +9,6 @@ script.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -32,7 +31,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from admin.policy import POLICY
+from admin.policy import POLICY, guarded
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext, pick
 from backend.models import OPEN_STATUSES, ROLES, SCOPES, STATUSES, StaffUser
@@ -141,24 +140,18 @@ def may(endpoint: str) -> bool:
 
 def allow(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The API's policy entry for this page or action; signed-out staff go to the sign-in page."""
-    if endpoint not in POLICY:
-        raise KeyError(f"no policy entry for {endpoint}")
+    return guarded(endpoint, _web_gate)
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if g.get("web_staff") is None:
-                if request.headers.get("HX-Request"):
-                    return Response(status=401, headers={"HX-Redirect": url_for("web.login")})
-                return redirect(url_for("web.login", next=request.full_path))
-            if not may(endpoint):
-                abort(403)
-            return fn(*args, **kwargs)
 
-        wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
+def _web_gate(roles: frozenset[str] | None) -> Any:
+    staff = g.get("web_staff")
+    if staff is None:
+        if request.headers.get("HX-Request"):
+            return Response(status=401, headers={"HX-Redirect": url_for("web.login")})
+        return redirect(url_for("web.login", next=request.full_path))
+    if roles is None or staff.role not in roles:
+        abort(403)
+    return None
 
 
 def me() -> StaffUser:
