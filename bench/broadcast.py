@@ -9,10 +9,7 @@ with the same chunks. The worker's peak RSS (VmHWM) for both audience sizes show
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.push_fanout import (  # noqa: E402
     CHUNK,
     celery_worker,
+    fake_fcm_process,
     floor,
     peak_rss_kb,
     reset,
@@ -97,20 +95,10 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=100_000)
     args = parser.parse_args()
     load_dotenv(ROOT / ".env", override=False)
-    credentials = Path(tempfile.mkdtemp(prefix="hromada-broadcast-bench-")) / "service-account.json"
-    server = subprocess.Popen([sys.executable, "-m", "tests.support.fake_fcm", str(credentials)], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(server.stdout.readline())  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
-        env = {"FCM_CREDENTIALS_FILE": str(credentials), "FCM_URL": url, "PUSH_CHUNK": str(CHUNK),
-               "FCM_TIMEOUT": "30", "RATELIMIT_ENABLED": "false"}
+    with fake_fcm_process("hromada-broadcast-bench-") as (port, credentials, url, env):
         runs = [send(args.small, "IV", env, port), send(args.large, "XIII", env, port)]
         reset(port)
         floor_seconds = floor(str(credentials), url, args.small, uuid.uuid4().hex[:6])
-    finally:
-        server.terminate()
-        server.wait(10)
     floor_rate = args.small / floor_seconds
     print(f"floor: send_each alone, {args.small:,} messages in chunks of {CHUNK}: {floor_seconds:.2f} s, "
           f"{floor_rate:,.0f} messages/s")

@@ -78,6 +78,22 @@ def followers(conn: psycopg.Connection, n: int, tag: str) -> int:
     return int(report_id)
 
 
+@contextmanager
+def fake_fcm_process(prefix: str) -> Iterator[tuple[int, Path, str, dict[str, str]]]:
+    """The fake FCM server in its own process: (port, service-account file, FCM URL, the app's settings)."""
+    credentials = Path(tempfile.mkdtemp(prefix=prefix)) / "service-account.json"
+    server = subprocess.Popen([sys.executable, "-m", "tests.support.fake_fcm", str(credentials)], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())  # type: ignore[union-attr]
+        url = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
+        yield port, credentials, url, {"FCM_CREDENTIALS_FILE": str(credentials), "FCM_URL": url,
+                                       "PUSH_CHUNK": str(CHUNK), "FCM_TIMEOUT": "30", "RATELIMIT_ENABLED": "false"}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def wait_for_tokens(port: int, n: int, timeout: float) -> dict[str, Any]:
     """The fake FCM's statistics once n distinct devices got a message (or the timeout passed)."""
     deadline = time.time() + timeout
@@ -153,22 +169,11 @@ def main() -> None:
     parser.add_argument("--supporters", type=int, default=10_000)
     args = parser.parse_args()
     load_dotenv(ROOT / ".env", override=False)
-    workdir = Path(tempfile.mkdtemp(prefix="hromada-push-bench-"))
-    credentials = workdir / "service-account.json"
-    server = subprocess.Popen([sys.executable, "-m", "tests.support.fake_fcm", str(credentials)], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(server.stdout.readline())  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
-        env = {"FCM_CREDENTIALS_FILE": str(credentials), "FCM_URL": url, "PUSH_CHUNK": str(CHUNK),
-               "FCM_TIMEOUT": "30", "RATELIMIT_ENABLED": "false"}
+    with fake_fcm_process("hromada-push-bench-") as (port, credentials, url, env):
         small = fan_out(max(args.supporters // 5, CHUNK), env, port)
         large = fan_out(args.supporters, env, port)
         reset(port)
         floor_seconds = floor(str(credentials), url, args.supporters, uuid.uuid4().hex[:6])
-    finally:
-        server.terminate()
-        server.wait(10)
     floor_rate = args.supporters / floor_seconds
     print(f"floor: send_each alone, {args.supporters:,} messages in chunks of {CHUNK}: {floor_seconds:.2f} s, "
           f"{floor_rate:,.0f} messages/s")

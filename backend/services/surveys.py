@@ -265,7 +265,7 @@ def _meant_for(s: Any, survey: Survey, device: Device) -> bool:
     return True
 
 
-def _open(s: Any) -> Any:
+def _open() -> Any:
     now = utcnow()
     return select(Survey).where(Survey.status == "published", or_(Survey.opens_at.is_(None), Survey.opens_at <= now),
                                 or_(Survey.closes_at.is_(None), Survey.closes_at > now),
@@ -276,7 +276,7 @@ def open_for(device: Device, lang: str) -> list[dict[str, Any]]:
     """Open app surveys meant for this device (its municipality and places, the survey's audience)."""
     s = session()
     out = []
-    for survey in s.scalars(_open(s).where(Survey.jurisdiction_id.in_(_device_jurisdictions(s, device)))
+    for survey in s.scalars(_open().where(Survey.jurisdiction_id.in_(_device_jurisdictions(s, device)))
                             .order_by(Survey.published_at.desc())):
         if not _meant_for(s, survey, device):
             continue
