@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from backend.settings import Settings
@@ -68,6 +69,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "hromada.waste.remind",
                 "schedule": 300.0,
                 "options": {"expires": 300},
+            },
+            "indicators-refresh": {
+                "task": "hromada.indicators.refresh",
+                "schedule": settings.INDICATOR_REFRESH_INTERVAL,
+                "options": {"expires": settings.INDICATOR_REFRESH_INTERVAL},
+            },
+            "indicators-nightly": {
+                "task": "hromada.indicators.recompute",
+                "schedule": crontab(minute=30, hour=settings.INDICATOR_NIGHTLY_HOUR),
+                "options": {"expires": 3600},
             },
             "report-retention": {
                 "task": "hromada.reports.retention",

@@ -177,3 +177,70 @@ def create_api_key(name: str, jurisdiction_code: str, scopes: tuple[str, ...]) -
         return
     click.echo(f"API key {key.prefix} for {name}, scopes {' '.join(key.scopes)}; store it now:")
     click.echo(secret)
+
+
+@main.command("import-requests")
+@click.argument("jurisdiction_code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_requests(jurisdiction_code: str, path: Path) -> None:
+    """Import historical service requests (CSV like a 311 export, or GeoReport v2 JSON; .gz accepted)."""
+    from backend.services.history import REJECTIONS
+    from backend.services.history import import_requests as run
+
+    try:
+        done = run(jurisdiction_code, path)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{jurisdiction_code}: read {done['read']}, imported {done['imported']}, "
+               f"already imported {done['already']}, rejected {sum(done['rejected'].values())}")
+    for reason, count in sorted(done["rejected"].items()):
+        click.echo(f"  rejected {count}: {REJECTIONS[reason]}")
+    created = done["services_created"]
+    if created:
+        more = f", … (+{len(created) - 12} more)" if len(created) > 12 else ""
+        click.echo(f"  {len(created)} services created (flagged as imported, not offered to residents): "
+                   f"{', '.join(created[:12])}{more}")
+
+
+@main.command("load-indicators")
+@click.argument("jurisdiction_code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite indicators that exist (admins' edits included).")
+@with_appcontext
+def load_indicators(jurisdiction_code: str, path: Path, replace: bool) -> None:
+    """Seed a municipality's indicator catalogue from YAML (new codes are added; existing ones kept)."""
+    from backend.services.indicators import load_catalogue
+
+    try:
+        done = load_catalogue(jurisdiction_code, path, replace=replace)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{jurisdiction_code}: indicators created {done['created']}, replaced {done['updated']}, "
+               f"kept {done['kept']}")
+
+
+@main.command("compute-indicators")
+@click.argument("jurisdiction_code")
+@click.option("--from", "first", default=None, help="First month, YYYY-MM (default: the configured history).")
+@click.option("--to", "last", default=None, help="Last month, YYYY-MM (default: the current month).")
+@click.option("--indicator", "codes", multiple=True, help="Only these indicators (repeatable).")
+@with_appcontext
+def compute_indicators(jurisdiction_code: str, first: str | None, last: str | None, codes: tuple[str, ...]) -> None:
+    """Recompute a municipality's indicator values now (the beat does it nightly and for changed months)."""
+    from backend.services.indicators import jurisdiction_by_slug, parse_period, recompute
+
+    try:
+        jid = jurisdiction_by_slug(jurisdiction_code)
+        bounds = [parse_period(v)[1] if v else None for v in (first, last)]
+    except ValueError:
+        click.echo("error: a month is YYYY-MM", err=True)
+        sys.exit(2)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    done = recompute(jid, bounds[0], bounds[1], list(codes) or None)
+    click.echo(f"{jurisdiction_code}: {len(done['indicators'])} indicators, {done['values']} values, "
+               f"{done['from']}…{done['to']}, {done['seconds']} s")

@@ -31,7 +31,8 @@ Handler = Callable[[Session, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
 
 #: Modules whose import registers handlers (and their tasks); the settings may name more.
-DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("backend.services.photos", "backend.services.feedback", "push.handlers",
+DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("backend.services.photos", "backend.services.feedback",
+                                             "backend.services.indicators", "push.handlers",
                                              "push.broadcasts")
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)

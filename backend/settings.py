@@ -71,6 +71,11 @@ DEFAULTS: dict[str, Any] = {
     "METRICS_TOKEN": "",
     # The staff UI's session cookie is sent only over HTTPS (browsers also accept it on http://localhost).
     "WEB_COOKIE_SECURE": "true",
+    # Quality indicators: months of history the nightly full recompute covers, seconds between two incremental
+    # refreshes of the months whose reports or responses changed, and the hour (UTC) of the nightly run.
+    "INDICATOR_HISTORY_MONTHS": "24",
+    "INDICATOR_REFRESH_INTERVAL": "60",
+    "INDICATOR_NIGHTLY_HOUR": "2",
 }
 
 
@@ -97,6 +102,9 @@ class Settings:
     RATE_LIMIT_DEVICE_REGISTRATION: str
     RETENTION_MONTHS: int
     RETENTION_INTERVAL: float
+    INDICATOR_HISTORY_MONTHS: int
+    INDICATOR_REFRESH_INTERVAL: float
+    INDICATOR_NIGHTLY_HOUR: int
     PUBLIC_BASE_URL: str
     STAFF_TOKEN_HOURS: int
     FCM_CREDENTIALS_FILE: str

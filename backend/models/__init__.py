@@ -11,6 +11,16 @@ from backend.models.broadcasts import (
     WasteCollection,
     WasteReminder,
 )
+from backend.models.indicators import (
+    COMPUTATIONS,
+    GRANULARITIES,
+    MIN_CELL,
+    VALUE_PROVENANCES,
+    ImportRun,
+    Indicator,
+    IndicatorDirty,
+    IndicatorValue,
+)
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
 from backend.models.map import ReportCellCount, ReportCellTotal, ReportFacetCount
 from backend.models.media import PHOTO_STATES, Photo
@@ -47,6 +57,8 @@ from backend.models.surveys import (
 )
 
 __all__ = [
+    "COMPUTATIONS", "GRANULARITIES", "MIN_CELL", "VALUE_PROVENANCES", "ImportRun", "Indicator",
+    "IndicatorDirty", "IndicatorValue",
     "Address",
     "DIMENSIONS",
     "FeedbackAnswer",

@@ -62,6 +62,8 @@ class Report(Base):
     idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     #: Open311 `token` of a request filed through GeoReport v2.
     open311_token: Mapped[str | None] = mapped_column(String(40), unique=True)
+    #: The request's id in an imported history file (`hromada import-requests`); a second import skips it.
+    import_ref: Mapped[str | None] = mapped_column(String(64))
     #: Full-text and partial-word search over public id, description and address (kept by a trigger;
     #: only queries read it, so it is not loaded with the report).
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
@@ -107,6 +109,8 @@ class Report(Base):
         Index("ix_reports_area_status_requested", "area_id", "status", "requested_at"),
         Index("ix_reports_closed_not_anonymised", "closed_at",
               postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL"),
+        Index("uq_reports_import_ref", "jurisdiction_id", "import_ref", unique=True,
+              postgresql_where="import_ref IS NOT NULL"),
         Index("uq_reports_device_idempotency", "device_id", "idempotency_key", unique=True,
               postgresql_where="idempotency_key IS NOT NULL"),
     )

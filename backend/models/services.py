@@ -46,6 +46,8 @@ class Service(TimestampMixin, Base):
     duplicate_window_days: Mapped[int] = mapped_column(default=30)
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    #: Created by `hromada import-requests` for a request type the catalogue did not have (not offered to residents).
+    imported: Mapped[bool] = mapped_column(default=False)
 
     group: Mapped[ServiceGroup | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -66,6 +66,51 @@ def rebuild(conn: Connection) -> None:
         conn.execute(stmt, {"bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())})
 
 
+_ADD = [
+    text("""
+        INSERT INTO report_cell_counts AS c (band, cx, cy, status, service_id, day, count, sum_lon, sum_lat)
+        SELECT b.band, floor(p.x / b.size)::int, floor(p.y / b.size)::int, r.status, r.service_id,
+               date_trunc('day', r.requested_at AT TIME ZONE 'UTC')::date, count(*), sum(p.x), sum(p.y)
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
+        CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
+        WHERE NOT r.hidden AND r.id IN ({ids})
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (band, cx, cy, status, service_id, day) DO UPDATE SET count = c.count + EXCLUDED.count,
+            sum_lon = c.sum_lon + EXCLUDED.sum_lon, sum_lat = c.sum_lat + EXCLUDED.sum_lat
+    """),
+    text("""
+        INSERT INTO report_cell_totals AS c (band, cx, cy, status, service_id, count, sum_lon, sum_lat)
+        SELECT b.band, floor(p.x / b.size)::int, floor(p.y / b.size)::int, r.status, r.service_id, count(*),
+               sum(p.x), sum(p.y)
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
+        CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
+        WHERE NOT r.hidden AND r.id IN ({ids})
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT (band, cx, cy, status, service_id) DO UPDATE SET count = c.count + EXCLUDED.count,
+            sum_lon = c.sum_lon + EXCLUDED.sum_lon, sum_lat = c.sum_lat + EXCLUDED.sum_lat
+    """),
+    text("""
+        INSERT INTO report_facet_counts AS f
+            (jurisdiction_id, department_id, service_id, area_id, status, priority, hidden, count)
+        SELECT jurisdiction_id, coalesce(department_id, 0), service_id, coalesce(area_id, 0), status, priority,
+               hidden, count(*)
+        FROM reports WHERE id IN ({ids}) GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT (jurisdiction_id, department_id, service_id, area_id, status, priority, hidden)
+        DO UPDATE SET count = f.count + EXCLUDED.count
+    """),
+]
+
+
+def add_reports(conn: Connection, ids_query: str) -> None:
+    """Count reports written in bulk (an import): `ids_query` is a SELECT of their ids (a fixed statement of the
+    caller's, e.g. over a temporary table)."""
+    for stmt in _ADD:
+        conn.execute(text(stmt.text.format(ids=ids_query)),
+                     {"bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())})
+
+
 @contextmanager
 def recount(s: Session, report: Report) -> Iterator[None]:
     """Wrap a change to a report so that the counts follow it."""
