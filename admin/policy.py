@@ -48,6 +48,11 @@ POLICY: dict[str, frozenset[str] | None] = {
     "surveys.close": frozenset({"admin", "manager"}),
     "surveys.results": frozenset({"admin", "manager"}),
     "surveys.invite": frozenset({"admin", "manager"}),
+    "indicators.list": ALL,
+    "indicators.values": ALL,
+    "indicators.create": frozenset({"admin"}),
+    "indicators.update": frozenset({"admin"}),
+    "indicators.recompute": frozenset({"admin", "manager"}),
     # The web UI's administration pages (no API routes).
     "manage.view": frozenset({"admin"}),
     "manage.staff_create": frozenset({"admin"}),
@@ -64,6 +69,7 @@ KEY_SCOPES: dict[str, str] = {
     "reports.audit": "reports:read",
     "reports.status": "reports:write", "reports.assign": "reports:write", "reports.priority": "reports:write",
     "reports.reply": "reports:write", "reports.note": "reports:write", "reports.template_reply": "reports:write",
+    "indicators.list": "indicators:read", "indicators.values": "indicators:read",
 }
 #: The role a key acts with: writers triage like dispatchers, readers see like viewers (no contact data).
 KEY_ROLE = {"reports:write": "dispatcher", "reports:read": "viewer"}

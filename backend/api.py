@@ -79,3 +79,4 @@ def register_domain_errors(app: Flask) -> None:
     def domain_error(exc: DomainError) -> Response:
         errors = {"json": {exc.field: [exc.message]}} if exc.field else None
         return error_response(exc.status, exc.message, errors)
+

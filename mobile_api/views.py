@@ -8,7 +8,9 @@ from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from markupsafe import escape
+from marshmallow import Schema, fields
 
+from backend.feeds import FEED_DOC, ValuesQuery, values_feed
 from backend.i18n import gettext
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
 from backend.services import (
@@ -16,6 +18,7 @@ from backend.services import (
     catalogue,
     devices,
     feedback,
+    indicators,
     notifications,
     photos,
     places,
@@ -447,3 +450,31 @@ class EmailFeedback(MethodView):
             "Thank you for your answer.", lang)
         return Response(FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)),
                                              content=f"<p>{escape(text)}</p>"), mimetype="text/html")
+
+
+class OpenDataQuery(ValuesQuery):
+    jurisdiction = fields.String(required=True, metadata={"description": "The municipality's slug or code"})
+
+
+class OpenDataDefinitionsQuery(Schema):
+    jurisdiction = fields.String(required=True, metadata={"description": "The municipality's slug or code"})
+
+
+@blp.route("/open-data/indicators")
+class OpenDataIndicators(MethodView):
+    @blp.arguments(OpenDataDefinitionsQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Open data: the municipality's public quality indicators (definitions, targets, thresholds)."""
+        return {"items": indicators.definitions(indicators.jurisdiction_by_slug(query["jurisdiction"]),
+                                                public_only=True)}
+
+
+@blp.route("/open-data/indicator-values")
+class OpenDataIndicatorValues(MethodView):
+    @blp.arguments(OpenDataQuery, location="query")
+    @blp.doc(responses=FEED_DOC)
+    def get(self, query: dict[str, Any]) -> Response:
+        """Open data: values of the public indicators, without small cells (n < 5), in JSON or CSV."""
+        return values_feed(indicators.jurisdiction_by_slug(query["jurisdiction"]), query, public_only=True,
+                           cache="public, max-age=300")

@@ -294,7 +294,8 @@ def recompute_task(jurisdiction_id: int | None = None, codes: list[str] | None =
 
 @outbox.handles("IndicatorsRecomputeRequested")
 def _on_recompute_requested(s: Session, payload: dict[str, Any]) -> None:
-    recompute_in(s, int(payload["jurisdiction_id"]), codes=payload.get("codes") or None)
+    bounds = [date.fromisoformat(payload[k]) if payload.get(k) else None for k in ("from", "to")]
+    recompute_in(s, int(payload["jurisdiction_id"]), bounds[0], bounds[1], codes=payload.get("codes") or None)
 
 
 # -- the catalogue -------------------------------------------------------------------------------------------
@@ -452,7 +453,8 @@ def _definition(ind: Indicator) -> dict[str, Any]:
         "services": list(ind.service_codes), "areas": list(ind.area_codes), "provenance": ind.provenance,
         "granularity": ind.granularity, "baseline": ind.baseline, "baseline_period": ind.baseline_period,
         "target": ind.target, "green": ind.green, "amber": ind.amber, "owner": ind.owner, "links": ind.links,
-        "public": ind.public, "active": ind.active, "updated_at": ind.updated_at,
+        "public": ind.public, "active": ind.active,
+        "updated_at": ind.updated_at.isoformat() if ind.updated_at else None,
     }
 
 
@@ -463,6 +465,10 @@ def definitions(jurisdiction_id: int, public_only: bool = False) -> list[dict[st
         query = query.where(Indicator.public, Indicator.active)
     out = [_definition(i) for i in s.scalars(query.order_by(Indicator.code))]
     s.rollback()
+    if public_only:  # the open-data view: no internal owner, no notes
+        for item in out:
+            item.pop("owner")
+            item["links"].pop("notes", None)
     return out
 
 
@@ -485,8 +491,11 @@ def _own(s: Session, jurisdiction_id: int, code: str, lock: bool = False) -> Ind
 _COMPUTED = ("computation", "services", "areas", "provenance", "granularity", "active")
 
 
-def _request_recompute(s: Session, jurisdiction_id: int, codes: list[str] | None) -> None:
-    outbox.add_event(s, "IndicatorsRecomputeRequested", {"jurisdiction_id": jurisdiction_id, "codes": codes or []})
+def _request_recompute(s: Session, jurisdiction_id: int, codes: list[str] | None,
+                       first: date | None = None, last: date | None = None) -> None:
+    outbox.add_event(s, "IndicatorsRecomputeRequested", {
+        "jurisdiction_id": jurisdiction_id, "codes": codes or [],
+        "from": first.isoformat() if first else None, "to": last.isoformat() if last else None})
 
 
 def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
@@ -545,16 +554,25 @@ def _rejudge(s: Session, ind: Indicator) -> None:
         s.connection().execute(text("UPDATE indicator_values SET status = :st WHERE id = :vid"), changes)
 
 
-def request_recompute(staff: StaffUser, codes: list[str]) -> dict[str, Any]:
+def request_recompute(staff: StaffUser, codes: list[str], since: str | None = None,
+                      until: str | None = None) -> dict[str, Any]:
+    """Recompute now, in the background: all active indicators or `codes`, for the configured history or the
+    months since…until (YYYY-MM)."""
+    try:
+        bounds = [align("month", parse_period(v)[1]) if v else None for v in (since, until)]
+    except ValueError as exc:
+        raise DomainError("A month is YYYY-MM.", field="from" if since else "to") from exc
+    if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+        raise DomainError("'from' is after 'to'.", field="from")
     with unit_of_work() as s:
         known = set(s.scalars(select(Indicator.code).where(Indicator.jurisdiction_id == staff.jurisdiction_id)))
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise NotFound(f"No such indicator: {unknown[0]}.", field="codes")
-        _request_recompute(s, staff.jurisdiction_id, codes)
+        _request_recompute(s, staff.jurisdiction_id, codes, bounds[0], bounds[1])
         audit.record(s, staff, "indicator.recompute", "jurisdiction", staff.jurisdiction_id,
-                     jurisdiction_id=staff.jurisdiction_id, after={"codes": codes})
-    return {"accepted": True, "codes": codes or "all"}
+                     jurisdiction_id=staff.jurisdiction_id, after={"codes": codes, "from": since, "to": until})
+    return {"accepted": True, "codes": codes or "all", "from": since, "to": until}
 
 
 VALUE_FIELDS = ("indicator", "period", "granularity", "period_start", "period_end", "service", "area", "provenance",
@@ -608,11 +626,13 @@ def values(jurisdiction_id: int, *, indicator: str | None = None, period: str | 
     for r in rows:
         out.append({
             "indicator": r.code, "period": period_label(r.granularity, r.period_start), "granularity": r.granularity,
-            "period_start": r.period_start, "period_end": shift(r.granularity, r.period_start),
+            "period_start": r.period_start.isoformat(),
+            "period_end": shift(r.granularity, r.period_start).isoformat(),
             "service": r.service_code, "area": r.area_code, "provenance": r.provenance, "n": r.n,
             "numerator": r.numerator, "denominator": r.denominator, "value": r.value, "ci_low": r.ci_low,
             "ci_high": r.ci_high, "weighted_value": r.weighted_value, "effective_n": r.effective_n, "unit": r.unit,
-            "target": r.target, "status": r.status, "suppressed": r.suppressed, "computed_at": r.computed_at,
+            "target": r.target, "status": r.status, "suppressed": r.suppressed,
+            "computed_at": r.computed_at.isoformat(),
         })
     return out, total
 

@@ -12,9 +12,10 @@ import hmac
 import math
 import secrets
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from flask import current_app
@@ -569,6 +570,7 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
         unknown = sorted(set(area_map.values()) - set(areas))
         if unknown:
             raise DomainError(f"{survey_file.name}: unknown area codes {', '.join(unknown)}", field="area")
+        fielded = _fielded_at(spec, jurisdiction.timezone, survey_file.name)
         survey = Survey(jurisdiction_id=jurisdiction.id, key=key, version=1, status="closed",
                         provenance="representative", published_at=utcnow())
         _build(s, survey, spec, jurisdiction)
@@ -597,7 +599,7 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
                 responses.append({"survey_id": survey.id, "area_id": areas.get(code) if code else None,
                                   "weight": weight, "provenance": "representative",
                                   "source_ref": (row.get(spec.get("respondent_id", "id")) or "")[:64] or None,
-                                  "created_at": utcnow()})
+                                  "created_at": fielded})
                 mine = []
                 for q, column in columns.values():
                     value = (row.get(column) or "").strip()
@@ -624,6 +626,19 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
         if rows:
             s.execute(SurveyAnswer.__table__.insert(), rows)
     return {"survey_id": survey.id, "responses": len(responses), "answers": len(rows)}
+
+
+def _fielded_at(spec: dict[str, Any], tz: str, name: str) -> datetime:
+    """When the survey was in the field (`fielded_at`: a date, noon local time, or a time): its responses count
+    in that period of the indicators. Without it, the time of the import."""
+    value = spec.get("fielded_at")
+    if value is None:
+        return utcnow()
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+    if isinstance(value, date):
+        return datetime.combine(value, time(12), tzinfo=ZoneInfo(tz))
+    raise DomainError(f"{name}: fielded_at must be a date (YYYY-MM-DD)", field="fielded_at")
 
 
 # -- invitations -------------------------------------------------------------------------------------------
