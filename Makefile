@@ -29,6 +29,7 @@ bench: setup
 	.venv/bin/python bench/push_fanout.py
 	.venv/bin/python bench/broadcast.py
 	.venv/bin/python bench/survey_results.py
+	.venv/bin/python bench/indicators.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -48,13 +48,19 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
+_CODE = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="not a code")
+_PERIOD = validate.Regexp(r"^[0-9]{4}(-[0-9]{2}|-[Qq][1-4])?$", error="a period is YYYY-MM, YYYY-Qn or YYYY")
+
+
 class ValuesQuery(Schema):
-    indicator = fields.String(metadata={"description": "An indicator code"})
-    period = fields.String(metadata={"description": "One period: 2026-03, 2026-Q1 or 2026"})
-    since = fields.String(data_key="from", metadata={"description": "Periods starting at or after this one"})
-    until = fields.String(data_key="to", metadata={"description": "Periods starting before the end of this one"})
-    area = fields.String(metadata={"description": "An area code, or `total` for the municipality"})
-    service = fields.String(metadata={"description": "A service code, or `total` for all services"})
+    indicator = fields.String(validate=_CODE, metadata={"description": "An indicator code"})
+    period = fields.String(validate=_PERIOD, metadata={"description": "One period: 2026-03, 2026-Q1 or 2026"})
+    since = fields.String(data_key="from", validate=_PERIOD,
+                          metadata={"description": "Periods starting at or after this one"})
+    until = fields.String(data_key="to", validate=_PERIOD,
+                          metadata={"description": "Periods starting before the end of this one"})
+    area = fields.String(validate=_CODE, metadata={"description": "An area code, or `total` for the municipality"})
+    service = fields.String(validate=_CODE, metadata={"description": "A service code, or `total` for all services"})
     provenance = fields.String(validate=validate.OneOf(VALUE_PROVENANCES))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")),
                            metadata={"description": "json (default) or csv; `Accept: text/csv` also gives CSV"})

@@ -345,6 +345,8 @@ def run() -> None:
             hromada(env, "load-city", str(city))
     hromada(env, "load-addresses", "1261011", str(ROOT / "cities" / "krakow" / "addresses.csv"))
     hromada(env, "load-waste-schedule", "1261011", str(ROOT / "cities" / "krakow" / "waste.csv"))
+    hromada(env, "load-indicators", "1261011", str(ROOT / "cities" / "krakow" / "indicators.yaml"))
+    hromada(env, "compute-indicators", "1261011")
     hromada(env, "create-staff", "--email", "admin@krakow.example", "--password", "hromada-demo",
             "--role", "admin", "--jurisdiction", "1261011", "--if-missing")
     port = settings["PORT"]
@@ -361,6 +363,7 @@ def run() -> None:
     health            http://127.0.0.1:{port}/healthz   readiness http://127.0.0.1:{port}/readyz
     staff web UI      http://localhost:{port}/admin
     metrics           http://127.0.0.1:{port}/metrics
+    open data         http://127.0.0.1:{port}/api/v1/open-data/indicator-values?jurisdiction=krakow&area=total
   Notifications: {push}; {mail}.
   Demo staff login: admin@krakow.example / hromada-demo
   Ctrl-C stops the web server, the worker, the scheduler{' and the services started now' if started else ''}.

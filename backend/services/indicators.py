@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -263,7 +264,9 @@ def refresh_dirty() -> list[dict[str, Any]]:
     done = []
     for jid, months in sorted(by_jurisdiction.items()):
         try:
-            done.append(recompute(jid, min(months), max(months)))
+            with unit_of_work() as s:
+                for first, last in month_runs(months):
+                    done.append(recompute_in(s, jid, first, last))
         except Exception:
             with unit_of_work() as s:
                 for month in months:
@@ -271,6 +274,21 @@ def refresh_dirty() -> list[dict[str, Any]]:
                                    "ON CONFLICT DO NOTHING"), {"j": jid, "m": month})
             raise
     return done
+
+
+def month_runs(months: list[date], most: int = 12) -> list[tuple[date, date]]:
+    """Consecutive months as (first, last) runs, so that a change in 2020 and one today do not recompute the
+    years between; more than `most` runs become one."""
+    ordered = sorted(set(months))
+    runs: list[list[date]] = []
+    for month in ordered:
+        if runs and shift("month", runs[-1][1]) == month:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    if len(runs) > most:
+        return [(ordered[0], ordered[-1])]
+    return [(a, b) for a, b in runs]
 
 
 def recompute_all() -> list[dict[str, Any]]:
@@ -479,7 +497,12 @@ def definition(staff: StaffUser, code: str) -> dict[str, Any]:
     return out
 
 
+_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
 def _own(s: Session, jurisdiction_id: int, code: str, lock: bool = False) -> Indicator:
+    if not _CODE.fullmatch(code):
+        raise NotFound("No such indicator.", field="code")
     query = select(Indicator).where(Indicator.jurisdiction_id == jurisdiction_id, Indicator.code == code)
     ind = s.scalars(query.with_for_update() if lock else query).first()
     if ind is None:
@@ -638,6 +661,8 @@ def values(jurisdiction_id: int, *, indicator: str | None = None, period: str | 
 
 
 def jurisdiction_by_slug(slug_or_code: str) -> int:
+    if not _CODE.fullmatch(slug_or_code):
+        raise NotFound("Unknown municipality.", field="jurisdiction")
     jid = session().scalar(select(Jurisdiction.id).where(
         (Jurisdiction.slug == slug_or_code) | (Jurisdiction.code == slug_or_code)))
     session().rollback()

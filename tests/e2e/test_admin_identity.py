@@ -53,7 +53,7 @@ def bearer(client: FlaskClient, email: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, int]:
+def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, Any]:
     """Reports and pending photos in Kraków (department zdmk) and in the powiat."""
     client = app.test_client()
     me = Resident(client)
@@ -70,8 +70,10 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, int]:
     with app.app_context():  # a broadcast scheduled a month ahead in each municipality
         from backend.db import session
         from backend.models import StaffUser
-        from backend.services import surveys
+        from backend.services import indicators, surveys
         from backend.services.broadcasts import create
+
+        code_of = {key: f"policy-{uuid.uuid4().hex[:6]}" for key in ("own_broadcast", "foreign_broadcast")}
 
         for key, code in (("own_broadcast", "1261011"), ("foreign_broadcast", "1206")):
             author = session().scalars(select(StaffUser).join(StaffUser.jurisdiction)
@@ -79,6 +81,8 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, int]:
             out[key] = create(author, {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
                                        "send_at": utcnow() + timedelta(days=30)})["id"]
             out[key.replace("broadcast", "survey")] = surveys.create(author, SURVEY)["id"]
+            made = indicators.create(author, {**INDICATOR, "code": code_of[key]})
+            out[key.replace("broadcast", "indicator")] = made["code"]
     return out
 
 
@@ -114,14 +118,17 @@ def test_wrong_passwords_lock_the_account_with_back_off(client: FlaskClient, sta
     assert login(client, email).status_code == 201
 
 
-def _path(rule: str, args: dict[str, int]) -> str:
+def _path(rule: str, args: dict[str, Any]) -> str:
     for name, value in args.items():
-        rule = rule.replace(f"<int:{name}>", str(value))
+        rule = rule.replace(f"<int:{name}>", str(value)).replace(f"<string:{name}>", str(value))
     return rule
 
 
 ARG_KINDS = {"report_id": ("own", "foreign"), "photo_id": ("own_photo", "foreign_photo"),
-             "broadcast_id": ("own_broadcast", "foreign_broadcast"), "survey_id": ("own_survey", "foreign_survey")}
+             "broadcast_id": ("own_broadcast", "foreign_broadcast"), "survey_id": ("own_survey", "foreign_survey"),
+             "code": ("own_indicator", "foreign_indicator")}
+INDICATOR = {"name": {"pl": "Test"}, "unit": "%", "direction": "higher", "kind": "objective",
+             "computation": "pct_resolved_within_sla"}
 
 
 def admin_routes(app: Flask) -> list[tuple[str, str, Any]]:
@@ -157,6 +164,8 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask,
               "reports.bulk": {"action": "assign", "department": "zdmk",
                                "items": [{"id": fixtures["own"], "etag": "stale"}]},
               "broadcasts.preview": BROADCAST, "surveys.create": SURVEY, "surveys.update": SURVEY,
+              "indicators.create": {**INDICATOR, "code": f"policy-new-{uuid.uuid4().hex[:6]}"},
+              "indicators.update": {"owner": "Policy test"}, "indicators.recompute": {"codes": []},
               "broadcasts.create": {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
                                     "send_at": (utcnow() + timedelta(days=30)).isoformat()}}
     for rule, method, handler in admin_routes(app):
@@ -164,7 +173,7 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask,
         roles = POLICY[endpoint]
         if roles is None:
             continue
-        kinds = [k for k in ARG_KINDS if f"<int:{k}>" in rule]
+        kinds = [k for k in ARG_KINDS if f"<int:{k}>" in rule or f"<string:{k}>" in rule]
         for role in ROLES:
             if role not in tokens or endpoint == "tokens.delete":  # signing out spends the token
                 tokens[role] = bearer(client, staff[role])
