@@ -103,7 +103,7 @@ def _texts(texts: dict[str, Any], default: str) -> dict[str, dict[str, str]]:
             raise DomainError(gettext("Each language needs a title and a body."), field="texts")
         clean[lang] = {"title": title, "body": body}
     if default not in clean:
-        raise DomainError(gettext("A text in the municipality's language ({lang}) is required.", lang=default),
+        raise DomainError(gettext("A text in the municipality's language ({language}) is required.", language=default),
                           field="texts")
     return clean
 

@@ -53,8 +53,8 @@ HOME_LABELS = ("home", "dom", "дім", "дом")
 
 def _check_definition(s: Any, jurisdiction: Jurisdiction, spec: dict[str, Any]) -> None:
     if not (spec.get("title") or {}).get(jurisdiction.default_language):
-        raise DomainError(gettext("A text in the municipality's language ({lang}) is required.",
-                                  lang=jurisdiction.default_language), field="title")
+        raise DomainError(gettext("A text in the municipality's language ({language}) is required.",
+                                  language=jurisdiction.default_language), field="title")
     services = set(s.scalars(select(Service.code).where(Service.jurisdiction_id == jurisdiction.id)))
     unknown = sorted(set(spec.get("service_codes") or []) - services)
     if unknown:
@@ -71,8 +71,8 @@ def _check_definition(s: Any, jurisdiction: Jurisdiction, spec: dict[str, Any]) 
         if q.get("kind") not in QUESTION_KINDS:
             raise DomainError(gettext("Must be one of: {0}.").format(", ".join(QUESTION_KINDS)), field=field)
         if not (q.get("text") or {}).get(jurisdiction.default_language):
-            raise DomainError(gettext("A text in the municipality's language ({lang}) is required.",
-                                      lang=jurisdiction.default_language), field=field)
+            raise DomainError(gettext("A text in the municipality's language ({language}) is required.",
+                                      language=jurisdiction.default_language), field=field)
         if q["kind"] in ("single", "multiple") and not q.get("options"):
             raise DomainError(gettext("A choice question needs options."), field=field)
         if q.get("dimension") and q["dimension"] not in DIMENSIONS:
