@@ -25,7 +25,7 @@ def init_app(app: Flask) -> HromadaApi:
     from admin.views import blp
 
     api.register_blueprint(blp)
-    from admin import web
+    from admin import dashboard, web  # noqa: F401 - the dashboard's pages join the web blueprint
 
     web.init_app(app)
     return api

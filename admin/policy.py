@@ -53,6 +53,8 @@ POLICY: dict[str, frozenset[str] | None] = {
     "indicators.create": frozenset({"admin"}),
     "indicators.update": frozenset({"admin"}),
     "indicators.recompute": frozenset({"admin", "manager"}),
+    # The web UI's dashboard (managers and up; the values come from the indicator feed's tables).
+    "dashboard.view": frozenset({"admin", "manager"}),
     # The web UI's administration pages (no API routes).
     "manage.view": frozenset({"admin"}),
     "manage.staff_create": frozenset({"admin"}),

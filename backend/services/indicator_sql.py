@@ -62,12 +62,13 @@ _RANGE = "{t} >= (CAST(:start AS timestamp) AT TIME ZONE :tz) AND {t} < (CAST(:e
 _PERIOD = "date_trunc(:gran, {t} AT TIME ZONE :tz)::date"
 
 # Reports (objective) and feedback (opt-in) are rolled up by GROUPING SETS: medians cannot be summed afterwards.
+_COUNTED = """FROM {source}
+    WHERE r.jurisdiction_id = :jid AND {range} AND r.merged_into_id IS NULL AND r.status <> 'duplicate'
+      AND {where} {filters}"""
 _GROUPED = """
 WITH base AS (
     SELECT {period} AS period, r.service_id, r.area_id, CAST({x} AS float8) AS x
-    FROM {source}
-    WHERE r.jurisdiction_id = :jid AND {range} AND r.merged_into_id IS NULL AND r.status <> 'duplicate'
-      AND {where} {filters}
+    {counted}
 )
 SELECT period, service_id, area_id, GROUPING(service_id) AS gs, GROUPING(area_id) AS ga,
        CAST(:provenance AS text) AS provenance, count(*) AS n, sum(x) AS sx, sum(x * x) AS sxx,
@@ -175,15 +176,59 @@ def statement(computation: str, tag: str | None) -> tuple[TextClause, dict[str, 
         sql = _SURVEY.format(period=_PERIOD.format(t="sr.created_at"), range=_RANGE.format(t="sr.created_at"),
                              x=rule.x, tag=condition, filters=_FILTERS.format(svc="sv.id", area="sr.area_id"))
         return text(sql), {**params, "qkind": rule.question_kind}
-    if rule.family == "feedback":
-        when = "fr.resolved_at"
-        source = _FEEDBACK
-    else:
-        when = "r.requested_at"
-        source = _REOPENED if computation == "reopen_rate" else "reports r"
+    when, counted = _counted(computation)
     quantile = (f"percentile_cont({rule.quantile}) WITHIN GROUP (ORDER BY x)" if rule.quantile is not None
                 else "CAST(NULL AS float8)")
-    sql = _GROUPED.format(period=_PERIOD.format(t=when), range=_RANGE.format(t=when), x=rule.x, where=rule.where,
-                          source=source, quantile=quantile, filters=_FILTERS.format(svc="r.service_id",
-                                                                                    area="r.area_id"))
+    sql = _GROUPED.format(period=_PERIOD.format(t=when), x=rule.x, counted=counted, quantile=quantile)
+    return text(sql), {}
+
+
+def _counted(computation: str) -> tuple[str, str]:
+    """The time a report-based computation dates its rows by, and the FROM … WHERE of the rows it counts."""
+    rule = RULES[computation]
+    if rule.family == "feedback":
+        when, source = "fr.resolved_at", _FEEDBACK
+    else:
+        when, source = "r.requested_at", _REOPENED if computation == "reopen_rate" else "reports r"
+    return when, _COUNTED.format(source=source, range=_RANGE.format(t=when), where=rule.where,
+                                 filters=_FILTERS.format(svc="r.service_id", area="r.area_id"))
+
+
+_CELL = """AND (CAST(:cell_service AS int) IS NULL OR {svc} = CAST(:cell_service AS int))
+    AND (CAST(:cell_area AS int) IS NULL OR {area} = CAST(:cell_area AS int))"""
+
+
+def members(computation: str, tag: str | None) -> tuple[TextClause, dict[str, str]]:
+    """What one cell (one period: :start…:end; :cell_service, :cell_area, NULL = all) counted. Reports and feedback:
+    the rows themselves (x = the observation: on time 0/1, hours, reopened, satisfaction…); survey answers: only
+    their distribution per question (no response is listed); invitations: per survey version."""
+    rule = RULES[computation]
+    if rule.family == "survey":
+        condition, params = tag_condition(tag)
+        sql = f"""
+            SELECT q.code AS question, a.number AS answer, count(*) AS n
+            FROM survey_answers a JOIN survey_questions q ON q.id = a.question_id
+            JOIN survey_responses sr ON sr.id = a.response_id JOIN surveys s ON s.id = sr.survey_id
+            LEFT JOIN services sv ON sv.jurisdiction_id = s.jurisdiction_id AND sv.code = q.service_code
+            WHERE s.jurisdiction_id = :jid AND {_RANGE.format(t="sr.created_at")} AND q.kind = :qkind
+              AND a.number IS NOT NULL AND NOT a.dont_know AND sr.provenance = CAST(:provenance AS text)
+              AND {condition} {_FILTERS.format(svc="sv.id", area="sr.area_id")}
+              {_CELL.format(svc="sv.id", area="sr.area_id")}
+            GROUP BY q.code, a.number ORDER BY q.code, a.number"""  # noqa: S608 - constants only
+        return text(sql), {**params, "qkind": rule.question_kind}
+    if rule.family == "invitations":
+        sql = f"""
+            SELECT s.key AS survey, s.version, count(n.id) AS invited,
+                   (SELECT count(*) FROM survey_responses x WHERE x.survey_id = s.id) AS answered
+            FROM broadcasts b JOIN notifications n ON n.broadcast_id = b.id JOIN surveys s ON s.id = b.survey_id
+            WHERE b.jurisdiction_id = :jid GROUP BY s.id, s.key, s.version
+            HAVING {_RANGE.format(t="min(b.send_at)")} ORDER BY s.key, s.version"""  # noqa: S608 - constants only
+        return text(sql), {}
+    _, counted = _counted(computation)
+    feedback = ", fa.fixed, fa.satisfaction" if rule.family == "feedback" else ""
+    sql = f"""
+        SELECT r.id, r.public_id, r.status, r.requested_at, coalesce(r.resolved_at, r.closed_at) AS resolved_at,
+               r.sla_due_at, r.service_id, r.area_id, CAST({rule.x} AS float8) AS x{feedback}
+        {counted} {_CELL.format(svc="r.service_id", area="r.area_id")}
+        ORDER BY r.requested_at, r.id"""  # noqa: S608 - constants only
     return text(sql), {}
