@@ -130,8 +130,105 @@
     });
   }
 
+  // -- the dashboard: sparklines, an indicator's trend with its interval band, districts ranked with their
+  // intervals, and the choropleth map (the colours are the values' traffic lights). --
+  var LIGHTS = { green: "#2e7d32", amber: "#f9a825", red: "#c62828", none: "#90a4ae", suppressed: "#e0e0e0" };
+
+  function sparklines() {
+    if (!window.Chart) { return; }
+    document.querySelectorAll("canvas.sparkline").forEach(function (canvas) {
+      var series = JSON.parse(canvas.dataset.series || "[]");
+      new window.Chart(canvas, {
+        type: "line",
+        data: { labels: series.map(function (p) { return p.period; }),
+                datasets: [{ data: series.map(function (p) { return p.value; }), borderColor: "#1f5fa8",
+                             borderWidth: 1.5, pointRadius: 0, spanGaps: false }] },
+        options: { animation: false, responsive: false, events: [], plugins: { legend: { display: false },
+                   tooltip: { enabled: false } }, scales: { x: { display: false }, y: { display: false } } }
+      });
+      canvas.dataset.drawn = "true";
+    });
+  }
+
+  function trendChart(canvas, data) {
+    var points = data.trend;
+    var labels = points.map(function (p) { return p.period; });
+    function pick(key) { return points.map(function (p) { return p.suppressed ? null : p[key]; }); }
+    new window.Chart(canvas, {
+      type: "line",
+      data: { labels: labels, datasets: [
+        { label: canvas.dataset.label + " (+)", data: pick("ci_high"), borderWidth: 0, pointRadius: 0,
+          backgroundColor: "rgba(31,95,168,0.15)", fill: "+1" },
+        { label: canvas.dataset.label + " (-)", data: pick("ci_low"), borderWidth: 0, pointRadius: 0, fill: false },
+        { label: data.indicator.name, data: pick("headline"), borderColor: "#1f5fa8", pointRadius: 3, fill: false }
+      ] },
+      options: { animation: false, responsive: false, plugins: { legend: { display: false } },
+                 scales: { y: { title: { display: true, text: canvas.dataset.unit } } } }
+    });
+    canvas.dataset.drawn = "true";
+  }
+
+  function rankingChart(canvas, data) {
+    var shown = data.districts.filter(function (d) { return !d.suppressed && d.ci_low !== null; });
+    new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: shown.map(function (d) { return d.area.code; }), datasets: [
+        { label: "95%", data: shown.map(function (d) { return [d.ci_low, d.ci_high]; }),
+          backgroundColor: shown.map(function (d) { return LIGHTS[d.status] || LIGHTS.none; }), barPercentage: 0.5 }
+      ] },
+      options: { indexAxis: "y", animation: false, responsive: false, plugins: { legend: { display: false } } }
+    });
+    canvas.dataset.drawn = "true";
+  }
+
+  function choropleth(el, data) {
+    var byCode = {};
+    data.districts.forEach(function (d) { byCode[d.area.code] = d; });
+    var map = window.L.map(el);
+    fetch(el.dataset.geojson, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (geojson) {
+        var layer = window.L.geoJSON(geojson, {
+          style: function (f) {
+            var d = byCode[f.properties.code];
+            return { color: "#455a64", weight: 1, fillOpacity: 0.6, className: "area area-" + f.properties.code,
+                     fillColor: d ? (LIGHTS[d.status] || LIGHTS.none) : LIGHTS.suppressed };
+          },
+          onEachFeature: function (f, l) {
+            var d = byCode[f.properties.code];
+            l.bindTooltip(f.properties.code + " " + f.properties.name + (d && !d.suppressed && d.headline !== null
+              ? ": " + d.headline.toFixed(1) + " (n=" + d.n + ")" : ""));
+            l.on("click", function () {
+              var params = new URLSearchParams({ area: f.properties.code, period: el.dataset.period,
+                                                 service: el.dataset.service, provenance: el.dataset.provenance });
+              window.htmx.ajax("GET", el.dataset.services + "?" + params.toString(), "#services");
+              el.dataset.chosen = f.properties.code;
+            });
+          }
+        }).addTo(map);
+        map.fitBounds(layer.getBounds());
+        el.dataset.ready = "true";
+      });
+  }
+
+  function indicatorPage() {
+    var trend = document.getElementById("trend");
+    if (!trend || !window.Chart) { return; }
+    fetch(trend.dataset.url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        trendChart(trend, data);
+        var ranking = document.getElementById("ranking");
+        if (ranking) { rankingChart(ranking, data); }
+        var map = document.getElementById("indicator-map");
+        if (map && window.L) { choropleth(map, data); }
+      });
+  }
+
   function start() {
     charts();
+    sparklines();
+    indicatorPage();
     var queue = document.getElementById("map");
     if (queue && window.L) { queueMap(queue); }
     var compose = document.getElementById("compose-map");

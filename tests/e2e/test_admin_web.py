@@ -7,33 +7,19 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from backend.services.accounts import create_staff
-from tests.conftest import ROOT, push_settings
-from tests.e2e.conftest import Resident
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Resident, api_headers, base, shot, until
 from tests.support.gunicorn import Gunicorn
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-PASSWORD = "correct horse battery staple"
 OLD_TOWN = (50.0614, 19.9372)
 NOWA_HUTA = (50.0720, 20.0378)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by `make test`")
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask, cities: dict, migrated: str, redis_url: str, fake_fcm: Any, smtp: Any) -> Iterator[Gunicorn]:
-    env = {"DATABASE_URL": migrated, "REDIS_URL": redis_url, **push_settings(fake_fcm, smtp),
-           "PUBLIC_BASE_URL": "", "RATELIMIT_ENABLED": "false"}
-    with Gunicorn(ROOT, env, workers=2) as g:
-        yield g
 
 
 @pytest.fixture(scope="module")
@@ -47,27 +33,6 @@ def people(app: Flask, cities: dict) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
-
-
-def base(server: Gunicorn) -> str:
-    return f"http://localhost:{server.port}"
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
-
-
 def signed_in(browser: Any, server: Gunicorn, email: str) -> Any:
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -78,24 +43,6 @@ def signed_in(browser: Any, server: Gunicorn, email: str) -> Any:
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/admin/queue.*"))
     return page
-
-
-def until(page: Any, js: str, timeout: float = 20.0) -> None:
-    """Poll a JavaScript condition (page.wait_for_function would evaluate a string, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if page.evaluate(js):
-                return
-        except Exception:  # noqa: BLE001 - not there yet (e.g. the map has not loaded its first points)
-            pass
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {js}")
-
-
-def api_headers(app: Flask, email: str) -> dict[str, str]:
-    token = app.test_client().post("/api/admin/tokens", json={"email": email, "password": PASSWORD}).json["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_sign_in_gives_a_secure_http_only_cookie_and_the_queue(browser: Any, server: Gunicorn,
