@@ -30,6 +30,7 @@ bench: setup
 	.venv/bin/python bench/broadcast.py
 	.venv/bin/python bench/survey_results.py
 	.venv/bin/python bench/indicators.py
+	.venv/bin/python bench/dashboard.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -259,7 +259,8 @@ def drill_down(staff: StaffUser, lang: str, code: str, period: str, service: str
             "jid": j.id, "tz": j.timezone, "start": start, "end": shift(ind.granularity, start),
             "now": ind_service.utcnow(), "services": services, "areas": areas, "provenance": prov,
             "cell_service": chosen_service["id"] if chosen_service else None,
-            "cell_area": chosen_area["id"] if chosen_area else None, **extra}).mappings().all()
+            "cell_area": chosen_area["id"] if chosen_area else None, "limit": MEMBERS_LIMIT,
+            **extra}).mappings().all()
         service_codes = {v["id"]: v["code"] for v in look["services"].values()}
         area_codes = {a["id"]: a["code"] for a in look["areas"].values()}
         kind = {"survey": "answers", "invitations": "invitations"}.get(rule.family, "reports")
@@ -268,11 +269,18 @@ def drill_down(staff: StaffUser, lang: str, code: str, period: str, service: str
             for item in items:
                 item["service"] = service_codes.get(item.pop("service_id"))
                 item["area"] = area_codes.get(item.pop("area_id"))
-        total = sum(int(i["n"]) for i in items) if kind == "answers" else len(items)
+        if kind == "answers":
+            total = sum(int(i["n"]) for i in items)
+        elif kind == "reports":
+            total = int(items[0].pop("total")) if items else 0
+            for item in items[1:]:
+                item.pop("total")
+        else:
+            total = len(items)
         return {"indicator": _definition(ind, lang, j.default_language), "kind": kind, "family": rule.family,
                 "period": period_label(ind.granularity, start), "service": chosen_service, "area": chosen_area,
                 "provenance": prov if rule.family == "survey" else None, "total": total,
-                "items": items[:MEMBERS_LIMIT] if kind == "reports" else items, "shape": rule.shape}
+                "items": items, "shape": rule.shape}
     finally:
         s.rollback()
 

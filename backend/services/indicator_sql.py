@@ -200,8 +200,9 @@ _CELL = """AND (CAST(:cell_service AS int) IS NULL OR {svc} = CAST(:cell_service
 
 def members(computation: str, tag: str | None) -> tuple[TextClause, dict[str, str]]:
     """What one cell (one period: :start…:end; :cell_service, :cell_area, NULL = all) counted. Reports and feedback:
-    the rows themselves (x = the observation: on time 0/1, hours, reopened, satisfaction…); survey answers: only
-    their distribution per question (no response is listed); invitations: per survey version."""
+    the first :limit rows, each with the `total` counted (x = the observation: on time 0/1, hours, reopened,
+    satisfaction…); survey answers: only their distribution per question (no response is listed); invitations:
+    per survey version."""
     rule = RULES[computation]
     if rule.family == "survey":
         condition, params = tag_condition(tag)
@@ -228,7 +229,8 @@ def members(computation: str, tag: str | None) -> tuple[TextClause, dict[str, st
     feedback = ", fa.fixed, fa.satisfaction" if rule.family == "feedback" else ""
     sql = f"""
         SELECT r.id, r.public_id, r.status, r.requested_at, coalesce(r.resolved_at, r.closed_at) AS resolved_at,
-               r.sla_due_at, r.service_id, r.area_id, CAST({rule.x} AS float8) AS x{feedback}
+               r.sla_due_at, r.service_id, r.area_id, CAST({rule.x} AS float8) AS x{feedback},
+               count(*) OVER () AS total
         {counted} {_CELL.format(svc="r.service_id", area="r.area_id")}
-        ORDER BY r.requested_at, r.id"""  # noqa: S608 - constants only
+        ORDER BY r.requested_at, r.id LIMIT :limit"""  # noqa: S608 - constants only
     return text(sql), {}

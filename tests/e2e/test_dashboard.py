@@ -105,7 +105,7 @@ def test_the_overview_shows_the_catalogue_with_the_api_s_traffic_lights(
         expected = api_value(app, spring["api"], indicator=code, period="2025-04" if code not in (
             "satisfaction-overall", "satisfaction-top2", "nps") else "2025-Q2", area="total", service="total",
             provenance=provenance)
-        assert light == (expected["status"] if expected else "none"), code
+        assert light == (expected["status"] if expected else "nodata"), code
         if expected and not expected["suppressed"]:
             headline = expected["weighted_value"] if expected["weighted_value"] is not None else expected["value"]
             assert float(number["value"]) == pytest.approx(headline), code
