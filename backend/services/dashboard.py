@@ -161,6 +161,16 @@ def _indicator(s: Session, jid: int, code: str) -> Indicator:
     return ind
 
 
+def _cell(s: Session, staff: StaffUser, lang: str, code: str, service: str | None,
+          area: str | None) -> tuple[Jurisdiction, Indicator, dict[str, Any], dict[str, Any] | None,
+                                     dict[str, Any] | None]:
+    """The municipality, the indicator, the names, and the chosen service and area (None: all) of a request."""
+    j = _jurisdiction(s, staff)
+    ind = _indicator(s, j.id, code)
+    look = _lookups(s, j.id, lang, j.default_language)
+    return j, ind, look, _resolve(look, "services", service), _resolve(look, "areas", area)
+
+
 def _signal(value: dict[str, Any], total: dict[str, Any] | None) -> str:
     """above / below the municipality's value when the district's interval excludes it, else within the noise."""
     if total is None or value["suppressed"] or total["headline"] is None or value["ci_low"] is None:
@@ -179,11 +189,7 @@ def indicator_page(staff: StaffUser, lang: str, code: str, period: str | None = 
     municipality value and whether each interval excludes it) and for a comparison period, its services."""
     s = session()
     try:
-        j = _jurisdiction(s, staff)
-        ind = _indicator(s, j.id, code)
-        look = _lookups(s, j.id, lang, j.default_language)
-        chosen_service = _resolve(look, "services", service)
-        chosen_area = _resolve(look, "areas", area)
+        j, ind, look, chosen_service, chosen_area = _cell(s, staff, lang, code, service, area)
         start = align(ind.granularity, _month_of(period, j.timezone))
         other = align(ind.granularity, _month_of(compare, j.timezone)) if compare else shift(ind.granularity,
                                                                                             start, -1)
@@ -237,11 +243,7 @@ def drill_down(staff: StaffUser, lang: str, code: str, period: str, service: str
     counted), the distribution of survey answers (never a response), or the surveys' invitations."""
     s = session()
     try:
-        j = _jurisdiction(s, staff)
-        ind = _indicator(s, j.id, code)
-        look = _lookups(s, j.id, lang, j.default_language)
-        chosen_service = _resolve(look, "services", service)
-        chosen_area = _resolve(look, "areas", area)
+        j, ind, look, chosen_service, chosen_area = _cell(s, staff, lang, code, service, area)
         try:
             gran, start = parse_period(period)
         except ValueError as exc:
