@@ -1,7 +1,7 @@
 # The two commands: `make run` and `make test`. Both install what is missing.
 PY ?= python3
 
-.PHONY: run test setup stop bench lint migrate
+.PHONY: run test setup stop bench lint migrate load chaos audit
 
 run:
 	$(PY) scripts/stack.py run
@@ -31,6 +31,21 @@ bench: setup
 	.venv/bin/python bench/survey_results.py
 	.venv/bin/python bench/indicators.py
 	.venv/bin/python bench/dashboard.py
+
+# Not part of the test suite: a mixed load on the seeded 1M reports, faults under way (each with a verdict), and a
+# dependency audit against the vulnerability database of PyPI.
+load: setup
+	.venv/bin/hromada db upgrade
+	.venv/bin/hromada load-city cities/krakow
+	.venv/bin/python bench/seed.py
+	.venv/bin/python bench/load.py
+
+chaos: setup
+	.venv/bin/hromada db upgrade
+	.venv/bin/python bench/chaos.py
+
+audit: setup
+	.venv/bin/pip-audit --strict --ignore-file .pip-audit-ignore --skip-editable
 
 lint: setup
 	.venv/bin/ruff check .

@@ -230,13 +230,13 @@ def test_every_fcm_outcome_leads_to_its_action(app: Flask, client: FlaskClient, 
     assert alarm is not None and alarm.count >= 1
 
 
-def test_a_429_storm_ends_in_delivery_of_all_without_duplicates(app: Flask, client: FlaskClient, staff: dict,
+def test_a_429_and_503_storm_ends_in_delivery_of_all_without_duplicates(app: Flask, client: FlaskClient, staff: dict,
                                                                  worker: Any, fake_fcm: Any) -> None:
     tag = uuid.uuid4().hex[:8]
     made = device(client, "pl", None).report()
     for i in range(120):
         device(client, "pl", f"ok-{tag}-{i}").post(f"/api/v1/reports/{made['public_id']}/supports")
-    fake_fcm.storm(200)  # every send of the first attempt, and some of the second, answers 429
+    fake_fcm.storm(200, ("quota", "unavailable"))  # the first attempt and part of the second: 429s and 503s
     Desk(client, staff, made["id"]).act("status", {"status": "in_progress"})
     settle(app, lambda: all_settled(app, made["id"], 120), timeout=60)
     accepted = Counter(r.token for r in fake_fcm.accepted() if tag in r.token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections import Counter
@@ -23,6 +24,8 @@ from tests.support.services import PrivateRedis, WorkerProcesses
 
 PASSWORD = "correct horse battery staple"
 CHUNK = 100
+#: How long Redis stays stopped (`make chaos` sets a minute; the suite keeps it short).
+OUTAGE_SECONDS = float(os.environ.get("CHAOS_REDIS_OUTAGE_SECONDS", "0"))
 
 
 @pytest.fixture
@@ -144,6 +147,15 @@ def test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_
     client = app.test_client()
     dev = client.post("/api/v1/devices", json={"platform": "ios", "locale": "uk"})
     assert dev.status_code == 201  # residents are still served
+    resident = {"Authorization": f"Bearer {dev.json['token']}"}
+    deadline = time.monotonic() + OUTAGE_SECONDS  # `make chaos` keeps Redis away for a minute
+    while True:  # reports are accepted all through the outage
+        made = client.post("/api/v1/reports", headers=resident, json={
+            "service_code": "graffiti", "description": "During the outage", "lat": 50.0617, "lon": 19.9373})
+        assert made.status_code == 201, made.json
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
     assert states(app, report_id) == Counter()  # nothing sent while the broker is away
     private_redis.start()
     with app.app_context(), unit_of_work() as s:  # let time pass beyond the outbox sweeper's grace

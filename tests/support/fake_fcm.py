@@ -9,8 +9,8 @@ What a message gets depends on its registration token's prefix:
   apnsauth…     401 THIRD_PARTY_AUTH_ERROR
   quota…        429 QUOTA_EXCEEDED (Retry-After)  unavailable… 503 (Retry-After)
   internal…     500 INTERNAL                       deadline…   504 DEADLINE_EXCEEDED
-The transient ones fail `fail_times` times per token, then succeed. `storm(n)` makes the next n requests
-answer 429 with Retry-After whatever the token. Every request is recorded.
+The transient ones fail `fail_times` times per token, then succeed. `storm(n, kinds)` makes the next n requests
+fail whatever the token, taking turns through the kinds (429 and/or 503, with Retry-After). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class FakeFcm:
         self.received: list[Received] = []
         self.failures: dict[str, int] = {}
         self.storm_left = 0
+        self.storm_kinds: tuple[str, ...] = ("quota",)
         self.token_requests = 0
         fake = self
 
@@ -145,10 +146,12 @@ class FakeFcm:
         self.server.shutdown()
         self.server.server_close()
 
-    def storm(self, requests: int) -> None:
-        """The next `requests` sends all answer 429 with Retry-After."""
+    def storm(self, requests: int, kinds: tuple[str, ...] = ("quota",)) -> None:
+        """The next `requests` sends all fail, taking turns through `kinds` (429 quota, 503 unavailable; each with
+        Retry-After)."""
         with self.lock:
             self.storm_left = requests
+            self.storm_kinds = kinds
 
     def handle(self, body: dict[str, Any], path: str, headers: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
         message = body.get("message", {})
@@ -158,7 +161,7 @@ class FakeFcm:
             behaviour = next((b for prefix, b in BEHAVIOURS.items() if token.startswith(prefix)), None)
             if self.storm_left > 0:
                 self.storm_left -= 1
-                behaviour = BEHAVIOURS["quota"]
+                behaviour = BEHAVIOURS[self.storm_kinds[self.storm_left % len(self.storm_kinds)]]
             elif behaviour is not None and behaviour[4]:
                 done = self.failures.get(token, 0)
                 if done >= self.fail_times:
