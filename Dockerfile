@@ -12,6 +12,7 @@ COPY mobile_api ./mobile_api
 COPY admin ./admin
 RUN pip install . && useradd --system --uid 1000 hromada
 COPY cities ./cities
+COPY gunicorn.conf.py ./
 
 USER hromada
 ENV PORT=8000 MEDIA_ROOT=/data/media

@@ -45,7 +45,7 @@ chaos: setup
 	.venv/bin/python bench/chaos.py
 
 audit: setup
-	.venv/bin/pip-audit --strict --ignore-file .pip-audit-ignore --skip-editable
+	.venv/bin/pip-audit --strict --skip-editable $$(sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' -e 's/^/--ignore-vuln /' .pip-audit-ignore)
 
 lint: setup
 	.venv/bin/ruff check .

@@ -96,22 +96,26 @@ def main() -> None:
         groups = {"app (gunicorn)": descendants(before, gunicorn_root),
                   "worker (celery)": descendants(before, worker.pid)}
         t0 = time.perf_counter()
-        locust = subprocess.run(
+        waited = os.times()  # the load generator is the one child waited for in between: its CPU time is here
+        locust = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
              "-u", str(args.users), "-r", str(max(1, args.users // 4)), "-t", f"{args.seconds}s",
              "--host", f"http://127.0.0.1:{port}", "--csv", str(out_prefix), "--only-summary", "--loglevel",
              "ERROR"], env={**os.environ, "LOAD_SURVEY_ID": str(survey), "LOAD_STAFF_TOKEN": token},
-            capture_output=True, text=True, check=False)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        locust.wait()
         wall = time.perf_counter() - t0
         after = cpu_seconds()
+        done = os.times()
     groups["database (postgres)"] = {pid for pid, (name, _, _) in after.items() if name.startswith("postgres")} | {
         pid for pid, (name, _, _) in before.items() if name.startswith("postgres")}
-    groups["load generator (locust)"] = {pid for pid, (name, _, _) in after.items() if name == "locust"}
 
     def used(pids: set[int]) -> float:
         return sum(after[p][1] - (before[p][1] if p in before else 0.0) for p in pids if p in after)
 
     cpu = {name: used(pids) for name, pids in groups.items()}
+    cpu["load generator (locust)"] = (done.children_user + done.children_system
+                                      - waited.children_user - waited.children_system)
     rows = list(csv.DictReader((out_prefix.parent / f"{out_prefix.name}_stats.csv").open()))
     failures = list(csv.DictReader((out_prefix.parent / f"{out_prefix.name}_failures.csv").open()))
     total = next(r for r in rows if r["Name"] == "Aggregated")
@@ -131,7 +135,7 @@ def main() -> None:
     print("CPU time (seconds, share): " + ", ".join(f"{k} {v:.0f} s ({100 * v / all_cpu:.0f}%)"
                                                     for k, v in cpu.items()))
     if locust.returncode not in (0, 1):
-        print(locust.stderr[-2000:])
+        print(locust.stderr.read()[-2000:] if locust.stderr else "")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,13 @@ from tests.support.services import free_port
 
 
 class Gunicorn:
-    def __init__(self, root: Path, env: dict[str, str], workers: int = 3) -> None:
+    def __init__(self, root: Path, env: dict[str, str], workers: int = 3, log: Path | None = None) -> None:
         self.port = free_port()
         self.root = root
         self.env = {**os.environ, "PYTHONPATH": str(root), **env}
         self.workers = workers
+        #: Where the access log and everything the workers print go (as `make run` logs them); None: nowhere.
+        self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -28,10 +30,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Gunicorn:
+        logging = ["--access-logfile", "-", "--log-level", "info"] if self.log else ["--log-level", "warning"]
+        out = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", "4", "--log-level", "warning", "backend.wsgi:app"],
-            env=self.env, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--threads", "4", *logging, "backend.wsgi:app"],
+            env=self.env, cwd=self.root, stdout=out, stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
