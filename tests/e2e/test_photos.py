@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,43 @@ def test_pre_moderation_hides_a_photo_until_staff_approve_it(app: Flask, residen
     assert client.get(f"/media/photos/{photo.name}.jpg").status_code == 200
     photo_service.moderate(photo.id, approve=False)
     assert client.get(f"/media/photos/{photo.name}.jpg").status_code == 404
+
+
+def test_a_truncated_jpeg_is_refused_and_the_worker_still_works(resident, db: Session, worker: object) -> None:
+    whole = jpeg_with_gps_rotated()
+    me = resident()
+    report = me.report()
+    res = upload(me, report["id"], whole[: len(whole) // 2])
+    assert 400 <= res.status_code < 500 and "photo" in str(res.json)
+    good = upload(me, report["id"], whole)
+    assert good.status_code == 201
+    wait_thumbnail(db, good.json["id"])
+
+
+def test_a_polyglot_keeps_nothing_but_the_picture(resident, db: Session, worker: object) -> None:
+    """A JPEG with an HTML page and a ZIP archive appended: accepted as the picture it is, stored re-encoded, so
+    neither payload is ever served back."""
+    payload_html = b"<html><script>alert('polyglot')</script></html>"
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("evil.sh", "rm -rf /")
+    me = resident()
+    res = upload(me, me.report()["id"], jpeg_with_gps_rotated() + payload_html + zipped.getvalue(), "photo.jpg")
+    if res.status_code == 201:
+        photo = wait_thumbnail(db, res.json["id"])
+        for kind in ("photos", "thumbs"):
+            served = me.client.get(f"/media/{kind}/{photo.name}.jpg")
+            assert served.status_code in (200, 404)  # pending moderation may hide it from the public
+            data = stored(kind, photo.name).read_bytes()
+            assert b"<script" not in data and b"evil.sh" not in data and b"PK\x03\x04" not in data
+            assert served.status_code == 404 or served.headers["Content-Type"] == "image/jpeg"
+    else:
+        assert 400 <= res.status_code < 500
+
+
+def test_a_fifty_megabyte_body_is_413_and_the_api_keeps_answering(resident) -> None:
+    me = resident()
+    report = me.report()
+    res = upload(me, report["id"], b"\xff\xd8\xff" + b"\0" * (50 * 1024 * 1024))
+    assert res.status_code == 413
+    assert me.get(f"/api/v1/reports/{report['public_id']}").status_code == 200
