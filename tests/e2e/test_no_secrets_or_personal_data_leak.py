@@ -80,7 +80,8 @@ def test_no_personal_data_in_any_public_answer(app: Flask, cities: dict, client:
         "contact": {"name": name, "email": email, "phone": phone}})
     assert made.status_code == 201
     ref, rid = made.json["public_id"], made.json["id"]
-    other = {"Authorization": "Bearer " + client.post("/api/v1/devices", json={"platform": "ios", "locale": "en"}).json["token"]}
+    second = client.post("/api/v1/devices", json={"platform": "ios", "locale": "en"}).json
+    other = {"Authorization": f"Bearer {second['token']}"}
     client.post(f"/api/v1/reports/{ref}/supports", headers=other)
     with app.app_context():
         _, open311 = create_api_key(name="scan", jurisdiction_code="1261011", scopes=["open311:read"])
