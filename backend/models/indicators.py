@@ -116,15 +116,18 @@ class IndicatorValue(Base):
 
 
 class IndicatorDirty(Base):
-    """A month (local calendar) whose reports, responses or feedback changed since the values were computed;
-    written by triggers in the same transaction as the change, consumed by the refresh task."""
+    """A month (local calendar) whose reports, survey responses or feedback answers (`source`) changed since the
+    values were computed; written by triggers in the same transaction as the change, consumed by the refresh."""
 
     __tablename__ = "indicator_dirty"
 
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"),
                                                  primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), primary_key=True)
     since: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("source IN ('reports','surveys','feedback')", name="source_known"),)
 
 
 class ImportRun(Base):

@@ -18,7 +18,7 @@ depends_on = None
 _MARK = """
 CREATE FUNCTION indicator_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO indicator_dirty (jurisdiction_id, month, since)
+    INSERT INTO indicator_dirty (jurisdiction_id, month, source, since)
     SELECT DISTINCT {select}
     ON CONFLICT DO NOTHING;
     RETURN NULL;
@@ -28,21 +28,21 @@ _REPORT_FIELDS = ("status", "resolved_at", "closed_at", "acknowledged_at", "sla_
                   "merged_into_id", "requested_at")
 _TRIGGERS = {
     "reports_insert": (
-        "n.jurisdiction_id, date_trunc('month', n.requested_at AT TIME ZONE j.timezone)::date, now() "
+        "n.jurisdiction_id, date_trunc('month', n.requested_at AT TIME ZONE j.timezone)::date, 'reports', now() "
         "FROM new_rows n JOIN jurisdictions j ON j.id = n.jurisdiction_id",
         "AFTER INSERT ON reports REFERENCING NEW TABLE AS new_rows"),
     "reports_update": (
-        "n.jurisdiction_id, date_trunc('month', n.requested_at AT TIME ZONE j.timezone)::date, now() "
+        "n.jurisdiction_id, date_trunc('month', n.requested_at AT TIME ZONE j.timezone)::date, 'reports', now() "
         "FROM new_rows n JOIN old_rows o ON o.id = n.id JOIN jurisdictions j ON j.id = n.jurisdiction_id "
         f"WHERE ({', '.join('n.' + f for f in _REPORT_FIELDS)}) "
         f"IS DISTINCT FROM ({', '.join('o.' + f for f in _REPORT_FIELDS)})",
         "AFTER UPDATE ON reports REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows"),
     "responses_insert": (
-        "s.jurisdiction_id, date_trunc('month', n.created_at AT TIME ZONE j.timezone)::date, now() "
+        "s.jurisdiction_id, date_trunc('month', n.created_at AT TIME ZONE j.timezone)::date, 'surveys', now() "
         "FROM new_rows n JOIN surveys s ON s.id = n.survey_id JOIN jurisdictions j ON j.id = s.jurisdiction_id",
         "AFTER INSERT ON survey_responses REFERENCING NEW TABLE AS new_rows"),
     "feedback_insert": (
-        "r.jurisdiction_id, date_trunc('month', fr.resolved_at AT TIME ZONE j.timezone)::date, now() "
+        "r.jurisdiction_id, date_trunc('month', fr.resolved_at AT TIME ZONE j.timezone)::date, 'feedback', now() "
         "FROM new_rows n JOIN feedback_requests fr ON fr.id = n.request_id JOIN reports r ON r.id = fr.report_id "
         "JOIN jurisdictions j ON j.id = r.jurisdiction_id",
         "AFTER INSERT ON feedback_answers REFERENCING NEW TABLE AS new_rows"),
@@ -135,10 +135,12 @@ def upgrade() -> None:
         'indicator_dirty',
         sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
         sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('source', sa.String(length=10), nullable=False),
         sa.Column('since', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdictions.id'],
                                 name=op.f('fk_indicator_dirty_jurisdiction_id_jurisdictions'), ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('jurisdiction_id', 'month', name=op.f('pk_indicator_dirty')),
+        sa.CheckConstraint("source IN ('reports','surveys','feedback')", name=op.f('ck_indicator_dirty_source_known')),
+        sa.PrimaryKeyConstraint('jurisdiction_id', 'month', 'source', name=op.f('pk_indicator_dirty')),
     )
     op.create_table(
         'import_runs',
