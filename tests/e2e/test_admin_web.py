@@ -339,3 +339,42 @@ def test_a_manager_defines_publishes_and_reads_a_survey_with_charts(app: Flask, 
     assert row.locator("td").nth(1).inner_text() == "6" and "3.83" in row.inner_text()
     shot(page, "survey")
     page.context.close()
+
+
+def test_every_web_route_answers_each_role_as_the_policy_says(app: Flask, people: dict) -> None:
+    """Generated from the policy: every web route (GET and POST, CSRF token included) × every role. A role the
+    policy leaves out gets 403; an allowed one is never refused (a made-up id or code is 404, not 403)."""
+    from admin.policy import POLICY
+    from backend.models import ROLES
+
+    tag = uuid.uuid4().hex[:6]
+    emails = dict(people)
+    with app.app_context():
+        for role in ROLES:
+            if role not in emails:
+                emails[role] = f"{role}-routes-{tag}@krakow.example"
+                create_staff(email=emails[role], password=PASSWORD, role=role, jurisdiction_code="1261011",
+                             department_code="zdmk" if role == "department_staff" else None)
+    public = {"web.login", "web.logout", "web.language", "web.asset", "web.static", "web.home"}
+    routes = [(rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("web.")
+              and rule.endpoint not in public for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
+    assert len(routes) >= 30
+    for role in ROLES:
+        c = app.test_client()
+        html = c.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        signin = c.post("/admin/login", data={"email": emails[role], "password": PASSWORD, "csrf_token": token},
+                        base_url="https://localhost", headers={"Referer": "https://localhost/admin/login"})
+        assert signin.status_code == 302
+        page = c.get("/admin/queue", base_url="https://localhost").get_data(as_text=True)
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # the signed-in session's token
+        for rule, method in routes:
+            path = re.sub(r"<int:\w+>", "999999999", re.sub(r"<(?:string:)?(\w+)>", lambda m: {
+                "fmt_": "csv", "name": "nope"}.get(m.group(1), "nope"), rule.rule))
+            res = c.open(path, method=method, base_url="https://localhost", data={"csrf_token": token},
+                         headers={"Referer": "https://localhost/admin/queue", "X-CSRFToken": token})
+            allowed = role in (POLICY[app.view_functions[rule.endpoint].policy_endpoint] or ())
+            if allowed:
+                assert res.status_code not in (401, 403), (role, method, rule.rule, res.status_code)
+            else:
+                assert res.status_code == 403, (role, method, rule.rule, res.status_code)
