@@ -9,6 +9,7 @@ answer (resident API, Open311 in JSON and XML, open data, announcements) is scan
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,9 +19,10 @@ from flask import Flask
 
 from backend.services.accounts import create_api_key, create_staff
 from push.email import feedback_token, unsubscribe_token
-from tests.conftest import ROOT
+from tests.conftest import ROOT, push_settings
 from tests.e2e.conftest import PASSWORD
 from tests.support.gunicorn import Gunicorn
+from tests.support.services import PrivateRedis, WorkerProcesses
 
 
 def get(server: Gunicorn, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -32,15 +34,21 @@ def get(server: Gunicorn, path: str, headers: dict[str, str] | None = None) -> t
         return err.code, err.read().decode("utf-8", "replace")
 
 
-def test_no_secret_reaches_the_logs(app: Flask, cities: dict, migrated: str, redis_url: str,
+def test_no_secret_reaches_the_logs(app: Flask, cities: dict, migrated: str, fake_fcm: Any, smtp: Any,
                                     tmp_path: Path) -> None:
+    """gunicorn (access log on, as the Procfile runs it) and a Celery worker at INFO, as in production, on a
+    broker of their own; the worker sends the push a status change causes."""
     log = tmp_path / "gunicorn.log"
+    broker = PrivateRedis(tmp_path)
+    broker.start()
     email = f"logs-{uuid.uuid4().hex[:8]}@krakow.example"
     with app.app_context():
         create_staff(email=email, password=PASSWORD, role="admin", jurisdiction_code="1261011")
         _, key = create_api_key(name="log test", jurisdiction_code="1261011", scopes=["reports:read"])
-    env = {"DATABASE_URL": migrated, "REDIS_URL": redis_url, "RATELIMIT_ENABLED": "false"}
-    with Gunicorn(ROOT, env, workers=1, log=log) as server:
+    env = {"DATABASE_URL": migrated, "REDIS_URL": broker.url, "RATELIMIT_ENABLED": "false",
+           **push_settings(fake_fcm, smtp)}
+    with Gunicorn(ROOT, env, workers=1, log=log) as server, \
+            WorkerProcesses(ROOT, env, loglevel="INFO") as worker:
         status, _, body = server.request("POST", "/api/admin/tokens", {"email": email, "password": PASSWORD})
         staff_token = body["token"]
         assert status == 201
@@ -62,7 +70,19 @@ def test_no_secret_reaches_the_logs(app: Flask, cities: dict, migrated: str, red
         get(server, f"/api/v1/email/unsubscribe?token={links[0]}")
         get(server, f"/api/v1/feedback?token={links[1]}&fixed=true")
         get(server, "/api/v1/reports/" + report["public_id"] + "?token=" + staff_token)  # a token in the wrong place
-    text = log.read_text()
+        staff = {"Authorization": f"Bearer {staff_token}"}
+        etag = server.request("GET", f"/api/admin/reports/{report['id']}", headers=staff)[1]["ETag"]
+        changed = server.request("POST", f"/api/admin/reports/{report['id']}/status", {"status": "acknowledged"},
+                                 {**staff, "If-Match": etag})
+        assert changed[0] == 200
+        deadline = time.monotonic() + 60
+        while not any(r.token == push for r in fake_fcm.accepted()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert any(r.token == push for r in fake_fcm.accepted())  # the worker did send the push
+        worker_log = worker.log_text()
+    broker.stop()
+    text = log.read_text() + worker_log
+    assert "hromada.outbox.dispatch" in worker_log  # the worker's INFO lines are in it
     assert '"POST /api/admin/tokens HTTP/1.1" 201' in text and "/api/v1/feedback" in text  # the log is there
     for secret in (PASSWORD, staff_token, key, device["token"], push, *links):
         assert secret not in text, secret[:12]

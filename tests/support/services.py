@@ -52,12 +52,13 @@ class PrivateRedis:
 class WorkerProcesses:
     """Real `celery worker` processes of the app, with their own settings (database, broker)."""
 
-    def __init__(self, root: Path, env: dict[str, str], count: int = 1, concurrency: int = 2) -> None:
+    def __init__(self, root: Path, env: dict[str, str], count: int = 1, concurrency: int = 2,
+                 loglevel: str = "WARNING") -> None:
         import os
         import sys
 
         self.cmds = [[sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--pool", "threads",
-                      "--concurrency", str(concurrency), "--loglevel", "WARNING", "--hostname", f"w{i}@%h"]
+                      "--concurrency", str(concurrency), "--loglevel", loglevel, "--hostname", f"w{i}@%h"]
                      for i in range(count)]
         self.env = {**os.environ, "PYTHONPATH": str(root), **env}
         self.root = root
@@ -74,7 +75,7 @@ class WorkerProcesses:
         return self
 
     def log_text(self) -> str:
-        """What the workers wrote (warnings and errors): shown when a test fails."""
+        """What the workers wrote (at their log level): shown when a test fails, read by the secrets test."""
         return self.log.read_text(errors="replace")
 
     def __exit__(self, *exc: object) -> None:
