@@ -175,7 +175,11 @@
       data: { labels: shown.map(function (d) { return d.area.code; }), datasets: [
         { label: "95%", data: shown.map(function (d) { return [d.ci_low, d.ci_high]; }),
           backgroundColor: shown.map(function (d) { return LIGHTS[d.status] || LIGHTS.none; }), barPercentage: 0.5 }
-      ] },
+      ].concat(data.total && !data.total.suppressed && data.total.headline !== null ? [
+        // the municipality's value: a district whose interval does not cross this line differs beyond the noise
+        { type: "line", label: "", data: shown.map(function () { return data.total.headline; }), indexAxis: "y",
+          borderColor: "#1d2330", borderDash: [4, 4], borderWidth: 1.5, pointRadius: 0 }
+      ] : []) },
       options: { indexAxis: "y", animation: false, responsive: false, plugins: { legend: { display: false } } }
     });
     canvas.dataset.drawn = "true";
@@ -199,6 +203,7 @@
             l.bindTooltip(f.properties.code + " " + f.properties.name + (d && !d.suppressed && d.headline !== null
               ? ": " + d.headline.toFixed(1) + " (n=" + d.n + ")" : ""));
             l.on("click", function () {
+              layer.setStyle(function (g) { return { weight: g.properties.code === f.properties.code ? 3 : 1 }; });
               var params = new URLSearchParams({ area: f.properties.code, period: el.dataset.period,
                                                  service: el.dataset.service, provenance: el.dataset.provenance });
               window.htmx.ajax("GET", el.dataset.services + "?" + params.toString(), "#services");
