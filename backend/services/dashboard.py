@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from backend.db import session
 from backend.errors import DomainError, NotFound
 from backend.i18n import pick
-from backend.models import Area, Indicator, IndicatorValue, Jurisdiction, Service, ServiceGroup, StaffUser
+from backend.models import (
+    VALUE_PROVENANCES,
+    Area,
+    Indicator,
+    IndicatorValue,
+    Jurisdiction,
+    Service,
+    ServiceGroup,
+    StaffUser,
+)
 from backend.services import indicators as ind_service
 from backend.services.indicator_sql import RULES, members
 from backend.services.indicators import align, local_today, parse_period, period_label, shift
@@ -155,6 +164,8 @@ def overview(staff: StaffUser, lang: str, period: str | None = None, group: str 
 
 
 def _indicator(s: Session, jid: int, code: str) -> Indicator:
+    if not ind_service.CODE.fullmatch(code):
+        raise NotFound("No such indicator.", field="code")
     ind = s.scalars(select(Indicator).where(Indicator.jurisdiction_id == jid, Indicator.code == code)).first()
     if ind is None:
         raise NotFound("No such indicator.", field="code")
@@ -253,6 +264,8 @@ def drill_down(staff: StaffUser, lang: str, code: str, period: str, service: str
         services = [look["services"][c]["id"] for c in ind.service_codes if c in look["services"]] or None
         areas = [look["areas"][c]["id"] for c in ind.area_codes if c in look["areas"]] or None
         rule = RULES[ind.computation]
+        if provenance is not None and provenance not in VALUE_PROVENANCES:
+            raise DomainError("Unknown provenance.", field="provenance")
         prov = provenance or ind.provenance or "representative"
         if rule.family == "survey" and provenance is None:
             prov = s.scalar(select(IndicatorValue.provenance).where(IndicatorValue.indicator_id == ind.id).order_by(

@@ -508,11 +508,12 @@ def definition(staff: StaffUser, code: str) -> dict[str, Any]:
     return out
 
 
-_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+#: What a code (indicator, municipality slug) may look like; anything else is not looked up.
+CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def _own(s: Session, jurisdiction_id: int, code: str, lock: bool = False) -> Indicator:
-    if not _CODE.fullmatch(code):
+    if not CODE.fullmatch(code):
         raise NotFound("No such indicator.", field="code")
     query = select(Indicator).where(Indicator.jurisdiction_id == jurisdiction_id, Indicator.code == code)
     ind = s.scalars(query.with_for_update() if lock else query).first()
@@ -672,7 +673,7 @@ def values(jurisdiction_id: int, *, indicator: str | None = None, period: str | 
 
 
 def jurisdiction_by_slug(slug_or_code: str) -> int:
-    if not _CODE.fullmatch(slug_or_code):
+    if not CODE.fullmatch(slug_or_code):
         raise NotFound("Unknown municipality.", field="jurisdiction")
     jid = session().scalar(select(Jurisdiction.id).where(
         (Jurisdiction.slug == slug_or_code) | (Jurisdiction.code == slug_or_code)))

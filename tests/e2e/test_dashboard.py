@@ -238,3 +238,25 @@ def test_the_dashboard_speaks_ukrainian_and_refuses_dispatchers(app: Flask, brow
                  "/admin/indicators/export.xlsx"):
         assert other.request.get(f"{base(server)}{path}").status == 403, path
     other.context.close()
+
+
+def test_bad_choices_on_the_dashboard_are_4xx_never_5xx(app: Flask, spring: dict) -> None:
+    import re
+
+    c = app.test_client()
+    html = c.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert c.post("/admin/login", data={"email": spring["manager"], "password": PASSWORD, "csrf_token": token},
+                  base_url="https://localhost",
+                  headers={"Referer": "https://localhost/admin/login"}).status_code == 302
+    for path, expected in (("/admin/indicators/%00x", 404), ("/admin/indicators/nope", 404),
+                           ("/admin/indicators/sla-on-time?period=2025-13", 422),
+                           ("/admin/indicators/sla-on-time?area=ZZ", 422),
+                           ("/admin/indicators/sla-on-time/values", 422),
+                           ("/admin/indicators/sla-on-time/values?period=2025-04&service=%00", 422),
+                           ("/admin/indicators/nps/values?period=2025-Q2&provenance=evil", 422),
+                           ("/admin/indicators/overview.json?period=99999", 422),
+                           ("/admin/indicators/export.pdf", 404)):
+        assert c.get(path, base_url="https://localhost").status_code == expected, path
+    shown = c.get("/admin/indicators?period=garbage", base_url="https://localhost")
+    assert shown.status_code == 200 and "role=\"alert\"" in shown.get_data(as_text=True)  # the page says why
