@@ -76,7 +76,8 @@ def _overview_table(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
-def _definitions() -> tuple[list[str], list[list[Any]]]:
+def _definitions(items: list[dict[str, Any]] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """The definitions sheet: of the given definitions, or of the whole catalogue."""
     columns = [t("Code"), t("Indicator"), t("Description"), t("Computation"), t("Kind"), t("Unit"), t("Direction"),
                t("Granularity"), t("Target"), t("Green from"), t("Amber from"), t("Baseline"), t("Owner"),
                t("Strategic goal"), t("Budget task"), t("Service cards"), t("Provenance")]
@@ -85,7 +86,7 @@ def _definitions() -> tuple[list[str], list[list[Any]]]:
              d["links"].get("strategic_goal"), d["links"].get("budget_task"),
              ", ".join(d["links"].get("service_cards", [])),
              d["provenance"] or (t("operational (reports)") if d["kind"] == "objective" else t("each apart"))]
-            for d in dashboard.definitions_table(me(), lang())]
+            for d in (items if items is not None else dashboard.definitions_table(me(), lang()))]
     return columns, rows
 
 
@@ -164,12 +165,7 @@ def _page_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
     return [(t("Trend"), head, [line(v) for v in data["trend"]]),
             (t("Districts"), [t("Area"), *head], [[d["area"]["name"], *line(d)] for d in data["districts"]]),
             (t("Services"), [t("Service"), *head], [[v["service"]["name"], *line(v)] for v in data["services"]]),
-            (t("Definitions"), *_definitions_of(ind))]
-
-
-def _definitions_of(ind: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    columns, rows = _definitions()
-    return columns, [r for r in rows if r[0] == ind["code"]]
+            (t("Definitions"), *_definitions([ind]))]
 
 
 @bp.get("/indicators/<code>/export.<fmt_>")

@@ -83,13 +83,9 @@ def _value(row: Any) -> dict[str, Any]:
 
 
 def _definition(ind: Indicator, lang: str, fallback: str) -> dict[str, Any]:
-    return {"code": ind.code, "name": pick(ind.name, lang, fallback), "description": pick(ind.description, lang,
-                                                                                           fallback),
-            "unit": ind.unit, "direction": ind.direction, "kind": ind.kind, "granularity": ind.granularity,
-            "computation": f"{ind.computation}({ind.tag})" if ind.tag else ind.computation,
-            "target": ind.target, "green": ind.green, "amber": ind.amber, "baseline": ind.baseline,
-            "baseline_period": ind.baseline_period, "owner": ind.owner, "links": ind.links,
-            "services": list(ind.service_codes), "areas": list(ind.area_codes), "provenance": ind.provenance}
+    """The indicator's definition with its name and description in one language."""
+    return {**ind_service.describe(ind), "name": pick(ind.name, lang, fallback),
+            "description": pick(ind.description, lang, fallback)}
 
 
 def change_of(current: float | None, previous: float | None, direction: str) -> dict[str, Any] | None:

@@ -474,7 +474,8 @@ def load_catalogue(jurisdiction_code: str, path: Path, replace: bool = False) ->
 
 # -- reading: definitions and values ----------------------------------------------------------------------------
 
-def _definition(ind: Indicator) -> dict[str, Any]:
+def describe(ind: Indicator) -> dict[str, Any]:
+    """An indicator's definition as the API and the exports show it (names and descriptions per language)."""
     return {
         "code": ind.code, "name": ind.name, "description": ind.description, "unit": ind.unit,
         "direction": ind.direction, "kind": ind.kind,
@@ -492,7 +493,7 @@ def definitions(jurisdiction_id: int, public_only: bool = False) -> list[dict[st
     query = select(Indicator).where(Indicator.jurisdiction_id == jurisdiction_id)
     if public_only:
         query = query.where(Indicator.public, Indicator.active)
-    out = [_definition(i) for i in s.scalars(query.order_by(Indicator.code))]
+    out = [describe(i) for i in s.scalars(query.order_by(Indicator.code))]
     s.rollback()
     if public_only:  # the open-data view: no internal owner, no notes
         for item in out:
@@ -503,7 +504,7 @@ def definitions(jurisdiction_id: int, public_only: bool = False) -> list[dict[st
 
 def definition(staff: StaffUser, code: str) -> dict[str, Any]:
     ind = _own(session(), staff.jurisdiction_id, code)
-    out = _definition(ind)
+    out = describe(ind)
     session().rollback()
     return out
 
@@ -547,7 +548,7 @@ def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
         audit.record(s, staff, "indicator.create", "indicator", ind.id, jurisdiction_id=staff.jurisdiction_id,
                      after={"code": ind.code})
         _request_recompute(s, staff.jurisdiction_id, [ind.code])
-        out = _definition(ind)
+        out = describe(ind)
     return out
 
 
@@ -556,7 +557,7 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
     (computation, filters, provenance, granularity) recomputes them in the background."""
     with unit_of_work() as s:
         ind = _own(s, staff.jurisdiction_id, code, lock=True)
-        before = _definition(ind)
+        before = describe(ind)
         merged = {**{k: v for k, v in before.items() if k in IndicatorSpec().fields}, **changes}
         merged["links"] = {**LinksSchema().load({}), **(merged.get("links") or {})}
         try:
@@ -573,7 +574,7 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
             _request_recompute(s, staff.jurisdiction_id, [ind.code])
         else:
             _rejudge(s, ind)
-        after = _definition(ind)
+        after = describe(ind)
         audit.record(s, staff, "indicator.update", "indicator", ind.id, jurisdiction_id=staff.jurisdiction_id,
                      before={k: before[k] for k in changes if k in before},
                      after={k: after[k] for k in changes if k in after})
