@@ -104,3 +104,38 @@ def until(page: Any, js: str, timeout: float = 20.0) -> None:
 def api_headers(app: Flask, email: str) -> dict[str, str]:
     token = app.test_client().post("/api/admin/tokens", json={"email": email, "password": PASSWORD}).json["token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+def signed_in(browser: Any, server: Gunicorn, email: str, then: str | None = None) -> Any:
+    """A new browser context signed in through the sign-in form (landing on the queue), then at `then`."""
+    import re
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{base(server)}/admin/queue")
+    assert "/admin/login" in page.url  # not signed in yet
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/queue.*"))
+    if then:
+        page.goto(f"{base(server)}{then}")
+    return page
+
+
+HTTPS = "https://localhost"  # the staff UI's session cookie is Secure: the test client speaks https
+
+
+def web_session(app: Flask, email: str) -> tuple[FlaskClient, str]:
+    """A test client signed in to the staff web UI through its form, and the session's CSRF token."""
+    import re
+
+    c = app.test_client()
+    html = c.get("/admin/login", base_url=HTTPS).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    signin = c.post("/admin/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
+                    base_url=HTTPS, headers={"Referer": f"{HTTPS}/admin/login"})
+    assert signin.status_code == 302, signin.get_data(as_text=True)[:300]
+    page = c.get("/admin/queue", base_url=HTTPS).get_data(as_text=True)
+    return c, re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+

@@ -13,7 +13,18 @@ import pytest
 from flask import Flask
 
 from backend.services.accounts import create_staff
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Resident, api_headers, base, shot, until
+from tests.e2e.conftest import (
+    CHROMIUM,
+    HTTPS,
+    PASSWORD,
+    Resident,
+    api_headers,
+    base,
+    shot,
+    signed_in,
+    until,
+    web_session,
+)
 from tests.support.gunicorn import Gunicorn
 
 OLD_TOWN = (50.0614, 19.9372)
@@ -31,18 +42,6 @@ def people(app: Flask, cities: dict) -> dict[str, str]:
             out[role] = f"{role}-web-{tag}@krakow.example"
             create_staff(email=out[role], password=PASSWORD, role=role, jurisdiction_code="1261011")
     return out
-
-
-def signed_in(browser: Any, server: Gunicorn, email: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base(server)}/admin/queue")
-    assert "/admin/login" in page.url  # not signed in yet
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/queue.*"))
-    return page
 
 
 def test_sign_in_gives_a_secure_http_only_cookie_and_the_queue(browser: Any, server: Gunicorn,
@@ -260,13 +259,8 @@ def test_every_web_page_goes_through_the_policy(app: Flask, people: dict) -> Non
     assert client.get("/admin/queue").status_code == 302  # to the sign-in page
     for role, page, expected in (("dispatcher", "/admin/manage", 403), ("dispatcher", "/admin/broadcasts", 403),
                                  ("manager", "/admin/broadcasts", 200), ("dispatcher", "/admin/queue", 200)):
-        c = app.test_client()  # over https: the session cookie is Secure
-        html = c.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        signin = c.post("/admin/login", data={"email": people[role], "password": PASSWORD, "csrf_token": token},
-                        base_url="https://localhost", headers={"Referer": "https://localhost/admin/login"})
-        assert signin.status_code == 302, signin.get_data(as_text=True)[:300]
-        assert c.get(page, base_url="https://localhost").status_code == expected, (role, page)
+        c, _ = web_session(app, people[role])
+        assert c.get(page, base_url=HTTPS).status_code == expected, (role, page)
 
 
 def test_bulk_assignment_and_areas_chosen_on_the_map(app: Flask, browser: Any, server: Gunicorn,
@@ -360,19 +354,12 @@ def test_every_web_route_answers_each_role_as_the_policy_says(app: Flask, people
               and rule.endpoint not in public for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     assert len(routes) >= 30
     for role in ROLES:
-        c = app.test_client()
-        html = c.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        signin = c.post("/admin/login", data={"email": emails[role], "password": PASSWORD, "csrf_token": token},
-                        base_url="https://localhost", headers={"Referer": "https://localhost/admin/login"})
-        assert signin.status_code == 302
-        page = c.get("/admin/queue", base_url="https://localhost").get_data(as_text=True)
-        token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # the signed-in session's token
+        c, token = web_session(app, emails[role])
         for rule, method in routes:
             path = re.sub(r"<int:\w+>", "999999999", re.sub(r"<(?:string:)?(\w+)>", lambda m: {
                 "fmt_": "csv", "name": "nope"}.get(m.group(1), "nope"), rule.rule))
-            res = c.open(path, method=method, base_url="https://localhost", data={"csrf_token": token},
-                         headers={"Referer": "https://localhost/admin/queue", "X-CSRFToken": token})
+            res = c.open(path, method=method, base_url=HTTPS, data={"csrf_token": token},
+                         headers={"Referer": f"{HTTPS}/admin/queue", "X-CSRFToken": token})
             allowed = role in (POLICY[app.view_functions[rule.endpoint].policy_endpoint] or ())
             if allowed:
                 assert res.status_code not in (401, 403), (role, method, rule.rule, res.status_code)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from backend.services.accounts import create_staff
 from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, PASSWORD, api_headers, base, shot, until
+from tests.e2e.conftest import CHROMIUM, HTTPS, PASSWORD, api_headers, base, shot, signed_in, until, web_session
 from tests.integration.test_load_city import run_cli
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by `make test`")
@@ -70,18 +70,6 @@ def spring(app: Flask, cities: dict, tmp_path_factory: pytest.TempPathFactory) -
     with app.app_context():
         create_staff(email=email, password=PASSWORD, role="manager", jurisdiction_code="1261011")
     return {"rows": rows, "manager": email, "api": api_headers(app, email)}
-
-
-def signed_in(browser: Any, server: Any, email: str, path: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{base(server)}/admin/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/queue**")
-    page.goto(f"{base(server)}{path}")
-    return page
 
 
 def api_value(app: Flask, headers: dict[str, str], **query: Any) -> dict[str, Any] | None:
@@ -241,14 +229,7 @@ def test_the_dashboard_speaks_ukrainian_and_refuses_dispatchers(app: Flask, brow
 
 
 def test_bad_choices_on_the_dashboard_are_4xx_never_5xx(app: Flask, spring: dict) -> None:
-    import re
-
-    c = app.test_client()
-    html = c.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    assert c.post("/admin/login", data={"email": spring["manager"], "password": PASSWORD, "csrf_token": token},
-                  base_url="https://localhost",
-                  headers={"Referer": "https://localhost/admin/login"}).status_code == 302
+    c, _ = web_session(app, spring["manager"])
     for path, expected in (("/admin/indicators/%00x", 404), ("/admin/indicators/nope", 404),
                            ("/admin/indicators/sla-on-time?period=2025-13", 422),
                            ("/admin/indicators/sla-on-time?area=ZZ", 422),
@@ -257,6 +238,6 @@ def test_bad_choices_on_the_dashboard_are_4xx_never_5xx(app: Flask, spring: dict
                            ("/admin/indicators/nps/values?period=2025-Q2&provenance=evil", 422),
                            ("/admin/indicators/overview.json?period=99999", 422),
                            ("/admin/indicators/export.pdf", 404)):
-        assert c.get(path, base_url="https://localhost").status_code == expected, path
-    shown = c.get("/admin/indicators?period=garbage", base_url="https://localhost")
+        assert c.get(path, base_url=HTTPS).status_code == expected, path
+    shown = c.get("/admin/indicators?period=garbage", base_url=HTTPS)
     assert shown.status_code == 200 and "role=\"alert\"" in shown.get_data(as_text=True)  # the page says why
