@@ -74,10 +74,10 @@ def _resolve(lookups: dict[str, Any], kind: str, code: str | None) -> dict[str, 
 
 
 def _value(row: Any) -> dict[str, Any]:
-    headline = row.weighted_value if row.weighted_value is not None else row.value
     return {"period": period_label(row.granularity, row.period_start), "period_start": row.period_start.isoformat(),
             "provenance": row.provenance, "n": row.n, "value": row.value, "weighted_value": row.weighted_value,
-            "headline": headline, "ci_low": row.ci_low, "ci_high": row.ci_high, "effective_n": row.effective_n,
+            "headline": ind_service.headline(row.value, row.weighted_value), "ci_low": row.ci_low,
+            "ci_high": row.ci_high, "effective_n": row.effective_n,
             "numerator": row.numerator, "denominator": row.denominator, "status": row.status,
             "suppressed": row.suppressed}
 
@@ -147,8 +147,8 @@ def overview(staff: StaffUser, lang: str, period: str | None = None, group: str 
                         "change": change_of(current and current["headline"], previous and previous["headline"],
                                             ind.direction),
                         "series": [{"period": period_label(ind.granularity, p),
-                                    "value": series[p].weighted_value if p in series and series[p].weighted_value
-                                    is not None else (series[p].value if p in series else None)} for p in periods],
+                                    "value": ind_service.headline(series[p].value, series[p].weighted_value)
+                                    if p in series else None} for p in periods],
                     })
         latest = align("month", local_today(j.timezone))
         return {"period": period_label("month", month),

@@ -104,6 +104,11 @@ def status_of(value: float | None, direction: str, green: float | None, amber: f
     return "red"
 
 
+def headline(value: float | None, weighted: float | None) -> float | None:
+    """The value a cell is judged and shown by: the population-weighted one where there is one (surveys)."""
+    return weighted if weighted is not None else value
+
+
 def post_stratified(cells: list[tuple[float, list[tuple[float, float]]]]) -> tuple[float, float]:
     """The population-weighted mean and Kish effective n of observations grouped by area: cells are
     (area population, [(observation, design weight), …]). The SQL computes the same; this states it plainly."""
@@ -164,14 +169,14 @@ def _finish(ind: Indicator, row: Any, scope: _Scope, area_filter: list[int] | No
     suppressed = n < MIN_CELL
     if suppressed:
         numerator = denominator = value = low = high = weighted = None
-    headline = weighted if weighted is not None else value
     return {
         "indicator_id": ind.id, "jurisdiction_id": ind.jurisdiction_id, "period_start": row.period,
         "granularity": ind.granularity, "service_id": row.service_id if row.gs == 0 else None,
         "area_id": row.area_id if row.ga == 0 else None, "provenance": row.provenance, "n": n,
         "numerator": numerator, "denominator": denominator, "value": value, "ci_low": low, "ci_high": high,
         "weighted_value": weighted, "effective_n": None if suppressed or row.wn is None else float(row.wn),
-        "status": "suppressed" if suppressed else status_of(headline, ind.direction, ind.green, ind.amber),
+        "status": "suppressed" if suppressed else status_of(headline(value, weighted), ind.direction, ind.green,
+                                                                 ind.amber),
         "suppressed": suppressed,
     }
 
@@ -572,7 +577,7 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
         if any(k in changes for k in _COMPUTED):
             s.execute(delete(IndicatorValue).where(IndicatorValue.indicator_id == ind.id))
             _request_recompute(s, staff.jurisdiction_id, [ind.code])
-        else:
+        elif changes.keys() & {"green", "amber", "direction"}:  # the thresholds moved: judge the values again
             _rejudge(s, ind)
         after = describe(ind)
         audit.record(s, staff, "indicator.update", "indicator", ind.id, jurisdiction_id=staff.jurisdiction_id,
@@ -584,7 +589,7 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
 def _rejudge(s: Session, ind: Indicator) -> None:
     rows = s.execute(select(IndicatorValue.id, IndicatorValue.value, IndicatorValue.weighted_value).where(
         IndicatorValue.indicator_id == ind.id, IndicatorValue.suppressed.is_(False))).all()
-    changes = [{"vid": r.id, "st": status_of(r.weighted_value if r.weighted_value is not None else r.value,
+    changes = [{"vid": r.id, "st": status_of(headline(r.value, r.weighted_value),
                                              ind.direction, ind.green, ind.amber)} for r in rows]
     if changes:
         s.connection().execute(text("UPDATE indicator_values SET status = :st WHERE id = :vid"), changes)
