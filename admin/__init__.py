@@ -17,10 +17,27 @@ def init_app(app: Flask) -> HromadaApi:
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_URL_PREFIX", "/api/admin")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_PATH", "/docs")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_URL", "/api/static/swagger-ui/")
-    api = HromadaApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs={"components": {"securitySchemes": {
-        "staffAuth": {"type": "http", "scheme": "bearer", "description": "The token from POST /api/admin/tokens."},
-        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
-                   "description": "A machine client's key (`hromada create-api-key`), limited to its scopes."}}}})
+    api = HromadaApi(
+        app,
+        config_prefix=CONFIG_PREFIX,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "staffAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "The token from POST /api/admin/tokens.",
+                    },
+                    "apiKey": {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "X-API-Key",
+                        "description": "A machine client's key (`hromada create-api-key`), limited to its scopes.",
+                    },
+                }
+            }
+        },
+    )
     from admin import broadcasts, indicators, surveys  # noqa: F401 - their routes join the admin blueprint
     from admin.views import blp
 

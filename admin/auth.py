@@ -42,16 +42,20 @@ def _api_gate(endpoint: str, roles: frozenset[str] | None) -> None:
     key = g.get("api_key")
     if key is not None and roles is not None:
         scope = KEY_SCOPES.get(endpoint)
-        if scope is None or not ({scope, "reports:write"} & set(key.scopes) if scope == "reports:read"
-                                 else scope in key.scopes):
+        if scope is None or not (
+            {scope, "reports:write"} & set(key.scopes) if scope == "reports:read" else scope in key.scopes
+        ):
             abort(403)
         granted = "reports:write" if "reports:write" in key.scopes else "reports:read"
         g.staff = staff_auth.acting_for_key(key, KEY_ROLE[granted])
     elif roles is not None:
         staff = g.get("staff")
         if staff is None:
-            abort(401, message="Sign in: send 'Authorization: Bearer <token>' from POST /api/admin/tokens.",
-                  headers={"WWW-Authenticate": 'Bearer realm="hromada-admin"'})
+            abort(
+                401,
+                message="Sign in: send 'Authorization: Bearer <token>' from POST /api/admin/tokens.",
+                headers={"WWW-Authenticate": 'Bearer realm="hromada-admin"'},
+            )
         if staff.role not in roles:
             abort(403)
 

@@ -11,8 +11,10 @@ from admin.auth import BEARER, allow, current_staff
 from admin.views import blp
 from backend.services import broadcasts
 
-AUDIENCE_HELP = ("jurisdiction (everyone following the municipality), areas (codes), polygon (GeoJSON Polygon or "
-                 "MultiPolygon drawn on the map), radius (lat, lon, radius_m)")
+AUDIENCE_HELP = (
+    "jurisdiction (everyone following the municipality), areas (codes), polygon (GeoJSON Polygon or "
+    "MultiPolygon drawn on the map), radius (lat, lon, radius_m)"
+)
 
 
 class Text(Schema):
@@ -22,8 +24,11 @@ class Text(Schema):
 
 class AudienceIn(Schema):
     topic = fields.String(required=True, validate=validate.OneOf(broadcasts.BROADCAST_TOPICS))
-    audience = fields.String(required=True, validate=validate.OneOf(("jurisdiction", "areas", "polygon", "radius")),
-                             metadata={"description": AUDIENCE_HELP})
+    audience = fields.String(
+        required=True,
+        validate=validate.OneOf(("jurisdiction", "areas", "polygon", "radius")),
+        metadata={"description": AUDIENCE_HELP},
+    )
     areas = fields.List(fields.String(validate=validate.Length(min=1, max=16)), validate=validate.Length(max=200))
     polygon = fields.Dict(metadata={"description": "GeoJSON geometry (longitude first)"})
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
@@ -32,11 +37,16 @@ class AudienceIn(Schema):
 
 
 class BroadcastIn(AudienceIn):
-    texts = fields.Dict(keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))), values=fields.Nested(Text),
-                        required=True, metadata={"description": "Per language; the municipality's language required"})
+    texts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),
+        values=fields.Nested(Text),
+        required=True,
+        metadata={"description": "Per language; the municipality's language required"},
+    )
     send_at = fields.AwareDateTime(load_default=None, metadata={"description": "Leave out to send now"})
-    expires_at = fields.AwareDateTime(load_default=None, metadata={
-        "description": "After this it is no longer sent nor listed in the announcements"})
+    expires_at = fields.AwareDateTime(
+        load_default=None, metadata={"description": "After this it is no longer sent nor listed in the announcements"}
+    )
     private = fields.Boolean(load_default=False, metadata={"description": "Not listed in the announcements"})
 
 

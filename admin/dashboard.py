@@ -33,8 +33,9 @@ def fmt(value: float | None, unit: str = "") -> str:
 @bp.errorhandler(DomainError)
 def _refused(exc: DomainError) -> Any:
     """A bad choice on a page (unknown indicator, district or period): the error page, not a stack trace."""
-    return render_template("admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"),
-                           message=exc.message), 404 if isinstance(exc, NotFound) else 422
+    return render_template(
+        "admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"), message=exc.message
+    ), 404 if isinstance(exc, NotFound) else 422
 
 
 @bp.app_template_filter("indicator_value")
@@ -60,33 +61,93 @@ def indicators_json() -> Any:
 
 
 def _overview_table(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    columns = [t("Indicator"), t("Code"), t("Service"), t("Area"), t("Period"), t("Provenance"), t("Value"),
-               t("Weighted value"), t("95% interval from"), t("95% interval to"), "n", t("Target"), t("Status"),
-               t("Change"), t("Unit")]
+    columns = [
+        t("Indicator"),
+        t("Code"),
+        t("Service"),
+        t("Area"),
+        t("Period"),
+        t("Provenance"),
+        t("Value"),
+        t("Weighted value"),
+        t("95% interval from"),
+        t("95% interval to"),
+        "n",
+        t("Target"),
+        t("Status"),
+        t("Change"),
+        t("Unit"),
+    ]
     area = data["area"]["name"] if data["area"] else t("Whole municipality")
     rows = []
     for r in data["rows"]:
         c = r["current"] or {}
         shown = c and not c.get("suppressed")
-        rows.append([r["name"], r["code"], r["cell_service"]["name"] if r["cell_service"] else t("All services"),
-                     area, r["period"], r["provenance"], c.get("value") if shown else None,
-                     c.get("weighted_value") if shown else None, c.get("ci_low") if shown else None,
-                     c.get("ci_high") if shown else None, c.get("n"), r["target"],
-                     c.get("status") or "none", r["change"]["delta"] if r["change"] else None, r["unit"]])
+        rows.append(
+            [
+                r["name"],
+                r["code"],
+                r["cell_service"]["name"] if r["cell_service"] else t("All services"),
+                area,
+                r["period"],
+                r["provenance"],
+                c.get("value") if shown else None,
+                c.get("weighted_value") if shown else None,
+                c.get("ci_low") if shown else None,
+                c.get("ci_high") if shown else None,
+                c.get("n"),
+                r["target"],
+                c.get("status") or "none",
+                r["change"]["delta"] if r["change"] else None,
+                r["unit"],
+            ]
+        )
     return columns, rows
 
 
 def _definitions(items: list[dict[str, Any]] | None = None) -> tuple[list[str], list[list[Any]]]:
     """The definitions sheet: of the given definitions, or of the whole catalogue."""
-    columns = [t("Code"), t("Indicator"), t("Description"), t("Computation"), t("Kind"), t("Unit"), t("Direction"),
-               t("Granularity"), t("Target"), t("Green from"), t("Amber from"), t("Baseline"), t("Owner"),
-               t("Strategic goal"), t("Budget task"), t("Service cards"), t("Provenance")]
-    rows = [[d["code"], d["name"], d["description"], d["computation"], d["kind"], d["unit"], d["direction"],
-             d["granularity"], d["target"], d["green"], d["amber"], d["baseline"], d["owner"],
-             d["links"].get("strategic_goal"), d["links"].get("budget_task"),
-             ", ".join(d["links"].get("service_cards", [])),
-             d["provenance"] or (t("operational (reports)") if d["kind"] == "objective" else t("each apart"))]
-            for d in (items if items is not None else dashboard.definitions_table(me(), lang()))]
+    columns = [
+        t("Code"),
+        t("Indicator"),
+        t("Description"),
+        t("Computation"),
+        t("Kind"),
+        t("Unit"),
+        t("Direction"),
+        t("Granularity"),
+        t("Target"),
+        t("Green from"),
+        t("Amber from"),
+        t("Baseline"),
+        t("Owner"),
+        t("Strategic goal"),
+        t("Budget task"),
+        t("Service cards"),
+        t("Provenance"),
+    ]
+    rows = [
+        [
+            d["code"],
+            d["name"],
+            d["description"],
+            d["computation"],
+            d["kind"],
+            d["unit"],
+            d["direction"],
+            d["granularity"],
+            d["target"],
+            d["green"],
+            d["amber"],
+            d["baseline"],
+            d["owner"],
+            d["links"].get("strategic_goal"),
+            d["links"].get("budget_task"),
+            ", ".join(d["links"].get("service_cards", [])),
+            d["provenance"] or (t("operational (reports)") if d["kind"] == "objective" else t("each apart")),
+        ]
+        for d in (items if items is not None else dashboard.definitions_table(me(), lang()))
+    ]
     return columns, rows
 
 
@@ -110,8 +171,9 @@ def _csv(columns: list[str], rows: list[list[Any]], name: str) -> Response:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.get("/indicators/export.<fmt_>")
@@ -154,18 +216,36 @@ def indicator_services(code: str) -> Any:
 
 def _page_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
     ind = data["indicator"]
-    head = [t("Period"), t("Provenance"), t("Value"), t("Weighted value"), t("95% interval from"),
-            t("95% interval to"), "n", t("Status")]
+    head = [
+        t("Period"),
+        t("Provenance"),
+        t("Value"),
+        t("Weighted value"),
+        t("95% interval from"),
+        t("95% interval to"),
+        "n",
+        t("Status"),
+    ]
 
     def line(v: dict[str, Any]) -> list[Any]:
         shown = not v["suppressed"]
-        return [v["period"], v["provenance"], v["value"] if shown else None, v["weighted_value"] if shown else None,
-                v["ci_low"] if shown else None, v["ci_high"] if shown else None, v["n"], v["status"]]
+        return [
+            v["period"],
+            v["provenance"],
+            v["value"] if shown else None,
+            v["weighted_value"] if shown else None,
+            v["ci_low"] if shown else None,
+            v["ci_high"] if shown else None,
+            v["n"],
+            v["status"],
+        ]
 
-    return [(t("Trend"), head, [line(v) for v in data["trend"]]),
-            (t("Districts"), [t("Area"), *head], [[d["area"]["name"], *line(d)] for d in data["districts"]]),
-            (t("Services"), [t("Service"), *head], [[v["service"]["name"], *line(v)] for v in data["services"]]),
-            (t("Definitions"), *_definitions([ind]))]
+    return [
+        (t("Trend"), head, [line(v) for v in data["trend"]]),
+        (t("Districts"), [t("Area"), *head], [[d["area"]["name"], *line(d)] for d in data["districts"]]),
+        (t("Services"), [t("Service"), *head], [[v["service"]["name"], *line(v)] for v in data["services"]]),
+        (t("Definitions"), *_definitions([ind])),
+    ]
 
 
 @bp.get("/indicators/<code>/export.<fmt_>")

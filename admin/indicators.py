@@ -36,8 +36,9 @@ class IndicatorChange(IndicatorSpec):
 
 
 class RecomputeIn(Schema):
-    codes = fields.List(fields.String(), load_default=list,
-                        metadata={"description": "Only these indicators (empty: all active ones)"})
+    codes = fields.List(
+        fields.String(), load_default=list, metadata={"description": "Only these indicators (empty: all active ones)"}
+    )
     since = fields.String(data_key="from", load_default=None, metadata={"description": "First month, YYYY-MM"})
     until = fields.String(data_key="to", load_default=None, metadata={"description": "Last month, YYYY-MM"})
 

@@ -67,11 +67,18 @@ POLICY: dict[str, frozenset[str] | None] = {
 
 #: Machine clients (API keys): endpoint -> scope a key needs. Endpoints not listed refuse keys.
 KEY_SCOPES: dict[str, str] = {
-    "reports.list": "reports:read", "reports.get": "reports:read", "reports.overdue": "reports:read",
+    "reports.list": "reports:read",
+    "reports.get": "reports:read",
+    "reports.overdue": "reports:read",
     "reports.audit": "reports:read",
-    "reports.status": "reports:write", "reports.assign": "reports:write", "reports.priority": "reports:write",
-    "reports.reply": "reports:write", "reports.note": "reports:write", "reports.template_reply": "reports:write",
-    "indicators.list": "indicators:read", "indicators.values": "indicators:read",
+    "reports.status": "reports:write",
+    "reports.assign": "reports:write",
+    "reports.priority": "reports:write",
+    "reports.reply": "reports:write",
+    "reports.note": "reports:write",
+    "reports.template_reply": "reports:write",
+    "indicators.list": "indicators:read",
+    "indicators.values": "indicators:read",
 }
 #: The role a key acts with: writers triage like dispatchers, readers see like viewers (no contact data).
 KEY_ROLE = {"reports:write": "dispatcher", "reports:read": "viewer"}

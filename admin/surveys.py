@@ -15,8 +15,10 @@ from admin.views import blp
 from backend.models import DIMENSIONS, QUESTION_KINDS
 from backend.services import surveys
 
-PerLanguage = fields.Dict(keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),
-                          values=fields.String(validate=validate.Length(max=2000)))
+PerLanguage = fields.Dict(
+    keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),
+    values=fields.String(validate=validate.Length(max=2000)),
+)
 
 
 class OptionIn(Schema):
@@ -140,8 +142,11 @@ class Preview(MethodView):
 
 
 class InviteIn(Schema):
-    per_minute = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=100_000),
-                                metadata={"description": "At most this many invitations a minute"})
+    per_minute = fields.Integer(
+        load_default=1000,
+        validate=validate.Range(min=1, max=100_000),
+        metadata={"description": "At most this many invitations a minute"},
+    )
 
 
 class InviteOut(Schema):
@@ -182,6 +187,6 @@ class ResponsesCsv(MethodView):
         writer = csv.writer(out)
         writer.writerows(rows)
         name = f"survey-{survey_id}-responses.csv"
-        return Response(out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
+        return Response(
+            out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )

@@ -206,18 +206,27 @@ class QueueItem(Schema):
     sla_due_at = fields.DateTime(allow_none=True)
     support_count = fields.Integer(required=True)
     merged_into = fields.Integer(allow_none=True, metadata={"description": "Id of the report this was merged into"})
-    photos = fields.List(fields.Nested(QueuePhoto), required=True,
-                         metadata={"description": "Approved photos (the detail lists all of them)"})
+    photos = fields.List(
+        fields.Nested(QueuePhoto),
+        required=True,
+        metadata={"description": "Approved photos (the detail lists all of them)"},
+    )
 
 
 class QueueOut(Schema):
     items = fields.List(fields.Nested(QueueItem))
     next_cursor = fields.String(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                         metadata={"description": "Reports per status for the same filters (status aside)"})
-    counts_exact = fields.Boolean(metadata={
-        "description": "False when a search or date range matched more than 10,000 reports: the counts are "
-                       "then lower bounds (show them as 'at least')"})
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Reports per status for the same filters (status aside)"},
+    )
+    counts_exact = fields.Boolean(
+        metadata={
+            "description": "False when a search or date range matched more than 10,000 reports: the counts are "
+            "then lower bounds (show them as 'at least')"
+        }
+    )
 
 
 @blp.route("/reports")
@@ -229,8 +238,7 @@ class Queue(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The triage queue: filters, full text `q`, sorting, cursor pages, counts per status."""
         filters = {k: v for k, v in query.items() if k not in ("sort", "cursor", "limit")}
-        return queue.queue(current_staff(), filters, sort=query["sort"], cursor=query["cursor"],
-                           limit=query["limit"])
+        return queue.queue(current_staff(), filters, sort=query["sort"], cursor=query["cursor"], limit=query["limit"])
 
 
 class BulkItem(Schema):
@@ -255,8 +263,11 @@ class BulkResult(Schema):
 
 
 class OverdueOut(Schema):
-    by_department = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                                metadata={"description": "Department code ('-' for none) -> overdue open reports"})
+    by_department = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Department code ('-' for none) -> overdue open reports"},
+    )
 
 
 @blp.route("/reports/overdue")
@@ -306,8 +317,13 @@ class ReportAudit(MethodView):
         from backend.db import session
 
         staff_reports.visible_report(session(), current_staff(), report_id)
-        return audit.entries(jurisdiction_id=current_staff().jurisdiction_id, target_type="report",
-                             target_id=report_id, before_id=query["before"], limit=query["limit"])
+        return audit.entries(
+            jurisdiction_id=current_staff().jurisdiction_id,
+            target_type="report",
+            target_id=report_id,
+            before_id=query["before"],
+            limit=query["limit"],
+        )
 
 
 @blp.route("/photos/<int:photo_id>/moderation")
@@ -329,8 +345,9 @@ class Audit(MethodView):
     @blp.doc(security=[BEARER])
     def get(self, query: dict[str, Any]) -> Any:
         """The audit log of my jurisdiction, newest first (admins)."""
-        return audit.entries(jurisdiction_id=current_staff().jurisdiction_id, before_id=query["before"],
-                             limit=query["limit"])
+        return audit.entries(
+            jurisdiction_id=current_staff().jurisdiction_id, before_id=query["before"], limit=query["limit"]
+        )
 
 
 def _with_etag(report_id: int, status: int = 200) -> Any:
@@ -339,8 +356,11 @@ def _with_etag(report_id: int, status: int = 200) -> Any:
 
 
 class IfMatch(Schema):
-    if_match = fields.String(data_key="If-Match", load_default=None,
-                             metadata={"description": "The report's ETag; required for every change."})
+    if_match = fields.String(
+        data_key="If-Match",
+        load_default=None,
+        metadata={"description": "The report's ETag; required for every change."},
+    )
 
 
 class StatusIn(Schema):
@@ -400,21 +420,49 @@ def _action(name: str, schema: type[Schema], summary: str, run: Any) -> None:
     blp.route(f"/reports/<int:report_id>/{name}")(view)
 
 
-_action("status", StatusIn, "Change the status (state machine; rejecting needs a reason; reopening restarts the SLA)",
-        lambda st, rid, tag, d: triage.change_status(st, rid, tag, d["status"], d["reason"], d["body"]))
-_action("assign", AssignIn, "Assign to a department and/or a person",
-        lambda st, rid, tag, d: triage.assign(st, rid, tag, department=d["department"], assignee_id=d["assignee_id"]))
-_action("priority", PriorityIn, "Set the priority",
-        lambda st, rid, tag, d: triage.set_priority(st, rid, tag, d["priority"]))
-_action("reply", TextIn, "Post a public reply (the reporter and supporters are told)",
-        lambda st, rid, tag, d: triage.reply(st, rid, tag, d["body"]))
-_action("template_reply", TemplateIn, "Post a public reply from a template, in the reporter's language",
-        lambda st, rid, tag, d: triage.reply_from_template(st, rid, tag, d["status"], d["index"]))
-_action("note", TextIn, "Add an internal note",
-        lambda st, rid, tag, d: triage.note(st, rid, tag, d["body"]))
-_action("recategorise", ServiceIn, "Move to another service (re-routed, SLA recomputed)",
-        lambda st, rid, tag, d: triage.recategorise(st, rid, tag, d["service_code"]))
-_action("merge", MergeIn, "Merge this duplicate into a master report",
-        lambda st, rid, tag, d: triage.merge(st, rid, tag, d["master_id"]))
-_action("moderate", ReportModerationIn, "Hide or show the report, or redact its description",
-        lambda st, rid, tag, d: triage.moderate_text(st, rid, tag, hidden=d["hidden"], description=d["description"]))
+_action(
+    "status",
+    StatusIn,
+    "Change the status (state machine; rejecting needs a reason; reopening restarts the SLA)",
+    lambda st, rid, tag, d: triage.change_status(st, rid, tag, d["status"], d["reason"], d["body"]),
+)
+_action(
+    "assign",
+    AssignIn,
+    "Assign to a department and/or a person",
+    lambda st, rid, tag, d: triage.assign(st, rid, tag, department=d["department"], assignee_id=d["assignee_id"]),
+)
+_action(
+    "priority", PriorityIn, "Set the priority", lambda st, rid, tag, d: triage.set_priority(st, rid, tag, d["priority"])
+)
+_action(
+    "reply",
+    TextIn,
+    "Post a public reply (the reporter and supporters are told)",
+    lambda st, rid, tag, d: triage.reply(st, rid, tag, d["body"]),
+)
+_action(
+    "template_reply",
+    TemplateIn,
+    "Post a public reply from a template, in the reporter's language",
+    lambda st, rid, tag, d: triage.reply_from_template(st, rid, tag, d["status"], d["index"]),
+)
+_action("note", TextIn, "Add an internal note", lambda st, rid, tag, d: triage.note(st, rid, tag, d["body"]))
+_action(
+    "recategorise",
+    ServiceIn,
+    "Move to another service (re-routed, SLA recomputed)",
+    lambda st, rid, tag, d: triage.recategorise(st, rid, tag, d["service_code"]),
+)
+_action(
+    "merge",
+    MergeIn,
+    "Merge this duplicate into a master report",
+    lambda st, rid, tag, d: triage.merge(st, rid, tag, d["master_id"]),
+)
+_action(
+    "moderate",
+    ReportModerationIn,
+    "Hide or show the report, or redact its description",
+    lambda st, rid, tag, d: triage.moderate_text(st, rid, tag, hidden=d["hidden"], description=d["description"]),
+)

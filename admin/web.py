@@ -63,24 +63,33 @@ ASSET_FILES = {
     "geoman.css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
     "chart.js": "chart.js/dist/chart.umd.min.js",
 }
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
-bp = Blueprint("web", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint(
+    "web", __name__, url_prefix="/admin", template_folder="templates", static_folder="static", static_url_path="/static"
+)
 csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
     settings = app.config["HROMADA_SETTINGS"]
-    app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=settings.WEB_COOKIE_SECURE, SESSION_COOKIE_NAME="hromada_staff")
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.WEB_COOKIE_SECURE,
+        SESSION_COOKIE_NAME="hromada_staff",
+    )
     csrf.init_app(app)
     app.register_blueprint(bp)
 
 
 # -- identity, language, policy ----------------------------------------------------------------------------
+
 
 def lang() -> str:
     staff = g.get("web_staff")
@@ -121,15 +130,23 @@ def _headers(response: Response) -> Response:
 
 @bp.errorhandler(CSRFError)
 def _csrf_refused(exc: CSRFError) -> Any:
-    return render_template("admin/error.html", title=t("Refused"),
-                           message=t("This form was not sent from this site, or it expired. Reload the page.")), 400
+    return render_template(
+        "admin/error.html",
+        title=t("Refused"),
+        message=t("This form was not sent from this site, or it expired. Reload the page."),
+    ), 400
 
 
 @bp.app_context_processor
 def _context() -> dict[str, Any]:
-    return {"t": t, "csrf_token": generate_csrf if request.blueprint == "web" else (lambda: ""),
-            "staff": g.get("web_staff"), "lang": lang() if request.blueprint == "web" else "pl",
-            "languages": LANGUAGES, "may": may}
+    return {
+        "t": t,
+        "csrf_token": generate_csrf if request.blueprint == "web" else (lambda: ""),
+        "staff": g.get("web_staff"),
+        "lang": lang() if request.blueprint == "web" else "pl",
+        "languages": LANGUAGES,
+        "may": may,
+    }
 
 
 def may(endpoint: str) -> bool:
@@ -161,6 +178,7 @@ def me() -> StaffUser:
 
 # -- assets ------------------------------------------------------------------------------------------------
 
+
 @bp.get("/assets/<name>")
 def asset(name: str) -> Response:
     path = ASSET_FILES.get(name)
@@ -172,6 +190,7 @@ def asset(name: str) -> Response:
 
 
 # -- sign-in -----------------------------------------------------------------------------------------------
+
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
@@ -219,6 +238,7 @@ def home() -> Any:
 
 # -- the queue and its map ---------------------------------------------------------------------------------
 
+
 def filters_from(args: Any) -> dict[str, Any]:
     f: dict[str, Any] = {}
     for name in ("status", "service", "department", "area", "priority"):
@@ -253,8 +273,15 @@ def queue_page() -> Any:
         page = queue.queue(me(), f, sort=sort, cursor=request.args.get("cursor") or None, limit=50)
     except DomainError as exc:
         page, f = {"items": [], "counts": {}, "next_cursor": None, "counts_exact": True, "error": exc.message}, f
-    context = {"page": page, "f": f, "sort": sort, "query": request.query_string.decode(), "statuses": STATUSES,
-               "choices": _choices(), "open_statuses": OPEN_STATUSES}
+    context = {
+        "page": page,
+        "f": f,
+        "sort": sort,
+        "query": request.query_string.decode(),
+        "statuses": STATUSES,
+        "choices": _choices(),
+        "open_statuses": OPEN_STATUSES,
+    }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render_template("admin/_results.html", **context)
     return render_template("admin/queue.html", **context)
@@ -281,39 +308,72 @@ def bulk() -> Any:
     if not items or action not in ("status", "assign"):
         results: list[dict[str, Any]] = []
     else:
-        results = triage.bulk(me(), items, action, {"status": request.form.get("status"),
-                                                   "reason": request.form.get("reason") or None,
-                                                   "department": request.form.get("department") or None})
+        results = triage.bulk(
+            me(),
+            items,
+            action,
+            {
+                "status": request.form.get("status"),
+                "reason": request.form.get("reason") or None,
+                "department": request.form.get("department") or None,
+            },
+        )
     return render_template("admin/_bulk_result.html", results=results)
 
 
 # -- a report ----------------------------------------------------------------------------------------------
 
-def _panel(report_id: int, *, message: str | None = None, error: str | None = None,
-           changed: list[str] | None = None, status: int = 200) -> Any:
+
+def _panel(
+    report_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    changed: list[str] | None = None,
+    status: int = 200,
+) -> Any:
     view = staff_reports.detail(me(), report_id)
-    context = {"r": view, "message": message, "error": error, "changed": changed or [],
-               "choices": _choices(), "reasons": REJECT_REASONS, "templates": REPLY_TEMPLATES,
-               "next_statuses": sorted(triage.TRANSITIONS.get(view["status"], ())),
-               "snapshot": json.dumps(_snapshot(view))}
+    context = {
+        "r": view,
+        "message": message,
+        "error": error,
+        "changed": changed or [],
+        "choices": _choices(),
+        "reasons": REJECT_REASONS,
+        "templates": REPLY_TEMPLATES,
+        "next_statuses": sorted(triage.TRANSITIONS.get(view["status"], ())),
+        "snapshot": json.dumps(_snapshot(view)),
+    }
     return render_template("admin/_report.html", **context), status
 
 
 def _snapshot(view: dict[str, Any]) -> dict[str, Any]:
     """What a form saw of the report: compared with the report when someone else changed it meanwhile."""
-    return {"status": view["status"], "priority": view["priority"],
-            "department": (view.get("department") or {}).get("code"), "service": view["service_code"],
-            "description": view["description"], "hidden": view["hidden"], "events": len(view["timeline"])}
+    return {
+        "status": view["status"],
+        "priority": view["priority"],
+        "department": (view.get("department") or {}).get("code"),
+        "service": view["service_code"],
+        "description": view["description"],
+        "hidden": view["hidden"],
+        "events": len(view["timeline"]),
+    }
 
 
 def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[dict[str, Any]]) -> list[str]:
     out = []
-    labels = {"status": t("Status"), "priority": t("Priority"), "department": t("Department"),
-              "service": t("Service"), "description": t("Description"), "hidden": t("Hidden")}
+    labels = {
+        "status": t("Status"),
+        "priority": t("Priority"),
+        "department": t("Department"),
+        "service": t("Service"),
+        "description": t("Description"),
+        "hidden": t("Hidden"),
+    }
     for key, label in labels.items():
         if seen.get(key) != now.get(key):
             out.append(f"{label}: {seen.get(key)} → {now.get(key)}")
-    for event in timeline[int(seen.get("events") or 0):]:
+    for event in timeline[int(seen.get("events") or 0) :]:
         detail = " ".join(str(x) for x in (event["kind"], event.get("to_status"), event.get("body")) if x)
         out.append(f"{t('New entry')}: {detail}")
     return out
@@ -328,21 +388,29 @@ def report_page(report_id: int) -> Any:
 
 
 ACTIONS: dict[str, Callable[[StaffUser, int, str, Any], Any]] = {
-    "status": lambda st, rid, tag, f: triage.change_status(st, rid, tag, f.get("status", ""),
-                                                           f.get("reason") or None, f.get("body") or None),
+    "status": lambda st, rid, tag, f: triage.change_status(
+        st, rid, tag, f.get("status", ""), f.get("reason") or None, f.get("body") or None
+    ),
     "assign": lambda st, rid, tag, f: triage.assign(st, rid, tag, department=f.get("department") or None),
     "priority": lambda st, rid, tag, f: triage.set_priority(st, rid, tag, f.get("priority", "")),
-    "reply": lambda st, rid, tag, f: triage.reply(st, rid, tag, (f.get("body") or "").strip())
-    if (f.get("body") or "").strip() else _missing("body"),
-    "template_reply": lambda st, rid, tag, f: triage.reply_from_template(st, rid, tag, f.get("template_status", ""),
-                                                                         int(f.get("index") or 0)),
-    "note": lambda st, rid, tag, f: triage.note(st, rid, tag, (f.get("body") or "").strip())
-    if (f.get("body") or "").strip() else _missing("body"),
+    "reply": lambda st, rid, tag, f: (
+        triage.reply(st, rid, tag, (f.get("body") or "").strip()) if (f.get("body") or "").strip() else _missing("body")
+    ),
+    "template_reply": lambda st, rid, tag, f: triage.reply_from_template(
+        st, rid, tag, f.get("template_status", ""), int(f.get("index") or 0)
+    ),
+    "note": lambda st, rid, tag, f: (
+        triage.note(st, rid, tag, (f.get("body") or "").strip()) if (f.get("body") or "").strip() else _missing("body")
+    ),
     "recategorise": lambda st, rid, tag, f: triage.recategorise(st, rid, tag, f.get("service", "")),
     "merge": lambda st, rid, tag, f: triage.merge(st, rid, tag, int(f.get("master_id") or 0)),
     "moderate": lambda st, rid, tag, f: triage.moderate_text(
-        st, rid, tag, hidden={"hide": True, "show": False}.get(f.get("visibility", "")),
-        description=f.get("description") or None),
+        st,
+        rid,
+        tag,
+        hidden={"hide": True, "show": False}.get(f.get("visibility", "")),
+        description=f.get("description") or None,
+    ),
 }
 
 
@@ -361,9 +429,13 @@ def _action_view(name: str) -> Callable[[int], Any]:
                 seen = json.loads(form.get("snapshot") or "{}")
             except ValueError:
                 seen = {}
-            return _panel(report_id, error=t("Someone else changed this report while you had it open. "
-                                             "Nothing was saved; here is what changed:"),
-                          changed=_what_changed(seen, _snapshot(current), current["timeline"]))
+            return _panel(
+                report_id,
+                error=t(
+                    "Someone else changed this report while you had it open. Nothing was saved; here is what changed:"
+                ),
+                changed=_what_changed(seen, _snapshot(current), current["timeline"]),
+            )
         except DomainError as exc:
             return _panel(report_id, error=exc.message)
         return _panel(report_id, message=t("Saved."))
@@ -387,6 +459,7 @@ def photo_moderation(photo_id: int) -> Any:
 
 
 # -- broadcasts --------------------------------------------------------------------------------------------
+
 
 def _local(value: str | None) -> datetime | None:
     """A datetime-local field, in the municipality's time zone."""
@@ -420,8 +493,14 @@ def _spec(form: Any) -> dict[str, Any]:
 @bp.get("/broadcasts")
 @allow("broadcasts.list")
 def broadcasts_page() -> Any:
-    return render_template("admin/broadcasts.html", items=broadcasts.listing(me()), choices=_choices(),
-                           topics=broadcasts.BROADCAST_TOPICS, error=None, form={})
+    return render_template(
+        "admin/broadcasts.html",
+        items=broadcasts.listing(me()),
+        choices=_choices(),
+        topics=broadcasts.BROADCAST_TOPICS,
+        error=None,
+        form={},
+    )
 
 
 @bp.post("/broadcasts/preview")
@@ -439,17 +518,25 @@ def broadcast_preview() -> Any:
 def broadcast_send() -> Any:
     form = request.form
     spec = _spec(form)
-    spec["texts"] = {lang_: {"title": form.get(f"title_{lang_}", ""), "body": form.get(f"body_{lang_}", "")}
-                     for lang_ in LANGUAGES if form.get(f"title_{lang_}") or form.get(f"body_{lang_}")}
+    spec["texts"] = {
+        lang_: {"title": form.get(f"title_{lang_}", ""), "body": form.get(f"body_{lang_}", "")}
+        for lang_ in LANGUAGES
+        if form.get(f"title_{lang_}") or form.get(f"body_{lang_}")
+    }
     spec["private"] = form.get("private") == "on"
     try:
         spec["send_at"] = _local(form.get("send_at"))
         spec["expires_at"] = _local(form.get("expires_at"))
         created = broadcasts.create(me(), spec)
     except DomainError as exc:
-        return render_template("admin/broadcasts.html", items=broadcasts.listing(me()), choices=_choices(),
-                               topics=broadcasts.BROADCAST_TOPICS, error=f"{exc.field}: {exc.message}",
-                               form=form), 422
+        return render_template(
+            "admin/broadcasts.html",
+            items=broadcasts.listing(me()),
+            choices=_choices(),
+            topics=broadcasts.BROADCAST_TOPICS,
+            error=f"{exc.field}: {exc.message}",
+            form=form,
+        ), 422
     return redirect(url_for("web.broadcast_page", broadcast_id=created["id"]))
 
 
@@ -474,14 +561,24 @@ bp.add_app_template_filter(display_name, "named")
 # -- surveys -----------------------------------------------------------------------------------------------
 
 SURVEY_EXAMPLE = {
-    "key": "city-services", "title": {"pl": "Jak oceniasz usługi miasta?", "en": "How good are the city's services?"},
-    "intro": {"pl": "Trzy krótkie pytania.", "en": "Three short questions."}, "audience": "everyone",
+    "key": "city-services",
+    "title": {"pl": "Jak oceniasz usługi miasta?", "en": "How good are the city's services?"},
+    "intro": {"pl": "Trzy krótkie pytania.", "en": "Three short questions."},
+    "audience": "everyone",
     "questions": [
-        {"code": "overall", "kind": "likert5", "required": True, "dont_know": True, "dimension": "overall",
-         "text": {"pl": "Jak oceniasz usługi miasta?", "en": "How good are the city's services?"},
-         "scale_labels": {"pl": ["bardzo źle", "źle", "średnio", "dobrze", "bardzo dobrze"]}},
+        {
+            "code": "overall",
+            "kind": "likert5",
+            "required": True,
+            "dont_know": True,
+            "dimension": "overall",
+            "text": {"pl": "Jak oceniasz usługi miasta?", "en": "How good are the city's services?"},
+            "scale_labels": {"pl": ["bardzo źle", "źle", "średnio", "dobrze", "bardzo dobrze"]},
+        },
         {"code": "recommend", "kind": "nps", "text": {"pl": "Czy poleciłbyś życie tutaj?", "en": "Recommend?"}},
-        {"code": "comment", "kind": "text", "text": {"pl": "Uwagi", "en": "Comments"}}]}
+        {"code": "comment", "kind": "text", "text": {"pl": "Uwagi", "en": "Comments"}},
+    ],
+}
 
 
 def _survey_spec(raw: str) -> dict[str, Any]:
@@ -501,8 +598,12 @@ def _survey_spec(raw: str) -> dict[str, Any]:
 @bp.get("/surveys")
 @allow("surveys.list")
 def surveys_page() -> Any:
-    return render_template("admin/surveys.html", items=surveys_service.listing(me()), error=None,
-                           example=json.dumps(SURVEY_EXAMPLE, ensure_ascii=False, indent=2))
+    return render_template(
+        "admin/surveys.html",
+        items=surveys_service.listing(me()),
+        error=None,
+        example=json.dumps(SURVEY_EXAMPLE, ensure_ascii=False, indent=2),
+    )
 
 
 @bp.post("/surveys")
@@ -511,18 +612,26 @@ def survey_create() -> Any:
     try:
         made = surveys_service.create(me(), _survey_spec(request.form.get("definition", "")))
     except DomainError as exc:
-        return render_template("admin/surveys.html", items=surveys_service.listing(me()),
-                               error=f"{exc.field}: {exc.message}", example=request.form.get("definition", "")), 422
+        return render_template(
+            "admin/surveys.html",
+            items=surveys_service.listing(me()),
+            error=f"{exc.field}: {exc.message}",
+            example=request.form.get("definition", ""),
+        ), 422
     return redirect(url_for("web.survey_page", survey_id=made["id"]))
 
 
 def _survey_view(survey_id: int, error: str | None = None, status: int = 200) -> Any:
     definition = surveys_service.definition(me(), survey_id)
     preview_lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else lang()
-    context = {"s": definition, "preview": surveys_service.preview(me(), survey_id, preview_lang),
-               "preview_lang": preview_lang, "results": surveys_service.results(me(), survey_id),
-               "definition_json": _definition_json(definition),
-               "error": error}
+    context = {
+        "s": definition,
+        "preview": surveys_service.preview(me(), survey_id, preview_lang),
+        "preview_lang": preview_lang,
+        "results": surveys_service.results(me(), survey_id),
+        "definition_json": _definition_json(definition),
+        "error": error,
+    }
     return render_template("admin/survey.html", **context), status
 
 
@@ -561,27 +670,45 @@ def survey_export(survey_id: int) -> Any:
 
     out = io.StringIO()
     csv.writer(out).writerows(surveys_service.export(me(), survey_id))
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'},
+    )
 
 
 SURVEY_ACTIONS: dict[str, tuple[str, Callable[[int, Any], Any]]] = {
     "publish": ("surveys.publish", lambda sid, f: surveys_service.publish(me(), sid)),
     "close": ("surveys.close", lambda sid, f: surveys_service.close(me(), sid)),
     "edit": ("surveys.update", lambda sid, f: surveys_service.update(me(), sid, _survey_spec(f.get("definition")))),
-    "invite": ("surveys.invite", lambda sid, f: surveys_service.invite(
-        me(), sid, int(f.get("per_minute") or 1000) if (f.get("per_minute") or "1000").isdigit() else 1000)),
+    "invite": (
+        "surveys.invite",
+        lambda sid, f: surveys_service.invite(
+            me(), sid, int(f.get("per_minute") or 1000) if (f.get("per_minute") or "1000").isdigit() else 1000
+        ),
+    ),
 }
 for _action_name, (_endpoint, _run) in SURVEY_ACTIONS.items():
-    bp.add_url_rule(f"/surveys/<int:survey_id>/{_action_name}",
-                    view_func=_survey_action(_action_name, _endpoint, _run), methods=["POST"])
+    bp.add_url_rule(
+        f"/surveys/<int:survey_id>/{_action_name}",
+        view_func=_survey_action(_action_name, _endpoint, _run),
+        methods=["POST"],
+    )
 
 
 # -- administration (admin role) ---------------------------------------------------------------------------
 
+
 def _manage(error: str | None = None, status: int = 200) -> Any:
-    return render_template("admin/manage.html", data=administration.overview(me()), roles=ROLES, scopes=SCOPES,
-                           choices=_choices(), error=error, new_key=session.pop("new_key", None)), status
+    return render_template(
+        "admin/manage.html",
+        data=administration.overview(me()),
+        roles=ROLES,
+        scopes=SCOPES,
+        choices=_choices(),
+        error=error,
+        new_key=session.pop("new_key", None),
+    ), status
 
 
 @bp.get("/manage")
@@ -607,16 +734,36 @@ def _new_key(form: Any) -> None:
 
 
 MANAGE_ACTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "/manage/staff": ("manage.staff_create", lambda f: administration.add_staff(
-        me(), email=f.get("email", ""), password=f.get("password", ""), role=f.get("role", ""),
-        department=f.get("department"), full_name=f.get("full_name"))),
-    "/manage/staff/active": ("manage.staff_active", lambda f: administration.set_staff_active(
-        me(), int(f.get("staff_id") or 0), f.get("active") == "true")),
-    "/manage/departments": ("manage.department_create", lambda f: administration.add_department(
-        me(), code=f.get("code", ""), names={x: f.get(f"name_{x}", "") for x in LANGUAGES}, email=f.get("email"))),
-    "/manage/services": ("manage.service_update", lambda f: administration.update_service(
-        me(), f.get("code", ""), active={"true": True, "false": False}.get(f.get("active", "")),
-        sla_hours=int(f["sla_hours"]) if (f.get("sla_hours") or "").isdigit() else None)),
+    "/manage/staff": (
+        "manage.staff_create",
+        lambda f: administration.add_staff(
+            me(),
+            email=f.get("email", ""),
+            password=f.get("password", ""),
+            role=f.get("role", ""),
+            department=f.get("department"),
+            full_name=f.get("full_name"),
+        ),
+    ),
+    "/manage/staff/active": (
+        "manage.staff_active",
+        lambda f: administration.set_staff_active(me(), int(f.get("staff_id") or 0), f.get("active") == "true"),
+    ),
+    "/manage/departments": (
+        "manage.department_create",
+        lambda f: administration.add_department(
+            me(), code=f.get("code", ""), names={x: f.get(f"name_{x}", "") for x in LANGUAGES}, email=f.get("email")
+        ),
+    ),
+    "/manage/services": (
+        "manage.service_update",
+        lambda f: administration.update_service(
+            me(),
+            f.get("code", ""),
+            active={"true": True, "false": False}.get(f.get("active", "")),
+            sla_hours=int(f["sla_hours"]) if (f.get("sla_hours") or "").isdigit() else None,
+        ),
+    ),
     "/manage/keys": ("manage.key_create", _new_key),
     "/manage/keys/revoke": ("manage.key_revoke", lambda f: administration.revoke_key(me(), int(f.get("key_id") or 0))),
 }

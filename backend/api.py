@@ -40,11 +40,15 @@ def _translate_tree(errors: Any) -> Any:
     return errors
 
 
-def error_response(code: int, message: str | None = None, errors: Any = None,
-                   headers: dict[str, str] | None = None, **params: Any) -> Response:
+def error_response(
+    code: int, message: str | None = None, errors: Any = None, headers: dict[str, str] | None = None, **params: Any
+) -> Response:
     """The one error shape: {code, status, message, errors}; message in the request's language."""
-    payload: dict[str, Any] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"),
-                               "message": gettext(message or DEFAULT_MESSAGES.get(code, "Error"), **params)}
+    payload: dict[str, Any] = {
+        "code": code,
+        "status": HTTP_STATUS_CODES.get(code, "Error"),
+        "message": gettext(message or DEFAULT_MESSAGES.get(code, "Error"), **params),
+    }
     if errors:
         payload["errors"] = _translate_tree(errors)
     response = jsonify(payload)
@@ -79,4 +83,3 @@ def register_domain_errors(app: Flask) -> None:
     def domain_error(exc: DomainError) -> Response:
         errors = {"json": {exc.field: [exc.message]}} if exc.field else None
         return error_response(exc.status, exc.message, errors)
-

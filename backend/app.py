@@ -75,8 +75,17 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _is_connection_error(exc: DBAPIError) -> bool:
     text = str(exc.orig or exc).lower()
-    return any(s in text for s in ("connection", "could not connect", "server closed", "terminating",
-                                   "timeout expired", "the database system is"))
+    return any(
+        s in text
+        for s in (
+            "connection",
+            "could not connect",
+            "server closed",
+            "terminating",
+            "timeout expired",
+            "the database system is",
+        )
+    )
 
 
 def _internal_error(exc: Exception) -> ResponseReturnValue:

@@ -132,8 +132,10 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
     except DomainError as exc:
         _fail(exc)
         return
-    click.echo(f"{jurisdiction_code}: survey {done['survey_id']} imported, {done['responses']} responses, "
-               f"{done['answers']} answers")
+    click.echo(
+        f"{jurisdiction_code}: survey {done['survey_id']} imported, {done['responses']} responses, "
+        f"{done['answers']} answers"
+    )
 
 
 @main.command("create-staff")
@@ -145,16 +147,28 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
 @click.option("--name", "full_name", default=None)
 @click.option("--if-missing", is_flag=True, help="Do nothing when the e-mail already exists.")
 @with_appcontext
-def create_staff(email: str, password: str, role: str, jurisdiction_code: str,
-                 department_code: str | None, full_name: str | None, if_missing: bool) -> None:
+def create_staff(
+    email: str,
+    password: str,
+    role: str,
+    jurisdiction_code: str,
+    department_code: str | None,
+    full_name: str | None,
+    if_missing: bool,
+) -> None:
     """Create a staff account."""
     from backend.services.accounts import create_staff as create
 
     try:
-        user, created = create(email=email, password=password, role=role,
-                               jurisdiction_code=jurisdiction_code,
-                               department_code=department_code, full_name=full_name,
-                               if_missing=if_missing)
+        user, created = create(
+            email=email,
+            password=password,
+            role=role,
+            jurisdiction_code=jurisdiction_code,
+            department_code=department_code,
+            full_name=full_name,
+            if_missing=if_missing,
+        )
     except DomainError as exc:
         _fail(exc)
         return
@@ -193,15 +207,19 @@ def import_requests(jurisdiction_code: str, path: Path) -> None:
     except DomainError as exc:
         _fail(exc)
         return
-    click.echo(f"{jurisdiction_code}: read {done['read']}, imported {done['imported']}, "
-               f"already imported {done['already']}, rejected {sum(done['rejected'].values())}")
+    click.echo(
+        f"{jurisdiction_code}: read {done['read']}, imported {done['imported']}, "
+        f"already imported {done['already']}, rejected {sum(done['rejected'].values())}"
+    )
     for reason, count in sorted(done["rejected"].items()):
         click.echo(f"  rejected {count}: {REJECTIONS[reason]}")
     created = done["services_created"]
     if created:
         more = f", … (+{len(created) - 12} more)" if len(created) > 12 else ""
-        click.echo(f"  {len(created)} services created (flagged as imported, not offered to residents): "
-                   f"{', '.join(created[:12])}{more}")
+        click.echo(
+            f"  {len(created)} services created (flagged as imported, not offered to residents): "
+            f"{', '.join(created[:12])}{more}"
+        )
 
 
 @main.command("load-indicators")
@@ -218,8 +236,9 @@ def load_indicators(jurisdiction_code: str, path: Path, replace: bool) -> None:
     except DomainError as exc:
         _fail(exc)
         return
-    click.echo(f"{jurisdiction_code}: indicators created {done['created']}, replaced {done['updated']}, "
-               f"kept {done['kept']}")
+    click.echo(
+        f"{jurisdiction_code}: indicators created {done['created']}, replaced {done['updated']}, kept {done['kept']}"
+    )
 
 
 @main.command("compute-indicators")
@@ -242,5 +261,7 @@ def compute_indicators(jurisdiction_code: str, first: str | None, last: str | No
         _fail(exc)
         return
     done = recompute(jid, bounds[0], bounds[1], list(codes) or None)
-    click.echo(f"{jurisdiction_code}: {len(done['indicators'])} indicators, {done['values']} values, "
-               f"{done['from']}…{done['to']}, {done['seconds']} s")
+    click.echo(
+        f"{jurisdiction_code}: {len(done['indicators'])} indicators, {done['values']} values, "
+        f"{done['from']}…{done['to']}, {done['seconds']} s"
+    )

@@ -25,8 +25,10 @@ _PATTERNS = [
     (re.compile(r"^Longer than maximum length (\d+)\.$"), "Longer than maximum length {0}."),
     (re.compile(r"^Shorter than minimum length (\d+)\.$"), "Shorter than minimum length {0}."),
     (re.compile(r"^Must be one of: (.+)\.$"), "Must be one of: {0}."),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-     "Must be between {0} and {1}."),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        "Must be between {0} and {1}.",
+    ),
 ]
 
 
@@ -52,8 +54,11 @@ def normalise(locale: str | None) -> str | None:
     return lang if lang in LANGUAGES else None
 
 
-def choose_language(device_locale: str | None = None, available: tuple[str, ...] | list[str] = LANGUAGES,
-                    default: str = DEFAULT_LANGUAGE) -> str:
+def choose_language(
+    device_locale: str | None = None,
+    available: tuple[str, ...] | list[str] = LANGUAGES,
+    default: str = DEFAULT_LANGUAGE,
+) -> str:
     """The device's language, else the best Accept-Language match, else the default."""
     lang = normalise(device_locale)
     if lang in available:

@@ -25,10 +25,15 @@ from sqlalchemy import func, select
 from backend.db import session
 from backend.models import Delivery, Device, OutboxEvent, utcnow
 
-REQUESTS = Counter("hromada_http_requests_total", "HTTP requests by route template and status",
-                   ["method", "route", "status"])
-LATENCY = Histogram("hromada_http_request_seconds", "Time to answer an HTTP request", ["route"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+REQUESTS = Counter(
+    "hromada_http_requests_total", "HTTP requests by route template and status", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "hromada_http_request_seconds",
+    "Time to answer an HTTP request",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 
 bp = Blueprint("metrics", __name__)
 
@@ -42,24 +47,28 @@ class QueueCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.app.app_context():
             s = session()
-            pending, oldest = s.execute(select(func.count(), func.min(OutboxEvent.available_at))
-                                        .where(OutboxEvent.status == "pending")).one()
+            pending, oldest = s.execute(
+                select(func.count(), func.min(OutboxEvent.available_at)).where(OutboxEvent.status == "pending")
+            ).one()
             dead = s.execute(select(func.count()).where(OutboxEvent.status == "dead")).scalar_one()
-            states = s.execute(select(Delivery.channel, Delivery.status, func.count())
-                               .group_by(Delivery.channel, Delivery.status)).all()
+            states = s.execute(
+                select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)
+            ).all()
             pruned = s.execute(select(func.count()).where(Device.push_token_pruned_at.isnot(None))).scalar_one()
             s.rollback()
         yield GaugeMetricFamily("hromada_outbox_pending", "Outbox events waiting to be handled", value=pending)
         yield GaugeMetricFamily("hromada_outbox_dead", "Outbox events that gave up", value=dead)
         lag = max((utcnow() - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         yield GaugeMetricFamily("hromada_outbox_lag_seconds", "Age of the oldest due outbox event", value=lag)
-        family = GaugeMetricFamily("hromada_deliveries", "Delivery rows by channel and state (outcome)",
-                                   labels=["channel", "status"])
+        family = GaugeMetricFamily(
+            "hromada_deliveries", "Delivery rows by channel and state (outcome)", labels=["channel", "status"]
+        )
         for channel, status, n in states:
             family.add_metric([channel, status], n)
         yield family
-        yield GaugeMetricFamily("hromada_push_tokens_pruned", "Devices whose push token FCM declared dead",
-                                value=pruned)
+        yield GaugeMetricFamily(
+            "hromada_push_tokens_pruned", "Devices whose push token FCM declared dead", value=pruned
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -86,8 +95,12 @@ def metrics() -> Any:
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), token.encode()):
-            return Response("metrics need the bearer token\n", status=401, mimetype="text/plain",
-                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return Response(
+                "metrics need the bearer token\n",
+                status=401,
+                mimetype="text/plain",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)

@@ -31,9 +31,13 @@ Handler = Callable[[Session, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
 
 #: Modules whose import registers handlers (and their tasks); the settings may name more.
-DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("backend.services.photos", "backend.services.feedback",
-                                             "backend.services.indicators", "push.handlers",
-                                             "push.broadcasts")
+DEFAULT_HANDLER_MODULES: tuple[str, ...] = (
+    "backend.services.photos",
+    "backend.services.feedback",
+    "backend.services.indicators",
+    "push.handlers",
+    "push.broadcasts",
+)
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)
 SWEEP_BATCH = 1000
@@ -97,8 +101,7 @@ def publish(ids: list[int]) -> int:
     try:
         with celery.producer_or_acquire() as producer:
             for event_id in ids:
-                celery.send_task("hromada.outbox.dispatch", args=[event_id], producer=producer,
-                                 retry=False)
+                celery.send_task("hromada.outbox.dispatch", args=[event_id], producer=producer, retry=False)
                 sent += 1
     except Exception as exc:  # the broker is down or slow: the sweeper publishes later
         log.warning("outbox: published %d of %d events, broker error: %s", sent, len(ids), exc)
@@ -117,8 +120,7 @@ def process(event_id: int) -> str:
     settings = current_app.config["HROMADA_SETTINGS"]
     ev = s.scalars(
         select(OutboxEvent)
-        .where(OutboxEvent.id == event_id, OutboxEvent.status == "pending",
-               OutboxEvent.available_at <= utcnow())
+        .where(OutboxEvent.id == event_id, OutboxEvent.status == "pending", OutboxEvent.available_at <= utcnow())
         .with_for_update(skip_locked=True)
     ).first()
     if ev is None:
@@ -152,8 +154,11 @@ def due_ids(limit: int = SWEEP_BATCH) -> list[int]:
     now = utcnow()
     ids = s.scalars(
         select(OutboxEvent.id)
-        .where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now,
-               (OutboxEvent.attempts > 0) | (OutboxEvent.created_at <= now - SWEEP_GRACE))
+        .where(
+            OutboxEvent.status == "pending",
+            OutboxEvent.available_at <= now,
+            (OutboxEvent.attempts > 0) | (OutboxEvent.created_at <= now - SWEEP_GRACE),
+        )
         .order_by(OutboxEvent.available_at)
         .limit(limit)
     ).all()

@@ -17,14 +17,25 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "open311" / "boston311_2015.csv.gz"
 
 RULES = [
-    (r"street light|lighting", "street_light"), (r"pothole", "pothole"), (r"sidewalk", "pavement"),
-    (r"traffic signal", "traffic_light"), (r"sign|pavement marking", "road_sign"), (r"graffiti", "graffiti"),
-    (r"tree emergenc", "fallen_tree"), (r"tree|ground maintenance|park", "greenery"),
-    (r"litter basket", "overflowing_bin"), (r"bulk item|ce collection|recycling|trash|missed", "missed_collection"),
-    (r"abandoned vehicle", "abandoned_vehicle"), (r"snow|ice", "snow_ice"),
-    (r"dead animal|rodent|needle|dumping|improper storage", "illegal_dumping"), (r"playground", "playground"),
-    (r"bench", "bench"), (r"hydrant|water|leak", "water_leak"), (r"catch basin|drain|flood", "blocked_drain"),
-    (r"noise|parking|space saver", "noise"), (r"bus|shelter|mbta", "transport_stop"),
+    (r"street light|lighting", "street_light"),
+    (r"pothole", "pothole"),
+    (r"sidewalk", "pavement"),
+    (r"traffic signal", "traffic_light"),
+    (r"sign|pavement marking", "road_sign"),
+    (r"graffiti", "graffiti"),
+    (r"tree emergenc", "fallen_tree"),
+    (r"tree|ground maintenance|park", "greenery"),
+    (r"litter basket", "overflowing_bin"),
+    (r"bulk item|ce collection|recycling|trash|missed", "missed_collection"),
+    (r"abandoned vehicle", "abandoned_vehicle"),
+    (r"snow|ice", "snow_ice"),
+    (r"dead animal|rodent|needle|dumping|improper storage", "illegal_dumping"),
+    (r"playground", "playground"),
+    (r"bench", "bench"),
+    (r"hydrant|water|leak", "water_leak"),
+    (r"catch basin|drain|flood", "blocked_drain"),
+    (r"noise|parking|space saver", "noise"),
+    (r"bus|shelter|mbta", "transport_stop"),
 ]
 _COMPILED = [(re.compile(p, re.I), code) for p, code in RULES]
 FORMAT = "%m/%d/%Y %I:%M:%S %p"

@@ -39,13 +39,18 @@ DOWN_SECONDS = 8
 RECOVERY_GOAL = 5.0
 
 
-def call(port: int, method: str, path: str, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+def call(
+    port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
     """One request: (status, headers, body text); a refused connection is status 0."""
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request(method, path, None if body is None else json.dumps(body),
-                     {"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            method,
+            path,
+            None if body is None else json.dumps(body),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
         res = conn.getresponse()
         text = res.read().decode("utf-8", "replace")
         conn.close()
@@ -65,16 +70,27 @@ def postgres_restart() -> tuple[bool, list[str]]:
     answers: list[tuple[float, str, int, dict[str, str], str]] = []
     stop = threading.Event()
     with gunicorn(2, env={"RATELIMIT_ENABLED": "false"}) as port:
-        tokens = [json.loads(call(port, "POST", "/api/v1/devices", {"platform": "android", "locale": "pl"})[2])
-                  ["token"] for _ in range(6)]
+        tokens = [
+            json.loads(call(port, "POST", "/api/v1/devices", {"platform": "android", "locale": "pl"})[2])["token"]
+            for _ in range(6)
+        ]
 
         def submit(token: str, k: int) -> None:
             i = 0
             while not stop.is_set():
                 i += 1
-                status, headers, text = call(port, "POST", "/api/v1/reports", {
-                    "service_code": "graffiti", "description": f"Chaos {k}-{i}", "lat": 50.0617 + k * 1e-4,
-                    "lon": 19.9373 + i * 1e-6}, {"Authorization": f"Bearer {token}"})
+                status, headers, text = call(
+                    port,
+                    "POST",
+                    "/api/v1/reports",
+                    {
+                        "service_code": "graffiti",
+                        "description": f"Chaos {k}-{i}",
+                        "lat": 50.0617 + k * 1e-4,
+                        "lon": 19.9373 + i * 1e-6,
+                    },
+                    {"Authorization": f"Bearer {token}"},
+                )
                 answers.append((time.monotonic(), "POST /reports", status, headers, text))
                 time.sleep(0.05)
 
@@ -122,20 +138,32 @@ def postgres_restart() -> tuple[bool, list[str]]:
     statuses: dict[int, int] = {}
     for a in during:
         statuses[a[2]] = statuses.get(a[2], 0) + 1
-    facts = [f"{len(answers)} requests, {len(during)} while the database was down (answers {statuses}); "
-             f"{len(acknowledged)} reports acknowledged, {found} found afterwards; reports accepted again "
-             f"{recovery:.2f} s after the database returned (goal ≤ {RECOVERY_GOAL:.0f} s)"]
+    facts = [
+        f"{len(answers)} requests, {len(during)} while the database was down (answers {statuses}); "
+        f"{len(acknowledged)} reports acknowledged, {found} found afterwards; reports accepted again "
+        f"{recovery:.2f} s after the database returned (goal ≤ {RECOVERY_GOAL:.0f} s)"
+    ]
     return not problems, facts + problems
 
 
 PYTEST = [
-    ("Redis stopped for 60 s", "tests/integration/test_push_faults.py::"
-     "test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_it_returns",
-     {"CHAOS_REDIS_OUTAGE_SECONDS": "60"}),
-    ("Celery worker killed mid-batch", "tests/integration/test_push_faults.py::"
-     "test_a_worker_killed_mid_batch_still_serves_every_device_repeating_only_its_chunk_under_one_collapse_key", {}),
-    ("FCM 429/503 bursts", "tests/e2e/test_notifications.py::"
-     "test_a_429_and_503_storm_ends_in_delivery_of_all_without_duplicates", {}),
+    (
+        "Redis stopped for 60 s",
+        "tests/integration/test_push_faults.py::"
+        "test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_it_returns",
+        {"CHAOS_REDIS_OUTAGE_SECONDS": "60"},
+    ),
+    (
+        "Celery worker killed mid-batch",
+        "tests/integration/test_push_faults.py::"
+        "test_a_worker_killed_mid_batch_still_serves_every_device_repeating_only_its_chunk_under_one_collapse_key",
+        {},
+    ),
+    (
+        "FCM 429/503 bursts",
+        "tests/e2e/test_notifications.py::test_a_429_and_503_storm_ends_in_delivery_of_all_without_duplicates",
+        {},
+    ),
 ]
 
 
@@ -147,9 +175,14 @@ def main() -> None:
     verdicts.append(("PostgreSQL stopped 8 s under load", ok, facts, time.perf_counter() - t0))
     for name, test, env in PYTEST:
         t0 = time.perf_counter()
-        run = subprocess.run([sys.executable, str(ROOT / "scripts" / "stack.py"), "test", "-q", "-p",
-                              "no:cacheprovider", test], env={**os.environ, **env}, capture_output=True, text=True,
-                             check=False, cwd=ROOT)
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "stack.py"), "test", "-q", "-p", "no:cacheprovider", test],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
         last = [line for line in run.stdout.splitlines() if line.strip()][-1:] or ["(no output)"]
         verdicts.append((name, run.returncode == 0, last, time.perf_counter() - t0))
     print()

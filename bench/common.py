@@ -23,9 +23,22 @@ def gunicorn(workers: int, env: dict[str, str] | None = None) -> Iterator[int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-                               "--log-level", "warning", "backend.wsgi:app"], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+            "backend.wsgi:app",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
     try:
         for _ in range(150):
             try:
@@ -39,13 +52,18 @@ def gunicorn(workers: int, env: dict[str, str] | None = None) -> Iterator[int]:
         server.wait(20)
 
 
-def request(port: int, method: str, path: str, body: Any = None,
-            headers: dict[str, str] | None = None) -> tuple[int, Any, float]:
+def request(
+    port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, float]:
     """One request on a new connection: (status, parsed JSON body or None, seconds)."""
     t0 = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request(method, path, None if body is None else json.dumps(body),
-                 {"Content-Type": "application/json", **(headers or {})})
+    conn.request(
+        method,
+        path,
+        None if body is None else json.dumps(body),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
     res = conn.getresponse()
     raw = res.read()
     conn.close()

@@ -31,8 +31,12 @@ def signed_in(port: int) -> object:
     base = f"http://localhost:{port}"
     page = http.get(f"{base}/admin/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    done = http.post(f"{base}/admin/login", data={**LOGIN, "csrf_token": token},
-                     headers={"Referer": f"{base}/admin/login"}, allow_redirects=False)
+    done = http.post(
+        f"{base}/admin/login",
+        data={**LOGIN, "csrf_token": token},
+        headers={"Referer": f"{base}/admin/login"},
+        allow_redirects=False,
+    )
     if done.status_code != 302:
         raise RuntimeError(f"sign-in failed: {done.status_code}")
     return http
@@ -55,8 +59,9 @@ def render_times(port: int, pages: list[tuple[str, str]], runs: int) -> dict[str
     base = f"http://localhost:{port}"
     out: dict[str, list[float]] = {path: [] for path, _ in pages}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
         page.goto(f"{base}/admin/login")
         page.fill("input[name=email]", LOGIN["email"])
@@ -85,19 +90,24 @@ def main() -> None:
     from bench.seed import dsn
 
     with psycopg.connect(dsn()) as conn:
-        values = conn.execute("SELECT count(*) FROM indicator_values v JOIN jurisdictions j ON j.id = "
-                              "v.jurisdiction_id WHERE j.code = '1261011'").fetchone()[0]
+        values = conn.execute(
+            "SELECT count(*) FROM indicator_values v JOIN jurisdictions j ON j.id = "
+            "v.jurisdiction_id WHERE j.code = '1261011'"
+        ).fetchone()[0]
         reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
-        month = conn.execute("SELECT to_char(date_trunc('month', now() AT TIME ZONE 'Europe/Warsaw') "
-                             "- interval '1 month', 'YYYY-MM')").fetchone()[0]
+        month = conn.execute(
+            "SELECT to_char(date_trunc('month', now() AT TIME ZONE 'Europe/Warsaw') - interval '1 month', 'YYYY-MM')"
+        ).fetchone()[0]
     if values == 0:
         raise SystemExit("no indicator values: run bench/indicators.py first")
     quarter = f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
-    jsons = [f"/admin/indicators/overview.json?period={month}",
-             f"/admin/indicators/overview.json?period={month}&group=waste&area=I",
-             f"/admin/indicators/sla-on-time/data.json?period={month}",
-             f"/admin/indicators/resolve-median-h/data.json?period={month}&service=pothole",
-             f"/admin/indicators/satisfaction-overall/data.json?period={quarter}"]
+    jsons = [
+        f"/admin/indicators/overview.json?period={month}",
+        f"/admin/indicators/overview.json?period={month}&group=waste&area=I",
+        f"/admin/indicators/sla-on-time/data.json?period={month}",
+        f"/admin/indicators/resolve-median-h/data.json?period={month}&service=pothole",
+        f"/admin/indicators/satisfaction-overall/data.json?period={quarter}",
+    ]
     with gunicorn(2, env={"WEB_COOKIE_SECURE": "false", "RATELIMIT_ENABLED": "false"}) as port:
         http = signed_in(port)
         base = f"http://localhost:{port}"
@@ -107,21 +117,31 @@ def main() -> None:
         for path in jsons:
             timed(http, f"{base}{path}", 3)
             results[path] = timed(http, f"{base}{path}", args.requests)
-        renders = render_times(port, [
-            (f"/admin/indicators?period={month}",
-             "document.querySelectorAll('canvas.sparkline[data-drawn=true]').length > 0"),
-            (f"/admin/indicators/sla-on-time?period={month}",
-             "document.getElementById('trend').dataset.drawn === 'true' && "
-             "document.getElementById('indicator-map').dataset.ready === 'true'"),
-        ], args.renders)
+        renders = render_times(
+            port,
+            [
+                (
+                    f"/admin/indicators?period={month}",
+                    "document.querySelectorAll('canvas.sparkline[data-drawn=true]').length > 0",
+                ),
+                (
+                    f"/admin/indicators/sla-on-time?period={month}",
+                    "document.getElementById('trend').dataset.drawn === 'true' && "
+                    "document.getElementById('indicator-map').dataset.ready === 'true'",
+                ),
+            ],
+            args.renders,
+        )
     print(f"{reports:,} reports, {values:,} stored indicator values; {args.requests} requests each, gunicorn 2 workers")
-    print(f"floor GET /healthz (same session)            p50 {pct(floor, .5):7.1f} ms  p95 {pct(floor, .95):7.1f} ms")
+    print(f"floor GET /healthz (same session)            p50 {pct(floor, 0.5):7.1f} ms  p95 {pct(floor, 0.95):7.1f} ms")
     for path, times in results.items():
-        p95 = pct(times, .95)
-        print(f"{path:70s} p50 {pct(times, .5):7.1f} ms  p95 {p95:7.1f} ms  "
-              f"ratio p95 {p95 / pct(floor, .95):5.1f}  (goal < 200 ms: {'met' if p95 < 200 else 'NOT met'})")
+        p95 = pct(times, 0.95)
+        print(
+            f"{path:70s} p50 {pct(times, 0.5):7.1f} ms  p95 {p95:7.1f} ms  "
+            f"ratio p95 {p95 / pct(floor, 0.95):5.1f}  (goal < 200 ms: {'met' if p95 < 200 else 'NOT met'})"
+        )
     for path, times in renders.items():
-        print(f"rendered in Chromium {path:48s} median {pct(times, .5):7.0f} ms  max {max(times) * 1000:7.0f} ms")
+        print(f"rendered in Chromium {path:48s} median {pct(times, 0.5):7.0f} ms  max {max(times) * 1000:7.0f} ms")
 
 
 if __name__ == "__main__":

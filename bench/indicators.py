@@ -34,31 +34,44 @@ def seed_answers(conn: psycopg.Connection, target: int) -> int:
     jid = conn.execute("SELECT id FROM jurisdictions WHERE code = '1261011'").fetchone()[0]
     found = conn.execute("SELECT id FROM surveys WHERE key = %s", (KEY,)).fetchone()
     if found is None:
-        sid = conn.execute("""INSERT INTO surveys (jurisdiction_id, key, version, status, provenance, title, intro,
+        sid = conn.execute(
+            """INSERT INTO surveys (jurisdiction_id, key, version, status, provenance, title, intro,
                               service_codes, audience, created_at, published_at)
                               VALUES (%s, %s, 1, 'closed', 'representative', '{"pl": "Benchmark wskaźników"}', '{}',
-                              %s, 'everyone', now(), now()) RETURNING id""", (jid, KEY, list(SERVICES))).fetchone()[0]
+                              %s, 'everyone', now(), now()) RETURNING id""",
+            (jid, KEY, list(SERVICES)),
+        ).fetchone()[0]
         for i, code in enumerate(SERVICES):
-            conn.execute("""INSERT INTO survey_questions (survey_id, position, code, kind, required, dont_know, text,
+            conn.execute(
+                """INSERT INTO survey_questions (survey_id, position, code, kind, required, dont_know, text,
                             options, scale_labels, service_code, dimension)
                             VALUES (%s, %s, %s, 'likert5', false, true, '{"pl": "Zadowolenie"}', '[]', '{}', %s,
-                            'overall')""", (sid, i, f"sat_{code}", code))
-        conn.execute("""INSERT INTO survey_questions (survey_id, position, code, kind, required, dont_know, text,
+                            'overall')""",
+                (sid, i, f"sat_{code}", code),
+            )
+        conn.execute(
+            """INSERT INTO survey_questions (survey_id, position, code, kind, required, dont_know, text,
                         options, scale_labels) VALUES (%s, 9, 'nps', 'nps', false, false, '{"pl": "Polecenie"}',
-                        '[]', '{}')""", (sid,))
+                        '[]', '{}')""",
+            (sid,),
+        )
         conn.commit()
     else:
         sid = found[0]
-    have = conn.execute("SELECT count(*) FROM survey_answers a JOIN survey_questions q ON q.id = a.question_id "
-                        "WHERE q.survey_id = %s", (sid,)).fetchone()[0]
+    have = conn.execute(
+        "SELECT count(*) FROM survey_answers a JOIN survey_questions q ON q.id = a.question_id WHERE q.survey_id = %s",
+        (sid,),
+    ).fetchone()[0]
     missing = target - have
     if missing <= 0:
         return int(sid)
-    questions = [r[0] for r in conn.execute("SELECT id FROM survey_questions WHERE survey_id = %s ORDER BY position",
-                                            (sid,))]
+    questions = [
+        r[0] for r in conn.execute("SELECT id FROM survey_questions WHERE survey_id = %s ORDER BY position", (sid,))
+    ]
     respondents = missing // len(questions) + 1
     t0 = time.perf_counter()
-    conn.execute("""
+    conn.execute(
+        """
         WITH areas AS (SELECT array_agg(a.id ORDER BY a.id) AS ids FROM areas a WHERE a.jurisdiction_id = %(j)s),
         r AS (INSERT INTO survey_responses (survey_id, area_id, weight, provenance, created_at)
               SELECT %(s)s, ids[1 + (i %% array_length(ids, 1))], 0.5 + random(), 'representative',
@@ -68,7 +81,9 @@ def seed_answers(conn: psycopg.Connection, target: int) -> int:
         SELECT r.id, q.id, CASE WHEN q.pos = 6 THEN floor(random() * 11)::int
                                  ELSE 1 + floor(random() * 5)::int END, false
         FROM r CROSS JOIN unnest(%(q)s::int[]) WITH ORDINALITY AS q(id, pos)
-    """, {"j": jid, "s": sid, "n": respondents, "q": questions})
+    """,
+        {"j": jid, "s": sid, "n": respondents, "q": questions},
+    )
     conn.commit()
     conn.autocommit = True
     conn.execute("VACUUM ANALYZE survey_responses")
@@ -101,9 +116,12 @@ def main() -> None:
         seed_answers(conn, args.answers)
         jid, tz = conn.execute("SELECT id, timezone FROM jurisdictions WHERE code = '1261011'").fetchone()
         reports = conn.execute("SELECT count(*) FROM reports WHERE jurisdiction_id = %s", (jid,)).fetchone()[0]
-        answers = conn.execute("SELECT count(*) FROM survey_answers a JOIN survey_responses r "
-                               "ON r.id = a.response_id JOIN surveys s ON s.id = r.survey_id "
-                               "WHERE s.jurisdiction_id = %s", (jid,)).fetchone()[0]
+        answers = conn.execute(
+            "SELECT count(*) FROM survey_answers a JOIN survey_responses r "
+            "ON r.id = a.response_id JOIN surveys s ON s.id = r.survey_id "
+            "WHERE s.jurisdiction_id = %s",
+            (jid,),
+        ).fetchone()[0]
     with app.app_context():
         done = indicators.load_catalogue("1261011", ROOT / "cities" / "krakow" / "indicators.yaml")
         start = indicators.history_start(tz, 24)
@@ -112,9 +130,13 @@ def main() -> None:
                        FROM reports WHERE jurisdiction_id = %(j)s
                          AND requested_at >= (%(start)s::timestamp AT TIME ZONE %(tz)s) GROUP BY 1, 2, 3"""
         with psycopg.connect(dsn()) as conn:
+
             def floor(first: date) -> float:
-                return best(args.runs, lambda: conn.execute(floor_sql, {"tz": tz, "j": jid, "start": first},
-                                                            prepare=False).fetchall())
+                return best(
+                    args.runs,
+                    lambda: conn.execute(floor_sql, {"tz": tz, "j": jid, "start": first}, prepare=False).fetchall(),
+                )
+
             floor_full, floor_month = floor(start), floor(current)
         summary: dict = {}
 
@@ -126,22 +148,31 @@ def main() -> None:
 
         def refresh() -> None:  # a report changes: its month is marked in its transaction, the refresh takes it
             with psycopg.connect(dsn()) as conn:
-                conn.execute("UPDATE reports SET status = CASE status WHEN 'submitted' THEN 'acknowledged' "
-                             "ELSE 'submitted' END WHERE id = (SELECT max(id) FROM reports WHERE jurisdiction_id = %s "
-                             "AND status IN ('submitted', 'acknowledged') AND channel = 'seed')", (jid,))
+                conn.execute(
+                    "UPDATE reports SET status = CASE status WHEN 'submitted' THEN 'acknowledged' "
+                    "ELSE 'submitted' END WHERE id = (SELECT max(id) FROM reports WHERE jurisdiction_id = %s "
+                    "AND status IN ('submitted', 'acknowledged') AND channel = 'seed')",
+                    (jid,),
+                )
             indicators.refresh_dirty()
 
         indicators.refresh_dirty()  # whatever earlier runs left marked
         refresh_s = best(args.runs, refresh)
-    print(f"catalogue: {len(summary['indicators'])} indicators ({done}), {reports:,} reports, "
-          f"{answers:,} survey answers in the municipality")
+    print(
+        f"catalogue: {len(summary['indicators'])} indicators ({done}), {reports:,} reports, "
+        f"{answers:,} survey answers in the municipality"
+    )
     print(f"full recompute {summary['from']}…{summary['to']}: {summary['values']:,} values")
     print(f"floor, one GROUP BY service × area × month over the 24 months' reports: {floor_full:7.2f} s")
-    print(f"full recompute                       {full_s:7.2f} s  ratio to floor {full_s / floor_full:6.1f}  "
-          f"(goal < 60 s: {'met' if full_s < 60 else 'NOT met'})")
+    print(
+        f"full recompute                       {full_s:7.2f} s  ratio to floor {full_s / floor_full:6.1f}  "
+        f"(goal < 60 s: {'met' if full_s < 60 else 'NOT met'})"
+    )
     print(f"floor, the same GROUP BY over the current month's reports: {floor_month:7.3f} s")
-    print(f"incremental recompute, current month {month_s:7.2f} s  ratio to floor {month_s / floor_month:6.1f}  "
-          f"(goal < 5 s: {'met' if month_s < 5 else 'NOT met'}; quarterly indicators redo their quarter)")
+    print(
+        f"incremental recompute, current month {month_s:7.2f} s  ratio to floor {month_s / floor_month:6.1f}  "
+        f"(goal < 5 s: {'met' if month_s < 5 else 'NOT met'}; quarterly indicators redo their quarter)"
+    )
     print(f"refresh after one report changed     {refresh_s:7.2f} s  ratio to floor {refresh_s / floor_month:6.1f}")
 
 

@@ -38,8 +38,8 @@ def cpu_seconds() -> dict[int, tuple[str, float, int]]:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        name = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2:].split()
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
         out[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / TICKS, int(fields[1]))
     return out
 
@@ -93,47 +93,77 @@ def main() -> None:
         token = request(port, "POST", "/api/admin/tokens", login)[1]["token"]
         before = cpu_seconds()
         gunicorn_root = master_of(f"127.0.0.1:{port}")
-        groups = {"app (gunicorn)": descendants(before, gunicorn_root),
-                  "worker (celery)": descendants(before, worker.pid)}
+        groups = {
+            "app (gunicorn)": descendants(before, gunicorn_root),
+            "worker (celery)": descendants(before, worker.pid),
+        }
         t0 = time.perf_counter()
         waited = os.times()  # the load generator is the one child waited for in between: its CPU time is here
         locust = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-             "-u", str(args.users), "-r", str(max(1, args.users // 4)), "-t", f"{args.seconds}s",
-             "--host", f"http://127.0.0.1:{port}", "--csv", str(out_prefix), "--only-summary", "--loglevel",
-             "ERROR"], env={**os.environ, "LOAD_SURVEY_ID": str(survey), "LOAD_STAFF_TOKEN": token},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                str(ROOT / ".venv" / "bin" / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                str(max(1, args.users // 4)),
+                "-t",
+                f"{args.seconds}s",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(out_prefix),
+                "--only-summary",
+                "--loglevel",
+                "ERROR",
+            ],
+            env={**os.environ, "LOAD_SURVEY_ID": str(survey), "LOAD_STAFF_TOKEN": token},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         locust.wait()
         wall = time.perf_counter() - t0
         after = cpu_seconds()
         done = os.times()
     groups["database (postgres)"] = {pid for pid, (name, _, _) in after.items() if name.startswith("postgres")} | {
-        pid for pid, (name, _, _) in before.items() if name.startswith("postgres")}
+        pid for pid, (name, _, _) in before.items() if name.startswith("postgres")
+    }
 
     def used(pids: set[int]) -> float:
         return sum(after[p][1] - (before[p][1] if p in before else 0.0) for p in pids if p in after)
 
     cpu = {name: used(pids) for name, pids in groups.items()}
-    cpu["load generator (locust)"] = (done.children_user + done.children_system
-                                      - waited.children_user - waited.children_system)
+    cpu["load generator (locust)"] = (
+        done.children_user + done.children_system - waited.children_user - waited.children_system
+    )
     rows = list(csv.DictReader((out_prefix.parent / f"{out_prefix.name}_stats.csv").open()))
     failures = list(csv.DictReader((out_prefix.parent / f"{out_prefix.name}_failures.csv").open()))
     total = next(r for r in rows if r["Name"] == "Aggregated")
-    print(f"{args.users} users for {args.seconds} s (wall {wall:.0f} s), gunicorn 4 workers, celery worker 2 "
-          f"processes, 2 cores; rate limiting off")
-    print(f"sustained: {float(total['Requests/s']):.1f} requests/s, {total['Request Count']} requests, "
-          f"{total['Failure Count']} errors")
+    print(
+        f"{args.users} users for {args.seconds} s (wall {wall:.0f} s), gunicorn 4 workers, celery worker 2 "
+        f"processes, 2 cores; rate limiting off"
+    )
+    print(
+        f"sustained: {float(total['Requests/s']):.1f} requests/s, {total['Request Count']} requests, "
+        f"{total['Failure Count']} errors"
+    )
     print(f"{'endpoint':40s} {'count':>7s} {'req/s':>7s} {'p50':>6s} {'p95':>6s} {'p99':>6s} {'errors':>6s}")
     for r in rows:
         if r["Name"] == "Aggregated":
             continue
-        print(f"{r['Name']:40s} {r['Request Count']:>7s} "
-              f"{float(r['Requests/s']):7.1f} {r['50%']:>6s} {r['95%']:>6s} {r['99%']:>6s} {r['Failure Count']:>6s}")
+        print(
+            f"{r['Name']:40s} {r['Request Count']:>7s} "
+            f"{float(r['Requests/s']):7.1f} {r['50%']:>6s} {r['95%']:>6s} {r['99%']:>6s} {r['Failure Count']:>6s}"
+        )
     for f in failures:
         print(f"  error: {f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}")
     all_cpu = sum(cpu.values())
-    print("CPU time (seconds, share): " + ", ".join(f"{k} {v:.0f} s ({100 * v / all_cpu:.0f}%)"
-                                                    for k, v in cpu.items()))
+    print(
+        "CPU time (seconds, share): " + ", ".join(f"{k} {v:.0f} s ({100 * v / all_cpu:.0f}%)" for k, v in cpu.items())
+    )
     if locust.returncode not in (0, 1):
         print(locust.stderr.read()[-2000:] if locust.stderr else "")
 

@@ -35,11 +35,14 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         s = session()
-        points = s.execute(text("""
+        points = s.execute(
+            text("""
             SELECT ST_X(g.geom), ST_Y(g.geom)
             FROM jurisdictions j, ST_Dump(ST_GeneratePoints(j.boundary, :n, 2026)) g
             WHERE j.code = '1261011'
-        """), {"n": args.points}).all()
+        """),
+            {"n": args.points},
+        ).all()
         if len(points) != args.points:
             sys.exit("load Kraków first: hromada load-city cities/krakow")
         points = [(float(x), float(y)) for x, y in points]

@@ -12,8 +12,14 @@ from locust import HttpUser, between, task
 
 SURVEY = int(os.environ.get("LOAD_SURVEY_ID", "0"))
 STAFF = {"Authorization": f"Bearer {os.environ.get('LOAD_STAFF_TOKEN', '')}"}
-SERVICES = {"pothole": {"size": "large"}, "street_light": {"problem": "off"}, "overflowing_bin": {},
-            "graffiti": {}, "greenery": {}, "bench": {}}
+SERVICES = {
+    "pothole": {"size": "large"},
+    "street_light": {"problem": "off"},
+    "overflowing_bin": {},
+    "graffiti": {},
+    "greenery": {},
+    "bench": {},
+}
 STATUSES = ("submitted", "acknowledged", "in_progress")
 
 
@@ -42,46 +48,70 @@ class Visitor(HttpUser):
         self.device = self._device()
 
     def _device(self) -> dict[str, str]:
-        got = self.client.post("/api/v1/devices", json={"platform": "android", "locale": "pl"},
-                               name="POST /devices")
+        got = self.client.post("/api/v1/devices", json={"platform": "android", "locale": "pl"}, name="POST /devices")
         return {"Authorization": f"Bearer {got.json()['token']}"}
 
     @task(40)
     def map(self) -> None:
         lat, lon = point()
         span = random.choice((0.2, 0.08, 0.03))
-        self.client.get(f"/api/v1/reports?bbox={lon - span},{lat - span / 2},{lon + span},{lat + span / 2}"
-                        f"&zoom={random.choice((11, 13, 15))}", name="GET /reports (map)")
+        self.client.get(
+            f"/api/v1/reports?bbox={lon - span},{lat - span / 2},{lon + span},{lat + span / 2}"
+            f"&zoom={random.choice((11, 13, 15))}",
+            name="GET /reports (map)",
+        )
 
     @task(30)
     def street(self) -> None:
         lat, lon = point()
-        self.client.get(f"/api/v1/reports?bbox={lon - 0.004},{lat - 0.003},{lon + 0.004},{lat + 0.003}"
-                        "&zoom=17&limit=50", name="GET /reports (street list)")
+        self.client.get(
+            f"/api/v1/reports?bbox={lon - 0.004},{lat - 0.003},{lon + 0.004},{lat + 0.003}&zoom=17&limit=50",
+            name="GET /reports (street list)",
+        )
 
     @task(20)
     def report(self) -> None:
         lat, lon = point()
         service = random.choice(list(SERVICES))
-        got = self.client.post("/api/v1/reports", headers=self.device, name="POST /reports", json={
-            "service_code": service, "answers": SERVICES[service], "description": "Load test report", "lat": lat,
-            "lon": lon})
+        got = self.client.post(
+            "/api/v1/reports",
+            headers=self.device,
+            name="POST /reports",
+            json={
+                "service_code": service,
+                "answers": SERVICES[service],
+                "description": "Load test report",
+                "lat": lat,
+                "lon": lon,
+            },
+        )
         if got.status_code == 201 and random.random() < 0.1:
-            self.client.post(f"/api/v1/reports/{got.json()['id']}/photos", headers=self.device,
-                             files={"photo": ("photo.jpg", PHOTO, "image/jpeg")}, name="POST /reports/{id}/photos")
+            self.client.post(
+                f"/api/v1/reports/{got.json()['id']}/photos",
+                headers=self.device,
+                files={"photo": ("photo.jpg", PHOTO, "image/jpeg")},
+                name="POST /reports/{id}/photos",
+            )
         if random.random() < 0.05:  # the per-device limit is a resident's, not the load's
             self.device = self._device()
 
     @task(5)
     def survey(self) -> None:
         device = self._device()  # one response per device
-        self.client.patch("/api/v1/devices/me", headers=device, json={"jurisdiction": "1261011"},
-                          name="PATCH /devices/me")
-        self.client.post(f"/api/v1/surveys/{SURVEY}/responses", headers=device, name="POST /surveys/{id}/responses",
-                         json={"answers": {"overall": random.randint(1, 5), "nps": random.randint(0, 10),
-                                           "channel": "app"}})
+        self.client.patch(
+            "/api/v1/devices/me", headers=device, json={"jurisdiction": "1261011"}, name="PATCH /devices/me"
+        )
+        self.client.post(
+            f"/api/v1/surveys/{SURVEY}/responses",
+            headers=device,
+            name="POST /surveys/{id}/responses",
+            json={"answers": {"overall": random.randint(1, 5), "nps": random.randint(0, 10), "channel": "app"}},
+        )
 
     @task(5)
     def queue(self) -> None:
-        self.client.get(f"/api/admin/reports?status={random.choice(STATUSES)}&limit=50", headers=STAFF,
-                        name="GET /api/admin/reports (queue)")
+        self.client.get(
+            f"/api/admin/reports?status={random.choice(STATUSES)}&limit=50",
+            headers=STAFF,
+            name="GET /api/admin/reports (queue)",
+        )

@@ -46,13 +46,34 @@ def boxes(rng: random.Random, n: int, width: float) -> list[tuple[float, float, 
 def sql_params(box: tuple[float, float, float, float], zoom: int, since: str | None) -> tuple[Any, dict[str, Any]]:
     band = grid.band_for_zoom(zoom)
     if band is None:
-        return grid._POINTS, {"x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3], "since": since,
-                              "statuses": None, "service_ids": None, "before_id": None, "limit": 200}
+        return grid._POINTS, {
+            "x0": box[0],
+            "y0": box[1],
+            "x1": box[2],
+            "y1": box[3],
+            "since": since,
+            "statuses": None,
+            "service_ids": None,
+            "before_id": None,
+            "limit": 200,
+        }
     size = grid.BANDS[band]
     cx0, cy0, cx1, cy1 = grid.snap(box, band)
-    return grid._CLUSTERS, {"band": band, "size": size, "cx0": cx0, "cy0": cy0, "cx1": cx1, "cy1": cy1,
-                            "x0": cx0 * size, "y0": cy0 * size, "x1": (cx1 + 1) * size, "y1": (cy1 + 1) * size,
-                            "since": since, "statuses": None, "service_ids": None}
+    return grid._CLUSTERS, {
+        "band": band,
+        "size": size,
+        "cx0": cx0,
+        "cy0": cy0,
+        "cx1": cx1,
+        "cy1": cy1,
+        "x0": cx0 * size,
+        "y0": cy0 * size,
+        "x1": (cx1 + 1) * size,
+        "y1": (cy1 + 1) * size,
+        "since": since,
+        "statuses": None,
+        "service_ids": None,
+    }
 
 
 def compiled(stmt: Any) -> str:
@@ -80,14 +101,19 @@ def intake_cost(n: int) -> tuple[float, float]:
             for body in chunk:
                 r = floor_insert(conn, body, salt)
                 if with_track:
-                    conn.execute(track_sql, {"report_id": r, "delta": 1, "bands": list(grid.BANDS),
-                                             "sizes": list(grid.BANDS.values())}, prepare=True)
+                    conn.execute(
+                        track_sql,
+                        {"report_id": r, "delta": 1, "bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())},
+                        prepare=True,
+                    )
                 conn.commit()
             rates.append(len(chunk) / (time.perf_counter() - t0))
         # undo: remove the benchmark's reports and their counts
-        for rid, in conn.execute("SELECT id FROM reports WHERE channel = 'bench'").fetchall():
-            conn.execute(track_sql, {"report_id": rid, "delta": -1, "bands": list(grid.BANDS),
-                                     "sizes": list(grid.BANDS.values())})
+        for (rid,) in conn.execute("SELECT id FROM reports WHERE channel = 'bench'").fetchall():
+            conn.execute(
+                track_sql,
+                {"report_id": rid, "delta": -1, "bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())},
+            )
         conn.execute("DELETE FROM reports WHERE channel = 'bench'")
         conn.execute("DELETE FROM outbox WHERE event_type = 'bench.floor'")
         conn.commit()
@@ -101,10 +127,12 @@ def main() -> None:
     load_dotenv(ROOT / ".env", override=False)
     rng = random.Random(3)
     since = (datetime.now(UTC) - timedelta(days=45)).isoformat()
-    scenarios = {"city zoom 12 (clusters)": (12, boxes(rng, args.requests, 0.25), None),
-                 "city zoom 12, last 45 days": (12, boxes(rng, args.requests, 0.25), since),
-                 "district zoom 14 (clusters)": (14, boxes(rng, args.requests, 0.06), None),
-                 "street zoom 17 (points)": (17, boxes(rng, args.requests, 0.008), None)}
+    scenarios = {
+        "city zoom 12 (clusters)": (12, boxes(rng, args.requests, 0.25), None),
+        "city zoom 12, last 45 days": (12, boxes(rng, args.requests, 0.25), since),
+        "district zoom 14 (clusters)": (14, boxes(rng, args.requests, 0.06), None),
+        "street zoom 17 (points)": (17, boxes(rng, args.requests, 0.008), None),
+    }
     results = {}
     with gunicorn(2) as port:
         health = [timed_get(port, "/healthz") for _ in range(args.requests)]
@@ -114,20 +142,25 @@ def main() -> None:
                 extra = f"&since={quote(since_)}" if since_ else ""
                 for box in bxs[:10]:  # warm both paths
                     timed_get(port, f"/api/v1/reports?bbox={','.join(map(str, box))}&zoom={zoom}{extra}")
-                api = [timed_get(port, f"/api/v1/reports?bbox={','.join(map(str, b))}&zoom={zoom}{extra}")
-                       for b in bxs]
+                api = [timed_get(port, f"/api/v1/reports?bbox={','.join(map(str, b))}&zoom={zoom}{extra}") for b in bxs]
                 sql = [direct(conn, *sql_params(b, zoom, since_)) for b in bxs]
                 results[name] = (api, sql)
     without, with_counts = intake_cost(1000)
     print(f"reports in the database: {total:,}; {args.requests} random boxes per scenario")
     for name, (api, sql) in results.items():
-        print(f"{name:<30} API p50 {pct(api, .5):6.1f} ms  p95 {pct(api, .95):6.1f} ms | direct SQL p50 "
-              f"{pct(sql, .5):6.1f} ms  p95 {pct(sql, .95):6.1f} ms | ratio p95 {pct(api, .95) / pct(sql, .95):.2f}"
-              f"  p50 {statistics.median(api) / statistics.median(sql):.2f}")
-    print(f"{'HTTP floor: GET /healthz':<30} p50 {pct(health, .5):6.1f} ms  p95 {pct(health, .95):6.1f} ms "
-          "(gunicorn + Flask, no database)")
-    print(f"intake floor without the count table: {without:,.0f} reports/s; with it: {with_counts:,.0f} reports/s; "
-          f"ratio {with_counts / without:.2f}")
+        print(
+            f"{name:<30} API p50 {pct(api, 0.5):6.1f} ms  p95 {pct(api, 0.95):6.1f} ms | direct SQL p50 "
+            f"{pct(sql, 0.5):6.1f} ms  p95 {pct(sql, 0.95):6.1f} ms | ratio p95 {pct(api, 0.95) / pct(sql, 0.95):.2f}"
+            f"  p50 {statistics.median(api) / statistics.median(sql):.2f}"
+        )
+    print(
+        f"{'HTTP floor: GET /healthz':<30} p50 {pct(health, 0.5):6.1f} ms  p95 {pct(health, 0.95):6.1f} ms "
+        "(gunicorn + Flask, no database)"
+    )
+    print(
+        f"intake floor without the count table: {without:,.0f} reports/s; with it: {with_counts:,.0f} reports/s; "
+        f"ratio {with_counts / without:.2f}"
+    )
 
 
 if __name__ == "__main__":

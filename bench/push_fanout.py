@@ -49,9 +49,16 @@ def floor(credentials: str, url: str, n: int, tag: str) -> float:
     from push import fcm
 
     config = fcm.FcmConfig(credentials_file=credentials, url=url, timeout=30, chunk=CHUNK)
-    messages = [fcm.PushMessage(token=f"ok-floor-{tag}-{i}", title="Kraków · KRK-2026-000001",
-                                body="Miasto przyjęło to zgłoszenie.", data={"report_id": "1"},
-                                collapse_key=f"hromada-n{i}") for i in range(n)]
+    messages = [
+        fcm.PushMessage(
+            token=f"ok-floor-{tag}-{i}",
+            title="Kraków · KRK-2026-000001",
+            body="Miasto przyjęło to zgłoszenie.",
+            data={"report_id": "1"},
+            collapse_key=f"hromada-n{i}",
+        )
+        for i in range(n)
+    ]
     fcm.send(config, messages[:CHUNK])  # warm: the app, the pool, the token
     t0 = time.perf_counter()
     outcomes = fcm.send(config, messages)
@@ -63,17 +70,23 @@ def floor(credentials: str, url: str, n: int, tag: str) -> float:
 def followers(conn: psycopg.Connection, n: int, tag: str) -> int:
     """A report of the demo city with n supporting devices that have push tokens."""
     jid = conn.execute("SELECT id FROM jurisdictions WHERE code = '1261011'").fetchone()[0]
-    report_id = conn.execute("SELECT id FROM reports WHERE jurisdiction_id = %s AND status = 'submitted' "
-                             "ORDER BY id DESC LIMIT 1", (jid,)).fetchone()[0]
+    report_id = conn.execute(
+        "SELECT id FROM reports WHERE jurisdiction_id = %s AND status = 'submitted' ORDER BY id DESC LIMIT 1", (jid,)
+    ).fetchone()[0]
     with conn.cursor() as cur:
         cur.execute("CREATE TEMP TABLE bench_devices (id int)")
-        cur.execute("""INSERT INTO devices (platform, locale, token_hash, push_token, created_at, updated_at)
+        cur.execute(
+            """INSERT INTO devices (platform, locale, token_hash, push_token, created_at, updated_at)
                        SELECT 'android', (ARRAY['pl','uk','en'])[1 + i %% 3], md5(%s || i) || md5(i || %s),
                               'ok-' || %s || '-' || i, now(), now()
-                       FROM generate_series(1, %s) i RETURNING id""", (tag, tag, tag, n))
+                       FROM generate_series(1, %s) i RETURNING id""",
+            (tag, tag, tag, n),
+        )
         ids = [r[0] for r in cur.fetchall()]
-        cur.executemany("INSERT INTO report_supports (report_id, device_id, created_at) VALUES (%s, %s, now())",
-                        [(report_id, i) for i in ids])
+        cur.executemany(
+            "INSERT INTO report_supports (report_id, device_id, created_at) VALUES (%s, %s, now())",
+            [(report_id, i) for i in ids],
+        )
     conn.commit()
     return int(report_id)
 
@@ -82,13 +95,28 @@ def followers(conn: psycopg.Connection, n: int, tag: str) -> int:
 def fake_fcm_process(prefix: str) -> Iterator[tuple[int, Path, str, dict[str, str]]]:
     """The fake FCM server in its own process: (port, service-account file, FCM URL, the app's settings)."""
     credentials = Path(tempfile.mkdtemp(prefix=prefix)) / "service-account.json"
-    server = subprocess.Popen([sys.executable, "-m", "tests.support.fake_fcm", str(credentials)], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_fcm", str(credentials)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = int(server.stdout.readline())  # type: ignore[union-attr]
         url = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
-        yield port, credentials, url, {"FCM_CREDENTIALS_FILE": str(credentials), "FCM_URL": url,
-                                       "PUSH_CHUNK": str(CHUNK), "FCM_TIMEOUT": "30", "RATELIMIT_ENABLED": "false"}
+        yield (
+            port,
+            credentials,
+            url,
+            {
+                "FCM_CREDENTIALS_FILE": str(credentials),
+                "FCM_URL": url,
+                "PUSH_CHUNK": str(CHUNK),
+                "FCM_TIMEOUT": "30",
+                "RATELIMIT_ENABLED": "false",
+            },
+        )
     finally:
         server.terminate()
         server.wait(10)
@@ -107,9 +135,24 @@ def wait_for_tokens(port: int, n: int, timeout: float) -> dict[str, Any]:
 @contextmanager
 def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """A `celery worker` (prefork, 2 processes) of the app with these settings, up and forked."""
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--concurrency", "2",
-                               "--loglevel", "WARNING"], cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backend.worker",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(4)
         yield worker
@@ -160,8 +203,14 @@ def fan_out(n: int, env: dict[str, str], port: int) -> dict[str, Any]:
         got = wait_for_tokens(port, n, 600)
         rss = peak_rss_kb(worker_pids(worker.pid))
     elapsed = got["last_at"] - t0
-    return {"n": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": rss / 1024, "received": got["received"],
-            "accepted": got["accepted"]}
+    return {
+        "n": n,
+        "seconds": elapsed,
+        "rate": n / elapsed,
+        "rss_mb": rss / 1024,
+        "received": got["received"],
+        "accepted": got["accepted"],
+    }
 
 
 def main() -> None:
@@ -175,12 +224,16 @@ def main() -> None:
         reset(port)
         floor_seconds = floor(str(credentials), url, args.supporters, uuid.uuid4().hex[:6])
     floor_rate = args.supporters / floor_seconds
-    print(f"floor: send_each alone, {args.supporters:,} messages in chunks of {CHUNK}: {floor_seconds:.2f} s, "
-          f"{floor_rate:,.0f} messages/s")
+    print(
+        f"floor: send_each alone, {args.supporters:,} messages in chunks of {CHUNK}: {floor_seconds:.2f} s, "
+        f"{floor_rate:,.0f} messages/s"
+    )
     for r in (small, large):
-        print(f"status change -> {r['n']:,} supporters: last message after {r['seconds']:.2f} s, "
-              f"{r['rate']:,.0f} messages/s, ratio to the floor {r['rate'] / floor_rate:.2f}; "
-              f"worker peak RSS {r['rss_mb']:.0f} MB; FCM requests {r['received']:,} ({r['accepted']:,} accepted)")
+        print(
+            f"status change -> {r['n']:,} supporters: last message after {r['seconds']:.2f} s, "
+            f"{r['rate']:,.0f} messages/s, ratio to the floor {r['rate'] / floor_rate:.2f}; "
+            f"worker peak RSS {r['rss_mb']:.0f} MB; FCM requests {r['received']:,} ({r['accepted']:,} accepted)"
+        )
 
 
 if __name__ == "__main__":

@@ -40,14 +40,23 @@ def bodies(conn: psycopg.Connection, n: int, rng: random.Random) -> list[dict[st
             WHERE j.code = '1261011' AND q.required"""):
         first = options[0]["key"]
         questions.setdefault(code, {})[qcode] = [first] if datatype == "multivaluelist" else first
-    points = conn.execute("""SELECT ST_X(g.geom), ST_Y(g.geom) FROM jurisdictions j,
+    points = conn.execute(
+        """SELECT ST_X(g.geom), ST_Y(g.geom) FROM jurisdictions j,
                              ST_Dump(ST_GeneratePoints(j.boundary, %s, 7)) g WHERE j.code = '1261011'""",
-                          (n,)).fetchall()
+        (n,),
+    ).fetchall()
     out = []
     for x, y in points:
         service = rng.choice(mix)
-        out.append({"service_code": service, "description": "Benchmark report", "lat": y, "lon": x,
-                    "answers": questions.get(service, {})})
+        out.append(
+            {
+                "service_code": service,
+                "description": "Benchmark report",
+                "lat": y,
+                "lon": x,
+                "answers": questions.get(service, {}),
+            }
+        )
     return out
 
 
@@ -77,8 +86,11 @@ def client_process(port: int, jobs: list[tuple[str, dict[str, Any]]], threads: i
 
 
 def through_gunicorn(items: list[dict[str, Any]], clients: int, workers: int) -> tuple[float, list[float], int]:
-    env = {"RATE_LIMIT_REPORTS_PER_DEVICE": "1000000/minute", "RATE_LIMIT_REPORTS_PER_IP": "1000000/minute",
-           "RATE_LIMIT_DEVICE_REGISTRATION": "1000000/minute"}
+    env = {
+        "RATE_LIMIT_REPORTS_PER_DEVICE": "1000000/minute",
+        "RATE_LIMIT_REPORTS_PER_IP": "1000000/minute",
+        "RATE_LIMIT_DEVICE_REGISTRATION": "1000000/minute",
+    }
     with gunicorn(workers, env) as port:
         device = {"platform": "android", "locale": "pl"}
         tokens = [request(port, "POST", "/api/v1/devices", device)[1]["token"] for _ in range(50)]
@@ -130,8 +142,11 @@ def floor_insert(conn: psycopg.Connection, body: dict[str, Any], salt: int) -> i
     s, d, radius = conn.execute(FLOOR_SQL["service"], {**p, "j": j}, prepare=True).fetchone()
     conn.execute(FLOOR_SQL["nearby"], {**p, "s": s, "radius": radius}, prepare=True).fetchall()
     n = conn.execute(FLOOR_SQL["counter"], {"j": j}, prepare=True).fetchone()[0]
-    r = conn.execute(FLOOR_SQL["report"], {**p, "n": n, "salt": salt, "j": j, "a": a, "s": s, "d": d,
-                                           "answers": json.dumps(body["answers"])}, prepare=True).fetchone()[0]
+    r = conn.execute(
+        FLOOR_SQL["report"],
+        {**p, "n": n, "salt": salt, "j": j, "a": a, "s": s, "d": d, "answers": json.dumps(body["answers"])},
+        prepare=True,
+    ).fetchone()[0]
     conn.execute(FLOOR_SQL["event"], {"r": r}, prepare=True)
     conn.execute(FLOOR_SQL["outbox"], prepare=True)
     return int(r)
@@ -161,14 +176,18 @@ def main() -> None:
     with psycopg.connect(dsn()) as conn:
         total = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
         items = bodies(conn, args.requests * 2, rng)
-    floor_rate = floor(items[args.requests:])
+    floor_rate = floor(items[args.requests :])
     rate, latencies, errors = through_gunicorn(items[: args.requests], args.clients, args.workers)
 
     print(f"reports in the database:           {total:>10,}")
-    print(f"POST /api/v1/reports via gunicorn: {rate:>10,.0f} reports/s  ({args.requests:,} requests, "
-          f"{args.clients} clients, {args.workers} workers, {errors} errors)")
-    print(f"  latency p50 / p95 / p99:         "
-          f"{pct(latencies, 0.5):.0f} / {pct(latencies, 0.95):.0f} / {pct(latencies, 0.99):.0f} ms")
+    print(
+        f"POST /api/v1/reports via gunicorn: {rate:>10,.0f} reports/s  ({args.requests:,} requests, "
+        f"{args.clients} clients, {args.workers} workers, {errors} errors)"
+    )
+    print(
+        f"  latency p50 / p95 / p99:         "
+        f"{pct(latencies, 0.5):.0f} / {pct(latencies, 0.95):.0f} / {pct(latencies, 0.99):.0f} ms"
+    )
     print(f"floor: same statements via psycopg, one process: {floor_rate:,.0f} reports/s")
     print(f"ratio API / floor:                 {rate / floor_rate:>10.2f}  (goal >= 0.5)")
 

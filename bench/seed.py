@@ -42,26 +42,35 @@ def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
     if missing <= 0:
         return 0
     jid, prefix = conn.execute("SELECT id, report_prefix FROM jurisdictions WHERE code = '1261011'").fetchone()
-    services = {code: (sid, dept, sla) for sid, code, dept, sla in conn.execute(
-        "SELECT id, code, department_id, sla_hours FROM services WHERE jurisdiction_id = %s", (jid,))}
+    services = {
+        code: (sid, dept, sla)
+        for sid, code, dept, sla in conn.execute(
+            "SELECT id, code, department_id, sla_hours FROM services WHERE jurisdiction_id = %s", (jid,)
+        )
+    }
     areas = conn.execute("SELECT id, population FROM areas WHERE jurisdiction_id = %s ORDER BY id", (jid,)).fetchall()
     total_pop = sum(p for _, p in areas)
     points: list[tuple[int, float, float]] = []
     for area_id, population in areas:
         n = round(missing * population / total_pop) + 1
-        rows = conn.execute("""SELECT ST_X(g.geom), ST_Y(g.geom) FROM areas a,
+        rows = conn.execute(
+            """SELECT ST_X(g.geom), ST_Y(g.geom) FROM areas a,
                                ST_Dump(ST_GeneratePoints(a.boundary, %s, %s)) g WHERE a.id = %s""",
-                            (n, rng.randrange(1, 10**6), area_id)).fetchall()
+            (n, rng.randrange(1, 10**6), area_id),
+        ).fetchall()
         points += [(area_id, x, y) for x, y in rows]
     rng.shuffle(points)
     requests = boston.load()
     newest = max(r.opened for r in requests)
     shift = datetime.now(UTC) - timedelta(days=1) - newest.replace(tzinfo=BOSTON)
-    counters: dict[int, int] = dict(conn.execute(
-        "SELECT year, last_number FROM report_counters WHERE jurisdiction_id = %s", (jid,)).fetchall())
-    columns = ("public_id, jurisdiction_id, area_id, service_id, department_id, description, location, answers, "
-               "status, priority, locale, channel, anonymous, support_count, hidden, requested_at, updated_at, "
-               "acknowledged_at, resolved_at, closed_at, sla_due_at")
+    counters: dict[int, int] = dict(
+        conn.execute("SELECT year, last_number FROM report_counters WHERE jurisdiction_id = %s", (jid,)).fetchall()
+    )
+    columns = (
+        "public_id, jurisdiction_id, area_id, service_id, department_id, description, location, answers, "
+        "status, priority, locale, channel, anonymous, support_count, hidden, requested_at, updated_at, "
+        "acknowledged_at, resolved_at, closed_at, sla_due_at"
+    )
     with conn.cursor() as cur, cur.copy(f"COPY reports ({columns}) FROM STDIN") as copy:
         for i in range(missing):
             req = requests[rng.randrange(len(requests))]
@@ -74,15 +83,37 @@ def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
             year = opened.astimezone(ZoneInfo("Europe/Warsaw")).year
             counters[year] = counters.get(year, 0) + 1
             status = "closed" if closed else rng.choice(OPEN_STATES)
-            copy.write_row((
-                f"{prefix}-{year}-{counters[year]:06d}", jid, area_id, sid, dept, f"Seeded report ({req.service})",
-                f"SRID=4326;POINT({x} {y})", "{}", status, "normal", "pl", "seed", False, 0, False,
-                opened, closed or opened, None if status == "submitted" else opened + timedelta(hours=2),
-                closed, closed, opened + timedelta(hours=sla) if sla else None))
+            copy.write_row(
+                (
+                    f"{prefix}-{year}-{counters[year]:06d}",
+                    jid,
+                    area_id,
+                    sid,
+                    dept,
+                    f"Seeded report ({req.service})",
+                    f"SRID=4326;POINT({x} {y})",
+                    "{}",
+                    status,
+                    "normal",
+                    "pl",
+                    "seed",
+                    False,
+                    0,
+                    False,
+                    opened,
+                    closed or opened,
+                    None if status == "submitted" else opened + timedelta(hours=2),
+                    closed,
+                    closed,
+                    opened + timedelta(hours=sla) if sla else None,
+                )
+            )
     for year, number in counters.items():
-        conn.execute("""INSERT INTO report_counters (jurisdiction_id, year, last_number) VALUES (%s, %s, %s)
+        conn.execute(
+            """INSERT INTO report_counters (jurisdiction_id, year, last_number) VALUES (%s, %s, %s)
                         ON CONFLICT (jurisdiction_id, year) DO UPDATE SET last_number = EXCLUDED.last_number""",
-                     (jid, year, number))
+            (jid, year, number),
+        )
     conn.commit()
     conn.commit()
     # The seeded rows bypass the use cases: recount the map's and the queue's count tables.

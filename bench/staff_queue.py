@@ -33,8 +33,10 @@ SCENARIOS = {
 }
 
 #: The page's second statement: the approved photos of the rows shown.
-PHOTOS = ("SELECT report_id, id, name, has_thumbnail FROM photos WHERE report_id = ANY(%s) AND state = 'approved'"
-          " AND external_url IS NULL ORDER BY id")
+PHOTOS = (
+    "SELECT report_id, id, name, has_thumbnail FROM photos WHERE report_id = ANY(%s) AND state = 'approved'"
+    " AND external_url IS NULL ORDER BY id"
+)
 
 
 def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -95,12 +97,17 @@ def main() -> None:
                 rows.append((name, api, full, page_only))
     print(f"reports in the database: {total:,}; {args.requests} requests per scenario, page of 50")
     for name, api, full, page_only in rows:
-        print(f"{name:<26} API p50 {pct(api, .5):6.1f} p95 {pct(api, .95):6.1f} ms | direct SQL (page+photos+counts) "
-              f"p50 {pct(full, .5):6.1f} p95 {pct(full, .95):6.1f} ms | ratio p95 {pct(api, .95) / pct(full, .95):.2f}"
-              f" | page alone p95 {pct(page_only, .95):6.1f} ms (counts {pct(full, .95) - pct(page_only, .95):+.1f})")
-    print(f"{'floor: GET /healthz':<26} p50 {pct(health, .5):6.1f} p95 {pct(health, .95):6.1f} ms (gunicorn + Flask)")
-    print(f"{'floor: GET /api/admin/me':<26} p50 {pct(me, .5):6.1f} p95 {pct(me, .95):6.1f} ms "
-          "(the same + staff token check: the fixed cost of every admin request)")
+        print(
+            f"{name:<26} API p50 {pct(api, 0.5):6.1f} p95 {pct(api, 0.95):6.1f} ms | direct SQL (page+photos+counts) "
+            f"p50 {pct(full, 0.5):6.1f} p95 {pct(full, 0.95):6.1f} ms"
+            f" | ratio p95 {pct(api, 0.95) / pct(full, 0.95):.2f}"
+            f" | page alone p95 {pct(page_only, 0.95):6.1f} ms (counts {pct(full, 0.95) - pct(page_only, 0.95):+.1f})"
+        )
+    print(f"{'floor: GET /healthz':<26} p50 {pct(health, 0.5):6.1f} p95 {pct(health, 0.95):6.1f} ms (gunicorn + Flask)")
+    print(
+        f"{'floor: GET /api/admin/me':<26} p50 {pct(me, 0.5):6.1f} p95 {pct(me, 0.95):6.1f} ms "
+        "(the same + staff token check: the fixed cost of every admin request)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,11 +41,23 @@ def survey_with_responses(n: int) -> int:
         found = session().scalars(select(Survey.id).where(Survey.key == KEY)).first()
         session().rollback()
         if found is None:
-            found = surveys.create(staff, {"key": KEY, "title": {"pl": "Benchmark"}, "questions": [
-                {"code": "overall", "kind": "likert5", "dont_know": True, "text": {"pl": "Ogólnie"}},
-                {"code": "nps", "kind": "nps", "text": {"pl": "Polecenie"}},
-                {"code": "channel", "kind": "single", "text": {"pl": "Kanał"},
-                 "options": [{"code": c, "label": {"pl": c}} for c in ("app", "web", "phone", "office")]}]})["id"]
+            found = surveys.create(
+                staff,
+                {
+                    "key": KEY,
+                    "title": {"pl": "Benchmark"},
+                    "questions": [
+                        {"code": "overall", "kind": "likert5", "dont_know": True, "text": {"pl": "Ogólnie"}},
+                        {"code": "nps", "kind": "nps", "text": {"pl": "Polecenie"}},
+                        {
+                            "code": "channel",
+                            "kind": "single",
+                            "text": {"pl": "Kanał"},
+                            "options": [{"code": c, "label": {"pl": c}} for c in ("app", "web", "phone", "office")],
+                        },
+                    ],
+                },
+            )["id"]
             surveys.publish(staff, found)
     with psycopg.connect(dsn()) as conn:
         have = conn.execute("SELECT count(*) FROM survey_responses WHERE survey_id = %s", (found,)).fetchone()[0]
@@ -53,7 +65,8 @@ def survey_with_responses(n: int) -> int:
         if missing > 0:
             t0 = time.perf_counter()
             q = dict(conn.execute("SELECT code, id FROM survey_questions WHERE survey_id = %s", (found,)).fetchall())
-            conn.execute("""
+            conn.execute(
+                """
                 WITH areas AS (SELECT array_agg(a.id ORDER BY a.id) AS ids FROM areas a JOIN jurisdictions j
                                ON j.id = a.jurisdiction_id WHERE j.code = '1261011'),
                 r AS (INSERT INTO survey_responses (survey_id, respondent_hash, area_id, weight, provenance, created_at)
@@ -67,9 +80,12 @@ def survey_with_responses(n: int) -> int:
                     (%(nps)s, floor(random() * 11)::int, NULL::text[], false),
                     (%(channel)s, NULL::int, ARRAY[(ARRAY['app','web','phone','office'])[1 + floor(random() * 4)::int]],
                      false)) AS x(q, number, choices, dk)
-            """, {"s": found, "n": missing, **q})
-            conn.execute("UPDATE survey_answers SET dont_know = true WHERE question_id = %s AND number IS NULL",
-                         (q["overall"],))
+            """,
+                {"s": found, "n": missing, **q},
+            )
+            conn.execute(
+                "UPDATE survey_answers SET dont_know = true WHERE question_id = %s AND number IS NULL", (q["overall"],)
+            )
             conn.commit()
             conn.autocommit = True
             conn.execute("VACUUM ANALYZE survey_responses")
@@ -91,7 +107,8 @@ def statements(survey_id: int) -> list[tuple[str, dict[str, Any]]]:
         .group_by(SurveyAnswer.question_id, SurveyResponse.area_id, SurveyAnswer.number),
         select(SurveyAnswer.question_id, func.count())
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.dont_know).group_by(SurveyAnswer.question_id),
+        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.dont_know)
+        .group_by(SurveyAnswer.question_id),
         select(SurveyAnswer.question_id, func.unnest(SurveyAnswer.choices).label("c"), func.count())
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.choices.isnot(None))
@@ -127,12 +144,13 @@ def main() -> None:
                     conn.execute(sql, params, prepare=False).fetchall()
                 direct.append(time.perf_counter() - t0)
         with psycopg.connect(dsn()) as conn:
-            total = conn.execute("SELECT count(*) FROM survey_responses WHERE survey_id = %s",
-                                 (survey_id,)).fetchone()[0]
+            total = conn.execute("SELECT count(*) FROM survey_responses WHERE survey_id = %s", (survey_id,)).fetchone()[
+                0
+            ]
     print(f"survey {survey_id}: {total:,} responses, 3 questions, {args.requests} requests")
-    print(f"results page (API)         p50 {pct(api, .5):7.1f} ms  p95 {pct(api, .95):7.1f} ms")
-    print(f"same GROUP BYs via psycopg p50 {pct(direct, .5):7.1f} ms  p95 {pct(direct, .95):7.1f} ms")
-    print(f"ratio p50 {pct(api, .5) / pct(direct, .5):.2f}  p95 {pct(api, .95) / pct(direct, .95):.2f}")
+    print(f"results page (API)         p50 {pct(api, 0.5):7.1f} ms  p95 {pct(api, 0.95):7.1f} ms")
+    print(f"same GROUP BYs via psycopg p50 {pct(direct, 0.5):7.1f} ms  p95 {pct(direct, 0.95):7.1f} ms")
+    print(f"ratio p50 {pct(api, 0.5) / pct(direct, 0.5):.2f}  p95 {pct(api, 0.95) / pct(direct, 0.95):.2f}")
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ class Target:
 
 def shape_sql(geojson: str) -> Any:
     """A GeoJSON polygon as a valid MULTIPOLYGON in SRID 4326."""
-    return func.ST_Multi(func.ST_CollectionExtract(func.ST_MakeValid(
-        func.ST_SetSRID(func.ST_GeomFromGeoJSON(geojson), 4326)), 3))
+    return func.ST_Multi(
+        func.ST_CollectionExtract(func.ST_MakeValid(func.ST_SetSRID(func.ST_GeomFromGeoJSON(geojson), 4326)), 3)
+    )
 
 
 def point_sql(lon: float, lat: float) -> Any:
@@ -43,16 +44,19 @@ def point_sql(lon: float, lat: float) -> Any:
 
 
 def _followed(place: ColumnElement[bool], report: ColumnElement[bool]) -> ColumnElement[bool]:
-    return or_(exists().where(DevicePlace.device_id == Device.id, place),
-               exists().where(Report.device_id == Device.id, report))
+    return or_(
+        exists().where(DevicePlace.device_id == Device.id, place), exists().where(Report.device_id == Device.id, report)
+    )
 
 
 def follows(t: Target) -> ColumnElement[bool]:
     """True for the devices of this audience (a condition on `Device`)."""
     p, r = DevicePlace, Report
     if t.audience == "jurisdiction":
-        return or_(Device.jurisdiction_id == t.jurisdiction_id,
-                   _followed(p.jurisdiction_id == t.jurisdiction_id, r.jurisdiction_id == t.jurisdiction_id))
+        return or_(
+            Device.jurisdiction_id == t.jurisdiction_id,
+            _followed(p.jurisdiction_id == t.jurisdiction_id, r.jurisdiction_id == t.jurisdiction_id),
+        )
     if t.audience == "areas":
         if not t.area_ids:
             return false()
@@ -60,13 +64,16 @@ def follows(t: Target) -> ColumnElement[bool]:
         return _followed(p.area_id.in_(ids), r.area_id.in_(ids))
     if t.audience == "polygon" and t.shape is not None:
         shape = shape_sql(t.shape)
-        return _followed(func.ST_Covers(shape, cast(p.location, Geometry)),
-                         and_(r.jurisdiction_id == t.jurisdiction_id,
-                              func.ST_Covers(shape, cast(r.location, Geometry))))
+        return _followed(
+            func.ST_Covers(shape, cast(p.location, Geometry)),
+            and_(r.jurisdiction_id == t.jurisdiction_id, func.ST_Covers(shape, cast(r.location, Geometry))),
+        )
     if t.audience == "radius" and t.center is not None and t.radius_m is not None:
         center = point_sql(*t.center)
-        return _followed(func.ST_DWithin(p.location, center, t.radius_m),
-                         and_(r.jurisdiction_id == t.jurisdiction_id, func.ST_DWithin(r.location, center, t.radius_m)))
+        return _followed(
+            func.ST_DWithin(p.location, center, t.radius_m),
+            and_(r.jurisdiction_id == t.jurisdiction_id, func.ST_DWithin(r.location, center, t.radius_m)),
+        )
     return false()
 
 
@@ -74,8 +81,11 @@ def audience_devices(t: Target, topic: str) -> ColumnElement[bool]:
     """The devices of the audience that follow the topic and are not revoked."""
     condition = and_(Device.revoked_at.is_(None), literal(topic) == func.any(Device.topics), follows(t))
     if t.reporter_service_ids:
-        recent = exists().where(Report.device_id == Device.id, Report.service_id.in_(list(t.reporter_service_ids)),
-                                Report.requested_at >= t.reporters_since)
+        recent = exists().where(
+            Report.device_id == Device.id,
+            Report.service_id.in_(list(t.reporter_service_ids)),
+            Report.requested_at >= t.reporters_since,
+        )
         condition = and_(condition, recent)
     return condition
 
@@ -84,8 +94,12 @@ def covers(lon: float, lat: float, jurisdiction_id: int, area_id: int | None) ->
     """True for the broadcasts whose audience includes this point (a condition on `Broadcast`)."""
     b = Broadcast
     point = point_sql(lon, lat)
-    return and_(b.jurisdiction_id == jurisdiction_id, or_(
-        b.audience == "jurisdiction",
-        and_(b.audience == "areas", literal(area_id) == func.any(b.area_ids)) if area_id is not None else false(),
-        and_(b.audience == "polygon", func.ST_Covers(b.shape, cast(point, Geometry))),
-        and_(b.audience == "radius", func.ST_DWithin(b.center, point, b.radius_m))))
+    return and_(
+        b.jurisdiction_id == jurisdiction_id,
+        or_(
+            b.audience == "jurisdiction",
+            and_(b.audience == "areas", literal(area_id) == func.any(b.area_ids)) if area_id is not None else false(),
+            and_(b.audience == "polygon", func.ST_Covers(b.shape, cast(point, Geometry))),
+            and_(b.audience == "radius", func.ST_DWithin(b.center, point, b.radius_m)),
+        ),
+    )

@@ -59,8 +59,11 @@ def _srid_of(crs: Any, path: str) -> int:
 
 
 def _coords(geometry: dict[str, Any]) -> list[list[float]]:
-    rings = geometry["coordinates"] if geometry["type"] == "Polygon" else [
-        ring for poly in geometry["coordinates"] for ring in poly]
+    rings = (
+        geometry["coordinates"]
+        if geometry["type"] == "Polygon"
+        else [ring for poly in geometry["coordinates"] for ring in poly]
+    )
     return [pt for ring in rings for pt in ring]
 
 
@@ -84,8 +87,9 @@ def read_feature_collection(path: Path) -> list[BoundaryFeature]:
         geometry = (feature or {}).get("geometry") or {}
         gtype = geometry.get("type")
         if gtype not in POLYGONAL:
-            raise BoundaryError(name, f"features[{i}].geometry.type",
-                                f"{gtype or 'no geometry'} is not a Polygon or MultiPolygon")
+            raise BoundaryError(
+                name, f"features[{i}].geometry.type", f"{gtype or 'no geometry'} is not a Polygon or MultiPolygon"
+            )
         try:
             points = _coords(geometry)
             if not points or any(len(p) < 2 for p in points):
@@ -93,8 +97,11 @@ def read_feature_collection(path: Path) -> list[BoundaryFeature]:
         except (KeyError, TypeError, ValueError) as exc:
             raise BoundaryError(name, f"features[{i}].geometry.coordinates", "malformed") from exc
         if srid == 4326 and any(abs(p[0]) > 180 or abs(p[1]) > 90 for p in points):
-            raise BoundaryError(name, f"features[{i}].geometry.coordinates",
-                                "not longitude/latitude (EPSG:4326); declare the file's 'crs'")
+            raise BoundaryError(
+                name,
+                f"features[{i}].geometry.coordinates",
+                "not longitude/latitude (EPSG:4326); declare the file's 'crs'",
+            )
         out.append(BoundaryFeature(i, dict(feature.get("properties") or {}), geometry, srid))
     return out
 
@@ -128,28 +135,39 @@ RETURNING areas.id
 """)
 
 
-def store_area_boundary(s: Session, area_id: int, feature: BoundaryFeature,
-                        exclude_jurisdictions: tuple[str, ...] = ()) -> None:
+def store_area_boundary(
+    s: Session, area_id: int, feature: BoundaryFeature, exclude_jurisdictions: tuple[str, ...] = ()
+) -> None:
     """Write an area's repaired (and clipped) boundary, and rebuild its subdivided pieces."""
-    params = {"geojson": feature.geojson, "srid": feature.srid, "area_id": area_id,
-              "exclude": list(exclude_jurisdictions)}
+    params = {
+        "geojson": feature.geojson,
+        "srid": feature.srid,
+        "area_id": area_id,
+        "exclude": list(exclude_jurisdictions),
+    }
     if s.execute(_STORE_AREA, params).first() is None:
         raise BoundaryError("", f"features[{feature.index}]", "nothing left of the polygon after repair and clipping")
     s.execute(text("DELETE FROM area_pieces WHERE area_id = :a"), {"a": area_id})
-    s.execute(text("""
+    s.execute(
+        text("""
         INSERT INTO area_pieces (area_id, geom)
         SELECT id, ST_Subdivide(boundary, :maxv) FROM areas WHERE id = :a
-    """), {"a": area_id, "maxv": SUBDIVIDE_MAX_VERTICES})
+    """),
+        {"a": area_id, "maxv": SUBDIVIDE_MAX_VERTICES},
+    )
 
 
 def refresh_jurisdiction_boundary(s: Session, jurisdiction_id: int) -> None:
     """Set a jurisdiction's boundary to the union of its areas."""
-    s.execute(text("""
+    s.execute(
+        text("""
         UPDATE jurisdictions j SET boundary = (
             SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(a.boundary)), 3))
             FROM areas a WHERE a.jurisdiction_id = j.id)
         WHERE j.id = :j
-    """), {"j": jurisdiction_id})
+    """),
+        {"j": jurisdiction_id},
+    )
 
 
 _AREAS_GEOJSON = text("""

@@ -32,8 +32,12 @@ def snap(bbox: tuple[float, float, float, float], band: int) -> tuple[int, int, 
     """The cell range (cx0, cy0, cx1, cy1) covering a bounding box."""
     size = BANDS[band]
     min_lon, min_lat, max_lon, max_lat = bbox
-    return (math.floor(min_lon / size), math.floor(min_lat / size),
-            math.floor(max_lon / size), math.floor(max_lat / size))
+    return (
+        math.floor(min_lon / size),
+        math.floor(min_lat / size),
+        math.floor(max_lon / size),
+        math.floor(max_lat / size),
+    )
 
 
 _TRACK = text("""
@@ -61,8 +65,7 @@ _TRACK = text("""
 
 def track(s: Session, report_id: int, delta: int) -> None:
     """Add (+1) or remove (-1) a report's current state in the count table (a no-op while hidden)."""
-    s.execute(_TRACK, {"report_id": report_id, "delta": delta, "bands": list(BANDS),
-                       "sizes": list(BANDS.values())})
+    s.execute(_TRACK, {"report_id": report_id, "delta": delta, "bands": list(BANDS), "sizes": list(BANDS.values())})
 
 
 _CLUSTERS = text("""
@@ -136,23 +139,58 @@ _POINTS = text("""
 """)
 
 
-def clusters(s: Session, bbox: tuple[float, float, float, float], band: int, *, statuses: list[str] | None,
-             service_ids: list[int] | None, since: datetime | None) -> tuple[str, list[float]]:
+def clusters(
+    s: Session,
+    bbox: tuple[float, float, float, float],
+    band: int,
+    *,
+    statuses: list[str] | None,
+    service_ids: list[int] | None,
+    since: datetime | None,
+) -> tuple[str, list[float]]:
     """Cluster features for the cells covering the box; returns (GeoJSON text, snapped bbox)."""
     size = BANDS[band]
     cx0, cy0, cx1, cy1 = snap(bbox, band)
     snapped = [cx0 * size, cy0 * size, (cx1 + 1) * size, (cy1 + 1) * size]
-    params: dict[str, Any] = {"band": band, "size": size, "cx0": cx0, "cy0": cy0, "cx1": cx1, "cy1": cy1,
-                              "x0": snapped[0], "y0": snapped[1], "x1": snapped[2], "y1": snapped[3],
-                              "since": since, "statuses": statuses, "service_ids": service_ids}
+    params: dict[str, Any] = {
+        "band": band,
+        "size": size,
+        "cx0": cx0,
+        "cy0": cy0,
+        "cx1": cx1,
+        "cy1": cy1,
+        "x0": snapped[0],
+        "y0": snapped[1],
+        "x1": snapped[2],
+        "y1": snapped[3],
+        "since": since,
+        "statuses": statuses,
+        "service_ids": service_ids,
+    }
     return s.connection().execute(_CLUSTERS, params).scalar_one(), snapped
 
 
-def points(s: Session, bbox: tuple[float, float, float, float], *, statuses: list[str] | None,
-           service_ids: list[int] | None, since: datetime | None, before_id: int | None,
-           limit: int) -> tuple[str, int | None]:
+def points(
+    s: Session,
+    bbox: tuple[float, float, float, float],
+    *,
+    statuses: list[str] | None,
+    service_ids: list[int] | None,
+    since: datetime | None,
+    before_id: int | None,
+    limit: int,
+) -> tuple[str, int | None]:
     """Point features in the box, newest first; returns (comma-joined features, next cursor)."""
-    params = {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3], "since": since,
-              "statuses": statuses, "service_ids": service_ids, "before_id": before_id, "limit": limit}
+    params = {
+        "x0": bbox[0],
+        "y0": bbox[1],
+        "x1": bbox[2],
+        "y1": bbox[3],
+        "since": since,
+        "statuses": statuses,
+        "service_ids": service_ids,
+        "before_id": before_id,
+        "limit": limit,
+    }
     features, next_cursor = s.connection().execute(_POINTS, params).one()
     return features, next_cursor

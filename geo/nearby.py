@@ -21,12 +21,30 @@ _SIMILAR = text("""
 """)
 
 
-def similar_open_reports(s: Session, *, service_id: int, lon: float, lat: float, radius_m: float,
-                         since: datetime, exclude_id: int = 0, limit: int = 5) -> list[tuple[int, float]]:
+def similar_open_reports(
+    s: Session,
+    *,
+    service_id: int,
+    lon: float,
+    lat: float,
+    radius_m: float,
+    since: datetime,
+    exclude_id: int = 0,
+    limit: int = 5,
+) -> list[tuple[int, float]]:
     """(report id, distance in metres) of open reports of a service within the radius, nearest first."""
     if radius_m <= 0:
         return []
-    rows = s.connection().execute(_SIMILAR, {
-        "lon": lon, "lat": lat, "service_id": service_id, "since": since, "exclude_id": exclude_id,
-        "radius": radius_m, "limit": limit})
+    rows = s.connection().execute(
+        _SIMILAR,
+        {
+            "lon": lon,
+            "lat": lat,
+            "service_id": service_id,
+            "since": since,
+            "exclude_id": exclude_id,
+            "radius": radius_m,
+            "limit": limit,
+        },
+    )
     return [(r[0], float(r[1])) for r in rows]

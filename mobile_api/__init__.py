@@ -72,8 +72,21 @@ def init_app(app: Flask) -> HromadaApi:
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_PATH", "/docs")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_SWAGGER_UI_URL", SWAGGER_STATIC)
-    api = HromadaApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs={"components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "The device token from POST /devices."}}}})
+    api = HromadaApi(
+        app,
+        config_prefix=CONFIG_PREFIX,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "The device token from POST /devices.",
+                    }
+                }
+            }
+        },
+    )
     api.register_blueprint(blp)
     if "swagger_assets" not in app.blueprints:
         app.register_blueprint(_swagger_assets())

@@ -33,8 +33,11 @@ def identify() -> None:
 def current_device() -> Device:
     device: Device | None = g.get("device")
     if device is None:
-        abort(401, message=g.get("auth_error") or "Send the device token as 'Authorization: Bearer <token>'.",
-              headers={"WWW-Authenticate": 'Bearer realm="hromada"'})
+        abort(
+            401,
+            message=g.get("auth_error") or "Send the device token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="hromada"'},
+        )
     assert device is not None  # noqa: S101 - abort raised otherwise
     return device
 

@@ -32,8 +32,13 @@ class DeviceRegistered(Schema):
 class DevicePatch(Schema):
     locale = fields.String(validate=validate.Length(min=2, max=16))
     push_token = fields.String(allow_none=True, validate=validate.Length(min=1, max=4096))
-    jurisdiction = fields.String(allow_none=True, validate=validate.Length(min=1, max=16), metadata={
-        "description": "The municipality (code) whose jurisdiction-wide alerts this device gets; null clears it"})
+    jurisdiction = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={
+            "description": "The municipality (code) whose jurisdiction-wide alerts this device gets; null clears it"
+        },
+    )
 
 
 class DeviceOut(Schema):
@@ -88,17 +93,28 @@ class ContactIn(Schema):
 
 
 class ReportIn(Schema):
-    service_code = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                                 metadata={"example": "street_light"})
-    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION),
-                                metadata={"example": "The lamp by the entrance to the park is out."})
+    service_code = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata={"example": "street_light"}
+    )
+    description = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_DESCRIPTION),
+        metadata={"example": "The lamp by the entrance to the park is out."},
+    )
     lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90), metadata={"example": 50.0617})
     lon = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180), metadata={"example": 19.9373})
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300), metadata={
-        "description": "Without lat/lon the report is placed on the best matching address of the register."})
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), values=fields.Raw(allow_none=True),
-                          load_default=dict, metadata={"description": "Question code -> answer.",
-                                                       "example": {"problem": "off"}})
+    address = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={"description": "Without lat/lon the report is placed on the best matching address of the register."},
+    )
+    answers = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=64)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={"description": "Question code -> answer.", "example": {"problem": "off"}},
+    )
     contact = fields.Nested(ContactIn, load_default=None, allow_none=True)
     anonymous = fields.Boolean(load_default=False)
 
@@ -112,9 +128,12 @@ class ReportIn(Schema):
 
 
 class IdempotencyHeader(Schema):
-    idempotency_key = fields.String(data_key="Idempotency-Key", load_default=None,
-                                    validate=validate.Regexp(r"^[\x21-\x7e]{1,64}$"),
-                                    metadata={"description": "Makes a retried submission return the first report."})
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,64}$"),
+        metadata={"description": "Makes a retried submission return the first report."},
+    )
 
 
 class PhotoOut(Schema):
@@ -132,8 +151,9 @@ class PhotoIn(Schema):
 
 
 class MapQuery(Schema):
-    bbox = fields.String(required=True, metadata={"description": "minLon,minLat,maxLon,maxLat",
-                                                  "example": "19.90,50.04,19.98,50.08"})
+    bbox = fields.String(
+        required=True, metadata={"description": "minLon,minLat,maxLon,maxLat", "example": "19.90,50.04,19.98,50.08"}
+    )
     zoom = fields.Integer(load_default=None, validate=validate.Range(min=0, max=22))
     status = fields.String(load_default=None, metadata={"description": "Statuses, comma-separated; or open, closed"})
     service = fields.String(load_default=None, metadata={"description": "Service codes, comma-separated"})
@@ -176,8 +196,10 @@ class NearbyOut(ReportOut):
 
 
 class SubmittedOut(ReportOut):
-    nearby = fields.List(fields.Nested(NearbyOut), metadata={
-        "description": "Similar open reports nearby: offer 'me too' instead of a duplicate."})
+    nearby = fields.List(
+        fields.Nested(NearbyOut),
+        metadata={"description": "Similar open reports nearby: offer 'me too' instead of a duplicate."},
+    )
 
 
 class TimelineEntryOut(Schema):
@@ -222,21 +244,30 @@ class ExportOut(Schema):
 
 
 class PreferencesOut(Schema):
-    topics = fields.Dict(keys=fields.String(validate=validate.OneOf(TOPICS)), values=fields.Boolean(), required=True,
-                         metadata={"description": "Every topic and whether this device follows it: "
-                                                  + ", ".join(TOPICS)})
+    topics = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(TOPICS)),
+        values=fields.Boolean(),
+        required=True,
+        metadata={"description": "Every topic and whether this device follows it: " + ", ".join(TOPICS)},
+    )
 
 
 class PreferencesIn(Schema):
-    topics = fields.Dict(keys=fields.String(validate=validate.OneOf(TOPICS)), values=fields.Boolean(required=True),
-                         required=True, metadata={"description": "Topics to turn on (true) or off (false); "
-                                                                 "topics not named keep their setting"})
+    topics = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(TOPICS)),
+        values=fields.Boolean(required=True),
+        required=True,
+        metadata={"description": "Topics to turn on (true) or off (false); topics not named keep their setting"},
+    )
 
 
 class InboxQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62),
-                            metadata={"description": "next_before of the previous page"})
+    before = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**62),
+        metadata={"description": "next_before of the previous page"},
+    )
     unread = fields.Boolean(load_default=False, metadata={"description": "Only unread notifications"})
 
 
@@ -246,8 +277,9 @@ class NotificationOut(Schema):
     topic = fields.String(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
-    data = fields.Dict(keys=fields.String(), values=fields.String(),
-                       metadata={"description": "Deep link: type, report_id, public_id"})
+    data = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "Deep link: type, report_id, public_id"}
+    )
     report_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
     read = fields.Boolean(required=True)
@@ -261,9 +293,12 @@ class InboxOut(Schema):
 
 
 class ReadIn(Schema):
-    ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**62)), load_default=None,
-                      validate=validate.Length(min=1, max=500),
-                      metadata={"description": "Notifications to mark as read; leave out to mark all"})
+    ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**62)),
+        load_default=None,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "Notifications to mark as read; leave out to mark all"},
+    )
 
 
 class ReadOut(Schema):
@@ -276,8 +311,9 @@ class UnsubscribeQuery(Schema):
 
 
 class PlaceIn(Schema):
-    label = fields.String(required=True, validate=validate.Length(min=1, max=60),
-                          metadata={"description": "e.g. home, work"})
+    label = fields.String(
+        required=True, validate=validate.Length(min=1, max=60), metadata={"description": "e.g. home, work"}
+    )
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 
@@ -367,11 +403,14 @@ class SurveyQuestionOut(Schema):
     kind = fields.String(required=True, metadata={"description": "likert5, nps, single, multiple, text, district"})
     text = fields.String(required=True)
     required = fields.Boolean(required=True)
-    dont_know = fields.Boolean(required=True, metadata={"description": "The answer \"dont_know\" is allowed"})
+    dont_know = fields.Boolean(required=True, metadata={"description": 'The answer "dont_know" is allowed'})
     options = fields.List(fields.Nested(SurveyOption), required=True)
     scale_labels = fields.List(fields.String(), required=True)
-    show_if = fields.Nested(SurveyCondition, allow_none=True,
-                            metadata={"description": "Show only when the answer to `code` is one of `values`"})
+    show_if = fields.Nested(
+        SurveyCondition,
+        allow_none=True,
+        metadata={"description": "Show only when the answer to `code` is one of `values`"},
+    )
 
 
 class SurveyOut(Schema):
@@ -383,11 +422,17 @@ class SurveyOut(Schema):
 
 
 class SurveyAnswersIn(Schema):
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
-                          values=fields.Raw(allow_none=True),
-                          required=True, metadata={"description": (
-                              "Question code → answer: 1–5 (likert5), 0–10 (nps), an option code (single, district), "
-                              "a list of option codes (multiple), text ≤ 2000 (text), or \"dont_know\"")})
+    answers = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Raw(allow_none=True),
+        required=True,
+        metadata={
+            "description": (
+                "Question code → answer: 1–5 (likert5), 0–10 (nps), an option code (single, district), "
+                'a list of option codes (multiple), text ≤ 2000 (text), or "dont_know"'
+            )
+        },
+    )
 
 
 class SurveyReceipt(Schema):
@@ -398,8 +443,12 @@ class SurveyReceipt(Schema):
 
 class FeedbackIn(Schema):
     fixed = fields.Boolean(required=True, metadata={"description": "Is it fixed?"})
-    satisfaction = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5),
-                                  metadata={"description": "How satisfied with how it was handled, 1–5"})
+    satisfaction = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "How satisfied with how it was handled, 1–5"},
+    )
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -413,7 +462,7 @@ class FeedbackOut(Schema):
     report_id = fields.Integer(required=True)
     fixed = fields.Boolean(required=True)
     satisfaction = fields.Integer(allow_none=True)
-    reopened = fields.Boolean(required=True, metadata={"description": "\"Not fixed\" reopened the report"})
+    reopened = fields.Boolean(required=True, metadata={"description": '"Not fixed" reopened the report'})
     status = fields.String(required=True)
 
 

@@ -33,8 +33,12 @@ from mobile_api.auth import BEARER, current_device, device_required, identify
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: report and follow problems.")
 blp.before_request(identify)
 
-ERRORS = {"401": "Missing or invalid device token", "404": "Not found", "422": "Invalid input",
-          "429": "Too many requests"}
+ERRORS = {
+    "401": "Missing or invalid device token",
+    "404": "Not found",
+    "422": "Invalid input",
+    "429": "Too many requests",
+}
 
 
 @blp.route("/devices")
@@ -75,19 +79,27 @@ class Services(MethodView):
         if not has_point and not query.get("jurisdiction"):
             abort(422, errors={"query": {"lat": ["Give lat and lon, or jurisdiction."]}})
         device = g.get("device")
-        result = catalogue.catalogue(lon=query.get("lon"), lat=query.get("lat"),
-                                     jurisdiction_code=None if has_point else query.get("jurisdiction"),
-                                     device_locale=device.locale if device else None)
+        result = catalogue.catalogue(
+            lon=query.get("lon"),
+            lat=query.get("lat"),
+            jurisdiction_code=None if has_point else query.get("jurisdiction"),
+            device_locale=device.locale if device else None,
+        )
         return result
 
 
 @blp.route("/reports")
 class Reports(MethodView):
     decorators = [
-        limiter.limit(lambda: limit_setting("RATE_LIMIT_REPORTS_PER_IP"), key_func=client_ip, methods=["POST"],
-                      scope="reports-ip"),
-        limiter.limit(lambda: limit_setting("RATE_LIMIT_REPORTS_PER_DEVICE"), key_func=device_or_ip,
-                      methods=["POST"], scope="reports-device"),
+        limiter.limit(
+            lambda: limit_setting("RATE_LIMIT_REPORTS_PER_IP"), key_func=client_ip, methods=["POST"], scope="reports-ip"
+        ),
+        limiter.limit(
+            lambda: limit_setting("RATE_LIMIT_REPORTS_PER_DEVICE"),
+            key_func=device_or_ip,
+            methods=["POST"],
+            scope="reports-device",
+        ),
     ]
 
     @blp.arguments(sc.MapQuery, location="query")
@@ -99,9 +111,15 @@ class Reports(MethodView):
         Above street zoom (16) clustered per grid cell with exact counts (`properties.count`); at street
         zoom the reports themselves, newest first, paged with `cursor=next_cursor`.
         """
-        body = report_map.reports_map(bbox=query["bbox"], zoom=query["zoom"], status=query["status"],
-                                      service=query["service"], since=query["since"], cursor=query["cursor"],
-                                      limit=query["limit"])
+        body = report_map.reports_map(
+            bbox=query["bbox"],
+            zoom=query["zoom"],
+            status=query["status"],
+            service=query["service"],
+            since=query["since"],
+            cursor=query["cursor"],
+            limit=query["limit"],
+        )
         return Response(body, status=200, mimetype="application/geo+json")
 
     @device_required
@@ -233,8 +251,9 @@ class MyNotifications(MethodView):
     @blp.doc(security=[BEARER])
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Everything sent to this device, newest first (also what a push could not deliver)."""
-        return notifications.inbox(current_device().id, limit=query["limit"], before=query["before"],
-                                   unread_only=query["unread"])
+        return notifications.inbox(
+            current_device().id, limit=query["limit"], before=query["before"], unread_only=query["unread"]
+        )
 
 
 @blp.route("/me/notifications/read")
@@ -273,11 +292,15 @@ class EmailUnsubscribe(MethodView):
     def get(self, query: dict[str, Any]) -> Response:
         """The page an e-mail's unsubscribe link opens (a GET changes nothing: link scanners open links)."""
         lang = g.language
-        form = ('<form method="post"><button type="submit">{}</button></form>'
-                .format(escape(gettext("Stop these e-mails", lang))))
-        page = UNSUBSCRIBE_PAGE.format(lang=lang, title=escape(gettext("E-mails about your reports", lang)),
-                                       text=escape(gettext("Press the button to stop e-mails about your reports.",
-                                                           lang)), form=form)
+        form = '<form method="post"><button type="submit">{}</button></form>'.format(
+            escape(gettext("Stop these e-mails", lang))
+        )
+        page = UNSUBSCRIBE_PAGE.format(
+            lang=lang,
+            title=escape(gettext("E-mails about your reports", lang)),
+            text=escape(gettext("Press the button to stop e-mails about your reports.", lang)),
+            form=form,
+        )
         return Response(page, mimetype="text/html")
 
     @blp.arguments(sc.UnsubscribeQuery, location="query")
@@ -287,9 +310,12 @@ class EmailUnsubscribe(MethodView):
         if not notifications.unsubscribe(query["token"]):
             abort(404, message=gettext("This unsubscribe link is not valid."))
         lang = g.language
-        page = UNSUBSCRIBE_PAGE.format(lang=lang, title=escape(gettext("E-mails about your reports", lang)),
-                                       text=escape(gettext("You will get no more e-mails about your reports.", lang)),
-                                       form="")
+        page = UNSUBSCRIBE_PAGE.format(
+            lang=lang,
+            title=escape(gettext("E-mails about your reports", lang)),
+            text=escape(gettext("You will get no more e-mails about your reports.", lang)),
+            form="",
+        )
         return Response(page, mimetype="text/html")
 
 
@@ -383,8 +409,7 @@ class SurveyResponses(MethodView):
     @blp.doc(security=[BEARER])
     def post(self, headers: dict[str, Any], data: dict[str, Any], survey_id: int) -> Any:
         """Answer a survey once (a retry with the same Idempotency-Key returns the first receipt)."""
-        receipt, created = surveys.respond(current_device(), survey_id, data["answers"],
-                                           headers.get("idempotency_key"))
+        receipt, created = surveys.respond(current_device(), survey_id, data["answers"], headers.get("idempotency_key"))
         return receipt, 201 if created else 200
 
 
@@ -409,8 +434,13 @@ class ReportFeedback(MethodView):
     @blp.doc(security=[BEARER])
     def post(self, data: dict[str, Any], report_ref: str) -> dict[str, Any]:
         """Is it fixed, and how satisfied am I? "Not fixed" reopens the report."""
-        return feedback.answer(current_device(), report_ref, fixed=data["fixed"], satisfaction=data["satisfaction"],
-                               comment=data["comment"])
+        return feedback.answer(
+            current_device(),
+            report_ref,
+            fixed=data["fixed"],
+            satisfaction=data["satisfaction"],
+            comment=data["comment"],
+        )
 
 
 FEEDBACK_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -425,31 +455,49 @@ class EmailFeedback(MethodView):
         """The page the e-mail's "Is it fixed?" links open: the answer preselected, satisfaction and comment."""
         lang = g.language
         fixed = query["fixed"]
-        options = "".join(f'<label><input type="radio" name="satisfaction" value="{i}"> {i}</label> '
-                          for i in range(1, 6))
-        form = (f'<form method="post"><input type="hidden" name="token" value="{escape(query["token"])}">'
-                f'<p><label><input type="radio" name="fixed" value="true"{" checked" if fixed else ""}> '
-                f'{escape(gettext("Yes, it is fixed", lang))}</label> '
-                f'<label><input type="radio" name="fixed" value="false"{"" if fixed else " checked"}> '
-                f'{escape(gettext("No, it is not fixed", lang))}</label></p>'
-                f'<p>{escape(gettext("How satisfied are you with how it was handled?", lang))} {options}</p>'
-                f'<p><textarea name="comment" maxlength="2000" rows="3"></textarea></p>'
-                f'<button type="submit">{escape(gettext("Send", lang))}</button></form>')
-        return Response(FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)), content=form),
-                        mimetype="text/html")
+        options = "".join(
+            f'<label><input type="radio" name="satisfaction" value="{i}"> {i}</label> ' for i in range(1, 6)
+        )
+        form = (
+            f'<form method="post"><input type="hidden" name="token" value="{escape(query["token"])}">'
+            f'<p><label><input type="radio" name="fixed" value="true"{" checked" if fixed else ""}> '
+            f"{escape(gettext('Yes, it is fixed', lang))}</label> "
+            f'<label><input type="radio" name="fixed" value="false"{"" if fixed else " checked"}> '
+            f"{escape(gettext('No, it is not fixed', lang))}</label></p>"
+            f"<p>{escape(gettext('How satisfied are you with how it was handled?', lang))} {options}</p>"
+            f'<p><textarea name="comment" maxlength="2000" rows="3"></textarea></p>'
+            f'<button type="submit">{escape(gettext("Send", lang))}</button></form>'
+        )
+        return Response(
+            FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)), content=form),
+            mimetype="text/html",
+        )
 
     @blp.arguments(sc.FeedbackFormIn, location="form")
-    @blp.doc(responses={"200": {"description": "Recorded"}, "404": {"description": "Not a valid link"},
-                        "409": {"description": "Already answered"}})
+    @blp.doc(
+        responses={
+            "200": {"description": "Recorded"},
+            "404": {"description": "Not a valid link"},
+            "409": {"description": "Already answered"},
+        }
+    )
     def post(self, data: dict[str, Any]) -> Response:
         """Record the answer from the e-mail's page ("not fixed" reopens the report)."""
-        result = feedback.answer_by_email(data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"],
-                                          comment=data["comment"])
+        result = feedback.answer_by_email(
+            data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"], comment=data["comment"]
+        )
         lang = g.language
-        text = gettext("Thank you. The report is open again.", lang) if result["reopened"] else gettext(
-            "Thank you for your answer.", lang)
-        return Response(FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)),
-                                             content=f"<p>{escape(text)}</p>"), mimetype="text/html")
+        text = (
+            gettext("Thank you. The report is open again.", lang)
+            if result["reopened"]
+            else gettext("Thank you for your answer.", lang)
+        )
+        return Response(
+            FEEDBACK_PAGE.format(
+                lang=lang, title=escape(gettext("Is it fixed?", lang)), content=f"<p>{escape(text)}</p>"
+            ),
+            mimetype="text/html",
+        )
 
 
 class OpenDataQuery(ValuesQuery):
@@ -466,8 +514,9 @@ class OpenDataIndicators(MethodView):
     @blp.response(200)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Open data: the municipality's public quality indicators (definitions, targets, thresholds)."""
-        return {"items": indicators.definitions(indicators.jurisdiction_by_slug(query["jurisdiction"]),
-                                                public_only=True)}
+        return {
+            "items": indicators.definitions(indicators.jurisdiction_by_slug(query["jurisdiction"]), public_only=True)
+        }
 
 
 @blp.route("/open-data/indicator-values")
@@ -476,5 +525,6 @@ class OpenDataIndicatorValues(MethodView):
     @blp.doc(responses=FEED_DOC)
     def get(self, query: dict[str, Any]) -> Response:
         """Open data: values of the public indicators, without small cells (n < 5), in JSON or CSV."""
-        return values_feed(indicators.jurisdiction_by_slug(query["jurisdiction"]), query, public_only=True,
-                           cache="public, max-age=300")
+        return values_feed(
+            indicators.jurisdiction_by_slug(query["jurisdiction"]), query, public_only=True, cache="public, max-age=300"
+        )

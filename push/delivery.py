@@ -59,6 +59,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 
 # -- kicking delivery tasks after the fan-out commits ------------------------------------------------------
 
+
 def request_delivery(s: Session, channel: str, rows: int) -> None:
     """Ask for delivery tasks once the caller's transaction commits (never inside it)."""
     if rows > 0:
@@ -99,27 +100,49 @@ def kick(channel: str, rows: int) -> int:
 
 # -- claiming and marking ----------------------------------------------------------------------------------
 
+
 def claim(s: Session, channel: str, limit: int) -> list[tuple[int, int]]:
     """Take up to `limit` due rows of a channel, emergencies first: (delivery id, attempt number); committed by
     the caller. Rows past their expiry are left to the sweeper."""
     now = utcnow()
-    due = (select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == channel,
-                                     Delivery.next_attempt_at <= now,
-                                     or_(Delivery.expires_at.is_(None), Delivery.expires_at > now))
-           .order_by(Delivery.priority, Delivery.next_attempt_at, Delivery.id).limit(limit)
-           .with_for_update(skip_locked=True))
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.channel == channel,
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.expires_at.is_(None), Delivery.expires_at > now),
+        )
+        .order_by(Delivery.priority, Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     lease = timedelta(seconds=settings().PUSH_LEASE_SECONDS)
-    rows = s.execute(update(_DELIVERIES).where(_DELIVERIES.c.id.in_(due.scalar_subquery()))
-                     .values(status="sending", lease_until=now + lease, attempts=_DELIVERIES.c.attempts + 1)
-                     .returning(_DELIVERIES.c.id, _DELIVERIES.c.attempts)).all()
+    rows = s.execute(
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.id.in_(due.scalar_subquery()))
+        .values(status="sending", lease_until=now + lease, attempts=_DELIVERIES.c.attempts + 1)
+        .returning(_DELIVERIES.c.id, _DELIVERIES.c.attempts)
+    ).all()
     return [(r[0], r[1]) for r in rows]
 
 
-_MARK = (update(_DELIVERIES)
-         .where(_DELIVERIES.c.id == bindparam("d_id"), _DELIVERIES.c.attempts == bindparam("d_attempts"),
-                _DELIVERIES.c.status == "sending")
-         .values(status=bindparam("d_status"), next_attempt_at=bindparam("d_next"), sent_at=bindparam("d_sent"),
-                 provider_id=bindparam("d_provider"), error=bindparam("d_error"), lease_until=None))
+_MARK = (
+    update(_DELIVERIES)
+    .where(
+        _DELIVERIES.c.id == bindparam("d_id"),
+        _DELIVERIES.c.attempts == bindparam("d_attempts"),
+        _DELIVERIES.c.status == "sending",
+    )
+    .values(
+        status=bindparam("d_status"),
+        next_attempt_at=bindparam("d_next"),
+        sent_at=bindparam("d_sent"),
+        provider_id=bindparam("d_provider"),
+        error=bindparam("d_error"),
+        lease_until=None,
+    )
+)
 
 
 def mark(s: Session, marks: list[dict[str, Any]]) -> None:
@@ -128,18 +151,38 @@ def mark(s: Session, marks: list[dict[str, Any]]) -> None:
         s.connection().execute(_MARK, marks)
 
 
-def _mark(delivery_id: int, attempts: int, status: str, *, error: str | None = None, provider: str | None = None,
-          retry_after: float | None = None) -> dict[str, Any]:
+def _mark(
+    delivery_id: int,
+    attempts: int,
+    status: str,
+    *,
+    error: str | None = None,
+    provider: str | None = None,
+    retry_after: float | None = None,
+) -> dict[str, Any]:
     now = utcnow()
     if status == "retry":
         if attempts >= settings().PUSH_MAX_ATTEMPTS:
             status, error = "failed", f"gave up after {attempts} attempts: {error}"
         else:
-            return {"d_id": delivery_id, "d_attempts": attempts, "d_status": "pending", "d_error": error,
-                    "d_next": now + timedelta(seconds=backoff(attempts, retry_after)), "d_sent": None,
-                    "d_provider": None}
-    return {"d_id": delivery_id, "d_attempts": attempts, "d_status": status, "d_error": error, "d_next": now,
-            "d_sent": now if status == "sent" else None, "d_provider": provider}
+            return {
+                "d_id": delivery_id,
+                "d_attempts": attempts,
+                "d_status": "pending",
+                "d_error": error,
+                "d_next": now + timedelta(seconds=backoff(attempts, retry_after)),
+                "d_sent": None,
+                "d_provider": None,
+            }
+    return {
+        "d_id": delivery_id,
+        "d_attempts": attempts,
+        "d_status": status,
+        "d_error": error,
+        "d_next": now,
+        "d_sent": now if status == "sent" else None,
+        "d_provider": provider,
+    }
 
 
 def raise_alarm(s: Session, kind: str, detail: str) -> bool:
@@ -147,10 +190,15 @@ def raise_alarm(s: Session, kind: str, detail: str) -> bool:
     now = utcnow()
     fresh = now - timedelta(seconds=settings().ALARM_PERIOD_SECONDS)
     stmt = insert(PushAlarm).values(kind=kind, raised_at=now, detail=detail, count=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[PushAlarm.kind], set_={
-        "count": PushAlarm.count + 1, "detail": detail,
-        # keep the last alarm time unless it is older than the period: then this one is a new alarm
-        "raised_at": case((PushAlarm.raised_at < fresh, stmt.excluded.raised_at), else_=PushAlarm.raised_at)})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PushAlarm.kind],
+        set_={
+            "count": PushAlarm.count + 1,
+            "detail": detail,
+            # keep the last alarm time unless it is older than the period: then this one is a new alarm
+            "raised_at": case((PushAlarm.raised_at < fresh, stmt.excluded.raised_at), else_=PushAlarm.raised_at),
+        },
+    )
     raised_at = s.execute(stmt.returning(PushAlarm.raised_at)).scalar_one()
     if raised_at == now:
         log.error("ALARM %s: %s", kind, detail)
@@ -159,6 +207,7 @@ def raise_alarm(s: Session, kind: str, detail: str) -> bool:
 
 
 # -- the push channel --------------------------------------------------------------------------------------
+
 
 def push_batch() -> int:
     """Claim, send and mark one batch of push deliveries; returns how many rows were claimed."""
@@ -169,11 +218,21 @@ def push_batch() -> int:
         s.rollback()
         return 0
     rows = s.execute(
-        select(Delivery.id, Notification.id, Notification.title, Notification.body, Notification.data,
-               Notification.topic, Device.id, Device.push_token, Device.revoked_at)
+        select(
+            Delivery.id,
+            Notification.id,
+            Notification.title,
+            Notification.body,
+            Notification.data,
+            Notification.topic,
+            Device.id,
+            Device.push_token,
+            Device.revoked_at,
+        )
         .join(Notification, Notification.id == Delivery.notification_id)
         .join(Device, Device.id == Delivery.device_id)
-        .where(Delivery.id.in_(list(claimed)))).all()
+        .where(Delivery.id.in_(list(claimed)))
+    ).all()
     s.commit()  # the claim is durable before anything leaves
 
     marks: list[dict[str, Any]] = []
@@ -182,14 +241,26 @@ def push_batch() -> int:
         if token is None or revoked is not None:
             marks.append(_mark(did, claimed[did], "pruned", error="the device has no push token"))
             continue
-        sending.append((did, dev, token, fcm.PushMessage(
-            token=token, title=title, body=push_body(body),
-            data={**{k: str(v) for k, v in (data or {}).items()}, "notification_id": str(nid), "topic": topic},
-            collapse_key=f"hromada-n{nid}", high_priority=topic == "emergency",
-            android_channel="emergency" if topic == "emergency" else "updates",
-            time_sensitive=topic == "emergency")))
-    config = fcm.FcmConfig(credentials_file=conf.FCM_CREDENTIALS_FILE, url=conf.FCM_URL, timeout=conf.FCM_TIMEOUT,
-                           chunk=conf.PUSH_CHUNK)
+        sending.append(
+            (
+                did,
+                dev,
+                token,
+                fcm.PushMessage(
+                    token=token,
+                    title=title,
+                    body=push_body(body),
+                    data={**{k: str(v) for k, v in (data or {}).items()}, "notification_id": str(nid), "topic": topic},
+                    collapse_key=f"hromada-n{nid}",
+                    high_priority=topic == "emergency",
+                    android_channel="emergency" if topic == "emergency" else "updates",
+                    time_sensitive=topic == "emergency",
+                ),
+            )
+        )
+    config = fcm.FcmConfig(
+        credentials_file=conf.FCM_CREDENTIALS_FILE, url=conf.FCM_URL, timeout=conf.FCM_TIMEOUT, chunk=conf.PUSH_CHUNK
+    )
     try:
         outcomes = fcm.send(config, [m for *_, m in sending])
     except Exception as exc:  # noqa: BLE001 - the whole call failed: every message is retried later
@@ -213,8 +284,11 @@ def push_batch() -> int:
     mark(s, marks)
     if pruned:  # only if the device still has the token that failed (the app may have sent a new one)
         s.connection().execute(
-            update(_DEVICES).where(_DEVICES.c.id == bindparam("p_id"), _DEVICES.c.push_token == bindparam("p_token"))
-            .values(push_token=None, push_token_pruned_at=utcnow()), pruned)
+            update(_DEVICES)
+            .where(_DEVICES.c.id == bindparam("p_id"), _DEVICES.c.push_token == bindparam("p_token"))
+            .values(push_token=None, push_token_pruned_at=utcnow()),
+            pruned,
+        )
     if alarm:
         raise_alarm(s, "fcm.auth", alarm)
     s.commit()
@@ -222,6 +296,7 @@ def push_batch() -> int:
 
 
 # -- the e-mail channel ------------------------------------------------------------------------------------
+
 
 def email_batch() -> int:
     """Claim, send and mark one batch of e-mails; returns how many rows were claimed."""
@@ -231,13 +306,23 @@ def email_batch() -> int:
         s.rollback()
         return 0
     rows = s.execute(
-        select(Delivery.id, Delivery.address, Notification.resident_id, Notification.locale, Notification.title,
-               Notification.body, Notification.data, Resident.email_opt_out_at, Jurisdiction.name,
-               Jurisdiction.default_language)
+        select(
+            Delivery.id,
+            Delivery.address,
+            Notification.resident_id,
+            Notification.locale,
+            Notification.title,
+            Notification.body,
+            Notification.data,
+            Resident.email_opt_out_at,
+            Jurisdiction.name,
+            Jurisdiction.default_language,
+        )
         .join(Notification, Notification.id == Delivery.notification_id)
         .join(Resident, Resident.id == Notification.resident_id)
         .outerjoin(Jurisdiction, Jurisdiction.id == Notification.jurisdiction_id)
-        .where(Delivery.id.in_(list(claimed)))).all()
+        .where(Delivery.id.in_(list(claimed)))
+    ).all()
     s.commit()
     template = settings().REPORT_LINK_TEMPLATE
     marks: list[dict[str, Any]] = []
@@ -249,8 +334,11 @@ def email_batch() -> int:
         link = template.format(public_id=(data or {}).get("public_id", "")) if template else None
         request_id = (data or {}).get("feedback_request_id")
         actions = email.feedback_actions(int(request_id), rid, lang) if request_id else ()
-        messages.append(email.EmailMessage(did, address, rid, lang, title, body, link,
-                                           pick(city, lang, city_lang or lang) if city else "", actions))
+        messages.append(
+            email.EmailMessage(
+                did, address, rid, lang, title, body, link, pick(city, lang, city_lang or lang) if city else "", actions
+            )
+        )
     try:
         results = email.send(messages)
     except Exception as exc:  # noqa: BLE001 - no SMTP connection: the whole batch waits
@@ -264,6 +352,7 @@ def email_batch() -> int:
 
 
 # -- tasks -------------------------------------------------------------------------------------------------
+
 
 @shared_task(name="hromada.push.deliver", ignore_result=True)
 def deliver(channel: str) -> int:
@@ -282,16 +371,20 @@ def deliver(channel: str) -> int:
 
 def release_expired(s: Session) -> int:
     """Rows whose claim outlived its lease (a killed worker) become due again."""
-    return s.execute(update(_DELIVERIES).where(_DELIVERIES.c.status == "sending",
-                                               _DELIVERIES.c.lease_until < utcnow())
-                     .values(status="pending", lease_until=None, next_attempt_at=utcnow())).rowcount
+    return s.execute(
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.status == "sending", _DELIVERIES.c.lease_until < utcnow())
+        .values(status="pending", lease_until=None, next_attempt_at=utcnow())
+    ).rowcount
 
 
 def drop_expired(s: Session) -> int:
     """Pending rows of an expired broadcast are never sent: they fail with the reason."""
-    return s.execute(update(_DELIVERIES).where(_DELIVERIES.c.status == "pending",
-                                               _DELIVERIES.c.expires_at <= utcnow())
-                     .values(status="failed", error="expired before it could be sent")).rowcount
+    return s.execute(
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.status == "pending", _DELIVERIES.c.expires_at <= utcnow())
+        .values(status="failed", error="expired before it could be sent")
+    ).rowcount
 
 
 @shared_task(name="hromada.push.sweep", ignore_result=True)
@@ -302,9 +395,12 @@ def sweep() -> dict[str, int]:
     drop_expired(s)
     conf, due = settings(), {}
     for channel in CHANNELS:
-        due_rows = (select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == channel,
-                                              Delivery.next_attempt_at <= utcnow())
-                    .limit(conf.PUSH_CHUNK * conf.PUSH_PARALLEL).subquery())
+        due_rows = (
+            select(Delivery.id)
+            .where(Delivery.status == "pending", Delivery.channel == channel, Delivery.next_attempt_at <= utcnow())
+            .limit(conf.PUSH_CHUNK * conf.PUSH_PARALLEL)
+            .subquery()
+        )
         n = s.execute(select(func.count()).select_from(due_rows)).scalar_one()
         if n:
             due[channel] = n

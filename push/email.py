@@ -13,8 +13,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backend.i18n import gettext
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                   autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    keep_trailing_newline=True,
+)
 mail = Mail()
 UNSUBSCRIBE_SALT = "email-unsubscribe"
 
@@ -36,11 +39,17 @@ class EmailMessage:
 def init_app(app: Flask) -> None:
     """Hand the SMTP settings to Flask-Mailman."""
     settings = app.config["HROMADA_SETTINGS"]
-    app.config.update(MAIL_SERVER=settings.MAIL_SERVER or "localhost", MAIL_PORT=settings.MAIL_PORT,
-                      MAIL_USERNAME=settings.MAIL_USERNAME or None, MAIL_PASSWORD=settings.MAIL_PASSWORD or None,
-                      MAIL_USE_TLS=settings.MAIL_USE_TLS, MAIL_USE_SSL=settings.MAIL_USE_SSL,
-                      MAIL_DEFAULT_SENDER=settings.MAIL_FROM, MAIL_TIMEOUT=settings.MAIL_TIMEOUT,
-                      MAIL_BACKEND="smtp")  # also under TESTING, where Flask-Mailman would keep mail in memory
+    app.config.update(
+        MAIL_SERVER=settings.MAIL_SERVER or "localhost",
+        MAIL_PORT=settings.MAIL_PORT,
+        MAIL_USERNAME=settings.MAIL_USERNAME or None,
+        MAIL_PASSWORD=settings.MAIL_PASSWORD or None,
+        MAIL_USE_TLS=settings.MAIL_USE_TLS,
+        MAIL_USE_SSL=settings.MAIL_USE_SSL,
+        MAIL_DEFAULT_SENDER=settings.MAIL_FROM,
+        MAIL_TIMEOUT=settings.MAIL_TIMEOUT,
+        MAIL_BACKEND="smtp",
+    )  # also under TESTING, where Flask-Mailman would keep mail in memory
     mail.init_app(app)
 
 
@@ -65,16 +74,28 @@ def unsubscribe_url(resident_id: int) -> str:
 def render(m: EmailMessage) -> EmailMultiAlternatives:
     """One e-mail: plain text, an HTML alternative, and the List-Unsubscribe headers (RFC 2369, RFC 8058)."""
     url = unsubscribe_url(m.resident_id)
-    context = {"lang": m.lang, "title": m.title, "body": m.body, "link": m.link,
-               "view_label": gettext("View the report", m.lang),
-               "why": gettext("You receive this e-mail because you reported a problem to {city}.", m.lang,
-                              city=m.city),
-               "unsubscribe_label": gettext("Stop these e-mails", m.lang), "unsubscribe_url": url,
-               "actions": m.actions}
+    context = {
+        "lang": m.lang,
+        "title": m.title,
+        "body": m.body,
+        "link": m.link,
+        "view_label": gettext("View the report", m.lang),
+        "why": gettext("You receive this e-mail because you reported a problem to {city}.", m.lang, city=m.city),
+        "unsubscribe_label": gettext("Stop these e-mails", m.lang),
+        "unsubscribe_url": url,
+        "actions": m.actions,
+    }
     msg = EmailMultiAlternatives(
-        subject=m.title, body=_env.get_template("notification.txt").render(context), to=[m.address],
-        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                 "Content-Language": m.lang, "Auto-Submitted": "auto-generated"})
+        subject=m.title,
+        body=_env.get_template("notification.txt").render(context),
+        to=[m.address],
+        headers={
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Content-Language": m.lang,
+            "Auto-Submitted": "auto-generated",
+        },
+    )
     msg.attach_alternative(_env.get_template("notification.html").render(context), "text/html")
     return msg
 
@@ -118,5 +139,7 @@ def feedback_of(token: str) -> tuple[int, int] | None:
 def feedback_actions(request_id: int, resident_id: int, lang: str) -> tuple[tuple[str, str], ...]:
     base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL.rstrip("/") or "http://localhost:8000"
     token = feedback_token(request_id, resident_id)
-    return ((gettext("Yes, it is fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=true"),
-            (gettext("No, it is not fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=false"))
+    return (
+        (gettext("Yes, it is fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=true"),
+        (gettext("No, it is not fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=false"),
+    )

@@ -85,15 +85,26 @@ def _service(config: FcmConfig) -> object:
         if config.url:
             messaging._MessagingService.FCM_URL = config.url
         name = f"hromada-{os.getpid()}-{len(_apps)}"
-        app = firebase_admin.initialize_app(credentials.Certificate(config.credentials_file),
-                                            {"httpTimeout": config.timeout}, name=name)
+        app = firebase_admin.initialize_app(
+            credentials.Certificate(config.credentials_file), {"httpTimeout": config.timeout}, name=name
+        )
         service = messaging._get_messaging_service(app)
         url = service._fcm_url
         parts = urlsplit(url)
         adapter = requests.adapters.HTTPAdapter(
-            pool_connections=1, pool_maxsize=max(config.chunk, 1),
-            max_retries=Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0,
-                              raise_on_status=False, respect_retry_after_header=False))
+            pool_connections=1,
+            pool_maxsize=max(config.chunk, 1),
+            max_retries=Retry(
+                total=1,
+                connect=1,
+                read=0,
+                status=0,
+                other=0,
+                redirect=0,
+                raise_on_status=False,
+                respect_retry_after_header=False,
+            ),
+        )
         service._client.session.mount(f"{parts.scheme}://{parts.netloc}", adapter)
         _apps[key] = (app, service)
         return service
@@ -115,13 +126,20 @@ def _build(msg: PushMessage) -> messaging.Message:
         notification=messaging.Notification(title=msg.title, body=msg.body),
         data=msg.data,
         android=messaging.AndroidConfig(
-            collapse_key=msg.collapse_key, priority="high" if msg.high_priority else "normal",
-            ttl=msg.ttl_seconds, notification=messaging.AndroidNotification(channel_id=msg.android_channel)),
+            collapse_key=msg.collapse_key,
+            priority="high" if msg.high_priority else "normal",
+            ttl=msg.ttl_seconds,
+            notification=messaging.AndroidNotification(channel_id=msg.android_channel),
+        ),
         apns=messaging.APNSConfig(
             headers={"apns-collapse-id": msg.collapse_key[:64], "apns-priority": "10" if msg.high_priority else "5"},
-            payload=messaging.APNSPayload(aps=messaging.Aps(
-                thread_id=msg.collapse_key,
-                custom_data={"interruption-level": "time-sensitive"} if msg.time_sensitive else None))),
+            payload=messaging.APNSPayload(
+                aps=messaging.Aps(
+                    thread_id=msg.collapse_key,
+                    custom_data={"interruption-level": "time-sensitive"} if msg.time_sensitive else None,
+                )
+            ),
+        ),
     )
 
 
@@ -133,10 +151,12 @@ def send(config: FcmConfig, messages: list[PushMessage]) -> list[Outcome]:
     size = max(1, min(config.chunk, MAX_CHUNK))
     out: list[Outcome] = []
     for start in range(0, len(messages), size):
-        chunk = messages[start:start + size]
+        chunk = messages[start : start + size]
         batch = service.send_each([build(m) for m in chunk])  # type: ignore[attr-defined]
-        out.extend(classify(r.exception) if r.exception is not None else Outcome("sent", provider_id=r.message_id)
-                   for r in batch.responses)
+        out.extend(
+            classify(r.exception) if r.exception is not None else Outcome("sent", provider_id=r.message_id)
+            for r in batch.responses
+        )
     return out
 
 
@@ -149,8 +169,14 @@ def classify(exc: Exception) -> Outcome:
         return Outcome("alarm", error=text, retry_after=retry_after(exc))
     if isinstance(exc, exceptions.InvalidArgumentError):
         return Outcome("prune" if _bad_token(exc) else "failed", error=text)
-    if isinstance(exc, messaging.QuotaExceededError | exceptions.UnavailableError | exceptions.InternalError
-                  | exceptions.DeadlineExceededError | exceptions.ResourceExhaustedError):
+    if isinstance(
+        exc,
+        messaging.QuotaExceededError
+        | exceptions.UnavailableError
+        | exceptions.InternalError
+        | exceptions.DeadlineExceededError
+        | exceptions.ResourceExhaustedError,
+    ):
         return Outcome("retry", error=text, retry_after=retry_after(exc))
     if isinstance(exc, exceptions.UnauthenticatedError | exceptions.PermissionDeniedError):
         return Outcome("alarm", error=text, retry_after=retry_after(exc))

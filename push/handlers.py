@@ -54,57 +54,122 @@ def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
     service = s.get_one(Service, report.service_id)
     jurisdiction = s.get_one(Jurisdiction, report.jurisdiction_id)
     master = s.get(Report, payload["master_id"]) if payload.get("master_id") else None
-    texts = report_texts(kind, payload, public_id=report.public_id, service_names=service.name,
-                         fallback=jurisdiction.default_language,
-                         master_public_id=master.public_id if master is not None else None)
+    texts = report_texts(
+        kind,
+        payload,
+        public_id=report.public_id,
+        service_names=service.name,
+        fallback=jurisdiction.default_language,
+        master_public_id=master.public_id if master is not None else None,
+    )
     data = {"type": kind, "report_id": str(report.id), "public_id": report.public_id}
     if payload.get("request_id"):
         data["feedback_request_id"] = str(payload["request_id"])
     event_id = payload.get("outbox_event_id")
     table = values(column("lang", String), column("title", String), column("body", String), name="texts").data(
-        [(lang, t.title, t.body) for lang, t in texts.items()])
+        [(lang, t.title, t.body) for lang, t in texts.items()]
+    )
     fallback = jurisdiction.default_language if jurisdiction.default_language in LANGUAGES else "en"
     device_lang = case((Device.locale.in_(LANGUAGES), Device.locale), else_=literal(fallback))
 
-    followers = union(select(Report.device_id.label("id")).where(Report.id == report.id, Report.device_id.isnot(None)),
-                      select(ReportSupport.device_id).where(ReportSupport.report_id == report.id)).subquery()
-    devices = (select(literal(event_id), literal(kind), literal(TOPIC), Device.id, literal(jurisdiction.id),
-                      literal(report.id), device_lang, table.c.title, table.c.body, cast(literal(data, JSONB), JSONB),
-                      func.now())
-               .join(followers, followers.c.id == Device.id)
-               .join(table, table.c.lang == device_lang)
-               .where(Device.revoked_at.is_(None), literal(TOPIC) == func.any(Device.topics)))
-    cols = ["event_id", "kind", "topic", "device_id", "jurisdiction_id", "report_id", "locale", "title", "body",
-            "data", "created_at"]
+    followers = union(
+        select(Report.device_id.label("id")).where(Report.id == report.id, Report.device_id.isnot(None)),
+        select(ReportSupport.device_id).where(ReportSupport.report_id == report.id),
+    ).subquery()
+    devices = (
+        select(
+            literal(event_id),
+            literal(kind),
+            literal(TOPIC),
+            Device.id,
+            literal(jurisdiction.id),
+            literal(report.id),
+            device_lang,
+            table.c.title,
+            table.c.body,
+            cast(literal(data, JSONB), JSONB),
+            func.now(),
+        )
+        .join(followers, followers.c.id == Device.id)
+        .join(table, table.c.lang == device_lang)
+        .where(Device.revoked_at.is_(None), literal(TOPIC) == func.any(Device.topics))
+    )
+    cols = [
+        "event_id",
+        "kind",
+        "topic",
+        "device_id",
+        "jurisdiction_id",
+        "report_id",
+        "locale",
+        "title",
+        "body",
+        "data",
+        "created_at",
+    ]
     written = {"inbox": _count(s, insert(Notification).from_select(cols, devices))}
 
     if report.device_id is None and report.reporter_id is not None:
         lang = report.locale if report.locale in LANGUAGES else fallback
-        by_email = (select(literal(event_id), literal(kind), literal(TOPIC), Resident.id, literal(jurisdiction.id),
-                           literal(report.id), literal(lang), literal(texts[lang].title), literal(texts[lang].body),
-                           cast(literal(data, JSONB), JSONB), func.now())
-                    .where(Resident.id == report.reporter_id, Resident.email.isnot(None),
-                           Resident.email_opt_out_at.is_(None)))
+        by_email = select(
+            literal(event_id),
+            literal(kind),
+            literal(TOPIC),
+            Resident.id,
+            literal(jurisdiction.id),
+            literal(report.id),
+            literal(lang),
+            literal(texts[lang].title),
+            literal(texts[lang].body),
+            cast(literal(data, JSONB), JSONB),
+            func.now(),
+        ).where(Resident.id == report.reporter_id, Resident.email.isnot(None), Resident.email_opt_out_at.is_(None))
         email_cols = [*cols[:3], "resident_id", *cols[4:]]
         written["email_inbox"] = _count(s, insert(Notification).from_select(email_cols, by_email))
 
     if enabled("push"):
-        push_rows = (select(Notification.id, literal("push"), Notification.device_id, literal("pending"),
-                            literal(0), func.now(), func.now())
-                     .join(Device, Device.id == Notification.device_id)
-                     .where(Notification.event_id == event_id, Device.push_token.isnot(None)))
-        written["push"] = _count(s, insert(Delivery).from_select(
-            ["notification_id", "channel", "device_id", "status", "attempts", "next_attempt_at", "created_at"],
-            push_rows))
+        push_rows = (
+            select(
+                Notification.id,
+                literal("push"),
+                Notification.device_id,
+                literal("pending"),
+                literal(0),
+                func.now(),
+                func.now(),
+            )
+            .join(Device, Device.id == Notification.device_id)
+            .where(Notification.event_id == event_id, Device.push_token.isnot(None))
+        )
+        written["push"] = _count(
+            s,
+            insert(Delivery).from_select(
+                ["notification_id", "channel", "device_id", "status", "attempts", "next_attempt_at", "created_at"],
+                push_rows,
+            ),
+        )
         request_delivery(s, "push", written["push"])
     if enabled("email") and written.get("email_inbox"):
-        email_rows = (select(Notification.id, literal("email"), Resident.email, literal("pending"), literal(0),
-                             func.now(), func.now())
-                      .join(Resident, Resident.id == Notification.resident_id)
-                      .where(and_(Notification.event_id == event_id, Notification.resident_id.isnot(None))))
-        written["email"] = _count(s, insert(Delivery).from_select(
-            ["notification_id", "channel", "address", "status", "attempts", "next_attempt_at", "created_at"],
-            email_rows))
+        email_rows = (
+            select(
+                Notification.id,
+                literal("email"),
+                Resident.email,
+                literal("pending"),
+                literal(0),
+                func.now(),
+                func.now(),
+            )
+            .join(Resident, Resident.id == Notification.resident_id)
+            .where(and_(Notification.event_id == event_id, Notification.resident_id.isnot(None)))
+        )
+        written["email"] = _count(
+            s,
+            insert(Delivery).from_select(
+                ["notification_id", "channel", "address", "status", "attempts", "next_attempt_at", "created_at"],
+                email_rows,
+            ),
+        )
         request_delivery(s, "email", written["email"])
     return written
 

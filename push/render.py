@@ -35,8 +35,15 @@ class Text:
     body: str
 
 
-def report_texts(kind: str, payload: dict[str, Any], *, public_id: str, service_names: dict[str, str],
-                 fallback: str, master_public_id: str | None = None) -> dict[str, Text]:
+def report_texts(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    public_id: str,
+    service_names: dict[str, str],
+    fallback: str,
+    master_public_id: str | None = None,
+) -> dict[str, Text]:
     """The notification for a report event in every language, keyed by language."""
     out: dict[str, Text] = {}
     for lang in LANGUAGES:
@@ -66,4 +73,4 @@ def report_texts(kind: str, payload: dict[str, Any], *, public_id: str, service_
 
 def push_body(body: str) -> str:
     """A body short enough for a lock screen."""
-    return body if len(body) <= PUSH_BODY_MAX else body[:PUSH_BODY_MAX - 1].rstrip() + "…"
+    return body if len(body) <= PUSH_BODY_MAX else body[: PUSH_BODY_MAX - 1].rstrip() + "…"

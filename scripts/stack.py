@@ -27,7 +27,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 ENV_FILE = ROOT / ".env"
-STATE = Path(os.environ.get("HROMADA_STATE_DIR") or f"/var/tmp/hromada-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}")
+STATE = Path(
+    os.environ.get("HROMADA_STATE_DIR") or f"/var/tmp/hromada-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}"
+)
 IS_ROOT = os.geteuid() == 0
 DB_NAME, TEST_DB_NAME, DB_USER = "hromada", "hromada_test", "hromada"
 EXTENSIONS = ("postgis", "pg_trgm", "unaccent")
@@ -164,8 +166,20 @@ def start_postgres() -> tuple[str, bool]:
     port = pick_port(pgroot / "port", 55432)
     if not (data / "PG_VERSION").exists():
         say(f"initdb PostgreSQL {version} in {data}")
-        as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                     "-E", "UTF8", "--locale=C.UTF-8"], quiet=True)
+        as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            quiet=True,
+        )
     running = as_postgres([str(bindir / "pg_ctl"), "status", "-D", str(data)], check=False, quiet=True).returncode == 0
     started = False
     if not running:
@@ -174,8 +188,22 @@ def start_postgres() -> tuple[str, bool]:
             port = pick_port(pgroot / "port", 55432)
         say(f"starting PostgreSQL {version} on 127.0.0.1:{port}")
         opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
-        as_postgres([str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
-                     "-l", str(pgroot / "postgres.log"), "-o", opts], quiet=True)
+        as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(data),
+                "-l",
+                str(pgroot / "postgres.log"),
+                "-o",
+                opts,
+            ],
+            quiet=True,
+        )
         started = True
     return f"postgresql://postgres@127.0.0.1:{port}", started
 
@@ -183,8 +211,12 @@ def start_postgres() -> tuple[str, bool]:
 def psql(url: str, sql: str, *, db: str = "postgres", check: bool = True) -> str:
     parts = urlsplit(url.replace("+psycopg", ""))
     target = urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
-    res = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", target, "-c", sql],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", target, "-c", sql],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if check and res.returncode != 0:
         die(f"psql failed on {db}: {res.stderr.strip()}")
     return res.stdout.strip()
@@ -223,9 +255,28 @@ def start_redis() -> tuple[str, bool]:
         (rdir / "port").unlink()
         port = pick_port(rdir / "port", 56379)
     say(f"starting Redis on 127.0.0.1:{port}")
-    sh(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port),
-        "--save", "", "--appendonly", "no", "--dir", str(rdir),
-        "--pidfile", str(rdir / "redis.pid"), "--logfile", str(rdir / "redis.log")], quiet=True)
+    sh(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(rdir),
+            "--pidfile",
+            str(rdir / "redis.pid"),
+            "--logfile",
+            str(rdir / "redis.log"),
+        ],
+        quiet=True,
+    )
     for _ in range(50):
         if redis_ping(port):
             break
@@ -247,8 +298,10 @@ def read_env_file() -> dict[str, str]:
 
 
 def write_env_file(values: dict[str, str]) -> None:
-    lines = ["# Written by scripts/stack.py (make run / make test); git-ignored.",
-             *(f"{k}={v}" for k, v in values.items())]
+    lines = [
+        "# Written by scripts/stack.py (make run / make test); git-ignored.",
+        *(f"{k}={v}" for k, v in values.items()),
+    ]
     ENV_FILE.write_text("\n".join(lines) + "\n")
     os.chmod(ENV_FILE, 0o600)
 
@@ -297,15 +350,17 @@ def setup() -> tuple[dict[str, str], list[str]]:
         redis_url, now = start_redis()
         if now:
             started.append("redis")
-    settings.update({
-        "DATABASE_URL": db_url,
-        "TEST_DATABASE_URL": test_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": settings.get("SECRET_KEY") or secrets.token_urlsafe(32),
-        "MEDIA_ROOT": settings.get("MEDIA_ROOT") or str(STATE / "media"),
-        "PORT": os.environ.get("PORT") or settings.get("PORT") or "8000",
-        "HROMADA_STATE_DIR": str(STATE),
-    })
+    settings.update(
+        {
+            "DATABASE_URL": db_url,
+            "TEST_DATABASE_URL": test_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": settings.get("SECRET_KEY") or secrets.token_urlsafe(32),
+            "MEDIA_ROOT": settings.get("MEDIA_ROOT") or str(STATE / "media"),
+            "PORT": os.environ.get("PORT") or settings.get("PORT") or "8000",
+            "HROMADA_STATE_DIR": str(STATE),
+        }
+    )
     write_env_file(settings)
     return settings, started
 
@@ -321,8 +376,11 @@ def stop(what: list[str] | None = None) -> None:
     if "postgres" in what and versions:
         data = STATE / "pg" / f"data-{versions[-1]}"
         if (data / "postmaster.pid").exists():
-            as_postgres([f"/usr/lib/postgresql/{versions[-1]}/bin/pg_ctl", "stop", "-m", "fast", "-D", str(data)],
-                        check=False, quiet=True)
+            as_postgres(
+                [f"/usr/lib/postgresql/{versions[-1]}/bin/pg_ctl", "stop", "-m", "fast", "-D", str(data)],
+                check=False,
+                quiet=True,
+            )
             say("stopped PostgreSQL")
 
 
@@ -347,8 +405,19 @@ def run() -> None:
     hromada(env, "load-waste-schedule", "1261011", str(ROOT / "cities" / "krakow" / "waste.csv"))
     hromada(env, "load-indicators", "1261011", str(ROOT / "cities" / "krakow" / "indicators.yaml"))
     hromada(env, "compute-indicators", "1261011")
-    hromada(env, "create-staff", "--email", "admin@krakow.example", "--password", "hromada-demo",
-            "--role", "admin", "--jurisdiction", "1261011", "--if-missing")
+    hromada(
+        env,
+        "create-staff",
+        "--email",
+        "admin@krakow.example",
+        "--password",
+        "hromada-demo",
+        "--role",
+        "admin",
+        "--jurisdiction",
+        "1261011",
+        "--if-missing",
+    )
     port = settings["PORT"]
     metrics_dir = STATE / "prometheus"  # gunicorn's workers share their HTTP counters here
     shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -356,7 +425,8 @@ def run() -> None:
     env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     push = "push via FCM" if env.get("FCM_CREDENTIALS_FILE") else "no FCM_CREDENTIALS_FILE: in-app inbox only"
     mail = f"e-mail via {env['MAIL_SERVER']}" if env.get("MAIL_SERVER") else "no MAIL_SERVER: no e-mail"
-    print(f"""
+    print(
+        f"""
   Hromada is starting:
     API (residents)   http://127.0.0.1:{port}/api/v1/openapi.json
     API (staff)       http://127.0.0.1:{port}/api/admin/openapi.json
@@ -366,11 +436,17 @@ def run() -> None:
     open data         http://127.0.0.1:{port}/api/v1/open-data/indicator-values?jurisdiction=krakow&area=total
   Notifications: {push}; {mail}.
   Demo staff login: admin@krakow.example / hromada-demo
-  Ctrl-C stops the web server, the worker, the scheduler{' and the services started now' if started else ''}.
-""", flush=True)
+  Ctrl-C stops the web server, the worker, the scheduler{" and the services started now" if started else ""}.
+""",
+        flush=True,
+    )
     (ROOT / "var").mkdir(exist_ok=True)
-    proc = subprocess.Popen([str(VENV / "bin" / "honcho"), "-f", str(ROOT / "Procfile"), "start"],
-                            env=env, cwd=ROOT, start_new_session=False)
+    proc = subprocess.Popen(
+        [str(VENV / "bin" / "honcho"), "-f", str(ROOT / "Procfile"), "start"],
+        env=env,
+        cwd=ROOT,
+        start_new_session=False,
+    )
     try:
         proc.wait()
     except KeyboardInterrupt:
@@ -388,7 +464,10 @@ def test(args: list[str]) -> None:
     if not Path("/usr/bin/chromium").exists():  # the staff UI's browser tests (Playwright drives it)
         apt_install(["chromium"])
     say("checking docker-compose.yml syntax")
-    sh(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], env={**os.environ, "SECRET_KEY": "x"})
+    sh(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        env={**os.environ, "SECRET_KEY": "x"},
+    )
     say("ruff check")
     sh([str(VENV / "bin" / "ruff"), "check", "--quiet", "."], cwd=ROOT)
     res = subprocess.run([str(VENV / "bin" / "python"), "-m", "pytest", *args], env=env, cwd=ROOT, check=False)

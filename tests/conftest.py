@@ -65,11 +65,18 @@ MEDIA_ROOT = Path(os.environ.get("HROMADA_STATE_DIR", "/var/tmp/hromada")) / f"t
 def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
     from backend.app import create_app
 
-    config = {"MEDIA_ROOT": str(MEDIA_ROOT),"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-              "OUTBOX_HANDLER_MODULES": "tests.support.handlers", "TESTING": True,
-              "OUTBOX_SWEEP_INTERVAL": "1", "RATE_LIMIT_REPORTS_PER_DEVICE": "100000/minute",
-              "RATE_LIMIT_REPORTS_PER_IP": "100000/minute", "RATE_LIMIT_DEVICE_REGISTRATION": "100000/minute",
-              **overrides}
+    config = {
+        "MEDIA_ROOT": str(MEDIA_ROOT),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "OUTBOX_HANDLER_MODULES": "tests.support.handlers",
+        "TESTING": True,
+        "OUTBOX_SWEEP_INTERVAL": "1",
+        "RATE_LIMIT_REPORTS_PER_DEVICE": "100000/minute",
+        "RATE_LIMIT_REPORTS_PER_IP": "100000/minute",
+        "RATE_LIMIT_DEVICE_REGISTRATION": "100000/minute",
+        **overrides,
+    }
     return create_app(config)
 
 
@@ -114,10 +121,16 @@ def fake_fcm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def push_settings(fake_fcm: Any, smtp: Any) -> dict[str, str]:
     """The settings that send push to the fake FCM and e-mail to the test SMTP server."""
-    return {"FCM_CREDENTIALS_FILE": str(fake_fcm.credentials), "FCM_URL": fake_fcm.url, "FCM_TIMEOUT": "10",
-            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "PUSH_SWEEP_INTERVAL": "1",
-            "REPORT_LINK_TEMPLATE": "https://krakow.example/reports/{public_id}",
-            "PUBLIC_BASE_URL": "https://hromada.krakow.example"}
+    return {
+        "FCM_CREDENTIALS_FILE": str(fake_fcm.credentials),
+        "FCM_URL": fake_fcm.url,
+        "FCM_TIMEOUT": "10",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "PUSH_SWEEP_INTERVAL": "1",
+        "REPORT_LINK_TEMPLATE": "https://krakow.example/reports/{public_id}",
+        "PUBLIC_BASE_URL": "https://hromada.krakow.example",
+    }
 
 
 _SESSION_APPS: list[Flask] = []
@@ -165,6 +178,7 @@ def worker(app: Flask) -> Iterator[object]:
     from celery.contrib.testing.worker import start_worker
 
     celery = app.extensions["celery"]
-    with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False,
-                      shutdown_timeout=15, loglevel="WARNING") as w:
+    with start_worker(
+        celery, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=15, loglevel="WARNING"
+    ) as w:
         yield w

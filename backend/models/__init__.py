@@ -57,8 +57,14 @@ from backend.models.surveys import (
 )
 
 __all__ = [
-    "COMPUTATIONS", "GRANULARITIES", "MIN_CELL", "VALUE_PROVENANCES", "ImportRun", "Indicator",
-    "IndicatorDirty", "IndicatorValue",
+    "COMPUTATIONS",
+    "GRANULARITIES",
+    "MIN_CELL",
+    "VALUE_PROVENANCES",
+    "ImportRun",
+    "Indicator",
+    "IndicatorDirty",
+    "IndicatorValue",
     "Address",
     "DIMENSIONS",
     "FeedbackAnswer",

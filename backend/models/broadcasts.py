@@ -108,8 +108,7 @@ class WasteReminder(Base):
 
     __tablename__ = "waste_reminders"
 
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"),
-                                                 primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     notifications: Mapped[int] = mapped_column(default=0)

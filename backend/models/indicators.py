@@ -107,8 +107,15 @@ class IndicatorValue(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        Index("uq_indicator_values_cell", "indicator_id", "period_start", text("coalesce(service_id, 0)"),
-              text("coalesce(area_id, 0)"), "provenance", unique=True),
+        Index(
+            "uq_indicator_values_cell",
+            "indicator_id",
+            "period_start",
+            text("coalesce(service_id, 0)"),
+            text("coalesce(area_id, 0)"),
+            "provenance",
+            unique=True,
+        ),
         Index("ix_indicator_values_jurisdiction_period", "jurisdiction_id", "period_start"),
         CheckConstraint("provenance IN ('operational','opt-in','representative')", name="provenance_known"),
         CheckConstraint("status IN ('green','amber','red','none','suppressed')", name="status_known"),
@@ -121,8 +128,7 @@ class IndicatorDirty(Base):
 
     __tablename__ = "indicator_dirty"
 
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"),
-                                                 primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     source: Mapped[str] = mapped_column(String(10), primary_key=True)
     since: Mapped[datetime] = mapped_column(default=utcnow)

@@ -90,4 +90,3 @@ class Department(TimestampMixin, Base):
     jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="departments")
 
     __table_args__ = (UniqueConstraint("jurisdiction_id", "code"),)
-

@@ -34,8 +34,16 @@ class ReportCellCount(_Cell, Base):
     day: Mapped[date] = mapped_column(primary_key=True)
 
     # Covering, so that `since` queries read the index alone (index-only scans once vacuumed).
-    __table_args__ = (Index("ix_report_cell_counts_band_day", "band", "day", "cx", "cy",
-                            postgresql_include=["status", "service_id", "count", "sum_lon", "sum_lat"]),)
+    __table_args__ = (
+        Index(
+            "ix_report_cell_counts_band_day",
+            "band",
+            "day",
+            "cx",
+            "cy",
+            postgresql_include=["status", "service_id", "count", "sum_lon", "sum_lat"],
+        ),
+    )
 
 
 class ReportCellTotal(_Cell, Base):

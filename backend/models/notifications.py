@@ -44,12 +44,27 @@ class Notification(Base):
     __table_args__ = (
         CheckConstraint("(device_id IS NOT NULL) <> (resident_id IS NOT NULL)", name="one_recipient"),
         Index("ix_notifications_device_inbox", "device_id", "id", postgresql_where="device_id IS NOT NULL"),
-        Index("uq_notifications_event_device", "event_id", "device_id", unique=True,
-              postgresql_where="event_id IS NOT NULL AND device_id IS NOT NULL"),
-        Index("uq_notifications_event_resident", "event_id", "resident_id", unique=True,
-              postgresql_where="event_id IS NOT NULL AND resident_id IS NOT NULL"),
-        Index("uq_notifications_broadcast_device", "broadcast_id", "device_id", unique=True,
-              postgresql_where="broadcast_id IS NOT NULL"),
+        Index(
+            "uq_notifications_event_device",
+            "event_id",
+            "device_id",
+            unique=True,
+            postgresql_where="event_id IS NOT NULL AND device_id IS NOT NULL",
+        ),
+        Index(
+            "uq_notifications_event_resident",
+            "event_id",
+            "resident_id",
+            unique=True,
+            postgresql_where="event_id IS NOT NULL AND resident_id IS NOT NULL",
+        ),
+        Index(
+            "uq_notifications_broadcast_device",
+            "broadcast_id",
+            "device_id",
+            unique=True,
+            postgresql_where="broadcast_id IS NOT NULL",
+        ),
     )
 
 
@@ -80,8 +95,9 @@ class Delivery(Base):
         CheckConstraint("channel IN ('push','email')", name="channel_known"),
         CheckConstraint("status IN ('pending','sending','sent','failed','pruned')", name="status_known"),
         Index("uq_deliveries_notification_channel", "notification_id", "channel", unique=True),
-        Index("ix_deliveries_due", "channel", "priority", "next_attempt_at", "id",
-              postgresql_where="status = 'pending'"),
+        Index(
+            "ix_deliveries_due", "channel", "priority", "next_attempt_at", "id", postgresql_where="status = 'pending'"
+        ),
         Index("ix_deliveries_leased", "lease_until", postgresql_where="status = 'sending'"),
     )
 

@@ -20,8 +20,19 @@ from backend.models.staff import StaffUser
 STATUSES = ("submitted", "acknowledged", "in_progress", "resolved", "closed", "rejected", "duplicate")
 OPEN_STATUSES = ("submitted", "acknowledged", "in_progress")
 PRIORITIES = ("low", "normal", "high", "urgent")
-EVENT_KINDS = ("created", "status", "reply", "note", "assignment", "priority", "recategorised",
-               "merged", "moderation", "supported", "photo")
+EVENT_KINDS = (
+    "created",
+    "status",
+    "reply",
+    "note",
+    "assignment",
+    "priority",
+    "recategorised",
+    "merged",
+    "moderation",
+    "supported",
+    "photo",
+)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -41,9 +52,7 @@ class Report(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     description: Mapped[str] = mapped_column(Text)
-    location: Mapped[WKBElement] = mapped_column(
-        Geography("POINT", srid=4326, spatial_index=False)
-    )
+    location: Mapped[WKBElement] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
     address: Mapped[str | None] = mapped_column(String(300))
     answers: Mapped[dict] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
@@ -98,21 +107,42 @@ class Report(Base):
         Index("ix_reports_reporter", "reporter_id"),
         Index("ix_reports_merged_into", "merged_into_id", postgresql_where="merged_into_id IS NOT NULL"),
         Index("ix_reports_search_tsv", "search_tsv", postgresql_using="gin"),
-        Index("ix_reports_search_trgm", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index(
+            "ix_reports_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
         Index("ix_reports_jurisdiction_requested", "jurisdiction_id", "requested_at", "id"),
-        Index("ix_reports_jurisdiction_due", "jurisdiction_id", "sla_due_at",
-              postgresql_where="status IN ('submitted','acknowledged','in_progress')",
-              postgresql_include=["status", "department_id"]),
+        Index(
+            "ix_reports_jurisdiction_due",
+            "jurisdiction_id",
+            "sla_due_at",
+            postgresql_where="status IN ('submitted','acknowledged','in_progress')",
+            postgresql_include=["status", "department_id"],
+        ),
         Index("ix_reports_service_status_requested", "service_id", "status", "requested_at"),
         Index("ix_reports_department_status_requested", "department_id", "status", "requested_at"),
         Index("ix_reports_area_status_requested", "area_id", "status", "requested_at"),
-        Index("ix_reports_closed_not_anonymised", "closed_at",
-              postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL"),
-        Index("uq_reports_import_ref", "jurisdiction_id", "import_ref", unique=True,
-              postgresql_where="import_ref IS NOT NULL"),
-        Index("uq_reports_device_idempotency", "device_id", "idempotency_key", unique=True,
-              postgresql_where="idempotency_key IS NOT NULL"),
+        Index(
+            "ix_reports_closed_not_anonymised",
+            "closed_at",
+            postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL",
+        ),
+        Index(
+            "uq_reports_import_ref",
+            "jurisdiction_id",
+            "import_ref",
+            unique=True,
+            postgresql_where="import_ref IS NOT NULL",
+        ),
+        Index(
+            "uq_reports_device_idempotency",
+            "device_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where="idempotency_key IS NOT NULL",
+        ),
     )
 
 
@@ -148,8 +178,7 @@ class ReportSupport(Base):
     __tablename__ = "report_supports"
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

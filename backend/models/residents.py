@@ -49,8 +49,9 @@ class Device(TimestampMixin, Base):
     push_token_pruned_at: Mapped[datetime | None]
     #: The municipality the app was set to (or of its first place or report): jurisdiction-wide broadcasts.
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id", ondelete="SET NULL"))
-    topics: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=lambda: list(DEFAULT_TOPICS),
-                                              server_default="{my_reports,emergency}")
+    topics: Mapped[list[str]] = mapped_column(
+        ARRAY(String(16)), default=lambda: list(DEFAULT_TOPICS), server_default="{my_reports,emergency}"
+    )
     last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 

@@ -44,12 +44,8 @@ class StaffUser(TimestampMixin, Base):
 
     __table_args__ = (
         Index("uq_staff_users_email_lower", func.lower(email), unique=True),
-        CheckConstraint(
-            "role IN ('admin','manager','dispatcher','department_staff','viewer')", name="role_known"
-        ),
-        CheckConstraint(
-            "role <> 'department_staff' OR department_id IS NOT NULL", name="department_staff_has_dept"
-        ),
+        CheckConstraint("role IN ('admin','manager','dispatcher','department_staff','viewer')", name="role_known"),
+        CheckConstraint("role <> 'department_staff' OR department_id IS NOT NULL", name="department_staff_has_dept"),
     )
 
 

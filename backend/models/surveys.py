@@ -43,8 +43,9 @@ class Survey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
 
-    questions: Mapped[list[SurveyQuestion]] = relationship(order_by="SurveyQuestion.position",
-                                                           cascade="all, delete-orphan")
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        order_by="SurveyQuestion.position", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         CheckConstraint("status IN ('draft','published','closed')", name="status_known"),
@@ -99,8 +100,13 @@ class SurveyResponse(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        Index("uq_survey_responses_respondent", "survey_id", "respondent_hash", unique=True,
-              postgresql_where="respondent_hash IS NOT NULL"),
+        Index(
+            "uq_survey_responses_respondent",
+            "survey_id",
+            "respondent_hash",
+            unique=True,
+            postgresql_where="respondent_hash IS NOT NULL",
+        ),
         Index("ix_survey_responses_survey_area", "survey_id", "area_id"),
     )
 
@@ -108,10 +114,8 @@ class SurveyResponse(Base):
 class SurveyAnswer(Base):
     __tablename__ = "survey_answers"
 
-    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"),
-                                             primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[int | None]
     choices: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)))
     text: Mapped[str | None] = mapped_column(Text)

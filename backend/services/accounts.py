@@ -13,9 +13,16 @@ from backend.security import digest, hash_password, new_token
 MIN_PASSWORD = 10
 
 
-def create_staff(*, email: str, password: str, role: str, jurisdiction_code: str,
-                 department_code: str | None = None, full_name: str | None = None,
-                 if_missing: bool = False) -> tuple[StaffUser, bool]:
+def create_staff(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    jurisdiction_code: str,
+    department_code: str | None = None,
+    full_name: str | None = None,
+    if_missing: bool = False,
+) -> tuple[StaffUser, bool]:
     """Create a staff account; returns (user, created)."""
     email = email.strip().lower()
     if "@" not in email:
@@ -35,15 +42,24 @@ def create_staff(*, email: str, password: str, role: str, jurisdiction_code: str
             raise NotFound(f"no jurisdiction {jurisdiction_code}", field="jurisdiction")
         department = None
         if department_code:
-            department = s.scalars(select(Department).where(
-                Department.jurisdiction_id == jurisdiction.id, Department.code == department_code)).first()
+            department = s.scalars(
+                select(Department).where(
+                    Department.jurisdiction_id == jurisdiction.id, Department.code == department_code
+                )
+            ).first()
             if department is None:
                 raise NotFound(f"no department {department_code} in {jurisdiction_code}", field="department")
         if role == "department_staff" and department is None:
             raise DomainError("department_staff needs --department", field="department")
-        user = StaffUser(email=email, password_hash=hash_password(password), role=role,
-                         jurisdiction_id=jurisdiction.id, department=department,
-                         full_name=full_name, locale=jurisdiction.default_language)
+        user = StaffUser(
+            email=email,
+            password_hash=hash_password(password),
+            role=role,
+            jurisdiction_id=jurisdiction.id,
+            department=department,
+            full_name=full_name,
+            locale=jurisdiction.default_language,
+        )
         s.add(user)
     return user, True
 
@@ -58,8 +74,13 @@ def create_api_key(*, name: str, jurisdiction_code: str, scopes: list[str]) -> t
         if jurisdiction is None:
             raise NotFound(f"no jurisdiction {jurisdiction_code}", field="jurisdiction")
         secret = new_token("hk_")
-        key = ApiKey(name=name, prefix=secret[:11], key_hash=digest(secret),
-                     jurisdiction_id=jurisdiction.id, scopes=sorted(set(scopes)))
+        key = ApiKey(
+            name=name,
+            prefix=secret[:11],
+            key_hash=digest(secret),
+            jurisdiction_id=jurisdiction.id,
+            scopes=sorted(set(scopes)),
+        )
         s.add(key)
     return key, secret
 

@@ -26,8 +26,13 @@ def _rows_from_csv(path: Path) -> list[dict[str, Any]]:
         rows = []
         for i, row in enumerate(reader, start=2):
             try:
-                rows.append({**{k: (row.get(k) or "").strip() or None for k in FIELDS},
-                             "lon": float(row["lon"]), "lat": float(row["lat"])})
+                rows.append(
+                    {
+                        **{k: (row.get(k) or "").strip() or None for k in FIELDS},
+                        "lon": float(row["lon"]),
+                        "lat": float(row["lat"]),
+                    }
+                )
             except (TypeError, ValueError) as exc:
                 raise CityDefinitionError(str(path), f"line {i}", "lat/lon are not numbers") from exc
         return rows
@@ -45,8 +50,13 @@ def _rows_from_geojson(path: Path) -> list[dict[str, Any]]:
             raise CityDefinitionError(str(path), f"features[{i}].geometry.type", "expected a Point")
         props = feature.get("properties") or {}
         lon, lat = geometry["coordinates"][:2]
-        rows.append({**{k: (str(props[k]).strip() if props.get(k) not in (None, "") else None) for k in FIELDS},
-                     "lon": float(lon), "lat": float(lat)})
+        rows.append(
+            {
+                **{k: (str(props[k]).strip() if props.get(k) not in (None, "") else None) for k in FIELDS},
+                "lon": float(lon),
+                "lat": float(lat),
+            }
+        )
     return rows
 
 
@@ -64,11 +74,12 @@ def load_addresses(jurisdiction_code: str, path: Path) -> int:
             raise NotFound(f"no jurisdiction {jurisdiction_code}", field="jurisdiction")
         s.execute(delete(Address).where(Address.jurisdiction_id == jurisdiction.id))
         if rows:
-            s.execute(text(f"""
+            insert = f"""
                 INSERT INTO addresses (jurisdiction_id, street, street_uk, house_number, postcode, point, search)
                 SELECT :j, street, street_uk, house_number, postcode, ST_SetSRID(ST_MakePoint(lon, lat), 4326),
                        {normalise_sql()}
                 FROM jsonb_to_recordset(CAST(:rows AS jsonb))
                      AS x(street text, street_uk text, house_number text, postcode text, lon float8, lat float8)
-            """), {"j": jurisdiction.id, "rows": json.dumps(rows)})  # noqa: S608 - constant SQL
+            """  # noqa: S608 - constant SQL
+            s.execute(text(insert), {"j": jurisdiction.id, "rows": json.dumps(rows)})
     return len(rows)

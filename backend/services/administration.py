@@ -17,37 +17,76 @@ def overview(admin: StaffUser) -> dict[str, Any]:
     s = session()
     j = s.get_one(Jurisdiction, admin.jurisdiction_id)
     lang, fallback = admin.locale, j.default_language
-    departments = {d.id: d for d in s.scalars(select(Department).where(Department.jurisdiction_id == j.id)
-                                             .order_by(Department.code))}
+    departments = {
+        d.id: d
+        for d in s.scalars(select(Department).where(Department.jurisdiction_id == j.id).order_by(Department.code))
+    }
     out = {
-        "staff": [{"id": u.id, "email": u.email, "name": u.full_name, "role": u.role, "active": u.active,
-                   "department": departments[u.department_id].code if u.department_id in departments else None,
-                   "last_login_at": u.last_login_at}
-                  for u in s.scalars(select(StaffUser).where(StaffUser.jurisdiction_id == j.id)
-                                     .order_by(StaffUser.email))],
-        "departments": [{"id": d.id, "code": d.code, "name": pick(d.name, lang, fallback), "active": d.active,
-                         "email": d.email} for d in departments.values()],
-        "services": [{"id": sv.id, "code": sv.code, "name": pick(sv.name, lang, fallback), "active": sv.active,
-                      "sla_hours": sv.sla_hours,
-                      "department": departments[sv.department_id].code if sv.department_id in departments else None}
-                     for sv in s.scalars(select(Service).where(Service.jurisdiction_id == j.id)
-                                         .order_by(Service.code))],
-        "keys": [{"id": k.id, "name": k.name, "prefix": k.prefix, "scopes": k.scopes, "last_used_at": k.last_used_at,
-                  "revoked_at": k.revoked_at}
-                 for k in s.scalars(select(ApiKey).where(ApiKey.jurisdiction_id == j.id).order_by(ApiKey.id))],
+        "staff": [
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.full_name,
+                "role": u.role,
+                "active": u.active,
+                "department": departments[u.department_id].code if u.department_id in departments else None,
+                "last_login_at": u.last_login_at,
+            }
+            for u in s.scalars(select(StaffUser).where(StaffUser.jurisdiction_id == j.id).order_by(StaffUser.email))
+        ],
+        "departments": [
+            {"id": d.id, "code": d.code, "name": pick(d.name, lang, fallback), "active": d.active, "email": d.email}
+            for d in departments.values()
+        ],
+        "services": [
+            {
+                "id": sv.id,
+                "code": sv.code,
+                "name": pick(sv.name, lang, fallback),
+                "active": sv.active,
+                "sla_hours": sv.sla_hours,
+                "department": departments[sv.department_id].code if sv.department_id in departments else None,
+            }
+            for sv in s.scalars(select(Service).where(Service.jurisdiction_id == j.id).order_by(Service.code))
+        ],
+        "keys": [
+            {
+                "id": k.id,
+                "name": k.name,
+                "prefix": k.prefix,
+                "scopes": k.scopes,
+                "last_used_at": k.last_used_at,
+                "revoked_at": k.revoked_at,
+            }
+            for k in s.scalars(select(ApiKey).where(ApiKey.jurisdiction_id == j.id).order_by(ApiKey.id))
+        ],
     }
     s.rollback()
     return out
 
 
-def add_staff(admin: StaffUser, *, email: str, password: str, role: str, department: str | None,
-              full_name: str | None) -> None:
+def add_staff(
+    admin: StaffUser, *, email: str, password: str, role: str, department: str | None, full_name: str | None
+) -> None:
     code = session().get_one(Jurisdiction, admin.jurisdiction_id).code
-    user, _ = accounts.create_staff(email=email, password=password, role=role, jurisdiction_code=code,
-                                    department_code=department or None, full_name=full_name or None)
+    user, _ = accounts.create_staff(
+        email=email,
+        password=password,
+        role=role,
+        jurisdiction_code=code,
+        department_code=department or None,
+        full_name=full_name or None,
+    )
     with unit_of_work() as s:
-        audit.record(s, admin, "staff.create", "staff", user.id, jurisdiction_id=admin.jurisdiction_id,
-                     after={"email": user.email, "role": role, "department": department})
+        audit.record(
+            s,
+            admin,
+            "staff.create",
+            "staff",
+            user.id,
+            jurisdiction_id=admin.jurisdiction_id,
+            after={"email": user.email, "role": role, "department": department},
+        )
 
 
 def set_staff_active(admin: StaffUser, staff_id: int, active: bool) -> None:
@@ -61,10 +100,21 @@ def set_staff_active(admin: StaffUser, staff_id: int, active: bool) -> None:
         before = user.active
         user.active = active
         if not active:
-            s.execute(update(StaffToken).where(StaffToken.staff_id == user.id, StaffToken.revoked_at.is_(None))
-                      .values(revoked_at=utcnow()))
-        audit.record(s, admin, "staff.activate" if active else "staff.deactivate", "staff", user.id,
-                     jurisdiction_id=admin.jurisdiction_id, before={"active": before}, after={"active": active})
+            s.execute(
+                update(StaffToken)
+                .where(StaffToken.staff_id == user.id, StaffToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+        audit.record(
+            s,
+            admin,
+            "staff.activate" if active else "staff.deactivate",
+            "staff",
+            user.id,
+            jurisdiction_id=admin.jurisdiction_id,
+            before={"active": before},
+            after={"active": active},
+        )
 
 
 def add_department(admin: StaffUser, *, code: str, names: dict[str, str], email: str | None) -> None:
@@ -75,21 +125,35 @@ def add_department(admin: StaffUser, *, code: str, names: dict[str, str], email:
     if not names:
         raise DomainError(gettext("Give a name in at least one language."), field="name")
     with unit_of_work() as s:
-        if s.scalars(select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id,
-                                              Department.code == code)).first() is not None:
+        if (
+            s.scalars(
+                select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id, Department.code == code)
+            ).first()
+            is not None
+        ):
             raise Conflict(gettext("This code is taken."), field="code")
         d = Department(jurisdiction_id=admin.jurisdiction_id, code=code, name=names, email=email or None)
         s.add(d)
         s.flush()
-        audit.record(s, admin, "department.create", "department", d.id, jurisdiction_id=admin.jurisdiction_id,
-                     after={"code": code, "name": names})
+        audit.record(
+            s,
+            admin,
+            "department.create",
+            "department",
+            d.id,
+            jurisdiction_id=admin.jurisdiction_id,
+            after={"code": code, "name": names},
+        )
 
 
 def update_service(admin: StaffUser, code: str, *, active: bool | None = None, sla_hours: int | None = None) -> None:
     """Switch a service on or off in the catalogue, or change its SLA (new reports get the new due time)."""
     with unit_of_work() as s:
-        sv = s.scalars(select(Service).where(Service.jurisdiction_id == admin.jurisdiction_id,
-                                             Service.code == code).with_for_update()).first()
+        sv = s.scalars(
+            select(Service)
+            .where(Service.jurisdiction_id == admin.jurisdiction_id, Service.code == code)
+            .with_for_update()
+        ).first()
         if sv is None:
             raise NotFound(gettext("Not found."))
         before = {"active": sv.active, "sla_hours": sv.sla_hours}
@@ -99,8 +163,16 @@ def update_service(admin: StaffUser, code: str, *, active: bool | None = None, s
             if not 1 <= sla_hours <= 24 * 365:
                 raise DomainError(gettext("Between 1 and 8760 hours."), field="sla_hours")
             sv.sla_hours = sla_hours
-        audit.record(s, admin, "service.update", "service", sv.id, jurisdiction_id=admin.jurisdiction_id,
-                     before=before, after={"active": sv.active, "sla_hours": sv.sla_hours})
+        audit.record(
+            s,
+            admin,
+            "service.update",
+            "service",
+            sv.id,
+            jurisdiction_id=admin.jurisdiction_id,
+            before=before,
+            after={"active": sv.active, "sla_hours": sv.sla_hours},
+        )
 
 
 def add_key(admin: StaffUser, *, name: str, scopes: list[str]) -> str:
@@ -110,8 +182,15 @@ def add_key(admin: StaffUser, *, name: str, scopes: list[str]) -> str:
     code = session().get_one(Jurisdiction, admin.jurisdiction_id).code
     key, secret = accounts.create_api_key(name=name.strip(), jurisdiction_code=code, scopes=scopes)
     with unit_of_work() as s:
-        audit.record(s, admin, "api_key.create", "api_key", key.id, jurisdiction_id=admin.jurisdiction_id,
-                     after={"name": key.name, "scopes": key.scopes, "prefix": key.prefix})
+        audit.record(
+            s,
+            admin,
+            "api_key.create",
+            "api_key",
+            key.id,
+            jurisdiction_id=admin.jurisdiction_id,
+            after={"name": key.name, "scopes": key.scopes, "prefix": key.prefix},
+        )
     return secret
 
 
@@ -122,5 +201,12 @@ def revoke_key(admin: StaffUser, key_id: int) -> None:
             raise NotFound(gettext("Not found."))
         if key.revoked_at is None:
             key.revoked_at = utcnow()
-            audit.record(s, admin, "api_key.revoke", "api_key", key.id, jurisdiction_id=admin.jurisdiction_id,
-                         after={"revoked": True})
+            audit.record(
+                s,
+                admin,
+                "api_key.revoke",
+                "api_key",
+                key.id,
+                jurisdiction_id=admin.jurisdiction_id,
+                after={"revoked": True},
+            )

@@ -41,8 +41,11 @@ def target(staff: StaffUser, spec: dict[str, Any]) -> Target:
         codes = spec.get("areas") or []
         if not codes:
             raise DomainError(gettext("Choose at least one area."), field="areas")
-        found = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == staff.jurisdiction_id,
-                                                                 Area.code.in_(codes))).all())
+        found = dict(
+            s.execute(
+                select(Area.code, Area.id).where(Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(codes))
+            ).all()
+        )
         unknown = sorted(set(codes) - set(found))
         if unknown:
             raise DomainError(gettext("Unknown area: {0}.").format(", ".join(unknown)), field="areas")
@@ -55,9 +58,11 @@ def target(staff: StaffUser, spec: dict[str, Any]) -> Target:
         j = _jurisdiction(staff)
         try:
             with s.begin_nested():
-                area, inside = s.execute(select(func.ST_Area(shape_sql(geojson)),
-                                                func.ST_Intersects(shape_sql(geojson), Jurisdiction.boundary))
-                                         .where(Jurisdiction.id == j.id)).one()
+                area, inside = s.execute(
+                    select(
+                        func.ST_Area(shape_sql(geojson)), func.ST_Intersects(shape_sql(geojson), Jurisdiction.boundary)
+                    ).where(Jurisdiction.id == j.id)
+                ).one()
         except DBAPIError as exc:
             raise DomainError(gettext("The polygon is not valid GeoJSON."), field="polygon") from exc
         if not area:
@@ -70,11 +75,9 @@ def target(staff: StaffUser, spec: dict[str, Any]) -> Target:
         if lat is None or lon is None:
             raise DomainError(gettext("Give lat and lon of the centre."), field="lat")
         if radius is None or not 0 < radius <= MAX_RADIUS_M:
-            raise DomainError(gettext("The radius must be between 1 and {n} metres.", n=MAX_RADIUS_M),
-                              field="radius_m")
+            raise DomainError(gettext("The radius must be between 1 and {n} metres.", n=MAX_RADIUS_M), field="radius_m")
         return Target("radius", staff.jurisdiction_id, center=(float(lon), float(lat)), radius_m=float(radius))
-    raise DomainError(gettext("Must be one of: {0}.").format("jurisdiction, areas, polygon, radius"),
-                      field="audience")
+    raise DomainError(gettext("Must be one of: {0}.").format("jurisdiction, areas, polygon, radius"), field="audience")
 
 
 def _topic(topic: str | None) -> str:
@@ -87,8 +90,9 @@ def preview(staff: StaffUser, spec: dict[str, Any]) -> dict[str, int]:
     """How many devices the audience has for this topic, and how many of them can get a push."""
     t, topic = target(staff, spec), _topic(spec.get("topic"))
     s = session()
-    devices, with_push = s.execute(select(func.count(), func.count(Device.push_token))
-                                   .where(audience_devices(t, topic))).one()
+    devices, with_push = s.execute(
+        select(func.count(), func.count(Device.push_token)).where(audience_devices(t, topic))
+    ).one()
     s.rollback()
     return {"devices": int(devices), "with_push": int(with_push)}
 
@@ -103,8 +107,9 @@ def _texts(texts: dict[str, Any], default: str) -> dict[str, dict[str, str]]:
             raise DomainError(gettext("Each language needs a title and a body."), field="texts")
         clean[lang] = {"title": title, "body": body}
     if default not in clean:
-        raise DomainError(gettext("A text in the municipality's language ({language}) is required.", language=default),
-                          field="texts")
+        raise DomainError(
+            gettext("A text in the municipality's language ({language}) is required.", language=default), field="texts"
+        )
     return clean
 
 
@@ -121,16 +126,37 @@ def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
     if expires_at is not None and expires_at <= max(send_at, now):
         raise DomainError(gettext("The expiry must come after the send time."), field="expires_at")
     with unit_of_work() as s:
-        b = Broadcast(jurisdiction_id=staff.jurisdiction_id, topic=topic, audience=t.audience,
-                      area_ids=list(t.area_ids) or None, texts=texts, private=bool(spec.get("private")),
-                      send_at=send_at, expires_at=expires_at, status="scheduled", created_by_staff_id=staff.id,
-                      shape=shape_sql(t.shape) if t.shape else None,
-                      center=point_sql(*t.center) if t.center else None, radius_m=t.radius_m)
+        b = Broadcast(
+            jurisdiction_id=staff.jurisdiction_id,
+            topic=topic,
+            audience=t.audience,
+            area_ids=list(t.area_ids) or None,
+            texts=texts,
+            private=bool(spec.get("private")),
+            send_at=send_at,
+            expires_at=expires_at,
+            status="scheduled",
+            created_by_staff_id=staff.id,
+            shape=shape_sql(t.shape) if t.shape else None,
+            center=point_sql(*t.center) if t.center else None,
+            radius_m=t.radius_m,
+        )
         s.add(b)
         s.flush()
-        audit.record(s, staff, "broadcast.create", "broadcast", b.id, jurisdiction_id=b.jurisdiction_id,
-                     after={"topic": topic, "audience": t.audience, "send_at": send_at.isoformat(),
-                            "expires_at": expires_at.isoformat() if expires_at else None})
+        audit.record(
+            s,
+            staff,
+            "broadcast.create",
+            "broadcast",
+            b.id,
+            jurisdiction_id=b.jurisdiction_id,
+            after={
+                "topic": topic,
+                "audience": t.audience,
+                "send_at": send_at.isoformat(),
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
         if send_at <= now:
             request_send(s, b.id)
         bid = b.id
@@ -149,26 +175,42 @@ def _visible(staff: StaffUser, broadcast_id: int) -> Broadcast:
 def _stats(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     s = session()
     out = {bid: {"targeted": 0, "sent": 0, "failed": 0, "pruned": 0, "pending": 0} for bid in broadcast_ids}
-    for bid, n in s.execute(select(Notification.broadcast_id, func.count())
-                            .where(Notification.broadcast_id.in_(broadcast_ids)).group_by(Notification.broadcast_id)):
+    for bid, n in s.execute(
+        select(Notification.broadcast_id, func.count())
+        .where(Notification.broadcast_id.in_(broadcast_ids))
+        .group_by(Notification.broadcast_id)
+    ):
         out[bid]["targeted"] = n
     state = case((Delivery.status.in_(("pending", "sending")), "pending"), else_=Delivery.status)
-    for bid, st, n in s.execute(select(Notification.broadcast_id, state, func.count())
-                                .join(Notification, Notification.id == Delivery.notification_id)
-                                .where(Notification.broadcast_id.in_(broadcast_ids))
-                                .group_by(Notification.broadcast_id, state)):
+    for bid, st, n in s.execute(
+        select(Notification.broadcast_id, state, func.count())
+        .join(Notification, Notification.id == Delivery.notification_id)
+        .where(Notification.broadcast_id.in_(broadcast_ids))
+        .group_by(Notification.broadcast_id, state)
+    ):
         out[bid][st] = out[bid].get(st, 0) + n
     return out
 
 
 def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str]) -> dict[str, Any]:
     center = to_shape(b.center) if b.center is not None else None
-    return {"id": b.id, "topic": b.topic, "audience": b.audience,
-            "areas": [areas[i] for i in (b.area_ids or []) if i in areas],
-            "lat": float(center.y) if center else None, "lon": float(center.x) if center else None,
-            "radius_m": b.radius_m, "texts": b.texts, "private": b.private, "send_at": b.send_at,
-            "expires_at": b.expires_at, "status": b.status, "sent_at": b.sent_at, "created_at": b.created_at,
-            "stats": stats}
+    return {
+        "id": b.id,
+        "topic": b.topic,
+        "audience": b.audience,
+        "areas": [areas[i] for i in (b.area_ids or []) if i in areas],
+        "lat": float(center.y) if center else None,
+        "lon": float(center.x) if center else None,
+        "radius_m": b.radius_m,
+        "texts": b.texts,
+        "private": b.private,
+        "send_at": b.send_at,
+        "expires_at": b.expires_at,
+        "status": b.status,
+        "sent_at": b.sent_at,
+        "created_at": b.created_at,
+        "stats": stats,
+    }
 
 
 def detail(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
@@ -182,8 +224,14 @@ def detail(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
 
 def listing(staff: StaffUser, limit: int = 50) -> list[dict[str, Any]]:
     s = session()
-    rows = list(s.scalars(select(Broadcast).where(Broadcast.jurisdiction_id == staff.jurisdiction_id)
-                          .order_by(Broadcast.send_at.desc(), Broadcast.id.desc()).limit(limit)))
+    rows = list(
+        s.scalars(
+            select(Broadcast)
+            .where(Broadcast.jurisdiction_id == staff.jurisdiction_id)
+            .order_by(Broadcast.send_at.desc(), Broadcast.id.desc())
+            .limit(limit)
+        )
+    )
     stats = _stats([b.id for b in rows])
     areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == staff.jurisdiction_id)).all())
     out = [_view(b, stats[b.id], areas) for b in rows]
@@ -200,12 +248,24 @@ def cancel(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
             raise Conflict(gettext("Only a broadcast that is not yet sent can be cancelled."), field="status")
         before = b.status
         b.status = "cancelled"
-        s.execute(Delivery.__table__.update().where(
-            Delivery.status == "pending", Delivery.notification_id.in_(
-                select(Notification.id).where(Notification.broadcast_id == b.id)))
-            .values(status="failed", error="the broadcast was cancelled"))
-        audit.record(s, staff, "broadcast.cancel", "broadcast", b.id, jurisdiction_id=b.jurisdiction_id,
-                     before={"status": before}, after={"status": "cancelled"})
+        s.execute(
+            Delivery.__table__.update()
+            .where(
+                Delivery.status == "pending",
+                Delivery.notification_id.in_(select(Notification.id).where(Notification.broadcast_id == b.id)),
+            )
+            .values(status="failed", error="the broadcast was cancelled")
+        )
+        audit.record(
+            s,
+            staff,
+            "broadcast.cancel",
+            "broadcast",
+            b.id,
+            jurisdiction_id=b.jurisdiction_id,
+            before={"status": before},
+            after={"status": "cancelled"},
+        )
     return detail(staff, broadcast_id)
 
 
@@ -216,18 +276,38 @@ def announcements(lon: float, lat: float, topic: str | None, lang: str, limit: i
     loc, jurisdiction = locate_or_refuse(lon, lat)
     s = session()
     now = utcnow()
-    stmt = (select(Broadcast).where(covers(lon, lat, loc.jurisdiction_id, loc.area_id), ~Broadcast.private,
-                                    Broadcast.status.in_(("sending", "sent")), Broadcast.send_at <= now,
-                                    (Broadcast.expires_at.is_(None)) | (Broadcast.expires_at > now))
-            .order_by(case((Broadcast.topic == "emergency", 0), else_=1), Broadcast.send_at.desc()).limit(limit))
+    stmt = (
+        select(Broadcast)
+        .where(
+            covers(lon, lat, loc.jurisdiction_id, loc.area_id),
+            ~Broadcast.private,
+            Broadcast.status.in_(("sending", "sent")),
+            Broadcast.send_at <= now,
+            (Broadcast.expires_at.is_(None)) | (Broadcast.expires_at > now),
+        )
+        .order_by(case((Broadcast.topic == "emergency", 0), else_=1), Broadcast.send_at.desc())
+        .limit(limit)
+    )
     if topic is not None:
         stmt = stmt.where(Broadcast.topic == topic)
     items = []
     for b in s.scalars(stmt):
         text = b.texts.get(lang) or b.texts.get(jurisdiction.default_language) or next(iter(b.texts.values()))
-        items.append({"id": b.id, "topic": b.topic, "title": text["title"], "body": text["body"],
-                      "sent_at": b.send_at, "expires_at": b.expires_at})
+        items.append(
+            {
+                "id": b.id,
+                "topic": b.topic,
+                "title": text["title"],
+                "body": text["body"],
+                "sent_at": b.send_at,
+                "expires_at": b.expires_at,
+            }
+        )
     s.rollback()
-    return {"jurisdiction": {"code": jurisdiction.code,
-                             "name": pick(jurisdiction.name, lang, jurisdiction.default_language)},
-            "items": items}
+    return {
+        "jurisdiction": {
+            "code": jurisdiction.code,
+            "name": pick(jurisdiction.name, lang, jurisdiction.default_language),
+        },
+        "items": items,
+    }

@@ -20,13 +20,13 @@ def locate_or_refuse(lon: float, lat: float) -> tuple[Location, Jurisdiction]:
     s = session()
     loc = locate(s, lon, lat)
     if loc is None:
-        raise OutsideJurisdiction(gettext("This location is outside every municipality served here."),
-                                  field="lat")
+        raise OutsideJurisdiction(gettext("This location is outside every municipality served here."), field="lat")
     return loc, s.get_one(Jurisdiction, loc.jurisdiction_id)
 
 
-def catalogue(*, lon: float | None, lat: float | None, jurisdiction_code: str | None,
-              device_locale: str | None) -> dict[str, Any]:
+def catalogue(
+    *, lon: float | None, lat: float | None, jurisdiction_code: str | None, device_locale: str | None
+) -> dict[str, Any]:
     """Active services of the jurisdiction at (lon, lat) or with the given code."""
     s = session()
     if jurisdiction_code:
@@ -38,12 +38,16 @@ def catalogue(*, lon: float | None, lat: float | None, jurisdiction_code: str | 
         _, jurisdiction = locate_or_refuse(lon, lat)
     lang = choose_language(device_locale, jurisdiction.languages, jurisdiction.default_language)
     services = s.scalars(
-        select(Service).where(Service.jurisdiction_id == jurisdiction.id, Service.active)
+        select(Service)
+        .where(Service.jurisdiction_id == jurisdiction.id, Service.active)
         .options(selectinload(Service.questions), selectinload(Service.group))
-        .order_by(Service.position)).all()
+        .order_by(Service.position)
+    ).all()
     return {
-        "jurisdiction": {"code": jurisdiction.code,
-                         "name": jurisdiction.name.get(lang) or jurisdiction.name[jurisdiction.default_language]},
+        "jurisdiction": {
+            "code": jurisdiction.code,
+            "name": jurisdiction.name.get(lang) or jurisdiction.name[jurisdiction.default_language],
+        },
         "language": lang,
         "services": [service_entry(x, lang, jurisdiction.default_language) for x in services],
     }

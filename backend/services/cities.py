@@ -88,8 +88,9 @@ def _texts(city: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
             out.append((f"services.{i}.description", svc["description"]))
         for q_i, q in enumerate(svc["questions"]):
             out.append((f"services.{i}.questions.{q_i}.description", q["description"]))
-            out += [(f"services.{i}.questions.{q_i}.options.{o_i}.name", o["name"])
-                    for o_i, o in enumerate(q["options"])]
+            out += [
+                (f"services.{i}.questions.{q_i}.options.{o_i}.name", o["name"]) for o_i, o in enumerate(q["options"])
+            ]
     return out
 
 
@@ -126,20 +127,25 @@ def load_city(directory: Path) -> str:
         if jurisdiction is None:
             jurisdiction = Jurisdiction(code=spec["code"])
             s.add(jurisdiction)
-        assign(jurisdiction, {k: spec[k] for k in (
-            "slug", "name", "languages", "default_language", "timezone", "report_prefix", "settings")})
+        assign(
+            jurisdiction,
+            {
+                k: spec[k]
+                for k in ("slug", "name", "languages", "default_language", "timezone", "report_prefix", "settings")
+            },
+        )
         assign(jurisdiction, {"source_digest": digest})
         s.flush()
         areas = _load_areas(s, jurisdiction, city["areas"], features, str(directory / city["areas"]["file"]))
         departments = _load_departments(s, jurisdiction, city["departments"])
         groups = _load_groups(s, jurisdiction, city["service_groups"])
         services = _load_services(s, jurisdiction, city["services"], departments, groups)
-    return (f"{spec['code']} {spec['slug']}: {areas} areas, {len(departments)} departments, "
-            f"{services} services loaded")
+    return f"{spec['code']} {spec['slug']}: {areas} areas, {len(departments)} departments, {services} services loaded"
 
 
-def _load_areas(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any],
-                features: list[BoundaryFeature], path: str) -> int:
+def _load_areas(
+    s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], features: list[BoundaryFeature], path: str
+) -> int:
     existing = {a.code: a for a in s.scalars(select(Area).where(Area.jurisdiction_id == jurisdiction.id))}
     exclude = tuple(spec["exclude_jurisdictions"])
     excluded = s.scalars(select(Jurisdiction.source_digest).where(Jurisdiction.code.in_(exclude))).all()
@@ -155,8 +161,9 @@ def _load_areas(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any],
                 raise CityDefinitionError(path, f"features[{f.index}].properties.{spec[key]}", "missing")
         code = str(props[spec["code_property"]])
         if code in seen:
-            raise CityDefinitionError(path, f"features[{f.index}].properties.{spec['code_property']}",
-                                      f"duplicate area code {code!r}")
+            raise CityDefinitionError(
+                path, f"features[{f.index}].properties.{spec['code_property']}", f"duplicate area code {code!r}"
+            )
         seen.add(code)
         population = props.get(spec["population_property"]) if spec["population_property"] else None
         name = {lang: str(props[spec["name_property"]]) for lang in jurisdiction.languages}
@@ -166,8 +173,15 @@ def _load_areas(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any],
             area = Area(jurisdiction_id=jurisdiction.id, code=code, boundary="SRID=4326;MULTIPOLYGON EMPTY")
             s.add(area)
         old_digest = area.boundary_digest
-        assign(area, {"name": name, "population": int(population) if population is not None else None,
-                      "population_year": spec["population_year"], "boundary_digest": area_digest})
+        assign(
+            area,
+            {
+                "name": name,
+                "population": int(population) if population is not None else None,
+                "population_year": spec["population_year"],
+                "boundary_digest": area_digest,
+            },
+        )
         if old_digest != area_digest:
             s.flush()
             try:
@@ -185,8 +199,15 @@ def _load_areas(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any],
     return len(seen)
 
 
-def _upsert(s: Session, model: Any, jurisdiction: Jurisdiction, specs: list[dict[str, Any]],
-            values: Any, *, deactivate_missing: bool) -> dict[str, Any]:
+def _upsert(
+    s: Session,
+    model: Any,
+    jurisdiction: Jurisdiction,
+    specs: list[dict[str, Any]],
+    values: Any,
+    *,
+    deactivate_missing: bool,
+) -> dict[str, Any]:
     """Create or update a jurisdiction's rows of `model` by code; values(spec, position) -> fields."""
     rows = {r.code: r for r in s.scalars(select(model).where(model.jurisdiction_id == jurisdiction.id))}
     for position, spec in enumerate(specs):
@@ -205,28 +226,50 @@ def _upsert(s: Session, model: Any, jurisdiction: Jurisdiction, specs: list[dict
 
 
 def _load_departments(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]]) -> dict[str, Department]:
-    return _upsert(s, Department, jurisdiction, specs, deactivate_missing=True, values=lambda spec, _pos, _row: {
-        "name": spec["name"], "email": spec["email"], "active": True})
+    return _upsert(
+        s,
+        Department,
+        jurisdiction,
+        specs,
+        deactivate_missing=True,
+        values=lambda spec, _pos, _row: {"name": spec["name"], "email": spec["email"], "active": True},
+    )
 
 
 def _load_groups(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]]) -> dict[str, ServiceGroup]:
-    return _upsert(s, ServiceGroup, jurisdiction, specs, deactivate_missing=False, values=lambda spec, pos, _row: {
-        "name": spec["name"], "position": pos})
+    return _upsert(
+        s,
+        ServiceGroup,
+        jurisdiction,
+        specs,
+        deactivate_missing=False,
+        values=lambda spec, pos, _row: {"name": spec["name"], "position": pos},
+    )
 
 
-def _load_services(s: Session, jurisdiction: Jurisdiction, specs: list[dict[str, Any]],
-                   departments: dict[str, Department], groups: dict[str, ServiceGroup]) -> int:
+def _load_services(
+    s: Session,
+    jurisdiction: Jurisdiction,
+    specs: list[dict[str, Any]],
+    departments: dict[str, Department],
+    groups: dict[str, ServiceGroup],
+) -> int:
     def values(spec: dict[str, Any], position: int, service: Service) -> dict[str, Any]:
         dept = departments.get(spec["department"]) if spec["department"] else None
         if _load_questions(service, spec["questions"]) and service.id is not None:
             service.updated_at = utcnow()
         return {
-            "name": spec["name"], "description": spec["description"], "keywords": spec["keywords"],
-            "group_id": groups[spec["group"]].id, "department_id": dept.id if dept else None,
-            "sla_hours": spec["sla_hours"], "sla_working_hours": spec["sla_working_hours"],
+            "name": spec["name"],
+            "description": spec["description"],
+            "keywords": spec["keywords"],
+            "group_id": groups[spec["group"]].id,
+            "department_id": dept.id if dept else None,
+            "sla_hours": spec["sla_hours"],
+            "sla_working_hours": spec["sla_working_hours"],
             "duplicate_radius_m": spec["duplicate_radius_m"],
             "duplicate_window_days": spec["duplicate_window_days"],
-            "active": spec["active"], "position": position,
+            "active": spec["active"],
+            "position": position,
         }
 
     _upsert(s, Service, jurisdiction, specs, values, deactivate_missing=True)
@@ -242,10 +285,17 @@ def _load_questions(service: Service, specs: list[dict[str, Any]]) -> bool:
             question = ServiceQuestion(code=spec["code"])
             service.questions.append(question)
             changed = True
-        changed |= assign(question, {
-            "datatype": spec["datatype"], "required": spec["required"], "position": position,
-            "description": spec["description"], "hint": spec["hint"], "options": spec["options"],
-        })
+        changed |= assign(
+            question,
+            {
+                "datatype": spec["datatype"],
+                "required": spec["required"],
+                "position": position,
+                "description": spec["description"],
+                "hint": spec["hint"],
+                "options": spec["options"],
+            },
+        )
     wanted = {spec["code"] for spec in specs}
     for code, question in rows.items():
         if code not in wanted:

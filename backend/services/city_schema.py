@@ -16,8 +16,11 @@ class Text(fields.Dict):
     """Text per language: {"pl": ..., "uk": ..., "en": ...}."""
 
     def __init__(self, **kw: Any) -> None:
-        super().__init__(keys=fields.String(validate=_LANGUAGE),
-                         values=fields.String(validate=validate.Length(min=1, max=2000)), **kw)
+        super().__init__(
+            keys=fields.String(validate=_LANGUAGE),
+            values=fields.String(validate=validate.Length(min=1, max=2000)),
+            **kw,
+        )
 
 
 class JurisdictionSchema(Schema):

@@ -107,8 +107,9 @@ def add_reports(conn: Connection, ids_query: str) -> None:
     """Count reports written in bulk (an import): `ids_query` is a SELECT of their ids (a fixed statement of the
     caller's, e.g. over a temporary table)."""
     for stmt in _ADD:
-        conn.execute(text(stmt.text.format(ids=ids_query)),
-                     {"bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())})
+        conn.execute(
+            text(stmt.text.format(ids=ids_query)), {"bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())}
+        )
 
 
 @contextmanager

@@ -23,8 +23,14 @@ def register(platform: str, locale: str, push_token: str | None) -> tuple[Device
         raise DomainError(gettext("Unsupported language; one of pl, uk, en."), field="locale")
     token = new_token("hd_")
     with unit_of_work() as s:
-        device = Device(platform=platform, locale=lang, token_hash=digest(token), push_token=push_token,
-                        push_token_updated_at=utcnow() if push_token else None, last_seen_at=utcnow())
+        device = Device(
+            platform=platform,
+            locale=lang,
+            token_hash=digest(token),
+            push_token=push_token,
+            push_token_updated_at=utcnow() if push_token else None,
+            last_seen_at=utcnow(),
+        )
         s.add(device)
     return device, token
 
@@ -71,22 +77,40 @@ def export(device_id: int) -> dict[str, Any]:
     from backend.services.views import location_of
 
     return {
-        "device": {"id": device.id, "platform": device.platform, "locale": device.locale,
-                   "has_push_token": device.push_token is not None, "created_at": device.created_at,
-                   "last_seen_at": device.last_seen_at},
-        "contact": None if resident is None else {"name": resident.name, "email": resident.email,
-                                                  "phone": resident.phone},
-        "reports": [{"public_id": r.public_id, "service_code": r.service.code, "description": r.description,
-                     "status": r.status, **dict(zip(("lon", "lat"), location_of(r), strict=True)),
-                     "address": r.address, "answers": r.answers, "anonymous": r.anonymous,
-                     "requested_at": r.requested_at, "with_contact": r.reporter_id is not None}
-                    for r in reports],
+        "device": {
+            "id": device.id,
+            "platform": device.platform,
+            "locale": device.locale,
+            "has_push_token": device.push_token is not None,
+            "created_at": device.created_at,
+            "last_seen_at": device.last_seen_at,
+        },
+        "contact": None
+        if resident is None
+        else {"name": resident.name, "email": resident.email, "phone": resident.phone},
+        "reports": [
+            {
+                "public_id": r.public_id,
+                "service_code": r.service.code,
+                "description": r.description,
+                "status": r.status,
+                **dict(zip(("lon", "lat"), location_of(r), strict=True)),
+                "address": r.address,
+                "answers": r.answers,
+                "anonymous": r.anonymous,
+                "requested_at": r.requested_at,
+                "with_contact": r.reporter_id is not None,
+            }
+            for r in reports
+        ],
         "supports": [{"report_id": x.report_id, "created_at": x.created_at} for x in supports],
         "notification_topics": list(device.topics or []),
-        "notifications": [{"kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at,
-                           "read_at": n.read_at}
-                          for n in s.scalars(select(Notification).where(Notification.device_id == device_id)
-                                             .order_by(Notification.id))],
+        "notifications": [
+            {"kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at, "read_at": n.read_at}
+            for n in s.scalars(
+                select(Notification).where(Notification.device_id == device_id).order_by(Notification.id)
+            )
+        ],
     }
 
 
@@ -96,8 +120,11 @@ def erase(device_id: int) -> None:
     with unit_of_work() as s:
         device = s.get_one(Device, device_id, with_for_update=True)
         resident_id = device.resident_id
-        mine = (Report.device_id == device_id) | (Report.reporter_id == resident_id) if resident_id else (
-            Report.device_id == device_id)
+        mine = (
+            (Report.device_id == device_id) | (Report.reporter_id == resident_id)
+            if resident_id
+            else (Report.device_id == device_id)
+        )
         s.execute(update(Report).where(mine).values(reporter_id=None, device_id=None, anonymised_at=now))
         s.execute(update(ReportEvent).where(ReportEvent.actor_device_id == device_id).values(actor_device_id=None))
         s.execute(delete(Notification).where(Notification.device_id == device_id))  # the inbox, deliveries too
@@ -113,8 +140,8 @@ def erase(device_id: int) -> None:
 def delete_orphan_residents(s: Any, ids: list[int] | None = None) -> int:
     """Delete residents no device or report refers to any more (optionally only among `ids`)."""
     stmt = delete(Resident).where(
-        ~exists().where(Device.resident_id == Resident.id),
-        ~exists().where(Report.reporter_id == Resident.id))
+        ~exists().where(Device.resident_id == Resident.id), ~exists().where(Report.reporter_id == Resident.id)
+    )
     if ids is not None:
         stmt = stmt.where(Resident.id.in_(ids))
     return s.execute(stmt).rowcount or 0

@@ -32,24 +32,31 @@ def schedule(s: Session, report: Report) -> None:
     """Called when a report becomes resolved (in that transaction): ask after the jurisdiction's delay."""
     hours = float(report.jurisdiction.settings.get("feedback_delay_hours", DEFAULT_DELAY_HOURS))
     now = utcnow()
-    s.execute(insert(FeedbackRequest).values(report_id=report.id, resolved_at=now, due_at=now + timedelta(hours=hours))
-              .on_conflict_do_nothing())
+    s.execute(
+        insert(FeedbackRequest)
+        .values(report_id=report.id, resolved_at=now, due_at=now + timedelta(hours=hours))
+        .on_conflict_do_nothing()
+    )
 
 
 def send_due(limit: int = BATCH) -> int:
     """Requests whose time has come: one outbox event each (the notifications go out from there)."""
     with unit_of_work() as s:
-        due = s.execute(select(FeedbackRequest.id, FeedbackRequest.report_id, Report.status)
-                        .join(Report, Report.id == FeedbackRequest.report_id)
-                        .where(FeedbackRequest.sent_at.is_(None), FeedbackRequest.due_at <= utcnow())
-                        .order_by(FeedbackRequest.due_at).limit(limit)
-                        .with_for_update(of=FeedbackRequest, skip_locked=True)).all()
+        due = s.execute(
+            select(FeedbackRequest.id, FeedbackRequest.report_id, Report.status)
+            .join(Report, Report.id == FeedbackRequest.report_id)
+            .where(FeedbackRequest.sent_at.is_(None), FeedbackRequest.due_at <= utcnow())
+            .order_by(FeedbackRequest.due_at)
+            .limit(limit)
+            .with_for_update(of=FeedbackRequest, skip_locked=True)
+        ).all()
         for request_id, report_id, status in due:
             if status in ("resolved", "closed"):  # reopened meanwhile: nothing to ask about
                 add_event(s, "report.feedback_requested", {"report_id": report_id, "request_id": request_id})
         if due:
-            s.execute(update(FeedbackRequest).where(FeedbackRequest.id.in_([d[0] for d in due]))
-                      .values(sent_at=utcnow()))
+            s.execute(
+                update(FeedbackRequest).where(FeedbackRequest.id.in_([d[0] for d in due])).values(sent_at=utcnow())
+            )
     return len(due)
 
 
@@ -64,8 +71,9 @@ def _respondent(device: Device, request_id: int) -> str:
 
 
 def _concerned(s: Session, report: Report, device: Device) -> bool:
-    return report.device_id == device.id or bool(s.scalar(select(exists().where(
-        ReportSupport.report_id == report.id, ReportSupport.device_id == device.id))))
+    return report.device_id == device.id or bool(
+        s.scalar(select(exists().where(ReportSupport.report_id == report.id, ReportSupport.device_id == device.id)))
+    )
 
 
 def status(device: Device, report_ref: str) -> dict[str, Any]:
@@ -77,21 +85,35 @@ def status(device: Device, report_ref: str) -> dict[str, Any]:
     request = _latest(s, report.id)
     out = {"asked": False, "answered": False, "resolved_at": None}
     if request is not None and _concerned(s, report, device):
-        out = {"asked": True, "resolved_at": request.resolved_at, "answered": bool(s.scalar(select(exists().where(
-            FeedbackAnswer.request_id == request.id,
-            FeedbackAnswer.respondent_hash == _respondent(device, request.id)))))}
+        out = {
+            "asked": True,
+            "resolved_at": request.resolved_at,
+            "answered": bool(
+                s.scalar(
+                    select(
+                        exists().where(
+                            FeedbackAnswer.request_id == request.id,
+                            FeedbackAnswer.respondent_hash == _respondent(device, request.id),
+                        )
+                    )
+                )
+            ),
+        }
     s.rollback()
     return out
 
 
 def _latest(s: Session, report_id: int) -> FeedbackRequest | None:
-    return s.scalars(select(FeedbackRequest).where(FeedbackRequest.report_id == report_id,
-                                                   FeedbackRequest.sent_at.isnot(None))
-                     .order_by(FeedbackRequest.resolved_at.desc())).first()
+    return s.scalars(
+        select(FeedbackRequest)
+        .where(FeedbackRequest.report_id == report_id, FeedbackRequest.sent_at.isnot(None))
+        .order_by(FeedbackRequest.resolved_at.desc())
+    ).first()
 
 
-def answer(device: Device, report_ref: str, *, fixed: bool, satisfaction: int | None,
-           comment: str | None) -> dict[str, Any]:
+def answer(
+    device: Device, report_ref: str, *, fixed: bool, satisfaction: int | None, comment: str | None
+) -> dict[str, Any]:
     """Record a device's answer; "not fixed" reopens a resolved or closed report and tells its reporter."""
     from backend.services.reports import find_visible
 
@@ -124,25 +146,58 @@ def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, commen
         return _record(s, report, request, digest, fixed, satisfaction, comment)
 
 
-def _record(s: Session, report: Report, request: FeedbackRequest, digest: str, fixed: bool,
-            satisfaction: int | None, comment: str | None) -> dict[str, Any]:
+def _record(
+    s: Session,
+    report: Report,
+    request: FeedbackRequest,
+    digest: str,
+    fixed: bool,
+    satisfaction: int | None,
+    comment: str | None,
+) -> dict[str, Any]:
     from backend.services.reports import reopen_by_resident
 
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise DomainError(gettext("Must be between {0} and {1}.").format(1, 5), field="satisfaction")
-    stored = s.execute(insert(FeedbackAnswer).values(
-        request_id=request.id, report_id=report.id, respondent_hash=digest, fixed=fixed,
-        satisfaction=satisfaction, comment=(comment or "").strip()[:2000] or None, created_at=utcnow())
-        .on_conflict_do_nothing().returning(FeedbackAnswer.id)).first()
+    stored = s.execute(
+        insert(FeedbackAnswer)
+        .values(
+            request_id=request.id,
+            report_id=report.id,
+            respondent_hash=digest,
+            fixed=fixed,
+            satisfaction=satisfaction,
+            comment=(comment or "").strip()[:2000] or None,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(FeedbackAnswer.id)
+    ).first()
     if stored is None:
         raise Conflict(gettext("You have already answered."), field="report")
     reopened = False
     if not fixed and report.status in ("resolved", "closed"):
         reopen_by_resident(s, report, comment)
-        audit.record(s, None, "report.reopened_by_resident", "report", report.id,
-                     jurisdiction_id=report.jurisdiction_id, before={"status": "resolved"},
-                     after={"status": "in_progress", "fixed": False, "satisfaction": satisfaction,
-                            "comment": (comment or "").strip()[:2000] or None})
+        audit.record(
+            s,
+            None,
+            "report.reopened_by_resident",
+            "report",
+            report.id,
+            jurisdiction_id=report.jurisdiction_id,
+            before={"status": "resolved"},
+            after={
+                "status": "in_progress",
+                "fixed": False,
+                "satisfaction": satisfaction,
+                "comment": (comment or "").strip()[:2000] or None,
+            },
+        )
         reopened = True
-    return {"report_id": report.id, "fixed": fixed, "satisfaction": satisfaction, "reopened": reopened,
-            "status": report.status}
+    return {
+        "report_id": report.id,
+        "fixed": fixed,
+        "satisfaction": satisfaction,
+        "reopened": reopened,
+        "status": report.status,
+    }

@@ -23,9 +23,13 @@ def choices(staff: StaffUser) -> dict[str, Any]:
         rows = s.scalars(select(model).where(model.jurisdiction_id == j.id, *extra).order_by(model.code)).all()
         return [{"code": r.code, "name": pick(r.name, lang, fallback)} for r in rows]
 
-    out = {"services": named(Service, Service.active), "areas": named(Area),
-           "departments": named(Department, Department.active), "timezone": j.timezone,
-           "default_language": j.default_language}
+    out = {
+        "services": named(Service, Service.active),
+        "areas": named(Area),
+        "departments": named(Department, Department.active),
+        "timezone": j.timezone,
+        "default_language": j.default_language,
+    }
     s.rollback()
     return out
 

@@ -86,19 +86,29 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
                     yield {}
                     continue
                 closed = item.get("updated_datetime") if str(item.get("status", "")).lower() == "closed" else None
-                yield {"ref": item.get("service_request_id"),
-                       "type": item.get("service_name") or item.get("service_code"),
-                       "opened": item.get("requested_datetime"), "due": item.get("expected_datetime"), "closed": closed,
-                       "lat": item.get("lat"), "lon": item.get("long"), "description": item.get("description"),
-                       "address": item.get("address")}
+                yield {
+                    "ref": item.get("service_request_id"),
+                    "type": item.get("service_name") or item.get("service_code"),
+                    "opened": item.get("requested_datetime"),
+                    "due": item.get("expected_datetime"),
+                    "closed": closed,
+                    "lat": item.get("lat"),
+                    "lon": item.get("long"),
+                    "description": item.get("description"),
+                    "address": item.get("address"),
+                }
             return
         reader = csv.DictReader(fh)
-        columns = {key: next((c for c in names if c in (reader.fieldnames or [])), None)
-                   for key, names in ALIASES.items()}
+        columns = {
+            key: next((c for c in names if c in (reader.fieldnames or [])), None) for key, names in ALIASES.items()
+        }
         missing = [k for k in ("type", "opened", "lat", "lon") if columns[k] is None]
         if missing:
-            raise DomainError(f"{path.name}: no column for {', '.join(missing)} (accepted names: "
-                              f"{'; '.join('/'.join(ALIASES[k]) for k in missing)})", field="path")
+            raise DomainError(
+                f"{path.name}: no column for {', '.join(missing)} (accepted names: "
+                f"{'; '.join('/'.join(ALIASES[k]) for k in missing)})",
+                field="path",
+            )
         for row in reader:
             yield {key: row.get(col) if col else None for key, col in columns.items()}
 
@@ -111,8 +121,9 @@ def slug(value: str) -> str:
 def _services(s: Any, jurisdiction: Jurisdiction, types: set[str]) -> tuple[dict[str, int], list[str]]:
     """Request type -> service id: a service whose code is the type's slug or whose name (any language) is the type;
     otherwise a new service flagged as imported (not offered to residents)."""
-    found = s.execute(select(Service.id, Service.code, Service.name).where(
-        Service.jurisdiction_id == jurisdiction.id)).all()
+    found = s.execute(
+        select(Service.id, Service.code, Service.name).where(Service.jurisdiction_id == jurisdiction.id)
+    ).all()
     by_code = {row.code: row.id for row in found}
     by_name = {name.strip().lower(): row.id for row in found for name in (row.name or {}).values()}
     mapping: dict[str, int] = {}
@@ -124,9 +135,14 @@ def _services(s: Any, jurisdiction: Jurisdiction, types: set[str]) -> tuple[dict
             while code in by_code:
                 i += 1
                 code = f"{slug(kind)[:58]}_{i}"
-            service = Service(jurisdiction_id=jurisdiction.id, code=code, name={"en": kind,
-                              jurisdiction.default_language: kind}, active=False, imported=True,
-                              position=1000 + len(created))
+            service = Service(
+                jurisdiction_id=jurisdiction.id,
+                code=code,
+                name={"en": kind, jurisdiction.default_language: kind},
+                active=False,
+                imported=True,
+                position=1000 + len(created),
+            )
             s.add(service)
             s.flush()
             sid = by_code[code] = service.id
@@ -230,33 +246,72 @@ def import_requests(jurisdiction_code: str, path: Path) -> dict[str, Any]:
                     rejected["no_location"] += 1
                     continue
                 ref = str(rec["ref"]).strip()[:64] if rec.get("ref") not in (None, "") else None
-                rows.append((line, ref, kind[:200], opened, due, closed, lon, lat,
-                             (rec.get("description") or "")[:2000], (rec.get("address") or "")[:300]))
+                rows.append(
+                    (
+                        line,
+                        ref,
+                        kind[:200],
+                        opened,
+                        due,
+                        closed,
+                        lon,
+                        lat,
+                        (rec.get("description") or "")[:2000],
+                        (rec.get("address") or "")[:300],
+                    )
+                )
         except (json.JSONDecodeError, UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
             raise DomainError(f"{path.name}: unreadable ({exc})", field="path") from exc
         mapping, created = _services(s, jurisdiction, {r[2] for r in rows})
         conn = s.connection()
         conn.execute(text(_STAGE))
-        conn.execute(text("CREATE TEMP TABLE import_added (id bigint, requested_at timestamptz, "
-                          "closed_at timestamptz, year int) ON COMMIT DROP"))
+        conn.execute(
+            text(
+                "CREATE TEMP TABLE import_added (id bigint, requested_at timestamptz, "
+                "closed_at timestamptz, year int) ON COMMIT DROP"
+            )
+        )
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy("COPY import_rows (line, ref, kind, requested_at, due_at, closed_at, lon, "
-                                           "lat, description, address, service_id) FROM STDIN") as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY import_rows (line, ref, kind, requested_at, due_at, closed_at, lon, "
+                "lat, description, address, service_id) FROM STDIN"
+            ) as copy,
+        ):
             for r in rows:
                 copy.write_row((*r, mapping[r[2]]))
         conn.execute(text(_LOCATE), {"j": jurisdiction.id})
         outside = conn.execute(text("SELECT count(*) FROM import_rows WHERE area_id IS NULL")).scalar()
         rejected["outside"] = int(outside or 0)
-        params = {"j": jurisdiction.id, "tz": jurisdiction.timezone, "prefix": jurisdiction.report_prefix,
-                  "lang": jurisdiction.default_language}
+        params = {
+            "j": jurisdiction.id,
+            "tz": jurisdiction.timezone,
+            "prefix": jurisdiction.report_prefix,
+            "lang": jurisdiction.default_language,
+        }
         conn.execute(text(_INSERT), params)
         imported = int(conn.execute(text("SELECT count(*) FROM import_added")).scalar() or 0)
         for stmt in _AFTER:
             conn.execute(text(stmt), params)
         counts.add_reports(conn, "SELECT id FROM import_added")
         already = len(rows) - rejected["outside"] - imported
-        summary = {"read": read, "imported": imported, "already": already,
-                   "rejected": {k: v for k, v in rejected.items() if v}, "services_created": created}
-        s.add(ImportRun(jurisdiction_id=jurisdiction.id, source=str(path), read=read, imported=imported,
-                        already=already, rejected=summary["rejected"], services_created=created))
+        summary = {
+            "read": read,
+            "imported": imported,
+            "already": already,
+            "rejected": {k: v for k, v in rejected.items() if v},
+            "services_created": created,
+        }
+        s.add(
+            ImportRun(
+                jurisdiction_id=jurisdiction.id,
+                source=str(path),
+                read=read,
+                imported=imported,
+                already=already,
+                rejected=summary["rejected"],
+                services_created=created,
+            )
+        )
     return summary

@@ -28,29 +28,46 @@ class Rule:
 
 RULES: dict[str, Rule] = {
     "pct_resolved_within_sla": Rule(
-        "reports", "proportion", x=f"({DONE} <= r.sla_due_at)::int",
-        where=f"r.sla_due_at IS NOT NULL AND r.status <> 'rejected' AND ({DONE} IS NOT NULL OR r.sla_due_at <= :now)"),
+        "reports",
+        "proportion",
+        x=f"({DONE} <= r.sla_due_at)::int",
+        where=f"r.sla_due_at IS NOT NULL AND r.status <> 'rejected' AND ({DONE} IS NOT NULL OR r.sla_due_at <= :now)",
+    ),
     "median_hours_to_resolve": Rule(
-        "reports", "quantile", x=f"extract(epoch FROM {DONE} - r.requested_at) / 3600.0",
-        where=f"r.status <> 'rejected' AND {DONE} IS NOT NULL", quantile=0.5),
+        "reports",
+        "quantile",
+        x=f"extract(epoch FROM {DONE} - r.requested_at) / 3600.0",
+        where=f"r.status <> 'rejected' AND {DONE} IS NOT NULL",
+        quantile=0.5,
+    ),
     "p90_hours_to_resolve": Rule(
-        "reports", "quantile", x=f"extract(epoch FROM {DONE} - r.requested_at) / 3600.0",
-        where=f"r.status <> 'rejected' AND {DONE} IS NOT NULL", quantile=0.9),
+        "reports",
+        "quantile",
+        x=f"extract(epoch FROM {DONE} - r.requested_at) / 3600.0",
+        where=f"r.status <> 'rejected' AND {DONE} IS NOT NULL",
+        quantile=0.9,
+    ),
     "median_hours_to_first_response": Rule(
-        "reports", "quantile", x="extract(epoch FROM least(r.acknowledged_at, r.resolved_at, r.closed_at) "
-                                 "- r.requested_at) / 3600.0",
-        where="least(r.acknowledged_at, r.resolved_at, r.closed_at) IS NOT NULL", quantile=0.5),
+        "reports",
+        "quantile",
+        x="extract(epoch FROM least(r.acknowledged_at, r.resolved_at, r.closed_at) - r.requested_at) / 3600.0",
+        where="least(r.acknowledged_at, r.resolved_at, r.closed_at) IS NOT NULL",
+        quantile=0.5,
+    ),
     "reopen_rate": Rule(
-        "reports", "proportion", x="(ro.report_id IS NOT NULL)::int",
-        where=f"({DONE} IS NOT NULL OR ro.report_id IS NOT NULL)"),
+        "reports",
+        "proportion",
+        x="(ro.report_id IS NOT NULL)::int",
+        where=f"({DONE} IS NOT NULL OR ro.report_id IS NOT NULL)",
+    ),
     "reports_per_1000_residents": Rule("reports", "rate"),
-    "resolution_satisfaction_mean": Rule("feedback", "mean", x="fa.satisfaction",
-                                         where="fa.satisfaction IS NOT NULL"),
+    "resolution_satisfaction_mean": Rule("feedback", "mean", x="fa.satisfaction", where="fa.satisfaction IS NOT NULL"),
     "pct_fixed_per_feedback": Rule("feedback", "proportion", x="fa.fixed::int"),
     "survey_mean": Rule("survey", "mean", x="a.number"),
     "survey_top2box": Rule("survey", "proportion", x="(a.number >= 4)::int"),
-    "nps": Rule("survey", "nps", x="CASE WHEN a.number >= 9 THEN 1 WHEN a.number <= 6 THEN -1 ELSE 0 END",
-                question_kind="nps"),
+    "nps": Rule(
+        "survey", "nps", x="CASE WHEN a.number >= 9 THEN 1 WHEN a.number <= 6 THEN -1 ELSE 0 END", question_kind="nps"
+    ),
     "survey_response_rate": Rule("invitations", "proportion"),
 }
 
@@ -169,16 +186,25 @@ def statement(computation: str, tag: str | None) -> tuple[TextClause, dict[str, 
     """The statement of a computation and the extra parameters its tag needs."""
     rule = RULES[computation]
     if rule.family == "invitations":
-        return text(_INVITATIONS.format(period=_PERIOD.format(t="inv.first_sent"),
-                                        range=_RANGE.format(t="inv.first_sent"))), {}
+        return text(
+            _INVITATIONS.format(period=_PERIOD.format(t="inv.first_sent"), range=_RANGE.format(t="inv.first_sent"))
+        ), {}
     if rule.family == "survey":
         condition, params = tag_condition(tag)
-        sql = _SURVEY.format(period=_PERIOD.format(t="sr.created_at"), range=_RANGE.format(t="sr.created_at"),
-                             x=rule.x, tag=condition, filters=_FILTERS.format(svc="sv.id", area="sr.area_id"))
+        sql = _SURVEY.format(
+            period=_PERIOD.format(t="sr.created_at"),
+            range=_RANGE.format(t="sr.created_at"),
+            x=rule.x,
+            tag=condition,
+            filters=_FILTERS.format(svc="sv.id", area="sr.area_id"),
+        )
         return text(sql), {**params, "qkind": rule.question_kind}
     when, counted = _counted(computation)
-    quantile = (f"percentile_cont({rule.quantile}) WITHIN GROUP (ORDER BY x)" if rule.quantile is not None
-                else "CAST(NULL AS float8)")
+    quantile = (
+        f"percentile_cont({rule.quantile}) WITHIN GROUP (ORDER BY x)"
+        if rule.quantile is not None
+        else "CAST(NULL AS float8)"
+    )
     sql = _GROUPED.format(period=_PERIOD.format(t=when), x=rule.x, counted=counted, quantile=quantile)
     return text(sql), {}
 
@@ -190,8 +216,12 @@ def _counted(computation: str) -> tuple[str, str]:
         when, source = "fr.resolved_at", _FEEDBACK
     else:
         when, source = "r.requested_at", _REOPENED if computation == "reopen_rate" else "reports r"
-    return when, _COUNTED.format(source=source, range=_RANGE.format(t=when), where=rule.where,
-                                 filters=_FILTERS.format(svc="r.service_id", area="r.area_id"))
+    return when, _COUNTED.format(
+        source=source,
+        range=_RANGE.format(t=when),
+        where=rule.where,
+        filters=_FILTERS.format(svc="r.service_id", area="r.area_id"),
+    )
 
 
 _CELL = """AND (CAST(:cell_service AS int) IS NULL OR {svc} = CAST(:cell_service AS int))

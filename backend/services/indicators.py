@@ -91,6 +91,7 @@ def local_today(tz: str) -> date:
 
 # -- values ----------------------------------------------------------------------------------------------------
 
+
 def status_of(value: float | None, direction: str, green: float | None, amber: float | None) -> str:
     """Traffic light of a value: with `higher` is better, value >= green is green, value >= amber is amber, else
     red; with `lower` is better, value <= green is green, value <= amber amber, else red. No thresholds: none."""
@@ -114,8 +115,8 @@ def post_stratified(cells: list[tuple[float, list[tuple[float, float]]]]) -> tup
     (area population, [(observation, design weight), …]). The SQL computes the same; this states it plainly."""
     total = sum(pop for pop, obs in cells if obs)
     mean = sum(pop * sum(d * x for x, d in obs) / sum(d for _, d in obs) for pop, obs in cells if obs) / total
-    sum_w2 = sum(pop ** 2 * sum(d * d for _, d in obs) / sum(d for _, d in obs) ** 2 for pop, obs in cells if obs)
-    return mean, total ** 2 / sum_w2
+    sum_w2 = sum(pop**2 * sum(d * d for _, d in obs) / sum(d for _, d in obs) ** 2 for pop, obs in cells if obs)
+    return mean, total**2 / sum_w2
 
 
 @dataclass
@@ -170,27 +171,53 @@ def _finish(ind: Indicator, row: Any, scope: _Scope, area_filter: list[int] | No
     if suppressed:
         numerator = denominator = value = low = high = weighted = None
     return {
-        "indicator_id": ind.id, "jurisdiction_id": ind.jurisdiction_id, "period_start": row.period,
-        "granularity": ind.granularity, "service_id": row.service_id if row.gs == 0 else None,
-        "area_id": row.area_id if row.ga == 0 else None, "provenance": row.provenance, "n": n,
-        "numerator": numerator, "denominator": denominator, "value": value, "ci_low": low, "ci_high": high,
-        "weighted_value": weighted, "effective_n": None if suppressed or row.wn is None else float(row.wn),
-        "status": "suppressed" if suppressed else status_of(headline(value, weighted), ind.direction, ind.green,
-                                                                 ind.amber),
+        "indicator_id": ind.id,
+        "jurisdiction_id": ind.jurisdiction_id,
+        "period_start": row.period,
+        "granularity": ind.granularity,
+        "service_id": row.service_id if row.gs == 0 else None,
+        "area_id": row.area_id if row.ga == 0 else None,
+        "provenance": row.provenance,
+        "n": n,
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": value,
+        "ci_low": low,
+        "ci_high": high,
+        "weighted_value": weighted,
+        "effective_n": None if suppressed or row.wn is None else float(row.wn),
+        "status": "suppressed"
+        if suppressed
+        else status_of(headline(value, weighted), ind.direction, ind.green, ind.amber),
         "suppressed": suppressed,
     }
 
 
-_COLUMNS = ("indicator_id", "jurisdiction_id", "period_start", "granularity", "service_id", "area_id", "provenance",
-            "n", "numerator", "denominator", "value", "ci_low", "ci_high", "weighted_value", "effective_n", "status",
-            "suppressed", "computed_at")
+_COLUMNS = (
+    "indicator_id",
+    "jurisdiction_id",
+    "period_start",
+    "granularity",
+    "service_id",
+    "area_id",
+    "provenance",
+    "n",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "weighted_value",
+    "effective_n",
+    "status",
+    "suppressed",
+    "computed_at",
+)
 
 
 def _scope(s: Session, jurisdiction: Jurisdiction) -> _Scope:
-    areas = s.execute(select(Area.id, Area.code, Area.population).where(
-        Area.jurisdiction_id == jurisdiction.id)).all()
-    services = dict(s.execute(select(Service.code, Service.id).where(
-        Service.jurisdiction_id == jurisdiction.id)).all())
+    areas = s.execute(select(Area.id, Area.code, Area.population).where(Area.jurisdiction_id == jurisdiction.id)).all()
+    services = dict(s.execute(select(Service.code, Service.id).where(Service.jurisdiction_id == jurisdiction.id)).all())
     return _Scope(jurisdiction, {a.id: a.population for a in areas}, services, {a.code: a.id for a in areas})
 
 
@@ -201,16 +228,39 @@ def _compute_one(s: Session, ind: Indicator, scope: _Scope, first: date, last: d
     areas = [scope.areas[c] for c in ind.area_codes if c in scope.areas] or None
     stmt, extra = statement(ind.computation, ind.tag)
     kind = COMPUTATIONS[ind.computation][0]
-    provenance = ("operational" if kind == "objective" else "opt-in") if RULES[ind.computation].family in (
-        "reports", "feedback") else ind.provenance
-    rows = s.connection().execute(stmt, {
-        "jid": ind.jurisdiction_id, "tz": scope.jurisdiction.timezone, "gran": ind.granularity,
-        "start": start, "end": end, "now": utcnow(), "services": services, "areas": areas,
-        "provenance": provenance, **extra}).all()
+    provenance = (
+        ("operational" if kind == "objective" else "opt-in")
+        if RULES[ind.computation].family in ("reports", "feedback")
+        else ind.provenance
+    )
+    rows = (
+        s.connection()
+        .execute(
+            stmt,
+            {
+                "jid": ind.jurisdiction_id,
+                "tz": scope.jurisdiction.timezone,
+                "gran": ind.granularity,
+                "start": start,
+                "end": end,
+                "now": utcnow(),
+                "services": services,
+                "areas": areas,
+                "provenance": provenance,
+                **extra,
+            },
+        )
+        .all()
+    )
     now = utcnow()
     values = [v for v in (_finish(ind, r, scope, areas) for r in rows) if v is not None]
-    s.execute(delete(IndicatorValue).where(IndicatorValue.indicator_id == ind.id,
-                                           IndicatorValue.period_start >= start, IndicatorValue.period_start < end))
+    s.execute(
+        delete(IndicatorValue).where(
+            IndicatorValue.indicator_id == ind.id,
+            IndicatorValue.period_start >= start,
+            IndicatorValue.period_start < end,
+        )
+    )
     raw = s.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy(f"COPY indicator_values ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
         for v in values:
@@ -224,16 +274,22 @@ def history_start(tz: str, months: int) -> date:
     return shift("month", align("month", today), -(months - 1))
 
 
-def recompute(jurisdiction_id: int, first: date | None = None, last: date | None = None,
-              codes: list[str] | None = None) -> dict[str, Any]:
+def recompute(
+    jurisdiction_id: int, first: date | None = None, last: date | None = None, codes: list[str] | None = None
+) -> dict[str, Any]:
     """Recompute the active indicators (or those in `codes`) of a municipality for the months first…last (default:
     the configured history up to the current month). One transaction: readers see the old or the new values."""
     with unit_of_work() as s:
         return recompute_in(s, jurisdiction_id, first, last, codes)
 
 
-def recompute_in(s: Session, jurisdiction_id: int, first: date | None = None, last: date | None = None,
-                 codes: list[str] | None = None) -> dict[str, Any]:
+def recompute_in(
+    s: Session,
+    jurisdiction_id: int,
+    first: date | None = None,
+    last: date | None = None,
+    codes: list[str] | None = None,
+) -> dict[str, Any]:
     """`recompute` in the caller's transaction (one recompute per municipality at a time)."""
     t0 = time.perf_counter()
     s.execute(text("SELECT pg_advisory_xact_lock(hashtext('hromada.indicators'), :j)"), {"j": jurisdiction_id})
@@ -253,9 +309,14 @@ def recompute_in(s: Session, jurisdiction_id: int, first: date | None = None, la
     for ind in s.scalars(query.order_by(Indicator.code)).all():
         stored += _compute_one(s, ind, scope, first, last)
         done.append(ind.code)
-    return {"jurisdiction_id": jurisdiction_id, "indicators": done, "values": stored,
-            "from": period_label("month", first), "to": period_label("month", last),
-            "seconds": round(time.perf_counter() - t0, 3)}
+    return {
+        "jurisdiction_id": jurisdiction_id,
+        "indicators": done,
+        "values": stored,
+        "from": period_label("month", first),
+        "to": period_label("month", last),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
 
 
 #: Which computations a change of each source can move (feedback values take the report's service and area).
@@ -268,8 +329,11 @@ def refresh_dirty() -> list[dict[str, Any]]:
     hold up the writers that mark them) and put back if the recompute fails; a worker lost in between leaves them
     to the nightly recompute."""
     with unit_of_work() as s:
-        claimed = s.execute(delete(IndicatorDirty).returning(
-            IndicatorDirty.jurisdiction_id, IndicatorDirty.month, IndicatorDirty.source)).all()
+        claimed = s.execute(
+            delete(IndicatorDirty).returning(
+                IndicatorDirty.jurisdiction_id, IndicatorDirty.month, IndicatorDirty.source
+            )
+        ).all()
     work: dict[tuple[int, str], list[date]] = {}
     for jid, month, source in claimed:
         work.setdefault((jid, source), []).append(month)
@@ -277,17 +341,23 @@ def refresh_dirty() -> list[dict[str, Any]]:
     for (jid, source), months in sorted(work.items()):
         try:
             with unit_of_work() as s:
-                codes = [i.code for i in s.scalars(select(Indicator).where(
-                    Indicator.jurisdiction_id == jid, Indicator.active))
-                    if RULES[i.computation].family in _FAMILIES_OF[source]]
+                codes = [
+                    i.code
+                    for i in s.scalars(select(Indicator).where(Indicator.jurisdiction_id == jid, Indicator.active))
+                    if RULES[i.computation].family in _FAMILIES_OF[source]
+                ]
                 for first, last in month_runs(months) if codes else []:
                     done.append(recompute_in(s, jid, first, last, codes))
         except Exception:
             with unit_of_work() as s:
                 for month in months:
-                    s.execute(text("INSERT INTO indicator_dirty (jurisdiction_id, month, source, since) "
-                                   "VALUES (:j, :m, :src, now()) ON CONFLICT DO NOTHING"),
-                              {"j": jid, "m": month, "src": source})
+                    s.execute(
+                        text(
+                            "INSERT INTO indicator_dirty (jurisdiction_id, month, source, since) "
+                            "VALUES (:j, :m, :src, now()) ON CONFLICT DO NOTHING"
+                        ),
+                        {"j": jid, "m": month, "src": source},
+                    )
             raise
     return done
 
@@ -334,8 +404,10 @@ def _on_recompute_requested(s: Session, payload: dict[str, Any]) -> None:
 
 # -- the catalogue -------------------------------------------------------------------------------------------
 
-_TEXT = fields.Dict(keys=fields.String(validate=validate.OneOf(LANGUAGES)),
-                    values=fields.String(validate=validate.Length(min=1, max=2000)))
+_TEXT = fields.Dict(
+    keys=fields.String(validate=validate.OneOf(LANGUAGES)),
+    values=fields.String(validate=validate.Length(min=1, max=2000)),
+)
 
 
 class LinksSchema(Schema):
@@ -349,9 +421,12 @@ class IndicatorSpec(Schema):
     """One indicator, as in a city's indicators.yaml and in the admin API."""
 
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{1,63}$"))
-    name = fields.Dict(keys=fields.String(validate=validate.OneOf(LANGUAGES)),
-                       values=fields.String(validate=validate.Length(min=1, max=300)), required=True,
-                       validate=validate.Length(min=1))
+    name = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LANGUAGES)),
+        values=fields.String(validate=validate.Length(min=1, max=300)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
     description = _TEXT
     unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
     direction = fields.String(required=True, validate=validate.OneOf(("higher", "lower")))
@@ -359,8 +434,9 @@ class IndicatorSpec(Schema):
     computation = fields.String(required=True, metadata={"description": "name(tag) for survey computations"})
     services = fields.List(fields.String(), load_default=list)
     areas = fields.List(fields.String(), load_default=list)
-    provenance = fields.String(load_default=None, allow_none=True,
-                               validate=validate.OneOf(("opt-in", "representative")))
+    provenance = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(("opt-in", "representative"))
+    )
     granularity = fields.String(load_default="month", validate=validate.OneOf(GRANULARITIES))
     baseline = fields.Float(load_default=None, allow_none=True)
     baseline_period = fields.String(load_default=None, allow_none=True)
@@ -380,8 +456,10 @@ class IndicatorSpec(Schema):
                 raise ValidationError(f"unknown computation {name!r}; one of {', '.join(COMPUTATIONS)}", "computation")
             kind, takes_tag = COMPUTATIONS[name]
             if takes_tag and not tag:
-                raise ValidationError(f"{name} needs a tag: {name}(dimension:overall), (question:CODE), "
-                                      "(service:CODE) or (*)", "computation")
+                raise ValidationError(
+                    f"{name} needs a tag: {name}(dimension:overall), (question:CODE), (service:CODE) or (*)",
+                    "computation",
+                )
             if not takes_tag and tag:
                 raise ValidationError(f"{name} takes no tag", "computation")
             if tag and tag != "*" and tag.partition(":")[0] not in ("question", "dimension", "service"):
@@ -399,8 +477,11 @@ class IndicatorSpec(Schema):
         if amber is not None and green is None:
             raise ValidationError("an amber threshold needs a green one", "green")
         direction = data.get("direction")
-        if green is not None and amber is not None and (
-                (direction == "higher" and amber > green) or (direction == "lower" and amber < green)):
+        if (
+            green is not None
+            and amber is not None
+            and ((direction == "higher" and amber > green) or (direction == "lower" and amber < green))
+        ):
             raise ValidationError("amber must lie on the worse side of green", "amber")
 
 
@@ -479,16 +560,30 @@ def load_catalogue(jurisdiction_code: str, path: Path, replace: bool = False) ->
 
 # -- reading: definitions and values ----------------------------------------------------------------------------
 
+
 def describe(ind: Indicator) -> dict[str, Any]:
     """An indicator's definition as the API and the exports show it (names and descriptions per language)."""
     return {
-        "code": ind.code, "name": ind.name, "description": ind.description, "unit": ind.unit,
-        "direction": ind.direction, "kind": ind.kind,
+        "code": ind.code,
+        "name": ind.name,
+        "description": ind.description,
+        "unit": ind.unit,
+        "direction": ind.direction,
+        "kind": ind.kind,
         "computation": f"{ind.computation}({ind.tag})" if ind.tag else ind.computation,
-        "services": list(ind.service_codes), "areas": list(ind.area_codes), "provenance": ind.provenance,
-        "granularity": ind.granularity, "baseline": ind.baseline, "baseline_period": ind.baseline_period,
-        "target": ind.target, "green": ind.green, "amber": ind.amber, "owner": ind.owner, "links": ind.links,
-        "public": ind.public, "active": ind.active,
+        "services": list(ind.service_codes),
+        "areas": list(ind.area_codes),
+        "provenance": ind.provenance,
+        "granularity": ind.granularity,
+        "baseline": ind.baseline,
+        "baseline_period": ind.baseline_period,
+        "target": ind.target,
+        "green": ind.green,
+        "amber": ind.amber,
+        "owner": ind.owner,
+        "links": ind.links,
+        "public": ind.public,
+        "active": ind.active,
         "updated_at": ind.updated_at.isoformat() if ind.updated_at else None,
     }
 
@@ -532,26 +627,45 @@ def _own(s: Session, jurisdiction_id: int, code: str, lock: bool = False) -> Ind
 _COMPUTED = ("computation", "services", "areas", "provenance", "granularity", "active")
 
 
-def _request_recompute(s: Session, jurisdiction_id: int, codes: list[str] | None,
-                       first: date | None = None, last: date | None = None) -> None:
-    outbox.add_event(s, "IndicatorsRecomputeRequested", {
-        "jurisdiction_id": jurisdiction_id, "codes": codes or [],
-        "from": first.isoformat() if first else None, "to": last.isoformat() if last else None})
+def _request_recompute(
+    s: Session, jurisdiction_id: int, codes: list[str] | None, first: date | None = None, last: date | None = None
+) -> None:
+    outbox.add_event(
+        s,
+        "IndicatorsRecomputeRequested",
+        {
+            "jurisdiction_id": jurisdiction_id,
+            "codes": codes or [],
+            "from": first.isoformat() if first else None,
+            "to": last.isoformat() if last else None,
+        },
+    )
 
 
 def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
     with unit_of_work() as s:
-        if s.scalar(select(Indicator.id).where(Indicator.jurisdiction_id == staff.jurisdiction_id,
-                                               Indicator.code == spec["code"])):
+        if s.scalar(
+            select(Indicator.id).where(
+                Indicator.jurisdiction_id == staff.jurisdiction_id, Indicator.code == spec["code"]
+            )
+        ):
             from backend.errors import Conflict
+
             raise Conflict("An indicator with this code exists.", field="code")
         _check_codes(s, staff.jurisdiction_id, spec)
         ind = Indicator(jurisdiction_id=staff.jurisdiction_id)
         _apply(ind, spec)
         s.add(ind)
         s.flush()
-        audit.record(s, staff, "indicator.create", "indicator", ind.id, jurisdiction_id=staff.jurisdiction_id,
-                     after={"code": ind.code})
+        audit.record(
+            s,
+            staff,
+            "indicator.create",
+            "indicator",
+            ind.id,
+            jurisdiction_id=staff.jurisdiction_id,
+            after={"code": ind.code},
+        )
         _request_recompute(s, staff.jurisdiction_id, [ind.code])
         out = describe(ind)
     return out
@@ -580,23 +694,36 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
         elif changes.keys() & {"green", "amber", "direction"}:  # the thresholds moved: judge the values again
             _rejudge(s, ind)
         after = describe(ind)
-        audit.record(s, staff, "indicator.update", "indicator", ind.id, jurisdiction_id=staff.jurisdiction_id,
-                     before={k: before[k] for k in changes if k in before},
-                     after={k: after[k] for k in changes if k in after})
+        audit.record(
+            s,
+            staff,
+            "indicator.update",
+            "indicator",
+            ind.id,
+            jurisdiction_id=staff.jurisdiction_id,
+            before={k: before[k] for k in changes if k in before},
+            after={k: after[k] for k in changes if k in after},
+        )
     return after
 
 
 def _rejudge(s: Session, ind: Indicator) -> None:
-    rows = s.execute(select(IndicatorValue.id, IndicatorValue.value, IndicatorValue.weighted_value).where(
-        IndicatorValue.indicator_id == ind.id, IndicatorValue.suppressed.is_(False))).all()
-    changes = [{"vid": r.id, "st": status_of(headline(r.value, r.weighted_value),
-                                             ind.direction, ind.green, ind.amber)} for r in rows]
+    rows = s.execute(
+        select(IndicatorValue.id, IndicatorValue.value, IndicatorValue.weighted_value).where(
+            IndicatorValue.indicator_id == ind.id, IndicatorValue.suppressed.is_(False)
+        )
+    ).all()
+    changes = [
+        {"vid": r.id, "st": status_of(headline(r.value, r.weighted_value), ind.direction, ind.green, ind.amber)}
+        for r in rows
+    ]
     if changes:
         s.connection().execute(text("UPDATE indicator_values SET status = :st WHERE id = :vid"), changes)
 
 
-def request_recompute(staff: StaffUser, codes: list[str], since: str | None = None,
-                      until: str | None = None) -> dict[str, Any]:
+def request_recompute(
+    staff: StaffUser, codes: list[str], since: str | None = None, until: str | None = None
+) -> dict[str, Any]:
     """Recompute now, in the background: all active indicators or `codes`, for the configured history or the
     months since…until (YYYY-MM)."""
     try:
@@ -611,20 +738,57 @@ def request_recompute(staff: StaffUser, codes: list[str], since: str | None = No
         if unknown:
             raise NotFound(f"No such indicator: {unknown[0]}.", field="codes")
         _request_recompute(s, staff.jurisdiction_id, codes, bounds[0], bounds[1])
-        audit.record(s, staff, "indicator.recompute", "jurisdiction", staff.jurisdiction_id,
-                     jurisdiction_id=staff.jurisdiction_id, after={"codes": codes, "from": since, "to": until})
+        audit.record(
+            s,
+            staff,
+            "indicator.recompute",
+            "jurisdiction",
+            staff.jurisdiction_id,
+            jurisdiction_id=staff.jurisdiction_id,
+            after={"codes": codes, "from": since, "to": until},
+        )
     return {"accepted": True, "codes": codes or "all", "from": since, "to": until}
 
 
-VALUE_FIELDS = ("indicator", "period", "granularity", "period_start", "period_end", "service", "area", "provenance",
-                "n", "numerator", "denominator", "value", "ci_low", "ci_high", "weighted_value", "effective_n", "unit",
-                "target", "status", "suppressed", "computed_at")
+VALUE_FIELDS = (
+    "indicator",
+    "period",
+    "granularity",
+    "period_start",
+    "period_end",
+    "service",
+    "area",
+    "provenance",
+    "n",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "weighted_value",
+    "effective_n",
+    "unit",
+    "target",
+    "status",
+    "suppressed",
+    "computed_at",
+)
 
 
-def values(jurisdiction_id: int, *, indicator: str | None = None, period: str | None = None,
-           since: str | None = None, until: str | None = None, area: str | None = None, service: str | None = None,
-           provenance: str | None = None, public_only: bool = False, limit: int = 1000,
-           offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+def values(
+    jurisdiction_id: int,
+    *,
+    indicator: str | None = None,
+    period: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    area: str | None = None,
+    service: str | None = None,
+    provenance: str | None = None,
+    public_only: bool = False,
+    limit: int = 1000,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
     """Stored values in a stable order (indicator, period, service, area, provenance), and how many match.
     `area`/`service`: a code, or `total` for the municipality / all-services row. Public: no suppressed cells."""
     s = session()
@@ -632,11 +796,13 @@ def values(jurisdiction_id: int, *, indicator: str | None = None, period: str | 
     ar = Area.__table__.alias("ar")
     iv = IndicatorValue.__table__
     ind = Indicator.__table__
-    query = (select(iv, ind.c.code, ind.c.unit, ind.c.target, svc.c.code.label("service_code"),
-                    ar.c.code.label("area_code"))
-             .join(ind, ind.c.id == iv.c.indicator_id)
-             .outerjoin(svc, svc.c.id == iv.c.service_id).outerjoin(ar, ar.c.id == iv.c.area_id)
-             .where(iv.c.jurisdiction_id == jurisdiction_id))
+    query = (
+        select(iv, ind.c.code, ind.c.unit, ind.c.target, svc.c.code.label("service_code"), ar.c.code.label("area_code"))
+        .join(ind, ind.c.id == iv.c.indicator_id)
+        .outerjoin(svc, svc.c.id == iv.c.service_id)
+        .outerjoin(ar, ar.c.id == iv.c.area_id)
+        .where(iv.c.jurisdiction_id == jurisdiction_id)
+    )
     if indicator:
         query = query.where(ind.c.code == indicator)
     try:
@@ -660,29 +826,50 @@ def values(jurisdiction_id: int, *, indicator: str | None = None, period: str | 
     if public_only:
         query = query.where(ind.c.public, ind.c.active, iv.c.suppressed.is_(False), iv.c.n >= MIN_CELL)
     total = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = s.execute(query.order_by(ind.c.code, iv.c.period_start, svc.c.code.nulls_first(),
-                                    ar.c.code.nulls_first(), iv.c.provenance).limit(limit).offset(offset)).all()
+    rows = s.execute(
+        query.order_by(
+            ind.c.code, iv.c.period_start, svc.c.code.nulls_first(), ar.c.code.nulls_first(), iv.c.provenance
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
     s.rollback()
     out = []
     for r in rows:
-        out.append({
-            "indicator": r.code, "period": period_label(r.granularity, r.period_start), "granularity": r.granularity,
-            "period_start": r.period_start.isoformat(),
-            "period_end": shift(r.granularity, r.period_start).isoformat(),
-            "service": r.service_code, "area": r.area_code, "provenance": r.provenance, "n": r.n,
-            "numerator": r.numerator, "denominator": r.denominator, "value": r.value, "ci_low": r.ci_low,
-            "ci_high": r.ci_high, "weighted_value": r.weighted_value, "effective_n": r.effective_n, "unit": r.unit,
-            "target": r.target, "status": r.status, "suppressed": r.suppressed,
-            "computed_at": r.computed_at.isoformat(),
-        })
+        out.append(
+            {
+                "indicator": r.code,
+                "period": period_label(r.granularity, r.period_start),
+                "granularity": r.granularity,
+                "period_start": r.period_start.isoformat(),
+                "period_end": shift(r.granularity, r.period_start).isoformat(),
+                "service": r.service_code,
+                "area": r.area_code,
+                "provenance": r.provenance,
+                "n": r.n,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "value": r.value,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "weighted_value": r.weighted_value,
+                "effective_n": r.effective_n,
+                "unit": r.unit,
+                "target": r.target,
+                "status": r.status,
+                "suppressed": r.suppressed,
+                "computed_at": r.computed_at.isoformat(),
+            }
+        )
     return out, total
 
 
 def jurisdiction_by_slug(slug_or_code: str) -> int:
     if not CODE.fullmatch(slug_or_code):
         raise NotFound("Unknown municipality.", field="jurisdiction")
-    jid = session().scalar(select(Jurisdiction.id).where(
-        (Jurisdiction.slug == slug_or_code) | (Jurisdiction.code == slug_or_code)))
+    jid = session().scalar(
+        select(Jurisdiction.id).where((Jurisdiction.slug == slug_or_code) | (Jurisdiction.code == slug_or_code))
+    )
     session().rollback()
     if jid is None:
         raise NotFound("Unknown municipality.", field="jurisdiction")

@@ -50,8 +50,16 @@ def default_zoom(bbox: tuple[float, float, float, float]) -> int:
     return grid.STREET_ZOOM if width <= 0.02 else 14 if width <= 0.08 else 12 if width <= 0.3 else 10
 
 
-def reports_map(*, bbox: str, zoom: int | None, status: str | None, service: str | None,
-                since: datetime | None, cursor: int | None, limit: int) -> str:
+def reports_map(
+    *,
+    bbox: str,
+    zoom: int | None,
+    status: str | None,
+    service: str | None,
+    since: datetime | None,
+    cursor: int | None,
+    limit: int,
+) -> str:
     """A GeoJSON FeatureCollection (as text) for the map."""
     box = parse_bbox(bbox)
     statuses = parse_statuses(status)
@@ -68,12 +76,12 @@ def reports_map(*, bbox: str, zoom: int | None, status: str | None, service: str
     s = session()
     try:
         if band is not None:
-            collection, snapped = grid.clusters(s, box, band, statuses=statuses, service_ids=service_ids,
-                                                since=since)
+            collection, snapped = grid.clusters(s, box, band, statuses=statuses, service_ids=service_ids, since=since)
             extra: dict[str, Any] = {"bbox": snapped, "zoom": zoom, "mode": "clusters", "next_cursor": None}
             return collection[:-1] + "," + json.dumps(extra)[1:]
-        features, next_cursor = grid.points(s, box, statuses=statuses, service_ids=service_ids, since=since,
-                                            before_id=cursor, limit=limit)
+        features, next_cursor = grid.points(
+            s, box, statuses=statuses, service_ids=service_ids, since=since, before_id=cursor, limit=limit
+        )
     finally:
         s.rollback()
     extra = {"bbox": list(box), "zoom": zoom, "mode": "points", "next_cursor": next_cursor}

@@ -43,14 +43,26 @@ def inbox(device_id: int, *, limit: int, before: int | None, unread_only: bool) 
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     rows = list(s.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)))
-    unread = s.execute(select(func.count()).where(Notification.device_id == device_id,
-                                                  Notification.read_at.is_(None))).scalar_one()
-    items = [{"id": n.id, "kind": n.kind, "topic": n.topic, "title": n.title, "body": n.body, "data": n.data,
-              "report_id": n.report_id, "created_at": n.created_at, "read": n.read_at is not None,
-              "read_at": n.read_at} for n in rows[:limit]]
+    unread = s.execute(
+        select(func.count()).where(Notification.device_id == device_id, Notification.read_at.is_(None))
+    ).scalar_one()
+    items = [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "topic": n.topic,
+            "title": n.title,
+            "body": n.body,
+            "data": n.data,
+            "report_id": n.report_id,
+            "created_at": n.created_at,
+            "read": n.read_at is not None,
+            "read_at": n.read_at,
+        }
+        for n in rows[:limit]
+    ]
     s.rollback()
-    return {"items": items, "unread": unread,
-            "next_before": rows[limit - 1].id if len(rows) > limit else None}
+    return {"items": items, "unread": unread, "next_before": rows[limit - 1].id if len(rows) > limit else None}
 
 
 def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
@@ -60,8 +72,9 @@ def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
         if ids is not None:
             stmt = stmt.where(Notification.id.in_(ids))
         changed = s.execute(stmt.values(read_at=utcnow())).rowcount
-        unread = s.execute(select(func.count()).where(Notification.device_id == device_id,
-                                                      Notification.read_at.is_(None))).scalar_one()
+        unread = s.execute(
+            select(func.count()).where(Notification.device_id == device_id, Notification.read_at.is_(None))
+        ).scalar_one()
     return {"marked": changed, "unread": unread}
 
 
@@ -82,6 +95,9 @@ def unsubscribe(token: str) -> bool:
     if resident_id is None:
         return False
     with unit_of_work() as s:
-        s.execute(update(Resident).where(Resident.id == resident_id, Resident.email_opt_out_at.is_(None))
-                  .values(email_opt_out_at=utcnow()))
+        s.execute(
+            update(Resident)
+            .where(Resident.id == resident_id, Resident.email_opt_out_at.is_(None))
+            .values(email_opt_out_at=utcnow())
+        )
     return True

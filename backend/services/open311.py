@@ -76,21 +76,40 @@ def _lang(j: Jurisdiction, locale: str | None) -> str:
 
 def service_list(j: Jurisdiction, locale: str | None) -> list[dict[str, Any]]:
     lang = _lang(j, locale)
-    rows = session().scalars(select(Service).where(Service.jurisdiction_id == j.id, Service.active)
-                             .options(selectinload(Service.questions), selectinload(Service.group))
-                             .order_by(Service.position)).all()
-    return [{
-        "service_code": x.code, "service_name": pick(x.name, lang, j.default_language),
-        "description": pick(x.description, lang, j.default_language) or None,
-        "metadata": bool(x.questions), "type": "realtime", "keywords": ", ".join(x.keywords) or None,
-        "group": pick(x.group.name, lang, j.default_language) if x.group else None,
-    } for x in rows]
+    rows = (
+        session()
+        .scalars(
+            select(Service)
+            .where(Service.jurisdiction_id == j.id, Service.active)
+            .options(selectinload(Service.questions), selectinload(Service.group))
+            .order_by(Service.position)
+        )
+        .all()
+    )
+    return [
+        {
+            "service_code": x.code,
+            "service_name": pick(x.name, lang, j.default_language),
+            "description": pick(x.description, lang, j.default_language) or None,
+            "metadata": bool(x.questions),
+            "type": "realtime",
+            "keywords": ", ".join(x.keywords) or None,
+            "group": pick(x.group.name, lang, j.default_language) if x.group else None,
+        }
+        for x in rows
+    ]
 
 
 def _service(j: Jurisdiction, code: str) -> Service:
-    found = session().scalars(select(Service).where(Service.jurisdiction_id == j.id, Service.code == code,
-                                                    Service.active)
-                              .options(selectinload(Service.questions))).first()
+    found = (
+        session()
+        .scalars(
+            select(Service)
+            .where(Service.jurisdiction_id == j.id, Service.code == code, Service.active)
+            .options(selectinload(Service.questions))
+        )
+        .first()
+    )
     if found is None:
         raise Open311Error.one(404, f"service_code {code} is not offered in jurisdiction {j.code}")
     return found
@@ -99,12 +118,22 @@ def _service(j: Jurisdiction, code: str) -> Service:
 def service_definition(j: Jurisdiction, code: str, locale: str | None) -> dict[str, Any]:
     lang = _lang(j, locale)
     service = _service(j, code)
-    return {"service_code": service.code, "attributes": [{
-        "variable": True, "code": q.code, "datatype": q.datatype, "required": q.required,
-        "datatype_description": pick(q.hint, lang, j.default_language) or None, "order": q.position + 1,
-        "description": pick(q.description, lang, j.default_language),
-        "values": [{"key": o["key"], "name": pick(o["name"], lang, j.default_language)} for o in q.options],
-    } for q in service.questions]}
+    return {
+        "service_code": service.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": q.code,
+                "datatype": q.datatype,
+                "required": q.required,
+                "datatype_description": pick(q.hint, lang, j.default_language) or None,
+                "order": q.position + 1,
+                "description": pick(q.description, lang, j.default_language),
+                "values": [{"key": o["key"], "name": pick(o["name"], lang, j.default_language)} for o in q.options],
+            }
+            for q in service.questions
+        ],
+    }
 
 
 def _authorise(key: str | None, j: Jurisdiction) -> ApiKey:
@@ -129,6 +158,7 @@ def _answers(values: dict[str, list[str]]) -> dict[str, Any]:
 
 def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, Any]:
     """POST requests: validate everything first, then file the report (and its photo) in one transaction."""
+
     def one(name: str) -> str | None:
         items = values.get(name) or []
         return items[-1].strip() or None if items else None
@@ -185,10 +215,16 @@ def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, A
         p = to_shape(found.point)
         point, address_string = (p.x, p.y), f"{found.street} {found.house_number}"
     name = " ".join(x for x in (one("first_name"), one("last_name")) if x) or None
-    data: dict[str, Any] = {"service_code": service.code, "description": description, "answers": answers,
-                            "address": address_string, "lon": point[0] if point else None,
-                            "lat": point[1] if point else None, "locale": j.default_language,
-                            "contact": {"name": name, "email": email, "phone": one("phone")}}
+    data: dict[str, Any] = {
+        "service_code": service.code,
+        "description": description,
+        "answers": answers,
+        "address": address_string,
+        "lon": point[0] if point else None,
+        "lat": point[1] if point else None,
+        "locale": j.default_language,
+        "contact": {"name": name, "email": email, "phone": one("phone")},
+    }
     token = secrets.token_hex(16)
     try:
         try:
@@ -204,9 +240,15 @@ def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, A
         if located.id != j.id:
             raise Open311Error.one(400, f"the location is outside jurisdiction {j.code}")
         report, _ = create_report(s, None, data, channel="open311", token=token)
-        s.add(ReportEvent(report_id=report.id, kind="note", public=False, body="Open311 submission",
-                          data={"api_key": key.prefix, "device_id": one("device_id"),
-                                "account_id": one("account_id")}))
+        s.add(
+            ReportEvent(
+                report_id=report.id,
+                kind="note",
+                public=False,
+                body="Open311 submission",
+                data={"api_key": key.prefix, "device_id": one("device_id"), "account_id": one("account_id")},
+            )
+        )
         if clean is not None:
             photos.add_photo(s, report, clean, None)
         if media_url:
@@ -217,8 +259,12 @@ def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, A
         photos.discard_written(s)
         raise
     s.info.pop("written_photos", None)
-    return {"service_request_id": report.public_id, "token": token, "service_notice": None,
-            "account_id": one("account_id")}
+    return {
+        "service_request_id": report.public_id,
+        "token": token,
+        "service_notice": None,
+        "account_id": one("account_id"),
+    }
 
 
 def _as_request(r: Report, notes: list[ReportEvent], extensions: bool, lang: str) -> dict[str, Any]:
@@ -229,27 +275,40 @@ def _as_request(r: Report, notes: list[ReportEvent], extensions: bool, lang: str
     replies = [e for e in notes if e.kind == "reply"]
     media = public_photos[0].external_url or media_url("photos", public_photos[0].name) if public_photos else None
     out: dict[str, Any] = {
-        "service_request_id": r.public_id, "status": "closed" if closed else "open",
+        "service_request_id": r.public_id,
+        "status": "closed" if closed else "open",
         "status_notes": replies[-1].body if replies else None,
-        "service_name": pick(r.service.name, lang, j.default_language), "service_code": r.service.code,
+        "service_name": pick(r.service.name, lang, j.default_language),
+        "service_code": r.service.code,
         "description": r.description or None,
         "agency_responsible": pick(r.department.name, lang, j.default_language) if r.department else None,
         "service_notice": None,
         "requested_datetime": w3c(r.requested_at, j.timezone),
-        "updated_datetime": w3c((r.closed_at or r.resolved_at or r.updated_at) if closed else r.updated_at,
-                                j.timezone),
+        "updated_datetime": w3c((r.closed_at or r.resolved_at or r.updated_at) if closed else r.updated_at, j.timezone),
         "expected_datetime": w3c(r.sla_due_at, j.timezone),
-        "address": r.address, "address_id": None, "zipcode": None, "lat": lat, "long": lon, "media_url": media,
+        "address": r.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": media,
     }
     if extensions:
         out["extended_attributes"] = {
             "internal_status": r.status,
-            "area": None if r.area is None else {"code": r.area.code,
-                                                 "name": pick(r.area.name, lang, j.default_language)},
+            "area": None
+            if r.area is None
+            else {"code": r.area.code, "name": pick(r.area.name, lang, j.default_language)},
             "duplicate_of": r.merged_into.public_id if r.merged_into else None,
             "support_count": r.support_count,
-            "status_notes_history": [{"datetime": w3c(e.created_at, j.timezone), "status": e.to_status,
-                                      "notes": e.body if e.kind == "reply" else None} for e in notes],
+            "status_notes_history": [
+                {
+                    "datetime": w3c(e.created_at, j.timezone),
+                    "status": e.to_status,
+                    "notes": e.body if e.kind == "reply" else None,
+                }
+                for e in notes
+            ],
             "photos": [p.external_url or media_url("photos", p.name) for p in public_photos],
         }
     return out
@@ -258,16 +317,28 @@ def _as_request(r: Report, notes: list[ReportEvent], extensions: bool, lang: str
 def _load_notes(report_ids: list[int]) -> dict[int, list[ReportEvent]]:
     out: dict[int, list[ReportEvent]] = {rid: [] for rid in report_ids}
     if report_ids:
-        for e in session().scalars(select(ReportEvent).where(
-                ReportEvent.report_id.in_(report_ids), ReportEvent.public,
-                ReportEvent.kind.in_(("created", "status", "reply"))).order_by(ReportEvent.created_at, ReportEvent.id)):
+        for e in session().scalars(
+            select(ReportEvent)
+            .where(
+                ReportEvent.report_id.in_(report_ids),
+                ReportEvent.public,
+                ReportEvent.kind.in_(("created", "status", "reply")),
+            )
+            .order_by(ReportEvent.created_at, ReportEvent.id)
+        ):
             out[e.report_id].append(e)
     return out
 
 
 def _options() -> list[Any]:
-    return [selectinload(Report.service), selectinload(Report.jurisdiction), selectinload(Report.area),
-            selectinload(Report.department), selectinload(Report.photos), selectinload(Report.merged_into)]
+    return [
+        selectinload(Report.service),
+        selectinload(Report.jurisdiction),
+        selectinload(Report.area),
+        selectinload(Report.department),
+        selectinload(Report.photos),
+        selectinload(Report.merged_into),
+    ]
 
 
 def query(j: Jurisdiction, params: dict[str, str | None], locale: str | None) -> list[dict[str, Any]]:
@@ -310,8 +381,9 @@ def query(j: Jurisdiction, params: dict[str, str | None], locale: str | None) ->
                 x0, y0, x1, y1 = parse_bbox(params["bbox"] or "")
             except DomainError as exc:
                 raise Open311Error.one(400, "bbox is minLon,minLat,maxLon,maxLat") from exc
-            stmt = stmt.where(func.ST_Intersects(func.ST_MakeEnvelope(x0, y0, x1, y1, 4326),
-                                                 func.geometry(Report.location)))
+            stmt = stmt.where(
+                func.ST_Intersects(func.ST_MakeEnvelope(x0, y0, x1, y1, 4326), func.geometry(Report.location))
+            )
     try:
         page = int(params.get("page") or 1)
         size = int(params.get("page_size") or MAX_PAGE)
@@ -319,8 +391,11 @@ def query(j: Jurisdiction, params: dict[str, str | None], locale: str | None) ->
         raise Open311Error.one(400, "page and page_size are whole numbers") from exc
     if page < 1 or not 1 <= size <= MAX_PAGE:
         raise Open311Error.one(400, f"page >= 1 and 1 <= page_size <= {MAX_PAGE}")
-    rows = list(session().scalars(stmt.order_by(Report.requested_at.desc(), Report.id.desc())
-                                  .limit(size).offset((page - 1) * size)))
+    rows = list(
+        session().scalars(
+            stmt.order_by(Report.requested_at.desc(), Report.id.desc()).limit(size).offset((page - 1) * size)
+        )
+    )
     notes = _load_notes([r.id for r in rows])
     lang = _lang(j, locale)
     extensions = (params.get("extensions") or "").lower() == "true"
@@ -332,8 +407,9 @@ def one_request(j: Jurisdiction, ref: str, params: dict[str, str | None], locale
     cond = Report.public_id == ref.upper()
     if ref.isdigit() and len(ref) <= 18:
         cond = or_(cond, Report.id == int(ref))
-    r = s.scalars(select(Report).where(cond, Report.jurisdiction_id == j.id, ~Report.hidden)
-                  .options(*_options())).first()
+    r = s.scalars(
+        select(Report).where(cond, Report.jurisdiction_id == j.id, ~Report.hidden).options(*_options())
+    ).first()
     if r is None:
         raise Open311Error.one(404, f"service request {ref} not found")
     extensions = (params.get("extensions") or "").lower() == "true"

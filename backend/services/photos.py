@@ -60,21 +60,39 @@ def add_photo(s: Session, report: Report, clean: Clean, device_id: int | None) -
     storage.write("photos", name, clean.jpeg)
     s.info.setdefault("written_photos", []).append(name)
     moderated = report.jurisdiction.settings.get("photo_moderation", "off") not in ("off", False, None)
-    photo = Photo(report_id=report.id, device_id=device_id, name=name, width=clean.width, height=clean.height,
-                  size_bytes=len(clean.jpeg), original_type=clean.original_type,
-                  state="pending" if moderated else "approved")
+    photo = Photo(
+        report_id=report.id,
+        device_id=device_id,
+        name=name,
+        width=clean.width,
+        height=clean.height,
+        size_bytes=len(clean.jpeg),
+        original_type=clean.original_type,
+        state="pending" if moderated else "approved",
+    )
     s.add(photo)
     s.flush()
-    s.add(ReportEvent(report_id=report.id, kind="photo", public=False, actor_device_id=device_id,
-                      data={"photo_id": photo.id}))
+    s.add(
+        ReportEvent(
+            report_id=report.id, kind="photo", public=False, actor_device_id=device_id, data={"photo_id": photo.id}
+        )
+    )
     add_event(s, "photo.uploaded", {"photo_id": photo.id})
     return photo
 
 
 def add_link(s: Session, report: Report, url: str) -> Photo:
     """Record a media URL given by a client as a link (never fetched by the server)."""
-    photo = Photo(report_id=report.id, name=secrets.token_hex(16), width=0, height=0, size_bytes=0,
-                  original_type="link", state="approved", external_url=url)
+    photo = Photo(
+        report_id=report.id,
+        name=secrets.token_hex(16),
+        width=0,
+        height=0,
+        size_bytes=0,
+        original_type="link",
+        state="approved",
+        external_url=url,
+    )
     s.add(photo)
     return photo
 
@@ -121,8 +139,11 @@ def moderate(photo_id: int, approve: bool, staff_id: int | None = None) -> Photo
 def public_photo(kind: str, name: str) -> str:
     """The file path of a photo or thumbnail anyone may see; NotFound otherwise."""
     s = session()
-    row = s.execute(select(Photo.state, Photo.has_thumbnail, Report.hidden)
-                    .join(Report, Report.id == Photo.report_id).where(Photo.name == name)).first()
+    row = s.execute(
+        select(Photo.state, Photo.has_thumbnail, Report.hidden)
+        .join(Report, Report.id == Photo.report_id)
+        .where(Photo.name == name)
+    ).first()
     s.rollback()
     if row is None or row.state != "approved" or row.hidden or (kind == "thumbs" and not row.has_thumbnail):
         raise NotFound(gettext("Not found."))

@@ -19,19 +19,31 @@ MAX_PLACES = 5
 
 def _view(place: DevicePlace, area: Area | None, jurisdiction: Jurisdiction, lang: str) -> dict[str, Any]:
     point = to_shape(place.location)
-    return {"id": place.id, "label": place.label, "lat": float(point.y), "lon": float(point.x),
-            "jurisdiction": {"code": jurisdiction.code,
-                             "name": pick(jurisdiction.name, lang, jurisdiction.default_language)},
-            "area": None if area is None else {"code": area.code,
-                                               "name": pick(area.name, lang, jurisdiction.default_language)},
-            "created_at": place.created_at}
+    return {
+        "id": place.id,
+        "label": place.label,
+        "lat": float(point.y),
+        "lon": float(point.x),
+        "jurisdiction": {
+            "code": jurisdiction.code,
+            "name": pick(jurisdiction.name, lang, jurisdiction.default_language),
+        },
+        "area": None
+        if area is None
+        else {"code": area.code, "name": pick(area.name, lang, jurisdiction.default_language)},
+        "created_at": place.created_at,
+    }
 
 
 def places(device: Device) -> list[dict[str, Any]]:
     s = session()
-    rows = s.execute(select(DevicePlace, Area, Jurisdiction).outerjoin(Area, Area.id == DevicePlace.area_id)
-                     .join(Jurisdiction, Jurisdiction.id == DevicePlace.jurisdiction_id)
-                     .where(DevicePlace.device_id == device.id).order_by(DevicePlace.id)).all()
+    rows = s.execute(
+        select(DevicePlace, Area, Jurisdiction)
+        .outerjoin(Area, Area.id == DevicePlace.area_id)
+        .join(Jurisdiction, Jurisdiction.id == DevicePlace.jurisdiction_id)
+        .where(DevicePlace.device_id == device.id)
+        .order_by(DevicePlace.id)
+    ).all()
     out = [_view(p, a, j, device.locale) for p, a, j in rows]
     s.rollback()
     return out
@@ -45,9 +57,14 @@ def add_place(device: Device, label: str, lon: float, lat: float) -> dict[str, A
         count = s.execute(select(func.count()).where(DevicePlace.device_id == me.id)).scalar_one()
         if count >= MAX_PLACES:
             raise Conflict(gettext("A device can follow at most {n} places.", n=MAX_PLACES), field="label")
-        place = DevicePlace(device_id=me.id, label=label.strip(), jurisdiction_id=loc.jurisdiction_id,
-                            area_id=loc.area_id, location=f"SRID=4326;POINT({lon} {lat})",
-                            street_key=nearest_street_key(s, lon, lat))
+        place = DevicePlace(
+            device_id=me.id,
+            label=label.strip(),
+            jurisdiction_id=loc.jurisdiction_id,
+            area_id=loc.area_id,
+            location=f"SRID=4326;POINT({lon} {lat})",
+            street_key=nearest_street_key(s, lon, lat),
+        )
         s.add(place)
         if me.jurisdiction_id is None:
             me.jurisdiction_id = loc.jurisdiction_id
@@ -62,7 +79,10 @@ def remove_place(device: Device, place_id: int) -> None:
     if not 0 < place_id < 2**31:  # no such id can exist (and the database would refuse to compare it)
         raise NotFound(gettext("Not found."))
     with unit_of_work() as s:
-        gone = s.execute(delete(DevicePlace).where(DevicePlace.id == place_id, DevicePlace.device_id == device.id)
-                         .returning(DevicePlace.id)).first()
+        gone = s.execute(
+            delete(DevicePlace)
+            .where(DevicePlace.id == place_id, DevicePlace.device_id == device.id)
+            .returning(DevicePlace.id)
+        ).first()
         if gone is None:
             raise NotFound(gettext("Not found."))

@@ -25,8 +25,9 @@ def is_working_day(day: date, country: str | None) -> bool:
     return day.weekday() < 5 and (country is None or day not in _holidays(country, day.year))
 
 
-def due_at(start: datetime, hours: int | None, working_hours: bool, tz: str,
-           country: str | None = None) -> datetime | None:
+def due_at(
+    start: datetime, hours: int | None, working_hours: bool, tz: str, country: str | None = None
+) -> datetime | None:
     """The SLA deadline of a report submitted at `start` (aware), in UTC."""
     if not hours:
         return None

@@ -42,8 +42,9 @@ def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
     """Exchange e-mail and password for a bearer token (shown once)."""
     now = utcnow()
     with unit_of_work() as s:
-        user = s.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
-                         .with_for_update()).first()
+        user = s.scalars(
+            select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower()).with_for_update()
+        ).first()
         if user is None or not user.active:
             verify_password(_DUMMY_HASH, password)  # the same work whether or not the account exists
             raise InvalidCredentials("Invalid e-mail or password.")
@@ -54,8 +55,15 @@ def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
             lock = lock_for(user.failed_logins)
             if lock:
                 user.locked_until = now + lock
-            audit.record(s, user, "login_failed", "staff", user.id, jurisdiction_id=user.jurisdiction_id,
-                         after={"failed_logins": user.failed_logins})
+            audit.record(
+                s,
+                user,
+                "login_failed",
+                "staff",
+                user.id,
+                jurisdiction_id=user.jurisdiction_id,
+                after={"failed_logins": user.failed_logins},
+            )
             s.commit()
             raise InvalidCredentials("Invalid e-mail or password.")
         user.failed_logins = 0
@@ -63,8 +71,9 @@ def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
         user.last_login_at = now
         secret = new_token("hs_")
         hours = current_app.config["HROMADA_SETTINGS"].STAFF_TOKEN_HOURS
-        token = StaffToken(staff_id=user.id, token_hash=digest(secret), created_at=now,
-                           expires_at=now + timedelta(hours=hours))
+        token = StaffToken(
+            staff_id=user.id, token_hash=digest(secret), created_at=now, expires_at=now + timedelta(hours=hours)
+        )
         s.add(token)
         audit.record(s, user, "login", "staff", user.id, jurisdiction_id=user.jurisdiction_id)
     return user, secret, token
@@ -73,9 +82,16 @@ def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
 def authenticate(secret: str) -> tuple[StaffUser, StaffToken] | None:
     """The active staff member holding this unexpired, unrevoked token."""
     s = session()
-    row = s.execute(select(StaffUser, StaffToken).join(StaffToken, StaffToken.staff_id == StaffUser.id).where(
-        StaffToken.token_hash == digest(secret), StaffToken.revoked_at.is_(None),
-        StaffToken.expires_at > utcnow(), StaffUser.active)).first()
+    row = s.execute(
+        select(StaffUser, StaffToken)
+        .join(StaffToken, StaffToken.staff_id == StaffUser.id)
+        .where(
+            StaffToken.token_hash == digest(secret),
+            StaffToken.revoked_at.is_(None),
+            StaffToken.expires_at > utcnow(),
+            StaffUser.active,
+        )
+    ).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -100,6 +116,13 @@ def acting_for_key(key: ApiKey, role: str) -> StaffUser:
     key.last_used_at = utcnow()
     s.commit()
     jurisdiction = s.get_one(Jurisdiction, key.jurisdiction_id)
-    return StaffUser(id=None, email=f"api-key:{key.prefix}", full_name=key.name, role=role,
-                     jurisdiction_id=key.jurisdiction_id, department_id=None,
-                     locale=jurisdiction.default_language, active=True)
+    return StaffUser(
+        id=None,
+        email=f"api-key:{key.prefix}",
+        full_name=key.name,
+        role=role,
+        jurisdiction_id=key.jurisdiction_id,
+        department_id=None,
+        locale=jurisdiction.default_language,
+        active=True,
+    )

@@ -22,19 +22,37 @@ def visible_report(s: Session, staff: StaffUser, report_id: int) -> Report:
     """A report of the staff member's jurisdiction (and department, for department staff); else 404."""
     if not 0 < report_id < 2**63:
         raise NotFound(gettext("Not found."))
-    report = s.scalars(select(Report).where(Report.id == report_id).options(
-        selectinload(Report.service), selectinload(Report.jurisdiction), selectinload(Report.area),
-        selectinload(Report.department), selectinload(Report.photos), selectinload(Report.reporter))).first()
-    if (report is None or report.jurisdiction_id != staff.jurisdiction_id
-            or (staff.role == "department_staff" and report.department_id != staff.department_id)):
+    report = s.scalars(
+        select(Report)
+        .where(Report.id == report_id)
+        .options(
+            selectinload(Report.service),
+            selectinload(Report.jurisdiction),
+            selectinload(Report.area),
+            selectinload(Report.department),
+            selectinload(Report.photos),
+            selectinload(Report.reporter),
+        )
+    ).first()
+    if (
+        report is None
+        or report.jurisdiction_id != staff.jurisdiction_id
+        or (staff.role == "department_staff" and report.department_id != staff.department_id)
+    ):
         raise NotFound(gettext("Not found."))
     return report
 
 
 def _staff_photo(p: Photo) -> dict[str, Any]:
-    return {"id": p.id, "state": p.state, "url": p.external_url or media_url("photos", p.name),
-            "thumbnail_url": media_url("thumbs", p.name) if p.has_thumbnail else None,
-            "width": p.width, "height": p.height, "created_at": p.created_at}
+    return {
+        "id": p.id,
+        "state": p.state,
+        "url": p.external_url or media_url("photos", p.name),
+        "thumbnail_url": media_url("thumbs", p.name) if p.has_thumbnail else None,
+        "width": p.width,
+        "height": p.height,
+        "created_at": p.created_at,
+    }
 
 
 def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
@@ -46,25 +64,45 @@ def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
     lang = staff.locale
     fallback = report.jurisdiction.default_language
     view = public_report(report, lang)
-    events = s.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)
-                       .options(selectinload(ReportEvent.actor_staff))
-                       .order_by(ReportEvent.created_at, ReportEvent.id)).all()
+    events = s.scalars(
+        select(ReportEvent)
+        .where(ReportEvent.report_id == report.id)
+        .options(selectinload(ReportEvent.actor_staff))
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    ).all()
     contact = None
     if staff.role in SEES_CONTACT and report.reporter is not None and not report.anonymous:
         contact = {"name": report.reporter.name, "email": report.reporter.email, "phone": report.reporter.phone}
-    view.update({
-        "priority": report.priority, "hidden": report.hidden, "channel": report.channel,
-        "answers": report.answers, "anonymous": report.anonymous, "contact": contact,
-        "department": None if report.department is None else {
-            "code": report.department.code, "name": pick(report.department.name, lang, fallback)},
-        "photos": [_staff_photo(p) for p in report.photos],
-        "timeline": [{"id": e.id, "kind": e.kind, "public": e.public, "at": e.created_at,
-                      "from_status": e.from_status, "to_status": e.to_status, "body": e.body,
-                      "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None}
-                     for e in events],
-        "nearby": _nearby(s, report, view["lon"], view["lat"], lang),
-        "etag": etag(report), "assignee_id": report.assignee_id,
-    })
+    view.update(
+        {
+            "priority": report.priority,
+            "hidden": report.hidden,
+            "channel": report.channel,
+            "answers": report.answers,
+            "anonymous": report.anonymous,
+            "contact": contact,
+            "department": None
+            if report.department is None
+            else {"code": report.department.code, "name": pick(report.department.name, lang, fallback)},
+            "photos": [_staff_photo(p) for p in report.photos],
+            "timeline": [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "public": e.public,
+                    "at": e.created_at,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "body": e.body,
+                    "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None,
+                }
+                for e in events
+            ],
+            "nearby": _nearby(s, report, view["lon"], view["lat"], lang),
+            "etag": etag(report),
+            "assignee_id": report.assignee_id,
+        }
+    )
     s.rollback()
     return view
 
@@ -80,8 +118,16 @@ def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> dict[str, 
         report = visible_report(s, staff, photo.report_id)
         before = {"state": photo.state}
         apply_moderation(s, photo, approve, staff.id)
-        audit.record(s, staff, "photo.moderate", "photo", photo.id, jurisdiction_id=report.jurisdiction_id,
-                     before=before, after={"state": photo.state, "report_id": report.id})
+        audit.record(
+            s,
+            staff,
+            "photo.moderate",
+            "photo",
+            photo.id,
+            jurisdiction_id=report.jurisdiction_id,
+            before=before,
+            after={"state": photo.state, "report_id": report.id},
+        )
     return {**_staff_photo(photo), "report_id": photo.report_id}
 
 
@@ -91,8 +137,15 @@ def apply_moderation(s: Session, photo: Photo, approve: bool, staff_id: int | No
     photo.state = "approved" if approve else "hidden"
     photo.moderated_at = utcnow()
     photo.moderated_by_id = staff_id
-    s.add(ReportEvent(report_id=photo.report_id, kind="moderation", public=False, actor_staff_id=staff_id,
-                      data={"photo_id": photo.id, "state": photo.state}))
+    s.add(
+        ReportEvent(
+            report_id=photo.report_id,
+            kind="moderation",
+            public=False,
+            actor_staff_id=staff_id,
+            data={"photo_id": photo.id, "state": photo.state},
+        )
+    )
 
 
 def photo_file_for_staff(staff: StaffUser, kind: str, name: str) -> str:
@@ -115,8 +168,19 @@ def audit_trail(staff: StaffUser, report_id: int) -> list[dict[str, Any]]:
     s = session()
     visible_report(s, staff, report_id)
     entries = audit.entries(jurisdiction_id=staff.jurisdiction_id, target_type="report", target_id=report_id)
-    people = dict(s.execute(select(StaffUser.id, StaffUser.email).where(
-        StaffUser.id.in_({e.staff_id for e in entries if e.staff_id}))).all())
+    people = dict(
+        s.execute(
+            select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_({e.staff_id for e in entries if e.staff_id}))
+        ).all()
+    )
     s.rollback()
-    return [{"at": e.at, "action": e.action, "actor": people.get(e.staff_id) or (
-        f"API key #{e.api_key_id}" if e.api_key_id else "—"), "before": e.before, "after": e.after} for e in entries]
+    return [
+        {
+            "at": e.at,
+            "action": e.action,
+            "actor": people.get(e.staff_id) or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in entries
+    ]

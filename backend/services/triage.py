@@ -66,50 +66,88 @@ def _locked(s: Session, staff: StaffUser, report_id: int, if_match: str | None) 
     return report
 
 
-def _act(staff: StaffUser, report_id: int, if_match: str | None, action: str,
-         change: Callable[[Session, Report], dict[str, Any]]) -> str:
+def _act(
+    staff: StaffUser,
+    report_id: int,
+    if_match: str | None,
+    action: str,
+    change: Callable[[Session, Report], dict[str, Any]],
+) -> str:
     """Run one action under the ETag check and record it in the audit log; returns the new ETag."""
     with unit_of_work() as s:
         report = _locked(s, staff, report_id, if_match)
         before_after = change(s, report)
         report.updated_at = utcnow()
-        audit.record(s, staff, action, "report", report.id, jurisdiction_id=report.jurisdiction_id,
-                     before=before_after.get("before"), after=before_after.get("after"))
+        audit.record(
+            s,
+            staff,
+            action,
+            "report",
+            report.id,
+            jurisdiction_id=report.jurisdiction_id,
+            before=before_after.get("before"),
+            after=before_after.get("after"),
+        )
         s.flush()
         new = etag(report)
     return new
 
 
-def change_status(staff: StaffUser, report_id: int, if_match: str | None, to_status: str,
-                  reason: str | None = None, body: str | None = None) -> str:
+def change_status(
+    staff: StaffUser,
+    report_id: int,
+    if_match: str | None,
+    to_status: str,
+    reason: str | None = None,
+    body: str | None = None,
+) -> str:
     """Move a report through the state machine (409 for a transition it does not allow)."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
         current = report.status
         if to_status not in TRANSITIONS.get(current, frozenset()):
             raise Conflict(gettext("A report cannot go from {a} to {b}.", a=current, b=to_status), field="status")
         if to_status == "rejected" and reason not in REJECT_REASONS:
-            raise DomainError(gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)),
-                              field="reason")
+            raise DomainError(
+                gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)), field="reason"
+            )
         if to_status == "in_progress" and current in REOPEN_FROM:
             # Reopened: the SLA clock starts again from now, the closing times are cleared.
             report.resolved_at = report.closed_at = None
             service = report.service
-            report.sla_due_at = due_at(utcnow(), service.sla_hours, service.sla_working_hours,
-                                       report.jurisdiction.timezone, report.jurisdiction.settings.get("country"))
+            report.sla_due_at = due_at(
+                utcnow(),
+                service.sla_hours,
+                service.sla_working_hours,
+                report.jurisdiction.timezone,
+                report.jurisdiction.settings.get("country"),
+            )
         record_status(s, report, to_status, staff_id=staff.id, body=reason if to_status == "rejected" else body)
         return {"before": {"status": current}, "after": {"status": to_status, "reason": reason}}
 
     return _act(staff, report_id, if_match, "report.status", change)
 
 
-def assign(staff: StaffUser, report_id: int, if_match: str | None, *, department: str | None = None,
-           assignee_id: int | None = None) -> str:
+def assign(
+    staff: StaffUser,
+    report_id: int,
+    if_match: str | None,
+    *,
+    department: str | None = None,
+    assignee_id: int | None = None,
+) -> str:
     """Route to a department and/or a person of the jurisdiction."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
         before = {"department_id": report.department_id, "assignee_id": report.assignee_id}
         if department is not None:
-            dept = s.scalars(select(Department).where(Department.jurisdiction_id == report.jurisdiction_id,
-                                                      Department.code == department, Department.active)).first()
+            dept = s.scalars(
+                select(Department).where(
+                    Department.jurisdiction_id == report.jurisdiction_id,
+                    Department.code == department,
+                    Department.active,
+                )
+            ).first()
             if dept is None:
                 raise NotFound(gettext("Not found."), field="department")
             with counts.recount(s, report):
@@ -119,8 +157,15 @@ def assign(staff: StaffUser, report_id: int, if_match: str | None, *, department
             if person is None or person.jurisdiction_id != report.jurisdiction_id or not person.active:
                 raise NotFound(gettext("Not found."), field="assignee_id")
             report.assignee_id = person.id
-        s.add(ReportEvent(report_id=report.id, kind="assignment", public=False, actor_staff_id=staff.id,
-                          data={"department_id": report.department_id, "assignee_id": report.assignee_id}))
+        s.add(
+            ReportEvent(
+                report_id=report.id,
+                kind="assignment",
+                public=False,
+                actor_staff_id=staff.id,
+                data={"department_id": report.department_id, "assignee_id": report.assignee_id},
+            )
+        )
         return {"before": before, "after": {"department_id": report.department_id, "assignee_id": report.assignee_id}}
 
     return _act(staff, report_id, if_match, "report.assign", change)
@@ -133,8 +178,15 @@ def set_priority(staff: StaffUser, report_id: int, if_match: str | None, priorit
         before = report.priority
         with counts.recount(s, report):
             report.priority = priority
-        s.add(ReportEvent(report_id=report.id, kind="priority", public=False, actor_staff_id=staff.id,
-                          data={"from": before, "to": priority}))
+        s.add(
+            ReportEvent(
+                report_id=report.id,
+                kind="priority",
+                public=False,
+                actor_staff_id=staff.id,
+                data={"from": before, "to": priority},
+            )
+        )
         return {"before": {"priority": before}, "after": {"priority": priority}}
 
     return _act(staff, report_id, if_match, "report.priority", change)
@@ -142,6 +194,7 @@ def set_priority(staff: StaffUser, report_id: int, if_match: str | None, priorit
 
 def reply(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> str:
     """A public reply, shown on the report's timeline and sent to the reporter and supporters."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
         s.add(ReportEvent(report_id=report.id, kind="reply", public=True, actor_staff_id=staff.id, body=body))
         add_event(s, "report.replied", {"report_id": report.id, "body": body})
@@ -152,6 +205,7 @@ def reply(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> 
 
 def note(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> str:
     """An internal note, never shown to residents."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
         s.add(ReportEvent(report_id=report.id, kind="note", public=False, actor_staff_id=staff.id, body=body))
         return {"after": {"note": body}}
@@ -161,27 +215,53 @@ def note(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> s
 
 def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service_code: str) -> str:
     """Move to another service: re-routed to its department, SLA recomputed from the submission."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
-        service = s.scalars(select(Service).where(Service.jurisdiction_id == report.jurisdiction_id,
-                                                  Service.code == service_code, Service.active)).first()
+        service = s.scalars(
+            select(Service).where(
+                Service.jurisdiction_id == report.jurisdiction_id, Service.code == service_code, Service.active
+            )
+        ).first()
         if service is None:
             raise NotFound(gettext("Not found."), field="service_code")
-        before = {"service_id": report.service_id, "department_id": report.department_id,
-                  "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None}
+        before = {
+            "service_id": report.service_id,
+            "department_id": report.department_id,
+            "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None,
+        }
         with counts.recount(s, report):
             report.service_id, report.service, report.department_id = service.id, service, service.department_id
-            report.sla_due_at = due_at(report.requested_at, service.sla_hours, service.sla_working_hours,
-                                       report.jurisdiction.timezone, report.jurisdiction.settings.get("country"))
-        s.add(ReportEvent(report_id=report.id, kind="recategorised", public=False, actor_staff_id=staff.id,
-                          data={"from": before["service_id"], "to": service.id}))
-        return {"before": before, "after": {"service_id": service.id, "department_id": service.department_id,
-                                            "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None}}
+            report.sla_due_at = due_at(
+                report.requested_at,
+                service.sla_hours,
+                service.sla_working_hours,
+                report.jurisdiction.timezone,
+                report.jurisdiction.settings.get("country"),
+            )
+        s.add(
+            ReportEvent(
+                report_id=report.id,
+                kind="recategorised",
+                public=False,
+                actor_staff_id=staff.id,
+                data={"from": before["service_id"], "to": service.id},
+            )
+        )
+        return {
+            "before": before,
+            "after": {
+                "service_id": service.id,
+                "department_id": service.department_id,
+                "sla_due_at": report.sla_due_at.isoformat() if report.sla_due_at else None,
+            },
+        }
 
     return _act(staff, report_id, if_match, "report.recategorise", change)
 
 
 def merge(staff: StaffUser, report_id: int, if_match: str | None, master_id: int) -> str:
     """Merge a duplicate into a master: supporters and photos move, the duplicate closes pointing at it."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
         if master_id == report.id:
             raise DomainError(gettext("A report cannot be merged into itself."), field="master_id")
@@ -201,17 +281,27 @@ def merge(staff: StaffUser, report_id: int, if_match: str | None, master_id: int
         report.merged_into_id = master.id
         master.updated_at = utcnow()
         record_status(s, report, "duplicate", staff_id=staff.id)
-        s.add(ReportEvent(report_id=report.id, kind="merged", public=True, actor_staff_id=staff.id,
-                          data={"master_id": master.id}))
+        s.add(
+            ReportEvent(
+                report_id=report.id, kind="merged", public=True, actor_staff_id=staff.id, data={"master_id": master.id}
+            )
+        )
         add_event(s, "report.merged", {"report_id": report.id, "master_id": master.id})
         return {"before": {"status": "open"}, "after": {"merged_into": master.id, "moved_supporters": len(moving)}}
 
     return _act(staff, report_id, if_match, "report.merge", change)
 
 
-def moderate_text(staff: StaffUser, report_id: int, if_match: str | None, *, hidden: bool | None = None,
-                  description: str | None = None) -> str:
+def moderate_text(
+    staff: StaffUser,
+    report_id: int,
+    if_match: str | None,
+    *,
+    hidden: bool | None = None,
+    description: str | None = None,
+) -> str:
     """Hide or show a report, or redact its description (the original stays in the audit log)."""
+
     def change(s: Session, report: Report) -> dict[str, Any]:
         before = {"hidden": report.hidden, "description": report.description}
         if hidden is not None and hidden != report.hidden:
@@ -219,8 +309,15 @@ def moderate_text(staff: StaffUser, report_id: int, if_match: str | None, *, hid
                 report.hidden = hidden
         if description is not None:
             report.description = description
-        s.add(ReportEvent(report_id=report.id, kind="moderation", public=False, actor_staff_id=staff.id,
-                          data={"hidden": report.hidden, "redacted": description is not None}))
+        s.add(
+            ReportEvent(
+                report_id=report.id,
+                kind="moderation",
+                public=False,
+                actor_staff_id=staff.id,
+                data={"hidden": report.hidden, "redacted": description is not None},
+            )
+        )
         return {"before": before, "after": {"hidden": report.hidden, "description": report.description}}
 
     return _act(staff, report_id, if_match, "report.moderate", change)
@@ -264,8 +361,13 @@ def bulk(staff: StaffUser, items: list[dict[str, Any]], action: str, params: dic
             if action == "status":
                 new = change_status(staff, item["id"], item["etag"], params["status"], params.get("reason"))
             else:
-                new = assign(staff, item["id"], item["etag"], department=params.get("department"),
-                             assignee_id=params.get("assignee_id"))
+                new = assign(
+                    staff,
+                    item["id"],
+                    item["etag"],
+                    department=params.get("department"),
+                    assignee_id=params.get("assignee_id"),
+                )
             results.append({"id": item["id"], "status": 200, "etag": new})
         except DomainError as exc:
             results.append({"id": item["id"], "status": exc.status, "message": exc.message})

@@ -49,13 +49,17 @@ def public_report(report: Report, lang: str) -> dict[str, Any]:
 def media_url(kind: str, name: str) -> str:
     """Absolute URL of a media file (PUBLIC_BASE_URL, else the request's host)."""
     base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL or (
-        request.host_url if has_request_context() else "/")
+        request.host_url if has_request_context() else "/"
+    )
     return f"{base.rstrip('/')}/media/{kind}/{name}.jpg"
 
 
 def photo_entry(photo: Photo) -> dict[str, Any]:
-    return {"id": photo.id, "url": media_url("photos", photo.name),
-            "thumbnail_url": media_url("thumbs", photo.name) if photo.has_thumbnail else None}
+    return {
+        "id": photo.id,
+        "url": media_url("photos", photo.name),
+        "thumbnail_url": media_url("thumbs", photo.name) if photo.has_thumbnail else None,
+    }
 
 
 def timeline_entry(event: ReportEvent, lang: str, fallback: str) -> dict[str, Any]:
@@ -78,14 +82,21 @@ def service_entry(service: Service, lang: str, fallback: str) -> dict[str, Any]:
         "service_code": service.code,
         "name": pick(service.name, lang, fallback),
         "description": pick(service.description, lang, fallback),
-        "group": None if service.group is None else {"code": service.group.code,
-                                                      "name": pick(service.group.name, lang, fallback)},
+        "group": None
+        if service.group is None
+        else {"code": service.group.code, "name": pick(service.group.name, lang, fallback)},
         "keywords": service.keywords,
         "sla_hours": service.sla_hours,
-        "questions": [{
-            "code": q.code, "datatype": q.datatype, "required": q.required, "order": q.position,
-            "label": pick(q.description, lang, fallback),
-            "hint": pick(q.hint, lang, fallback) or None,
-            "options": [{"key": o["key"], "name": pick(o["name"], lang, fallback)} for o in q.options],
-        } for q in service.questions],
+        "questions": [
+            {
+                "code": q.code,
+                "datatype": q.datatype,
+                "required": q.required,
+                "order": q.position,
+                "label": pick(q.description, lang, fallback),
+                "hint": pick(q.hint, lang, fallback) or None,
+                "options": [{"key": o["key"], "name": pick(o["name"], lang, fallback)} for o in q.options],
+            }
+            for q in service.questions
+        ],
     }

@@ -47,11 +47,19 @@ def load_schedule(jurisdiction_code: str, path: Path) -> int:
                     raise DomainError(f"{path.name} line {n}: the date must be YYYY-MM-DD", field="path") from exc
                 fraction = (line.get("fraction") or "").strip()
                 if fraction not in WASTE_FRACTIONS:
-                    raise DomainError(f"{path.name} line {n}: the fraction must be one of {', '.join(WASTE_FRACTIONS)}",
-                                      field="path")
-                rows.append({"jurisdiction_id": jurisdiction.id, "area_id": areas.get(area) if area else None,
-                             "street": street or None, "street_key": street_key(s, street) if street else None,
-                             "day": day, "fraction": fraction})
+                    raise DomainError(
+                        f"{path.name} line {n}: the fraction must be one of {', '.join(WASTE_FRACTIONS)}", field="path"
+                    )
+                rows.append(
+                    {
+                        "jurisdiction_id": jurisdiction.id,
+                        "area_id": areas.get(area) if area else None,
+                        "street": street or None,
+                        "street_key": street_key(s, street) if street else None,
+                        "day": day,
+                        "fraction": fraction,
+                    }
+                )
         s.execute(delete(WasteCollection).where(WasteCollection.jurisdiction_id == jurisdiction.id))
         if rows:
             s.execute(WasteCollection.__table__.insert(), rows)
@@ -68,10 +76,18 @@ def schedule_at(lon: float, lat: float, days: int, lang: str) -> dict[str, Any]:
     where = [c.area_id == loc.area_id]
     if street is not None:
         where.append(c.street_key == street)
-    rows = s.execute(select(c.day, c.fraction).where(c.jurisdiction_id == jurisdiction.id, or_(*where),
-                                                     c.day >= today, c.day < today + timedelta(days=days))
-                     .distinct().order_by(c.day, c.fraction)).all()
+    rows = s.execute(
+        select(c.day, c.fraction)
+        .where(c.jurisdiction_id == jurisdiction.id, or_(*where), c.day >= today, c.day < today + timedelta(days=days))
+        .distinct()
+        .order_by(c.day, c.fraction)
+    ).all()
     s.rollback()
-    return {"jurisdiction": jurisdiction.code, "area": loc.area_code,
-            "items": [{"date": day, "fraction": fraction, "name": gettext(FRACTION_NAMES[fraction], lang)}
-                      for day, fraction in rows]}
+    return {
+        "jurisdiction": jurisdiction.code,
+        "area": loc.area_code,
+        "items": [
+            {"date": day, "fraction": fraction, "name": gettext(FRACTION_NAMES[fraction], lang)}
+            for day, fraction in rows
+        ],
+    }

@@ -61,11 +61,20 @@ def _http_error(exc: HTTPException) -> Response:
 def discovery(fmt: str) -> Response:
     base = request.host_url.rstrip("/") + "/open311/v2"
     settings = current_app.config["HROMADA_SETTINGS"]
-    body = {"changeset": CHANGESET, "contact": settings.extra.get("OPEN311_CONTACT", "Contact your city's 311 team."),
-            "key_service": "API keys are issued by the city's administrators (hromada create-api-key).",
-            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
-                           "changeset": CHANGESET, "type": "production",
-                           "formats": ["text/xml", "application/json"]}]}
+    body = {
+        "changeset": CHANGESET,
+        "contact": settings.extra.get("OPEN311_CONTACT", "Contact your city's 311 team."),
+        "key_service": "API keys are issued by the city's administrators (hromada create-api-key).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
     return render(_fmt(fmt), "discovery", body)
 
 
@@ -94,8 +103,19 @@ def post_request(fmt: str) -> Response:
     return render(fmt, "service_requests", [result], 201)
 
 
-QUERY = ("service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size",
-         "updated_after", "updated_before", "bbox", "extensions")
+QUERY = (
+    "service_request_id",
+    "service_code",
+    "start_date",
+    "end_date",
+    "status",
+    "page",
+    "page_size",
+    "updated_after",
+    "updated_before",
+    "bbox",
+    "extensions",
+)
 
 
 @bp.get("/requests.<fmt>")

@@ -9,9 +9,17 @@ from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405 - 
 from flask import Response
 
 #: The element name of an item of each list.
-ITEMS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-         "endpoints": "endpoint", "formats": "format", "errors": "error", "status_notes_history": "note",
-         "photos": "photo"}
+ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "errors": "error",
+    "status_notes_history": "note",
+    "photos": "photo",
+}
 
 
 def _text(value: Any) -> str | None:

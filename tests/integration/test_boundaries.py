@@ -48,19 +48,23 @@ def _areas_vs_makevalid(db: Session, code: str, source: Path, code_prop: str) ->
     features = json.loads(source.read_text())["features"]
     rows = []
     for f in features:
-        stored = db.execute(text("""
+        stored = db.execute(
+            text("""
             SELECT ST_IsValid(a.boundary), GeometryType(a.boundary), ST_Area(a.boundary::geography),
                    ST_Area(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)), 3)::geography),
                    ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))
             FROM areas a JOIN jurisdictions j ON j.id = a.jurisdiction_id
             WHERE j.code = :j AND a.code = :c
-        """), {"g": json.dumps(f["geometry"]), "j": code, "c": str(f["properties"][code_prop])}).one()
+        """),
+            {"g": json.dumps(f["geometry"]), "j": code, "c": str(f["properties"][code_prop])},
+        ).one()
         rows.append(tuple(stored))
     return rows
 
 
 def test_invalid_powiat_polygons_are_stored_valid_with_their_area_kept(
-        app: Flask, db: Session, tmp_path: Path, scratch_jurisdictions: list[str]) -> None:
+    app: Flask, db: Session, tmp_path: Path, scratch_jurisdictions: list[str]
+) -> None:
     scratch_jurisdictions.append("T12")
     load_city(city_dir(tmp_path, "T12", POWIATY, "id", "nazwa"))
     rows = _areas_vs_makevalid(db, "T12", POWIATY, "id")
@@ -72,7 +76,8 @@ def test_invalid_powiat_polygons_are_stored_valid_with_their_area_kept(
 
 
 def test_a_bow_tie_polygon_becomes_a_valid_multipolygon_of_both_halves(
-        app: Flask, db: Session, tmp_path: Path, scratch_jurisdictions: list[str]) -> None:
+    app: Flask, db: Session, tmp_path: Path, scratch_jurisdictions: list[str]
+) -> None:
     scratch_jurisdictions.append("TBOW")
     bowtie = ROOT / "tests" / "fixtures" / "bowtie.geojson"
     load_city(city_dir(tmp_path, "TBOW", bowtie, "code", "name"))
@@ -84,14 +89,22 @@ def test_a_bow_tie_polygon_becomes_a_valid_multipolygon_of_both_halves(
 
 
 def test_a_boundary_in_the_polish_national_grid_is_reprojected(
-        app: Flask, db: Session, tmp_path: Path, scratch_jurisdictions: list[str]) -> None:
+    app: Flask, db: Session, tmp_path: Path, scratch_jurisdictions: list[str]
+) -> None:
     scratch_jurisdictions.append("T2180")
     # A 200 m square in EPSG:2180 (PUWG 1992) around a point far from the demo cities.
-    ring = json.loads(db.execute(text("""
+    ring = json.loads(
+        db.execute(
+            text("""
         SELECT ST_AsGeoJSON(ST_Expand(ST_Transform(ST_SetSRID(ST_MakePoint(18.0, 49.5), 4326), 2180), 100))
-    """)).scalar_one())
-    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2180"}},
-           "features": [{"type": "Feature", "properties": {"code": "SQ", "name": "Square"}, "geometry": ring}]}
+    """)
+        ).scalar_one()
+    )
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2180"}},
+        "features": [{"type": "Feature", "properties": {"code": "SQ", "name": "Square"}, "geometry": ring}],
+    }
     (tmp_path / "square.geojson").write_text(json.dumps(doc))
     load_city(city_dir(tmp_path, "T2180", tmp_path / "square.geojson", "code", "name"))
     from geo.locate import locate
@@ -104,8 +117,16 @@ def test_a_boundary_in_the_polish_national_grid_is_reprojected(
 
 def test_coordinates_that_are_not_longitude_latitude_are_refused(app: Flask, tmp_path: Path) -> None:
     ring = [[566000, 244000], [567000, 244000], [567000, 245000], [566000, 244000]]
-    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "X", "name": "X"},
-           "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "X", "name": "X"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
     (tmp_path / "metres.geojson").write_text(json.dumps(doc))
     with app.app_context(), pytest.raises(CityDefinitionError) as err:
         load_city(city_dir(tmp_path, "TM", tmp_path / "metres.geojson", "code", "name"))

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from backend.cli import main
 from tests.conftest import CITIES, ROOT
 
-TABLES = ("jurisdictions", "areas", "area_pieces", "departments", "service_groups", "services",
-          "service_questions")
+TABLES = ("jurisdictions", "areas", "area_pieces", "departments", "service_groups", "services", "service_questions")
 
 
 def snapshot(db: Session) -> dict[str, list]:
@@ -85,15 +84,28 @@ def _broken_city(tmp_path: Path, defect: str) -> tuple[Path, str, str]:
         field = "services.1.department"
     elif defect == "not-polygons":
         doc = json.loads((target / "boundary.geojson").read_text())
-        doc["features"].append({"type": "Feature", "properties": {"code": "P", "name": "P"},
-                                "geometry": {"type": "Point", "coordinates": [19.9, 50.0]}})
+        doc["features"].append(
+            {
+                "type": "Feature",
+                "properties": {"code": "P", "name": "P"},
+                "geometry": {"type": "Point", "coordinates": [19.9, 50.0]},
+            }
+        )
         (target / "boundary.geojson").write_text(json.dumps(doc))
         field = "features[1].geometry.type"
     elif defect == "clipped-away":
         # Detected only after rows were written: the whole area lies inside the excluded city.
         square = [[19.93, 50.06], [19.94, 50.06], [19.94, 50.065], [19.93, 50.065], [19.93, 50.06]]
-        doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
-            "code": "SQ", "name": "Rynek"}, "geometry": {"type": "Polygon", "coordinates": [square]}}]}
+        doc = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"code": "SQ", "name": "Rynek"},
+                    "geometry": {"type": "Polygon", "coordinates": [square]},
+                }
+            ],
+        }
         (target / "boundary.geojson").write_text(json.dumps(doc))
         spec["areas"]["exclude_jurisdictions"] = ["1261011"]
         field = "features[0]"
@@ -113,7 +125,8 @@ def no_leftovers(app: Flask) -> object:
 @pytest.mark.usefixtures("no_leftovers")
 @pytest.mark.parametrize("defect", ["yaml", "language", "department", "not-polygons", "clipped-away"])
 def test_a_defective_city_exits_non_zero_names_file_and_field_and_writes_nothing(
-        app: Flask, cities: dict, db: Session, tmp_path: Path, defect: str) -> None:
+    app: Flask, cities: dict, db: Session, tmp_path: Path, defect: str
+) -> None:
     directory, file_name, field = _broken_city(tmp_path, defect)
     before = snapshot(db)
     result = run_cli(app, "load-city", str(directory))
@@ -125,7 +138,13 @@ def test_a_defective_city_exits_non_zero_names_file_and_field_and_writes_nothing
 def test_the_console_script_reports_a_defect_on_stderr(migrated: str, tmp_path: Path) -> None:
     directory, _, field = _broken_city(tmp_path, "department")
     env = {**os.environ, "DATABASE_URL": migrated}
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "hromada"), "load-city", str(directory)],
-                          env=env, capture_output=True, text=True, cwd=tmp_path, check=False)
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "hromada"), "load-city", str(directory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "city.yaml" in proc.stderr and field in proc.stderr

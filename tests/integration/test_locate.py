@@ -36,32 +36,38 @@ def test_a_point_in_the_powiat_around_krakow_is_in_the_powiat(cities: dict, db: 
 
 
 def test_krakow_districts_cover_326_square_kilometres(cities: dict, db: Session) -> None:
-    km2 = db.execute(text("""
+    km2 = db.execute(
+        text("""
         SELECT sum(ST_Area(a.boundary::geography)) / 1e6, count(*)
         FROM areas a JOIN jurisdictions j ON j.id = a.jurisdiction_id WHERE j.code = '1261011'
-    """)).one()
+    """)
+    ).one()
     assert km2[1] == 18
     assert abs(km2[0] - 326.0) <= 1.0
 
 
 def test_the_powiat_no_longer_overlaps_krakow_after_clipping(cities: dict, db: Session) -> None:
-    overlap_m2 = db.execute(text("""
+    overlap_m2 = db.execute(
+        text("""
         SELECT ST_Area(ST_Intersection(p.boundary, k.boundary)::geography)
         FROM jurisdictions p, jurisdictions k WHERE p.code = '1206' AND k.code = '1261011'
-    """)).scalar_one()
+    """)
+    ).scalar_one()
     assert overlap_m2 < 1.0
 
 
 def test_a_point_on_a_shared_district_edge_is_placed_the_same_way_every_time(cities: dict, db: Session) -> None:
     # A vertex of district I's outline that district II's outline covers too: exactly on the edge.
-    lon, lat, first, second = db.execute(text("""
+    lon, lat, first, second = db.execute(
+        text("""
         SELECT ST_X(v.geom), ST_Y(v.geom), a.code, b.code
         FROM areas a JOIN areas b ON a.jurisdiction_id = b.jurisdiction_id
         JOIN jurisdictions j ON j.id = a.jurisdiction_id,
         LATERAL ST_DumpPoints(a.boundary) v
         WHERE j.code = '1261011' AND a.code = 'I' AND b.code = 'II' AND ST_Covers(b.boundary, v.geom)
         LIMIT 1
-    """)).one()
+    """)
+    ).one()
     results = {locate(db, lon, lat) for _ in range(25)}
     assert len(results) == 1
     (loc,) = results

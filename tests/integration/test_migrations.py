@@ -33,8 +33,10 @@ def test_migrations_run_from_empty_to_head_and_back_to_base(migrated: str) -> No
         assert set(Base.metadata.tables) <= tables
         engine = create_engine(url)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={
-                "include_object": include_object, "compare_type": True}), Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"include_object": include_object, "compare_type": True}),
+                Base.metadata,
+            )
         engine.dispose()
         assert diff == [], f"models and migrations differ: {diff}"
         migrate.downgrade(url, "base", version_schema=SCHEMA)

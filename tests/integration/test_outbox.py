@@ -30,9 +30,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
 
 def hits(app: Flask, keys: list[int]) -> dict[int, int]:
     with app.app_context():
-        rows = session().execute(text(
-            "SELECT event_id, count(*) FROM test_outbox_hits WHERE event_id = ANY(:k) GROUP BY event_id"),
-            {"k": keys}).all()
+        rows = (
+            session()
+            .execute(
+                text("SELECT event_id, count(*) FROM test_outbox_hits WHERE event_id = ANY(:k) GROUP BY event_id"),
+                {"k": keys},
+            )
+            .all()
+        )
         return {r[0]: r[1] for r in rows}
 
 
@@ -52,8 +57,7 @@ def write_events(app: Flask, n: int, event_type: str = "test.record") -> tuple[l
 
 
 def worker_env(database_url: str, redis_url: str) -> dict[str, str]:
-    return {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-            "OUTBOX_HANDLER_MODULES": "tests.support.handlers"}
+    return {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "OUTBOX_HANDLER_MODULES": "tests.support.handlers"}
 
 
 @pytest.fixture
@@ -71,7 +75,8 @@ def test_a_committed_event_is_handled_once_by_the_worker(app: Flask, worker: obj
 
 
 def test_two_workers_and_duplicate_publishes_still_handle_each_event_exactly_once(
-        migrated: str, private_redis: PrivateRedis) -> None:
+    migrated: str, private_redis: PrivateRedis
+) -> None:
     app = make_app(migrated, private_redis.url)
     ids, keys = write_events(app, 150)  # published once on commit; no worker runs yet
     with app.app_context():
@@ -99,15 +104,17 @@ def test_a_rolled_back_transaction_publishes_nothing(migrated: str, private_redi
 
 
 def test_with_redis_down_the_use_case_commits_and_the_event_runs_after_redis_returns(
-        migrated: str, private_redis: PrivateRedis) -> None:
+    migrated: str, private_redis: PrivateRedis
+) -> None:
     app = make_app(migrated, private_redis.url)
     private_redis.stop()
     ids, keys = write_events(app, 3)  # must not raise: the broker is down
     assert statuses(app, ids) == dict.fromkeys(ids, "pending")
     private_redis.start()
     with app.app_context(), unit_of_work() as s:  # let time pass beyond the sweeper's grace
-        s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids))
-                  .values(created_at=utcnow() - 2 * outbox.SWEEP_GRACE))
+        s.execute(
+            update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(created_at=utcnow() - 2 * outbox.SWEEP_GRACE)
+        )
     with WorkerProcesses(ROOT, worker_env(migrated, private_redis.url)):
         with app.app_context():
             assert outbox.sweep() >= 3  # what celery beat runs periodically
@@ -117,10 +124,12 @@ def test_with_redis_down_the_use_case_commits_and_the_event_runs_after_redis_ret
 
 def test_a_failing_handler_leaves_no_partial_work_and_is_retried_later(app: Flask, worker: object) -> None:
     ids, keys = write_events(app, 1, event_type="test.fail")
+
     def failed_once() -> bool:
         with app.app_context():
             ev = session().get(OutboxEvent, ids[0])
             return ev is not None and ev.attempts >= 1
+
     assert wait_for(failed_once)
     with app.app_context():
         ev = session().get(OutboxEvent, ids[0])

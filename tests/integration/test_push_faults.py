@@ -37,8 +37,7 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 def settings(fake_fcm: Any, smtp: Any) -> dict[str, str]:
-    return {**push_settings(fake_fcm, smtp), "PUSH_CHUNK": str(CHUNK), "PUSH_LEASE_SECONDS": "3",
-            "PUSH_PARALLEL": "2"}
+    return {**push_settings(fake_fcm, smtp), "PUSH_CHUNK": str(CHUNK), "PUSH_LEASE_SECONDS": "3", "PUSH_PARALLEL": "2"}
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, every: Callable[[], Any] | None = None) -> bool:
@@ -56,13 +55,29 @@ def report_with_followers(app: Flask, n: int, tag: str) -> tuple[int, list[str]]
     """A report and n supporting devices with push tokens (written directly: this is the fixture)."""
     client = app.test_client()
     dev = client.post("/api/v1/devices", json={"platform": "android", "locale": "pl"}).json
-    made = client.post("/api/v1/reports", headers={"Authorization": f"Bearer {dev['token']}"}, json={
-        "service_code": "graffiti", "lat": 50.0612, "lon": 19.9380, "description": f"Graffiti {tag}"}).json
+    made = client.post(
+        "/api/v1/reports",
+        headers={"Authorization": f"Bearer {dev['token']}"},
+        json={"service_code": "graffiti", "lat": 50.0612, "lon": 19.9380, "description": f"Graffiti {tag}"},
+    ).json
     tokens = [f"ok-{tag}-{i}" for i in range(n)]
     with app.app_context(), unit_of_work() as s:
-        ids = s.execute(insert(Device).returning(Device.id), [
-            {"platform": "android", "locale": "pl", "token_hash": uuid.uuid4().hex + uuid.uuid4().hex,
-             "push_token": t} for t in tokens]).scalars().all()
+        ids = (
+            s.execute(
+                insert(Device).returning(Device.id),
+                [
+                    {
+                        "platform": "android",
+                        "locale": "pl",
+                        "token_hash": uuid.uuid4().hex + uuid.uuid4().hex,
+                        "push_token": t,
+                    }
+                    for t in tokens
+                ],
+            )
+            .scalars()
+            .all()
+        )
         s.execute(insert(ReportSupport), [{"report_id": made["id"], "device_id": i} for i in ids])
         s.execute(update(Report).where(Report.id == made["id"]).values(support_count=n))
     return made["id"], tokens
@@ -76,16 +91,24 @@ def acknowledge(app: Flask, report_id: int) -> int:
     token = client.post("/api/admin/tokens", json={"email": email, "password": PASSWORD}).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
     etag = client.get(f"/api/admin/reports/{report_id}", headers=headers).headers["ETag"]
-    res = client.post(f"/api/admin/reports/{report_id}/status", json={"status": "acknowledged"},
-                      headers={**headers, "If-Match": etag})
+    res = client.post(
+        f"/api/admin/reports/{report_id}/status", json={"status": "acknowledged"}, headers={**headers, "If-Match": etag}
+    )
     return res.status_code
 
 
 def states(app: Flask, report_id: int) -> Counter[str]:
     with app.app_context():
-        rows = session().execute(select(Delivery.status, func.count())
-                                 .join(Notification, Notification.id == Delivery.notification_id)
-                                 .where(Notification.report_id == report_id).group_by(Delivery.status)).all()
+        rows = (
+            session()
+            .execute(
+                select(Delivery.status, func.count())
+                .join(Notification, Notification.id == Delivery.notification_id)
+                .where(Notification.report_id == report_id)
+                .group_by(Delivery.status)
+            )
+            .all()
+        )
         session().rollback()
     return Counter(dict(rows))
 
@@ -103,7 +126,8 @@ def worker_env(app: Flask, fake_fcm: Any, smtp: Any) -> dict[str, str]:
 
 
 def test_a_worker_killed_mid_batch_still_serves_every_device_repeating_only_its_chunk_under_one_collapse_key(
-        migrated: str, private_redis: PrivateRedis, cities: dict, fake_fcm: Any, smtp: Any) -> None:
+    migrated: str, private_redis: PrivateRedis, cities: dict, fake_fcm: Any, smtp: Any
+) -> None:
     app = make_app(migrated, private_redis.url, **settings(fake_fcm, smtp))
     tag = uuid.uuid4().hex[:8]
     report_id, tokens = report_with_followers(app, 1000, tag)
@@ -122,8 +146,9 @@ def test_a_worker_killed_mid_batch_still_serves_every_device_repeating_only_its_
         killed_at = sum(accepted().values())
         assert killed_at < len(tokens), "the worker finished before it could be killed"
         with WorkerProcesses(ROOT, env):
-            assert wait_for(lambda: states(app, report_id) == Counter({"sent": len(tokens)}), timeout=90,
-                            every=lambda: sweep(app))
+            assert wait_for(
+                lambda: states(app, report_id) == Counter({"sent": len(tokens)}), timeout=90, every=lambda: sweep(app)
+            )
     finally:
         fake_fcm.delay = 0.0
     got = accepted()
@@ -138,7 +163,8 @@ def test_a_worker_killed_mid_batch_still_serves_every_device_repeating_only_its_
 
 
 def test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_it_returns(
-        migrated: str, private_redis: PrivateRedis, cities: dict, fake_fcm: Any, smtp: Any) -> None:
+    migrated: str, private_redis: PrivateRedis, cities: dict, fake_fcm: Any, smtp: Any
+) -> None:
     app = make_app(migrated, private_redis.url, **settings(fake_fcm, smtp))
     tag = uuid.uuid4().hex[:8]
     report_id, tokens = report_with_followers(app, 300, tag)
@@ -150,8 +176,11 @@ def test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_
     resident = {"Authorization": f"Bearer {dev.json['token']}"}
     deadline = time.monotonic() + OUTAGE_SECONDS  # `make chaos` keeps Redis away for a minute
     while True:  # reports are accepted all through the outage
-        made = client.post("/api/v1/reports", headers=resident, json={
-            "service_code": "graffiti", "description": "During the outage", "lat": 50.0617, "lon": 19.9373})
+        made = client.post(
+            "/api/v1/reports",
+            headers=resident,
+            json={"service_code": "graffiti", "description": "During the outage", "lat": 50.0617, "lon": 19.9373},
+        )
         assert made.status_code == 201, made.json
         if time.monotonic() >= deadline:
             break
@@ -159,10 +188,14 @@ def test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_
     assert states(app, report_id) == Counter()  # nothing sent while the broker is away
     private_redis.start()
     with app.app_context(), unit_of_work() as s:  # let time pass beyond the outbox sweeper's grace
-        s.execute(update(OutboxEvent).where(OutboxEvent.status == "pending")
-                  .values(created_at=utcnow() - 2 * outbox.SWEEP_GRACE))
+        s.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.status == "pending")
+            .values(created_at=utcnow() - 2 * outbox.SWEEP_GRACE)
+        )
     with WorkerProcesses(ROOT, worker_env(app, fake_fcm, smtp)):
-        assert wait_for(lambda: states(app, report_id) == Counter({"sent": len(tokens)}), timeout=90,
-                        every=lambda: sweep(app))
+        assert wait_for(
+            lambda: states(app, report_id) == Counter({"sent": len(tokens)}), timeout=90, every=lambda: sweep(app)
+        )
     got = Counter(r.token for r in fake_fcm.accepted() if tag in r.token)
     assert set(got) == set(tokens) and set(got.values()) == {1}  # each device once

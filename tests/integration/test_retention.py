@@ -14,8 +14,9 @@ from backend.services.reports import record_status
 from tests.e2e.conftest import Resident as AppUser
 
 
-def test_retention_anonymises_exactly_the_reports_past_the_limit(app: Flask, cities: dict, db: Session,
-                                                                 worker: object) -> None:
+def test_retention_anonymises_exactly_the_reports_past_the_limit(
+    app: Flask, cities: dict, db: Session, worker: object
+) -> None:
     client = app.test_client()
     now = utcnow()
     cases = {  # closed this long ago -> expected anonymised (Kraków keeps contact data 24 months)
@@ -37,6 +38,7 @@ def test_retention_anonymises_exactly_the_reports_past_the_limit(app: Flask, cit
         if name == "old":  # a reporter who has since erased the app: only the report links to the contact
             db.execute(update(Report).where(Report.id == body["id"]).values(device_id=None))
             from backend.models import Device
+
             db.execute(update(Device).where(Device.id == user.device_id).values(resident_id=None))
     db.commit()
 

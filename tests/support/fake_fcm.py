@@ -88,10 +88,16 @@ class FakeFcm:
                     return
                 with fake.lock:
                     ok = [r for r in fake.received if r.status == 200]
-                    self._answer(200, {"received": len(fake.received), "accepted": len(ok),
-                                       "distinct_tokens": len({r.token for r in ok}),
-                                       "first_at": min((r.wall for r in ok), default=None),
-                                       "last_at": max((r.wall for r in ok), default=None)})
+                    self._answer(
+                        200,
+                        {
+                            "received": len(fake.received),
+                            "accepted": len(ok),
+                            "distinct_tokens": len({r.token for r in ok}),
+                            "first_at": min((r.wall for r in ok), default=None),
+                            "last_at": max((r.wall for r in ok), default=None),
+                        },
+                    )
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length") or 0)
@@ -105,8 +111,7 @@ class FakeFcm:
                 if self.path.endswith("/token"):
                     with fake.lock:
                         fake.token_requests += 1
-                    self._answer(200, {"access_token": "fake-access-token", "expires_in": 3600,
-                                       "token_type": "Bearer"})
+                    self._answer(200, {"access_token": "fake-access-token", "expires_in": 3600, "token_type": "Bearer"})
                     return
                 if not self.path.endswith("/messages:send"):
                     self._answer(404, {"error": {"code": 404, "message": "unknown path", "status": "NOT_FOUND"}})
@@ -174,21 +179,44 @@ class FakeFcm:
                 if code:
                     details.append({"@type": FCM_ERROR, "errorCode": code})
                 if field:
-                    details.append({"@type": BAD_REQUEST, "fieldViolations": [
-                        {"field": field, "description": "Invalid registration token" if field == "message.token"
-                         else "Invalid value"}]})
-                message_text = ("The registration token is not a valid FCM registration token"
-                                if field == "message.token" else f"{grpc.lower()} (fake)")
+                    details.append(
+                        {
+                            "@type": BAD_REQUEST,
+                            "fieldViolations": [
+                                {
+                                    "field": field,
+                                    "description": "Invalid registration token"
+                                    if field == "message.token"
+                                    else "Invalid value",
+                                }
+                            ],
+                        }
+                    )
+                message_text = (
+                    "The registration token is not a valid FCM registration token"
+                    if field == "message.token"
+                    else f"{grpc.lower()} (fake)"
+                )
                 answer = {"error": {"code": status, "message": message_text, "status": grpc, "details": details}}
                 if transient:
                     extra = {"Retry-After": str(self.retry_after)}
             android = message.get("android", {})
             apns_headers = message.get("apns", {}).get("headers", {})
             notification = message.get("notification", {})
-            self.received.append(Received(token, status, android.get("collapse_key"),
-                                          apns_headers.get("apns-collapse-id"), notification.get("title"),
-                                          notification.get("body"), message.get("data", {}),
-                                          android.get("priority"), time.monotonic(), time.time()))
+            self.received.append(
+                Received(
+                    token,
+                    status,
+                    android.get("collapse_key"),
+                    apns_headers.get("apns-collapse-id"),
+                    notification.get("title"),
+                    notification.get("body"),
+                    message.get("data", {}),
+                    android.get("priority"),
+                    time.monotonic(),
+                    time.time(),
+                )
+            )
         return status, answer, extra
 
     def accepted(self) -> list[Received]:
@@ -201,16 +229,25 @@ class FakeFcm:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-        path.write_text(json.dumps({
-            "type": "service_account", "project_id": project_id, "private_key_id": uuid.uuid4().hex,
-            "private_key": pem, "client_email": f"push@{project_id}.iam.gserviceaccount.com",
-            "client_id": "1", "token_uri": self.token_uri,
-            # A universe of its own: google-auth then signs its own JWT (no token exchange) and skips its
-            # regional-boundary lookup at googleapis.com, neither of which this machine could reach.
-            "universe_domain": "fcm.test",
-        }))
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        path.write_text(
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "project_id": project_id,
+                    "private_key_id": uuid.uuid4().hex,
+                    "private_key": pem,
+                    "client_email": f"push@{project_id}.iam.gserviceaccount.com",
+                    "client_id": "1",
+                    "token_uri": self.token_uri,
+                    # A universe of its own: google-auth then signs its own JWT (no token exchange) and skips its
+                    # regional-boundary lookup at googleapis.com, neither of which this machine could reach.
+                    "universe_domain": "fcm.test",
+                }
+            )
+        )
         return path
 
 

@@ -33,9 +33,24 @@ class Gunicorn:
         logging = ["--access-logfile", "-", "--log-level", "info"] if self.log else ["--log-level", "warning"]
         out = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", "4", *logging, "backend.wsgi:app"],
-            env=self.env, cwd=self.root, stdout=out, stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                "4",
+                *logging,
+                "backend.wsgi:app",
+            ],
+            env=self.env,
+            cwd=self.root,
+            stdout=out,
+            stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -50,11 +65,13 @@ class Gunicorn:
             self.proc.terminate()
             self.proc.wait(20)
 
-    def request(self, method: str, path: str, body: Any = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Content-Type": "application/json", **(headers or {})})
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as res:  # noqa: S310 - a local test server
                 raw = res.read()

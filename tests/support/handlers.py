@@ -23,13 +23,16 @@ CREATE TABLE IF NOT EXISTS test_outbox_hits (
 @handles("test.record")
 def record(s: Session, payload: dict[str, Any]) -> None:
     """Record that this event was handled, by which process (in the handler's transaction)."""
-    s.execute(text("INSERT INTO test_outbox_hits (event_id, worker) VALUES (:e, :w)"),
-              {"e": payload["event_key"], "w": f"{os.getpid()}"})
+    s.execute(
+        text("INSERT INTO test_outbox_hits (event_id, worker) VALUES (:e, :w)"),
+        {"e": payload["event_key"], "w": f"{os.getpid()}"},
+    )
 
 
 @handles("test.fail")
 def fail(s: Session, payload: dict[str, Any]) -> None:
     """Write a row and then fail: the row must not survive, the event must be retried later."""
-    s.execute(text("INSERT INTO test_outbox_hits (event_id, worker) VALUES (:e, 'failed')"),
-              {"e": payload["event_key"]})
+    s.execute(
+        text("INSERT INTO test_outbox_hits (event_id, worker) VALUES (:e, 'failed')"), {"e": payload["event_key"]}
+    )
     raise RuntimeError("handler failed on purpose")

@@ -28,9 +28,22 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -52,14 +65,31 @@ class PrivateRedis:
 class WorkerProcesses:
     """Real `celery worker` processes of the app, with their own settings (database, broker)."""
 
-    def __init__(self, root: Path, env: dict[str, str], count: int = 1, concurrency: int = 2,
-                 loglevel: str = "WARNING") -> None:
+    def __init__(
+        self, root: Path, env: dict[str, str], count: int = 1, concurrency: int = 2, loglevel: str = "WARNING"
+    ) -> None:
         import os
         import sys
 
-        self.cmds = [[sys.executable, "-m", "celery", "-A", "backend.worker", "worker", "--pool", "threads",
-                      "--concurrency", str(concurrency), "--loglevel", loglevel, "--hostname", f"w{i}@%h"]
-                     for i in range(count)]
+        self.cmds = [
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "backend.worker",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(concurrency),
+                "--loglevel",
+                loglevel,
+                "--hostname",
+                f"w{i}@%h",
+            ]
+            for i in range(count)
+        ]
         self.env = {**os.environ, "PYTHONPATH": str(root), **env}
         self.root = root
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -69,8 +99,7 @@ class WorkerProcesses:
 
         self.log = Path(tempfile.mkstemp(prefix="hromada-worker-", suffix=".log")[1])
         out = self.log.open("ab")
-        self.procs = [subprocess.Popen(cmd, env=self.env, cwd=self.root, stdout=out, stderr=out)
-                      for cmd in self.cmds]
+        self.procs = [subprocess.Popen(cmd, env=self.env, cwd=self.root, stdout=out, stderr=out) for cmd in self.cmds]
         out.close()
         return self
 

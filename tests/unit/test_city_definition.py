@@ -31,6 +31,7 @@ def test_the_krakow_demo_is_complete_in_three_languages() -> None:
 def test_a_missing_translation_names_the_service_and_language(tmp_path: Path) -> None:
     def drop_uk(spec: dict) -> None:
         del spec["services"][3]["name"]["uk"]
+
     with pytest.raises(CityDefinitionError) as err:
         read_city(write(tmp_path, drop_uk))
     assert "services.3.name.uk" in str(err.value) and "city.yaml" in str(err.value)
@@ -39,6 +40,7 @@ def test_a_missing_translation_names_the_service_and_language(tmp_path: Path) ->
 def test_a_list_question_without_options_is_refused(tmp_path: Path) -> None:
     def no_options(spec: dict) -> None:
         spec["services"][0]["questions"][0]["options"] = []
+
     with pytest.raises(CityDefinitionError) as err:
         read_city(write(tmp_path, no_options))
     assert "services.0.questions.0.options" in str(err.value)
@@ -48,6 +50,7 @@ def test_a_default_language_outside_the_languages_is_refused(tmp_path: Path) -> 
     def default_de(spec: dict) -> None:
         spec["jurisdiction"]["default_language"] = "en"
         spec["jurisdiction"]["languages"] = ["pl", "uk"]
+
     with pytest.raises(CityDefinitionError) as err:
         read_city(write(tmp_path, default_de))
     assert "jurisdiction.default_language" in str(err.value)
@@ -56,6 +59,7 @@ def test_a_default_language_outside_the_languages_is_refused(tmp_path: Path) -> 
 def test_duplicate_service_codes_are_refused(tmp_path: Path) -> None:
     def dupe(spec: dict) -> None:
         spec["services"][1]["code"] = spec["services"][0]["code"]
+
     with pytest.raises(CityDefinitionError) as err:
         read_city(write(tmp_path, dupe))
     assert "duplicate code 'pothole'" in str(err.value)

@@ -20,8 +20,11 @@ from backend.services.indicators import (
 
 
 def test_period_labels_round_trip_and_bad_ones_are_refused() -> None:
-    for granularity, start, label in (("month", date(2026, 3, 1), "2026-03"), ("quarter", date(2026, 10, 1), "2026-Q4"),
-                                      ("year", date(2025, 1, 1), "2025")):
+    for granularity, start, label in (
+        ("month", date(2026, 3, 1), "2026-03"),
+        ("quarter", date(2026, 10, 1), "2026-Q4"),
+        ("year", date(2025, 1, 1), "2025"),
+    ):
         assert period_label(granularity, start) == label
         assert parse_period(label) == (granularity, start)
     for bad in ("2026-13", "2026-Q5", "26-01", "2026-1", "march", ""):
@@ -38,28 +41,45 @@ def test_periods_align_to_calendar_quarters_and_years() -> None:
 
 
 def test_changed_months_are_recomputed_as_runs_not_as_the_years_between() -> None:
-    months = [date(2026, 11, 1), date(2020, 2, 1), date(2026, 10, 1), date(2026, 10, 1), date(2025, 12, 1),
-              date(2026, 1, 1)]
-    assert month_runs(months) == [(date(2020, 2, 1), date(2020, 2, 1)), (date(2025, 12, 1), date(2026, 1, 1)),
-                                  (date(2026, 10, 1), date(2026, 11, 1))]
+    months = [
+        date(2026, 11, 1),
+        date(2020, 2, 1),
+        date(2026, 10, 1),
+        date(2026, 10, 1),
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+    ]
+    assert month_runs(months) == [
+        (date(2020, 2, 1), date(2020, 2, 1)),
+        (date(2025, 12, 1), date(2026, 1, 1)),
+        (date(2026, 10, 1), date(2026, 11, 1)),
+    ]
     scattered = [date(2000 + i, 1, 1) for i in range(20)]
     assert month_runs(scattered) == [(date(2000, 1, 1), date(2019, 1, 1))]
 
 
 def test_the_catalogue_schema_names_what_is_wrong() -> None:
     assert split_computation("survey_mean(dimension:overall)") == ("survey_mean", "dimension:overall")
-    base = {"code": "x-1", "name": {"pl": "X"}, "unit": "%", "direction": "higher", "kind": "objective",
-            "computation": "pct_resolved_within_sla"}
+    base = {
+        "code": "x-1",
+        "name": {"pl": "X"},
+        "unit": "%",
+        "direction": "higher",
+        "kind": "objective",
+        "computation": "pct_resolved_within_sla",
+    }
     assert IndicatorSpec().load(base)["granularity"] == "month"
-    for change, field in (({"computation": "average_mood"}, "computation"),
-                          ({"computation": "survey_mean", "kind": "subjective"}, "computation"),
-                          ({"computation": "pct_resolved_within_sla(question:x)"}, "computation"),
-                          ({"computation": "nps(*)"}, "kind"),
-                          ({"provenance": "representative"}, "provenance"),
-                          ({"green": 50, "amber": 60}, "amber"),
-                          ({"amber": 60}, "green"),
-                          ({"granularity": "week"}, "granularity"),
-                          ({"baseline_period": "last year"}, "baseline_period")):
+    for change, field in (
+        ({"computation": "average_mood"}, "computation"),
+        ({"computation": "survey_mean", "kind": "subjective"}, "computation"),
+        ({"computation": "pct_resolved_within_sla(question:x)"}, "computation"),
+        ({"computation": "nps(*)"}, "kind"),
+        ({"provenance": "representative"}, "provenance"),
+        ({"green": 50, "amber": 60}, "amber"),
+        ({"amber": 60}, "green"),
+        ({"granularity": "week"}, "granularity"),
+        ({"baseline_period": "last year"}, "baseline_period"),
+    ):
         with pytest.raises(ValidationError) as err:
             IndicatorSpec().load({**base, **change})
         assert field in err.value.normalized_messages(), change

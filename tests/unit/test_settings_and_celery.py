@@ -7,8 +7,14 @@ from backend.settings import Settings
 
 
 def test_settings_are_read_from_the_given_environment_with_types() -> None:
-    s = Settings.from_env({"DATABASE_URL": "postgresql+psycopg://x@db/h", "PORT": "9000",
-                           "OUTBOX_HANDLER_MODULES": "a.b, c.d", "BROKER_PUBLISH_TIMEOUT": "0.25"})
+    s = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql+psycopg://x@db/h",
+            "PORT": "9000",
+            "OUTBOX_HANDLER_MODULES": "a.b, c.d",
+            "BROKER_PUBLISH_TIMEOUT": "0.25",
+        }
+    )
     assert s.DATABASE_URL == "postgresql+psycopg://x@db/h"
     assert s.PORT == 9000 and s.BROKER_PUBLISH_TIMEOUT == 0.25
     assert s.OUTBOX_HANDLER_MODULES == ("a.b", "c.d")

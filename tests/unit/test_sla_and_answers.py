@@ -38,33 +38,60 @@ def test_working_hours_follow_daylight_saving_time() -> None:
 
 
 def q(code: str, datatype: str, required: bool = False, options: tuple[str, ...] = ()) -> ServiceQuestion:
-    return ServiceQuestion(code=code, datatype=datatype, required=required, position=0, description={"en": code},
-                           options=[{"key": k, "name": {"en": k}} for k in options])
+    return ServiceQuestion(
+        code=code,
+        datatype=datatype,
+        required=required,
+        position=0,
+        description={"en": code},
+        options=[{"key": k, "name": {"en": k}} for k in options],
+    )
 
 
-QUESTIONS = [q("size", "singlevaluelist", True, ("small", "large")), q("count", "number"),
-             q("when", "datetime"), q("kinds", "multivaluelist", False, ("a", "b", "c")), q("note", "string")]
+QUESTIONS = [
+    q("size", "singlevaluelist", True, ("small", "large")),
+    q("count", "number"),
+    q("when", "datetime"),
+    q("kinds", "multivaluelist", False, ("a", "b", "c")),
+    q("note", "string"),
+]
 
 
 def test_valid_answers_are_normalised() -> None:
-    out = check_answers(QUESTIONS, {"size": "large", "count": "3", "when": "2026-11-24T08:00:00Z",
-                                    "kinds": ["c", "a", "c"], "note": "  by the bench "})
-    assert out == {"size": "large", "count": 3, "when": "2026-11-24T08:00:00+00:00", "kinds": ["a", "c"],
-                   "note": "by the bench"}
+    out = check_answers(
+        QUESTIONS,
+        {
+            "size": "large",
+            "count": "3",
+            "when": "2026-11-24T08:00:00Z",
+            "kinds": ["c", "a", "c"],
+            "note": "  by the bench ",
+        },
+    )
+    assert out == {
+        "size": "large",
+        "count": 3,
+        "when": "2026-11-24T08:00:00+00:00",
+        "kinds": ["a", "c"],
+        "note": "by the bench",
+    }
 
 
-@pytest.mark.parametrize(("answers", "field"), [
-    ({}, "answers.size"),
-    ({"size": "medium"}, "answers.size"),
-    ({"size": "small", "count": "many"}, "answers.count"),
-    ({"size": "small", "count": True}, "answers.count"),
-    ({"size": "small", "count": "nan"}, "answers.count"),
-    ({"size": "small", "when": "yesterday"}, "answers.when"),
-    ({"size": "small", "kinds": ["a", "z"]}, "answers.kinds"),
-    ({"size": "small", "note": "x" * 301}, "answers.note"),
-    ({"size": "small", "note": 5}, "answers.note"),
-    ({"size": "small", "colour": "red"}, "answers.colour"),
-])
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({}, "answers.size"),
+        ({"size": "medium"}, "answers.size"),
+        ({"size": "small", "count": "many"}, "answers.count"),
+        ({"size": "small", "count": True}, "answers.count"),
+        ({"size": "small", "count": "nan"}, "answers.count"),
+        ({"size": "small", "when": "yesterday"}, "answers.when"),
+        ({"size": "small", "kinds": ["a", "z"]}, "answers.kinds"),
+        ({"size": "small", "note": "x" * 301}, "answers.note"),
+        ({"size": "small", "note": 5}, "answers.note"),
+        ({"size": "small", "colour": "red"}, "answers.colour"),
+    ],
+)
 def test_bad_answers_name_the_question(answers: dict, field: str) -> None:
     with pytest.raises(DomainError) as err:
         check_answers(QUESTIONS, answers)
