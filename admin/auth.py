@@ -11,7 +11,7 @@ from flask_smorest import abort
 
 from admin.policy import KEY_ROLE, KEY_SCOPES, guarded
 from backend.models import StaffUser
-from backend.services import staff_auth
+from backend.staff import sign_in as staff_auth
 
 BEARER = {"staffAuth": []}
 

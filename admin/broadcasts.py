@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from admin.auth import BEARER, allow, current_staff
 from admin.views import blp
-from backend.services import broadcasts
+from backend.broadcasts import manage as broadcasts
 
 AUDIENCE_HELP = (
     "jurisdiction (everyone following the municipality), areas (codes), polygon (GeoJSON Polygon or "

@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 
 from admin.web import allow, bp, lang, me, t
 from backend.errors import DomainError, NotFound
-from backend.services import dashboard
+from backend.indicators import dashboard
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,8 +12,8 @@ from marshmallow import Schema, fields
 from admin.auth import BEARER, allow, current_staff
 from admin.views import blp
 from backend.feeds import FEED_DOC, ValuesQuery, values_feed
-from backend.services import indicators
-from backend.services.indicators import IndicatorSpec, LinksSchema
+from backend.indicators import compute as indicators
+from backend.indicators.compute import IndicatorSpec, LinksSchema
 
 KEY = {"apiKey": []}
 

@@ -83,9 +83,6 @@ KEY_SCOPES: dict[str, str] = {
 #: The role a key acts with: writers triage like dispatchers, readers see like viewers (no contact data).
 KEY_ROLE = {"reports:write": "dispatcher", "reports:read": "viewer"}
 
-#: Roles that may see a reporter's contact data.
-SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})
-
 
 Gate = Callable[[frozenset[str] | None], Any]
 

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from admin.auth import BEARER, allow, current_staff
 from admin.views import blp
 from backend.models import DIMENSIONS, QUESTION_KINDS
-from backend.services import surveys
+from backend.surveys import definitions as surveys
 
 PerLanguage = fields.Dict(
     keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),

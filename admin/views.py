@@ -11,9 +11,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from admin.auth import BEARER, allow, current_staff, identify
+from backend import audit
 from backend.api import error_response
-from backend.services import audit, queue, staff_auth, staff_reports, triage
-from backend.services.staff_auth import LockedOut
+from backend.staff import sign_in as staff_auth
+from backend.staff.sign_in import LockedOut
+from backend.triage import actions as triage
+from backend.triage import detail as staff_reports
+from backend.triage import queue
 
 blp = Blueprint("staff", __name__, url_prefix="/api/admin", description="Staff: triage and moderation.")
 blp.before_request(identify)

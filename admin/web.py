@@ -32,22 +32,19 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from admin.policy import POLICY, guarded
+from backend.broadcasts import manage as broadcasts
+from backend.cities import geography
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext, pick
 from backend.models import OPEN_STATUSES, ROLES, SCOPES, STATUSES, StaffUser
-from backend.services import (
-    accounts,
-    administration,
-    broadcasts,
-    geography,
-    queue,
-    staff_auth,
-    staff_reports,
-    triage,
-)
-from backend.services import surveys as surveys_service
-from backend.services.staff_auth import InvalidCredentials, LockedOut
-from backend.services.triage import REJECT_REASONS, REPLY_TEMPLATES, PreconditionFailed
+from backend.staff import accounts, administration
+from backend.staff import sign_in as staff_auth
+from backend.staff.sign_in import InvalidCredentials, LockedOut
+from backend.surveys import definitions as surveys_service
+from backend.triage import actions as triage
+from backend.triage import detail as staff_reports
+from backend.triage import queue
+from backend.triage.actions import REJECT_REASONS, REPLY_TEMPLATES, PreconditionFailed
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "frontend" / "node_modules"

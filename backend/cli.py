@@ -11,8 +11,13 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from backend import migrate
 from backend.app import create_app
+from backend.cities import addresses, loading, waste
 from backend.errors import CityDefinitionError, DomainError
+from backend.indicators.compute import jurisdiction_by_slug, load_catalogue, parse_period, recompute
 from backend.models import ROLES, SCOPES
+from backend.reporting import history
+from backend.staff import accounts
+from backend.surveys import definitions as surveys
 
 
 def _create_app() -> object:
@@ -76,10 +81,9 @@ def _fail(exc: DomainError) -> None:
 @with_appcontext
 def load_city(path: Path) -> None:
     """Load or update a city directory (city.yaml + boundaries) in one transaction."""
-    from backend.services.cities import load_city as load
 
     try:
-        summary = load(path)
+        summary = loading.load_city(path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -92,10 +96,9 @@ def load_city(path: Path) -> None:
 @with_appcontext
 def load_addresses(jurisdiction_code: str, path: Path) -> None:
     """Replace a jurisdiction's address register with a CSV or GeoJSON file of address points."""
-    from backend.services.addresses import load_addresses as load
 
     try:
-        count = load(jurisdiction_code, path)
+        count = addresses.load_addresses(jurisdiction_code, path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -108,10 +111,9 @@ def load_addresses(jurisdiction_code: str, path: Path) -> None:
 @with_appcontext
 def load_waste_schedule(jurisdiction_code: str, path: Path) -> None:
     """Replace a municipality's waste-collection schedule with a CSV (area,street,date,fraction)."""
-    from backend.services.waste import load_schedule
 
     try:
-        count = load_schedule(jurisdiction_code, path)
+        count = waste.load_schedule(jurisdiction_code, path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -125,10 +127,9 @@ def load_waste_schedule(jurisdiction_code: str, path: Path) -> None:
 @with_appcontext
 def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path) -> None:
     """Import a representative survey: its definition and column mapping (YAML) and the responses (CSV)."""
-    from backend.services.surveys import import_survey as run
 
     try:
-        done = run(jurisdiction_code, survey_file, responses_csv)
+        done = surveys.import_survey(jurisdiction_code, survey_file, responses_csv)
     except DomainError as exc:
         _fail(exc)
         return
@@ -157,10 +158,9 @@ def create_staff(
     if_missing: bool,
 ) -> None:
     """Create a staff account."""
-    from backend.services.accounts import create_staff as create
 
     try:
-        user, created = create(
+        user, created = accounts.create_staff(
             email=email,
             password=password,
             role=role,
@@ -182,10 +182,9 @@ def create_staff(
 @with_appcontext
 def create_api_key(name: str, jurisdiction_code: str, scopes: tuple[str, ...]) -> None:
     """Create an API key; the key is printed once, on the last line."""
-    from backend.services.accounts import create_api_key as create
 
     try:
-        key, secret = create(name=name, jurisdiction_code=jurisdiction_code, scopes=list(scopes))
+        key, secret = accounts.create_api_key(name=name, jurisdiction_code=jurisdiction_code, scopes=list(scopes))
     except DomainError as exc:
         _fail(exc)
         return
@@ -199,11 +198,9 @@ def create_api_key(name: str, jurisdiction_code: str, scopes: tuple[str, ...]) -
 @with_appcontext
 def import_requests(jurisdiction_code: str, path: Path) -> None:
     """Import historical service requests (CSV like a 311 export, or GeoReport v2 JSON; .gz accepted)."""
-    from backend.services.history import REJECTIONS
-    from backend.services.history import import_requests as run
 
     try:
-        done = run(jurisdiction_code, path)
+        done = history.import_requests(jurisdiction_code, path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -212,7 +209,7 @@ def import_requests(jurisdiction_code: str, path: Path) -> None:
         f"already imported {done['already']}, rejected {sum(done['rejected'].values())}"
     )
     for reason, count in sorted(done["rejected"].items()):
-        click.echo(f"  rejected {count}: {REJECTIONS[reason]}")
+        click.echo(f"  rejected {count}: {history.REJECTIONS[reason]}")
     created = done["services_created"]
     if created:
         more = f", … (+{len(created) - 12} more)" if len(created) > 12 else ""
@@ -229,7 +226,6 @@ def import_requests(jurisdiction_code: str, path: Path) -> None:
 @with_appcontext
 def load_indicators(jurisdiction_code: str, path: Path, replace: bool) -> None:
     """Seed a municipality's indicator catalogue from YAML (new codes are added; existing ones kept)."""
-    from backend.services.indicators import load_catalogue
 
     try:
         done = load_catalogue(jurisdiction_code, path, replace=replace)
@@ -249,7 +245,6 @@ def load_indicators(jurisdiction_code: str, path: Path, replace: bool) -> None:
 @with_appcontext
 def compute_indicators(jurisdiction_code: str, first: str | None, last: str | None, codes: tuple[str, ...]) -> None:
     """Recompute a municipality's indicator values now (the beat does it nightly and for changed months)."""
-    from backend.services.indicators import jurisdiction_by_slug, parse_period, recompute
 
     try:
         jid = jurisdiction_by_slug(jurisdiction_code)

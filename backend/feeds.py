@@ -11,9 +11,9 @@ from typing import Any
 from flask import Response, request
 from marshmallow import Schema, fields, validate
 
+from backend.indicators import compute as indicators
+from backend.indicators.compute import VALUE_FIELDS
 from backend.models import VALUE_PROVENANCES
-from backend.services import indicators
-from backend.services.indicators import VALUE_FIELDS
 
 
 def feed_response(

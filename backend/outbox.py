@@ -32,9 +32,9 @@ _HANDLERS: dict[str, Handler] = {}
 
 #: Modules whose import registers handlers (and their tasks); the settings may name more.
 DEFAULT_HANDLER_MODULES: tuple[str, ...] = (
-    "backend.services.photos",
-    "backend.services.feedback",
-    "backend.services.indicators",
+    "backend.reporting.photos",
+    "backend.reporting.feedback",
+    "backend.indicators.compute",
     "push.handlers",
     "push.broadcasts",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from backend.services.reports import apply_retention
+from backend.reporting.retention import apply_retention
 
 
 @shared_task(name="hromada.reports.retention", ignore_result=True)

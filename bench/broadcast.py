@@ -67,9 +67,9 @@ def send(n: int, area_code: str, env: dict[str, str], port: int) -> dict[str, An
     from sqlalchemy import select
 
     from backend.app import create_app
+    from backend.broadcasts import manage as broadcasts
     from backend.db import session
     from backend.models import StaffUser
-    from backend.services import broadcasts
 
     with psycopg.connect(dsn()) as conn:
         followers(conn, n, area_code, uuid.uuid4().hex[:8])

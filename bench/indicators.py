@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     load_dotenv(ROOT / ".env", override=False)
     from backend.app import create_app
-    from backend.services import indicators
+    from backend.indicators import compute as indicators
 
     app = create_app()
     with psycopg.connect(dsn()) as conn:

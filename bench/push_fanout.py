@@ -186,7 +186,7 @@ def fan_out(n: int, env: dict[str, str], port: int) -> dict[str, Any]:
     from backend.app import create_app
     from backend.db import session
     from backend.models import StaffUser
-    from backend.services import triage
+    from backend.triage import actions as triage
 
     tag = uuid.uuid4().hex[:8]
     with psycopg.connect(dsn()) as conn:

@@ -119,7 +119,7 @@ def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
     # The seeded rows bypass the use cases: recount the map's and the queue's count tables.
     from sqlalchemy import create_engine
 
-    from backend.services import counts
+    from backend.reporting import counts
 
     engine = create_engine(os.environ["DATABASE_URL"])
     with engine.begin() as sa_conn:

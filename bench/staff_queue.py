@@ -44,7 +44,7 @@ def statements(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     from backend.app import create_app
     from backend.db import session
     from backend.models import StaffUser
-    from backend.services import queue
+    from backend.triage import queue
 
     app = create_app()
     with app.app_context():

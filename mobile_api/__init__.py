@@ -29,8 +29,8 @@ def _swagger_assets() -> Blueprint:
 
 def _for_staff(kind: str, name: str) -> str:
     """Pending and hidden photos, for staff of the report's jurisdiction (bearer token)."""
-    from backend.services.staff_auth import authenticate
-    from backend.services.staff_reports import photo_file_for_staff
+    from backend.staff.sign_in import authenticate
+    from backend.triage.detail import photo_file_for_staff
 
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     found = authenticate(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
@@ -45,7 +45,7 @@ def _for_staff(kind: str, name: str) -> str:
 
 def _media() -> Blueprint:
     """Public photos and thumbnails; pending or hidden ones are not served."""
-    from backend.services.photos import public_photo
+    from backend.reporting.photos import public_photo
 
     bp = Blueprint("media", __name__)
 

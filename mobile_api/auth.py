@@ -11,7 +11,7 @@ from flask_smorest import abort
 
 from backend.i18n import choose_language
 from backend.models import Device
-from backend.services import devices
+from backend.residents import devices
 
 BEARER = {"bearerAuth": []}
 

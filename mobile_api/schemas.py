@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.models import PLATFORMS, TOPICS
-from backend.services.reports import MAX_DESCRIPTION
+from backend.reporting.submission import MAX_DESCRIPTION
 
 
 class NamedRef(Schema):

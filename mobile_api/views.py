@@ -10,23 +10,17 @@ from flask_smorest import Blueprint, abort
 from markupsafe import escape
 from marshmallow import Schema, fields
 
+from backend.broadcasts import manage as broadcasts
+from backend.cities import waste
 from backend.feeds import FEED_DOC, ValuesQuery, values_feed
 from backend.i18n import gettext
+from backend.indicators import compute as indicators
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
-from backend.services import (
-    broadcasts,
-    catalogue,
-    devices,
-    feedback,
-    indicators,
-    notifications,
-    photos,
-    places,
-    reports,
-    surveys,
-    waste,
-)
-from backend.services import map as report_map
+from backend.reporting import catalogue, feedback, photos
+from backend.reporting import map as report_map
+from backend.reporting import submission as reports
+from backend.residents import devices, notifications, places
+from backend.surveys import definitions as surveys
 from mobile_api import schemas as sc
 from mobile_api.auth import BEARER, current_device, device_required, identify
 

@@ -132,17 +132,6 @@ def pick_port(state_file: Path, start: int) -> int:
     return port
 
 
-def wait_port(port: int, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.2)
-    return False
-
-
 # --------------------------------------------------------------------------- PostgreSQL
 def as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     if IS_ROOT:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from admin.policy import POLICY
 from backend.models import AuditEntry, Jurisdiction, StaffToken, StaffUser, utcnow
-from backend.services.accounts import create_staff
+from backend.staff.accounts import create_staff
 from tests.e2e.conftest import Resident
 from tests.e2e.test_photos import jpeg_with_gps_rotated
 
@@ -68,10 +68,11 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, Any]:
         assert res.status_code == 201
         out[f"{key}_photo"] = res.json["id"]
     with app.app_context():  # a broadcast scheduled a month ahead in each municipality
+        from backend.broadcasts.manage import create
         from backend.db import session
+        from backend.indicators import compute as indicators
         from backend.models import StaffUser
-        from backend.services import indicators, surveys
-        from backend.services.broadcasts import create
+        from backend.surveys import definitions as surveys
 
         code_of = {key: f"policy-{uuid.uuid4().hex[:6]}" for key in ("own_broadcast", "foreign_broadcast")}
 

@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.models import Report, utcnow
-from backend.services.reports import record_status, set_hidden
+from backend.reporting.lifecycle import record_status
+from tests.support.reports import set_hidden
 from geo import grid
 
 SERVICES = [("pothole", {"size": "small"}), ("graffiti", {}), ("street_light", {"problem": "off"}), ("bench", {})]

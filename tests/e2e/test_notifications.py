@@ -17,7 +17,7 @@ from sqlalchemy import select
 from backend import outbox
 from backend.i18n import gettext
 from backend.models import Delivery, Device, Notification, PushAlarm
-from backend.services.accounts import create_api_key, create_staff
+from backend.staff.accounts import create_api_key, create_staff
 from push import broadcasts, delivery
 from push.render import STATUS_TEXT
 from tests.e2e.conftest import Resident
@@ -297,7 +297,7 @@ def test_after_a_fix_the_reporter_is_asked_and_not_fixed_reopens_the_report(
 
     from backend.db import unit_of_work
     from backend.models import AuditEntry, FeedbackRequest
-    from backend.services import feedback
+    from backend.reporting import feedback_requests as feedback
     from push.render import FEEDBACK, REOPENED
 
     tag = uuid.uuid4().hex[:8]
@@ -362,7 +362,7 @@ def test_a_reporter_by_e_mail_answers_is_it_fixed_from_the_e_mail_link(
 
     from backend.db import unit_of_work
     from backend.models import FeedbackRequest, Report
-    from backend.services import feedback
+    from backend.reporting import feedback_requests as feedback
 
     with app.app_context():
         key = create_api_key(name="push-fb", jurisdiction_code="1261011", scopes=["open311:write"])[1]

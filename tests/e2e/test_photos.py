@@ -13,7 +13,7 @@ from PIL import Image, PngImagePlugin
 from sqlalchemy.orm import Session
 
 from backend.models import Photo
-from backend.services import photos as photo_service
+from backend.reporting import photos as photo_service
 from tests.conftest import MEDIA_ROOT
 from tests.e2e.conftest import Resident
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from backend.services.accounts import create_staff
+from backend.staff.accounts import create_staff
 from tests.e2e.conftest import Resident
 from tests.e2e.test_triage import Desk
 
@@ -98,7 +98,7 @@ def test_counts_from_the_facet_table_equal_a_scan_of_the_reports(world: dict, ap
 
     from backend.db import session
     from backend.models import StaffUser
-    from backend.services.queue import _filtered, status_counts
+    from backend.triage.queue import _filtered, status_counts
 
     with app.app_context():
         staff = session().scalars(select(StaffUser).where(StaffUser.email == f"q-{world['tag']}@krakow.example")).one()
@@ -128,7 +128,7 @@ def test_overdue_counts_per_department(world: dict, app: Flask) -> None:
 
 
 def test_search_counts_are_exact_up_to_the_cap_and_lower_bounds_above_it(world: dict, monkeypatch: Any) -> None:
-    from backend.services import queue
+    from backend.triage import queue
 
     made, tag = world["made"], world["tag"]
     res = q(world, q=tag)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from backend.models import OutboxEvent, Report, Service
-from backend.services import reports
+from tests.support import reports
 from geo.locate import locate
 from tests.e2e.conftest import POTHOLE, RYNEK
 

@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from backend.cities.loading import load_city
 from backend.errors import CityDefinitionError
-from backend.services.cities import load_city
 from tests.conftest import CITIES, ROOT, SHARED_DATA
 
 POWIATY = SHARED_DATA / "boundaries" / "malopolska_powiaty.geojson"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import text
 
-from backend.services import counts
+from backend.reporting import counts
 
 TABLES = ("report_cell_counts", "report_cell_totals", "report_facet_counts")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from backend.cities.loading import read_city
 from backend.errors import CityDefinitionError
-from backend.services.cities import read_city
 from tests.conftest import CITIES
 
 

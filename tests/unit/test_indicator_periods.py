@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from marshmallow import ValidationError
 
-from backend.services.indicators import (
+from backend.indicators.compute import (
     IndicatorSpec,
     align,
     month_runs,

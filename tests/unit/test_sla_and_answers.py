@@ -8,8 +8,8 @@ import pytest
 
 from backend.errors import DomainError
 from backend.models import ServiceQuestion
-from backend.services.answers import check_answers
-from backend.services.sla import due_at
+from backend.reporting.answers import check_answers
+from backend.reporting.sla import due_at
 
 WARSAW = "Europe/Warsaw"
 
@@ -101,7 +101,7 @@ def test_bad_answers_name_the_question(answers: dict, field: str) -> None:
 def test_lockout_doubles_after_five_failures_up_to_an_hour() -> None:
     from datetime import timedelta
 
-    from backend.services.staff_auth import lock_for
+    from backend.staff.sign_in import lock_for
 
     assert [lock_for(n) for n in (1, 4)] == [timedelta(0)] * 2
     assert [lock_for(n) for n in (5, 6, 7)] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]

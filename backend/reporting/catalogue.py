@@ -1,0 +1,44 @@
+"""The service catalogue of a place, in the resident's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from backend.cities.geography import locate_or_refuse
+from backend.db import session
+from backend.errors import NotFound
+from backend.i18n import choose_language, gettext
+from backend.models import Jurisdiction, Service
+from backend.reporting.presenters import service_entry
+
+
+def catalogue(
+    *, lon: float | None, lat: float | None, jurisdiction_code: str | None, device_locale: str | None
+) -> dict[str, Any]:
+    """Active services of the jurisdiction at (lon, lat) or with the given code."""
+    s = session()
+    if jurisdiction_code:
+        jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
+        if jurisdiction is None:
+            raise NotFound(gettext("Not found."), field="jurisdiction")
+    else:
+        assert lon is not None and lat is not None  # noqa: S101 - the schema requires one or the other
+        _, jurisdiction = locate_or_refuse(lon, lat)
+    lang = choose_language(device_locale, jurisdiction.languages, jurisdiction.default_language)
+    services = s.scalars(
+        select(Service)
+        .where(Service.jurisdiction_id == jurisdiction.id, Service.active)
+        .options(selectinload(Service.questions), selectinload(Service.group))
+        .order_by(Service.position)
+    ).all()
+    return {
+        "jurisdiction": {
+            "code": jurisdiction.code,
+            "name": jurisdiction.name.get(lang) or jurisdiction.name[jurisdiction.default_language],
+        },
+        "language": lang,
+        "services": [service_entry(x, lang, jurisdiction.default_language) for x in services],
+    }

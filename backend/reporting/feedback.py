@@ -1,0 +1,157 @@
+"""Post-resolution feedback: some time after a report is resolved, its reporter and supporters are asked
+"Is it fixed?" and "How satisfied are you with how it was handled?" (1–5, and a comment). "Not fixed" reopens
+the report — staff see why in the audit trail — and the reporter is told. One answer per person and
+resolution; the answers feed the resolution-satisfaction indicators."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from backend import audit
+from backend.db import session, unit_of_work
+from backend.errors import Conflict, DomainError, NotFound
+from backend.i18n import gettext
+from backend.models import Device, FeedbackAnswer, FeedbackRequest, Report, ReportSupport, utcnow
+from backend.reporting.reads import find_visible
+from backend.reporting.lifecycle import reopen_by_resident
+from push.email import feedback_of
+
+
+def _respondent(device: Device, request_id: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"feedback:{request_id}:{device.id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _concerned(s: Session, report: Report, device: Device) -> bool:
+    return report.device_id == device.id or bool(
+        s.scalar(select(exists().where(ReportSupport.report_id == report.id, ReportSupport.device_id == device.id)))
+    )
+
+
+def status(device: Device, report_ref: str) -> dict[str, Any]:
+    """Whether this device is asked about the report's latest resolution, and whether it answered."""
+
+    s = session()
+    report = find_visible(s, report_ref)
+    request = _latest(s, report.id)
+    out = {"asked": False, "answered": False, "resolved_at": None}
+    if request is not None and _concerned(s, report, device):
+        out = {
+            "asked": True,
+            "resolved_at": request.resolved_at,
+            "answered": bool(
+                s.scalar(
+                    select(
+                        exists().where(
+                            FeedbackAnswer.request_id == request.id,
+                            FeedbackAnswer.respondent_hash == _respondent(device, request.id),
+                        )
+                    )
+                )
+            ),
+        }
+    s.rollback()
+    return out
+
+
+def _latest(s: Session, report_id: int) -> FeedbackRequest | None:
+    return s.scalars(
+        select(FeedbackRequest)
+        .where(FeedbackRequest.report_id == report_id, FeedbackRequest.sent_at.isnot(None))
+        .order_by(FeedbackRequest.resolved_at.desc())
+    ).first()
+
+
+def answer(
+    device: Device, report_ref: str, *, fixed: bool, satisfaction: int | None, comment: str | None
+) -> dict[str, Any]:
+    """Record a device's answer; "not fixed" reopens a resolved or closed report and tells its reporter."""
+
+    with unit_of_work() as s:
+        report = find_visible(s, report_ref)
+        report = s.get_one(Report, report.id, with_for_update=True)
+        if not _concerned(s, report, device):
+            raise NotFound(gettext("Not found."))
+        request = _latest(s, report.id)
+        if request is None:
+            raise Conflict(gettext("Nobody asked about this report yet."), field="report")
+        return _record(s, report, request, _respondent(device, request.id), fixed, satisfaction, comment)
+
+
+def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> dict[str, Any]:
+    """Record the answer of a resident who reported by e-mail, from the signed link in the question's e-mail."""
+
+    found = feedback_of(token)
+    if found is None:
+        raise NotFound(gettext("This link is not valid."))
+    request_id, resident_id = found
+    with unit_of_work() as s:
+        request = s.get(FeedbackRequest, request_id)
+        report = s.get(Report, request.report_id, with_for_update=True) if request is not None else None
+        if request is None or report is None or report.reporter_id != resident_id:
+            raise NotFound(gettext("This link is not valid."))
+        secret = current_app.config["SECRET_KEY"].encode()
+        digest = hmac.new(secret, f"feedback:{request.id}:resident:{resident_id}".encode(), hashlib.sha256).hexdigest()
+        return _record(s, report, request, digest, fixed, satisfaction, comment)
+
+
+def _record(
+    s: Session,
+    report: Report,
+    request: FeedbackRequest,
+    digest: str,
+    fixed: bool,
+    satisfaction: int | None,
+    comment: str | None,
+) -> dict[str, Any]:
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise DomainError(gettext("Must be between {0} and {1}.").format(1, 5), field="satisfaction")
+    stored = s.execute(
+        insert(FeedbackAnswer)
+        .values(
+            request_id=request.id,
+            report_id=report.id,
+            respondent_hash=digest,
+            fixed=fixed,
+            satisfaction=satisfaction,
+            comment=(comment or "").strip()[:2000] or None,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(FeedbackAnswer.id)
+    ).first()
+    if stored is None:
+        raise Conflict(gettext("You have already answered."), field="report")
+    reopened = False
+    if not fixed and report.status in ("resolved", "closed"):
+        reopen_by_resident(s, report, comment)
+        audit.record(
+            s,
+            None,
+            "report.reopened_by_resident",
+            "report",
+            report.id,
+            jurisdiction_id=report.jurisdiction_id,
+            before={"status": "resolved"},
+            after={
+                "status": "in_progress",
+                "fixed": False,
+                "satisfaction": satisfaction,
+                "comment": (comment or "").strip()[:2000] or None,
+            },
+        )
+        reopened = True
+    return {
+        "report_id": report.id,
+        "fixed": fixed,
+        "satisfaction": satisfaction,
+        "reopened": reopened,
+        "status": report.status,
+    }

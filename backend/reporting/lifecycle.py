@@ -1,0 +1,62 @@
+"""A report's status changes: the times they set, the map counts they move, the feedback they ask for, and
+a resident's reopening."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from backend.models import (
+    STATUSES,
+    Report,
+    ReportEvent,
+    utcnow,
+)
+from backend.outbox import add_event
+from backend.reporting import counts, feedback_requests
+from backend.reporting.sla import due_at
+
+STATUS_TIMES = {"acknowledged": "acknowledged_at", "resolved": "resolved_at", "closed": "closed_at"}
+
+
+def record_status(
+    s: Session, report: Report, to_status: str, *, staff_id: int | None = None, body: str | None = None
+) -> None:
+    """Move a report to a status inside the caller's transaction: times, timeline, map counts, outbox."""
+    if to_status not in STATUSES or to_status == report.status:
+        return
+    now = utcnow()
+    with counts.recount(s, report):
+        from_status, report.status, report.updated_at = report.status, to_status, now
+        column = STATUS_TIMES.get(to_status)
+        if column and getattr(report, column) is None:
+            setattr(report, column, now)
+        if to_status == "closed" and report.resolved_at is None:
+            report.resolved_at = now
+    s.add(
+        ReportEvent(
+            report_id=report.id,
+            kind="status",
+            from_status=from_status,
+            to_status=to_status,
+            actor_staff_id=staff_id,
+            body=body,
+            created_at=now,
+        )
+    )
+    if to_status == "resolved":
+        feedback_requests.schedule(s, report)
+    add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status, "body": body})
+
+
+def reopen_by_resident(s: Session, report: Report, comment: str | None) -> None:
+    """A resident said "not fixed": back to in progress, a new SLA clock from now (as a staff reopening)."""
+    service, jurisdiction = report.service, report.jurisdiction
+    report.resolved_at = report.closed_at = None
+    report.sla_due_at = due_at(
+        utcnow(),
+        service.sla_hours,
+        service.sla_working_hours,
+        jurisdiction.timezone,
+        jurisdiction.settings.get("country"),
+    )
+    record_status(s, report, "in_progress")

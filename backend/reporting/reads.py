@@ -1,0 +1,94 @@
+"""What residents read of reports: one report (its public view), and a device's own reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from backend.db import session
+from backend.errors import NotFound
+from backend.i18n import choose_language, gettext
+from backend.models import (
+    Device,
+    Report,
+    ReportEvent,
+    ReportSupport,
+)
+from backend.reporting.presenters import public_report, timeline_entry
+from backend.reporting.submission import _language
+
+
+def find_visible(s: Session, report_ref: str) -> Report:
+    """A report by numeric id or public id, if the public may see it."""
+    stmt = select(Report).options(
+        selectinload(Report.service),
+        selectinload(Report.jurisdiction),
+        selectinload(Report.area),
+        selectinload(Report.photos),
+    )
+    if report_ref.isdigit() and len(report_ref) <= 18:
+        stmt = stmt.where(Report.id == int(report_ref))
+    elif len(report_ref) <= 32:
+        stmt = stmt.where(Report.public_id == report_ref.upper())
+    else:
+        raise NotFound(gettext("Not found."))
+    report = s.scalars(stmt).first()
+    if report is None or report.hidden:
+        raise NotFound(gettext("Not found."))
+    return report
+
+
+def public_detail(report_ref: str, device: Device | None) -> dict[str, Any]:
+    """A report's public detail with its public timeline."""
+    s = session()
+    report = find_visible(s, report_ref)
+    lang = choose_language(
+        device.locale if device else None, report.jurisdiction.languages, report.jurisdiction.default_language
+    )
+    events = s.scalars(
+        select(ReportEvent)
+        .where(
+            ReportEvent.report_id == report.id,
+            ReportEvent.public,
+            ReportEvent.kind.in_(("created", "status", "reply", "merged")),
+        )
+        .options(selectinload(ReportEvent.actor_staff))
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    ).all()
+    view = public_report(report, lang)
+    view["timeline"] = [timeline_entry(e, lang, report.jurisdiction.default_language) for e in events]
+    if report.merged_into_id:
+        target = s.get(Report, report.merged_into_id)
+        view["merged_into"] = target.public_id if target else None
+    if device is not None:
+        view["is_mine"] = report.device_id == device.id
+        view["supported"] = s.get(ReportSupport, (report.id, device.id)) is not None
+    s.rollback()
+    return view
+
+
+def my_reports(device: Device, *, limit: int, before: int | None) -> dict[str, Any]:
+    """The device's reports, newest first, keyset-paginated by id."""
+    s = session()
+    stmt = (
+        select(Report)
+        .where(Report.device_id == device.id)
+        .options(
+            selectinload(Report.service),
+            selectinload(Report.jurisdiction),
+            selectinload(Report.area),
+            selectinload(Report.photos),
+        )
+        .order_by(Report.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        stmt = stmt.where(Report.id < before)
+    rows = list(s.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [public_report(r, _language(device, r.jurisdiction)) for r in rows]
+    s.rollback()
+    return {"items": items, "next_before": rows[-1].id if more else None}

@@ -1,0 +1,233 @@
+"""Residents' reports: submit (idempotent), read, follow, support; erasure by retention."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from geoalchemy2 import WKTElement
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, selectinload
+
+from backend.cities.geography import locate_or_refuse
+from backend.db import session
+from backend.errors import DomainError
+from backend.i18n import choose_language, gettext
+from backend.models import (
+    Device,
+    Jurisdiction,
+    Report,
+    ReportCounter,
+    ReportEvent,
+    Resident,
+    Service,
+    utcnow,
+)
+from backend.outbox import add_event
+from backend.reporting import counts
+from backend.reporting.answers import check_answers
+from backend.reporting.presenters import public_report
+from backend.reporting.sla import due_at
+from geo import addresses
+from geo.nearby import similar_open_reports
+
+MAX_DESCRIPTION = 4000
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: dict[str, Any]
+    nearby: list[dict[str, Any]]
+    replayed: bool
+
+
+def body_digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _language(device: Device, jurisdiction: Jurisdiction) -> str:
+    return choose_language(device.locale, jurisdiction.languages, jurisdiction.default_language)
+
+
+def _next_public_id(s: Session, jurisdiction: Jurisdiction) -> str:
+    year = utcnow().astimezone(ZoneInfo(jurisdiction.timezone)).year
+    stmt = pg_insert(ReportCounter).values(jurisdiction_id=jurisdiction.id, year=year, last_number=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ReportCounter.jurisdiction_id, ReportCounter.year],
+        set_={"last_number": ReportCounter.last_number + 1},
+    ).returning(ReportCounter.last_number)
+    number = s.execute(stmt).scalar_one()
+    return f"{jurisdiction.report_prefix}-{year}-{number:06d}"
+
+
+def nearby_reports(s: Session, report: Report, lon: float, lat: float, lang: str) -> list[dict[str, Any]]:
+    service = report.service
+    hits = similar_open_reports(
+        s,
+        service_id=service.id,
+        lon=lon,
+        lat=lat,
+        radius_m=service.duplicate_radius_m,
+        since=utcnow() - timedelta(days=service.duplicate_window_days),
+        exclude_id=report.id or 0,
+    )
+    if not hits:
+        return []
+    rows = {
+        r.id: r
+        for r in s.scalars(
+            select(Report).where(Report.id.in_([h[0] for h in hits])).options(selectinload(Report.photos))
+        )
+    }
+    return [{**public_report(rows[rid], lang), "distance_m": round(dist, 1)} for rid, dist in hits]
+
+
+def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = None) -> Submitted:
+    """File a report from a device. With an idempotency key, a repeat returns the first report."""
+    s = session()
+    digest = body_digest(data)
+    if idempotency_key:
+        # Serialise requests with the same key from the same device; a concurrent repeat waits here
+        # until the first commits, then finds its report.
+        s.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{device.id}:{idempotency_key}", 0))))
+        existing = s.scalars(
+            select(Report).where(Report.device_id == device.id, Report.idempotency_key == idempotency_key)
+        ).first()
+        if existing is not None:
+            if existing.idempotency_hash != digest:
+                s.rollback()
+                raise DomainError(
+                    gettext("This Idempotency-Key was already used for a different request."), field="Idempotency-Key"
+                )
+            lang = _language(device, existing.jurisdiction)
+            view = public_report(existing, lang)
+            result = Submitted(view, nearby_reports(s, existing, view["lon"], view["lat"], lang), True)
+            s.rollback()
+            return result
+    try:
+        data = place(s, data)
+        report, lang = create_report(s, device, data, digest=digest, idempotency_key=idempotency_key)
+        nearby = nearby_reports(s, report, data["lon"], data["lat"], lang)
+        view = public_report(report, lang)
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    return Submitted(view, nearby, False)
+
+
+def place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """Coordinates from the address register when only an address was sent; else the nearest address."""
+    if data.get("lat") is None or data.get("lon") is None:
+        hit = addresses.search(s, data.get("address") or "")
+        if hit is None:
+            raise DomainError(gettext("No known address matches; send the location (lat, lon)."), field="address")
+        return {**data, "lon": hit.lon, "lat": hit.lat, "address": hit.label}
+    if not data.get("address"):
+        hit = addresses.nearest(s, data["lon"], data["lat"])
+        if hit is not None:
+            return {**data, "address": hit.label}
+    return data
+
+
+def create_report(
+    s: Session,
+    device: Device | None,
+    data: dict[str, Any],
+    *,
+    channel: str = "app",
+    digest: str | None = None,
+    idempotency_key: str | None = None,
+    token: str | None = None,
+) -> tuple[Report, str]:
+    """Create a report in the caller's transaction (from the app, or Open311 without a device)."""
+    lon, lat = data["lon"], data["lat"]
+    loc, jurisdiction = locate_or_refuse(lon, lat)
+    service = s.scalars(
+        select(Service)
+        .where(Service.jurisdiction_id == jurisdiction.id, Service.code == data["service_code"])
+        .options(selectinload(Service.questions))
+    ).first()
+    if service is None or not service.active:
+        raise DomainError(
+            gettext("The service {code} is not offered at this location.", code=data["service_code"]),
+            field="service_code",
+        )
+    answers = check_answers(service.questions, data.get("answers"))
+    lang = choose_language(
+        device.locale if device else data.get("locale"), jurisdiction.languages, jurisdiction.default_language
+    )
+    reporter = _reporter(s, device, data.get("contact"), bool(data.get("anonymous")), lang)
+    now = utcnow()
+    report = Report(
+        public_id=_next_public_id(s, jurisdiction),
+        jurisdiction_id=jurisdiction.id,
+        area_id=loc.area_id,
+        service_id=service.id,
+        department_id=service.department_id,
+        description=data.get("description") or "",
+        location=WKTElement(f"POINT({lon} {lat})", srid=4326),
+        address=data.get("address"),
+        answers=answers,
+        status="submitted",
+        priority="normal",
+        locale=lang,
+        channel=channel,
+        reporter_id=reporter,
+        device_id=device.id if device else None,
+        anonymous=bool(data.get("anonymous")),
+        idempotency_key=idempotency_key,
+        open311_token=token,
+        idempotency_hash=digest if idempotency_key else None,
+        requested_at=now,
+        updated_at=now,
+        sla_due_at=due_at(
+            now,
+            service.sla_hours,
+            service.sla_working_hours,
+            jurisdiction.timezone,
+            jurisdiction.settings.get("country"),
+        ),
+    )
+    report.service, report.jurisdiction = service, jurisdiction
+    s.add(report)
+    s.flush()
+    s.add(
+        ReportEvent(
+            report_id=report.id,
+            kind="created",
+            to_status="submitted",
+            actor_device_id=device.id if device else None,
+            created_at=now,
+        )
+    )
+    counts.track(s, report.id, +1)
+    add_event(s, "report.submitted", {"report_id": report.id})
+    return report, lang
+
+
+def _reporter(
+    s: Session, device: Device | None, contact: dict[str, Any] | None, anonymous: bool, lang: str
+) -> int | None:
+    """The resident behind the report: contact data kept with the device (if any) unless anonymous."""
+    contact = {k: v for k, v in (contact or {}).items() if v}
+    if anonymous:
+        return None
+    if contact:
+        resident = device.resident if device else None
+        if resident is None:
+            resident = Resident(locale=device.locale if device else lang)
+            s.add(resident)
+            if device is not None:
+                device.resident = resident
+        for key in ("name", "email", "phone"):
+            if key in contact:
+                setattr(resident, key, contact[key])
+        s.flush()
+        return resident.id
+    return device.resident_id if device else None

@@ -1,0 +1,146 @@
+"""App installs: registration, bearer-token authentication, settings, export and erasure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, select, update
+
+from backend.db import session, unit_of_work
+from backend.errors import DomainError
+from backend.i18n import gettext, normalise
+from backend.models import Device, Jurisdiction, Notification, Report, ReportEvent, ReportSupport, Resident, utcnow
+from backend.security import digest, new_token
+from geo.points import lonlat
+
+SEEN_RESOLUTION = timedelta(minutes=30)
+
+
+def register(platform: str, locale: str, push_token: str | None) -> tuple[Device, str]:
+    """Register an install; returns the device and its bearer token (shown only this once)."""
+    lang = normalise(locale)
+    if lang is None:
+        raise DomainError(gettext("Unsupported language; one of pl, uk, en."), field="locale")
+    token = new_token("hd_")
+    with unit_of_work() as s:
+        device = Device(
+            platform=platform,
+            locale=lang,
+            token_hash=digest(token),
+            push_token=push_token,
+            push_token_updated_at=utcnow() if push_token else None,
+            last_seen_at=utcnow(),
+        )
+        s.add(device)
+    return device, token
+
+
+def authenticate(token: str) -> Device | None:
+    """The active device holding this token, or None."""
+    s = session()
+    device = s.scalars(select(Device).where(Device.token_hash == digest(token), Device.revoked_at.is_(None))).first()
+    if device is not None and (device.last_seen_at is None or device.last_seen_at < utcnow() - SEEN_RESOLUTION):
+        device.last_seen_at = utcnow()
+        s.commit()
+    return device
+
+
+def update_settings(device_id: int, changes: dict[str, Any]) -> Device:
+    """Rotate the push token (None clears it), change the language, choose the municipality."""
+    with unit_of_work() as s:
+        device = s.get_one(Device, device_id, with_for_update=True)
+        if "locale" in changes:
+            lang = normalise(changes["locale"])
+            if lang is None:
+                raise DomainError(gettext("Unsupported language; one of pl, uk, en."), field="locale")
+            device.locale = lang
+        if "jurisdiction" in changes:
+            code = changes["jurisdiction"]
+            found = None if code is None else s.scalars(select(Jurisdiction).where(Jurisdiction.code == code)).first()
+            if code is not None and found is None:
+                raise DomainError(gettext("Unknown municipality."), field="jurisdiction")
+            device.jurisdiction = found
+        if "push_token" in changes and changes["push_token"] != device.push_token:
+            device.push_token = changes["push_token"]
+            device.push_token_updated_at = utcnow()
+        device.updated_at = utcnow()
+    return device
+
+
+def export(device_id: int) -> dict[str, Any]:
+    """Everything stored about this device and its resident (data portability)."""
+    s = session()
+    device = s.get_one(Device, device_id)
+    resident = device.resident
+    reports = s.scalars(select(Report).where(Report.device_id == device_id).order_by(Report.requested_at)).all()
+    supports = s.scalars(select(ReportSupport).where(ReportSupport.device_id == device_id)).all()
+    return {
+        "device": {
+            "id": device.id,
+            "platform": device.platform,
+            "locale": device.locale,
+            "has_push_token": device.push_token is not None,
+            "created_at": device.created_at,
+            "last_seen_at": device.last_seen_at,
+        },
+        "contact": None
+        if resident is None
+        else {"name": resident.name, "email": resident.email, "phone": resident.phone},
+        "reports": [
+            {
+                "public_id": r.public_id,
+                "service_code": r.service.code,
+                "description": r.description,
+                "status": r.status,
+                **dict(zip(("lon", "lat"), lonlat(r.location), strict=True)),
+                "address": r.address,
+                "answers": r.answers,
+                "anonymous": r.anonymous,
+                "requested_at": r.requested_at,
+                "with_contact": r.reporter_id is not None,
+            }
+            for r in reports
+        ],
+        "supports": [{"report_id": x.report_id, "created_at": x.created_at} for x in supports],
+        "notification_topics": list(device.topics or []),
+        "notifications": [
+            {"kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at, "read_at": n.read_at}
+            for n in s.scalars(
+                select(Notification).where(Notification.device_id == device_id).order_by(Notification.id)
+            )
+        ],
+    }
+
+
+def erase(device_id: int) -> None:
+    """Erase my contact data and tokens; my reports stay, no longer linked to me."""
+    now = utcnow()
+    with unit_of_work() as s:
+        device = s.get_one(Device, device_id, with_for_update=True)
+        resident_id = device.resident_id
+        mine = (
+            (Report.device_id == device_id) | (Report.reporter_id == resident_id)
+            if resident_id
+            else (Report.device_id == device_id)
+        )
+        s.execute(update(Report).where(mine).values(reporter_id=None, device_id=None, anonymised_at=now))
+        s.execute(update(ReportEvent).where(ReportEvent.actor_device_id == device_id).values(actor_device_id=None))
+        s.execute(delete(Notification).where(Notification.device_id == device_id))  # the inbox, deliveries too
+        device.resident_id = None
+        device.push_token = None
+        device.token_hash = digest(new_token())  # the old token no longer matches anything
+        device.revoked_at = now
+        s.flush()
+        if resident_id is not None:
+            delete_orphan_residents(s, [resident_id])
+
+
+def delete_orphan_residents(s: Any, ids: list[int] | None = None) -> int:
+    """Delete residents no device or report refers to any more (optionally only among `ids`)."""
+    stmt = delete(Resident).where(
+        ~exists().where(Device.resident_id == Resident.id), ~exists().where(Report.reporter_id == Resident.id)
+    )
+    if ids is not None:
+        stmt = stmt.where(Resident.id.in_(ids))
+    return s.execute(stmt).rowcount or 0

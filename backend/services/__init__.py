@@ -1,1 +1,0 @@
-"""Use cases: each is one transaction and commits at its end."""

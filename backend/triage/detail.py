@@ -1,0 +1,168 @@
+"""What staff see of reports, within their jurisdiction (and department), and photo moderation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from backend import audit, storage
+from backend.db import session, unit_of_work
+from backend.errors import NotFound
+from backend.i18n import gettext, pick
+from backend.models import Photo, Report, ReportEvent, StaffUser
+from backend.reporting.photos import apply_moderation
+from backend.reporting.presenters import media_url, public_report
+from backend.reporting.submission import nearby_reports
+from backend.triage.actions import etag
+
+SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})
+
+
+def visible_report(s: Session, staff: StaffUser, report_id: int) -> Report:
+    """A report of the staff member's jurisdiction (and department, for department staff); else 404."""
+    if not 0 < report_id < 2**63:
+        raise NotFound(gettext("Not found."))
+    report = s.scalars(
+        select(Report)
+        .where(Report.id == report_id)
+        .options(
+            selectinload(Report.service),
+            selectinload(Report.jurisdiction),
+            selectinload(Report.area),
+            selectinload(Report.department),
+            selectinload(Report.photos),
+            selectinload(Report.reporter),
+        )
+    ).first()
+    if (
+        report is None
+        or report.jurisdiction_id != staff.jurisdiction_id
+        or (staff.role == "department_staff" and report.department_id != staff.department_id)
+    ):
+        raise NotFound(gettext("Not found."))
+    return report
+
+
+def _staff_photo(p: Photo) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "state": p.state,
+        "url": p.external_url or media_url("photos", p.name),
+        "thumbnail_url": media_url("thumbs", p.name) if p.has_thumbnail else None,
+        "width": p.width,
+        "height": p.height,
+        "created_at": p.created_at,
+    }
+
+
+def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
+    """Everything about a report that this staff member may see."""
+
+    s = session()
+    report = visible_report(s, staff, report_id)
+    lang = staff.locale
+    fallback = report.jurisdiction.default_language
+    view = public_report(report, lang)
+    events = s.scalars(
+        select(ReportEvent)
+        .where(ReportEvent.report_id == report.id)
+        .options(selectinload(ReportEvent.actor_staff))
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    ).all()
+    contact = None
+    if staff.role in SEES_CONTACT and report.reporter is not None and not report.anonymous:
+        contact = {"name": report.reporter.name, "email": report.reporter.email, "phone": report.reporter.phone}
+    view.update(
+        {
+            "priority": report.priority,
+            "hidden": report.hidden,
+            "channel": report.channel,
+            "answers": report.answers,
+            "anonymous": report.anonymous,
+            "contact": contact,
+            "department": None
+            if report.department is None
+            else {"code": report.department.code, "name": pick(report.department.name, lang, fallback)},
+            "photos": [_staff_photo(p) for p in report.photos],
+            "timeline": [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "public": e.public,
+                    "at": e.created_at,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "body": e.body,
+                    "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None,
+                }
+                for e in events
+            ],
+            "nearby": nearby_reports(s, report, view["lon"], view["lat"], lang),
+            "etag": etag(report),
+            "assignee_id": report.assignee_id,
+        }
+    )
+    s.rollback()
+    return view
+
+
+def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> dict[str, Any]:
+    """Approve (public) or hide a photo of a report this staff member can see; audited."""
+    if not 0 < photo_id < 2**63:
+        raise NotFound(gettext("Not found."))
+    with unit_of_work() as s:
+        photo = s.get(Photo, photo_id, with_for_update=True)
+        if photo is None:
+            raise NotFound(gettext("Not found."))
+        report = visible_report(s, staff, photo.report_id)
+        before = {"state": photo.state}
+        apply_moderation(s, photo, approve, staff.id)
+        audit.record(
+            s,
+            staff,
+            "photo.moderate",
+            "photo",
+            photo.id,
+            jurisdiction_id=report.jurisdiction_id,
+            before=before,
+            after={"state": photo.state, "report_id": report.id},
+        )
+    return {**_staff_photo(photo), "report_id": photo.report_id}
+
+
+def photo_file_for_staff(staff: StaffUser, kind: str, name: str) -> str:
+    """The file of any photo (pending and hidden included) of a report this staff member can see."""
+
+    s = session()
+    photo = s.scalars(select(Photo).where(Photo.name == name)).first()
+    if photo is None or (kind == "thumbs" and not photo.has_thumbnail):
+        raise NotFound(gettext("Not found."))
+    visible_report(s, staff, photo.report_id)
+    s.rollback()
+    return str(storage.path_of(kind, name))
+
+
+def audit_trail(staff: StaffUser, report_id: int) -> list[dict[str, Any]]:
+    """The report's audit entries, newest first (for the roles allowed to see them)."""
+
+    s = session()
+    visible_report(s, staff, report_id)
+    entries = audit.entries(jurisdiction_id=staff.jurisdiction_id, target_type="report", target_id=report_id)
+    people = dict(
+        s.execute(
+            select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_({e.staff_id for e in entries if e.staff_id}))
+        ).all()
+    )
+    s.rollback()
+    return [
+        {
+            "at": e.at,
+            "action": e.action,
+            "actor": people.get(e.staff_id) or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in entries
+    ]
