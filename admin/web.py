@@ -44,7 +44,8 @@ from backend.surveys import definitions as surveys_service
 from backend.triage import actions as triage
 from backend.triage import detail as staff_reports
 from backend.triage import queue
-from backend.triage.actions import REJECT_REASONS, REPLY_TEMPLATES, PreconditionFailed
+from backend.triage.actions import REJECT_REASONS, REPLY_TEMPLATES
+from backend.triage.etag import PreconditionFailed
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "frontend" / "node_modules"

@@ -1,0 +1,26 @@
+"""Broadcasts: staff messages to residents of an area, a polygon or a radius (emergency, weather, waste,
+transport), previewed, scheduled, cancelled; the announcements residents read."""
+
+from backend.broadcasts.manage import (
+    BROADCAST_TOPICS,
+    MAX_RADIUS_M,
+    announcements,
+    cancel,
+    create,
+    detail,
+    listing,
+    preview,
+    target,
+)
+
+__all__ = [
+    "BROADCAST_TOPICS",
+    "MAX_RADIUS_M",
+    "announcements",
+    "cancel",
+    "create",
+    "detail",
+    "listing",
+    "preview",
+    "target",
+]

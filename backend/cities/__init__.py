@@ -1,0 +1,18 @@
+"""Cities: a municipality's definition (districts, departments, services, questions), its address points and
+waste-collection calendar, and where a point lies."""
+
+from backend.cities.addresses import load_addresses
+from backend.cities.geography import areas_geojson, choices, locate_or_refuse
+from backend.cities.loading import load_city, read_city
+from backend.cities.waste import load_schedule, schedule_at
+
+__all__ = [
+    "areas_geojson",
+    "choices",
+    "load_addresses",
+    "load_city",
+    "load_schedule",
+    "locate_or_refuse",
+    "read_city",
+    "schedule_at",
+]

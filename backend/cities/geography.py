@@ -1,5 +1,5 @@
-"""Where a point lies, and what the staff UI's filters and maps need: the jurisdiction's services, areas and departments, and the
-district outlines."""
+"""Where a point lies, and what the staff UI's filters and maps need: the jurisdiction's services, areas and
+departments, and the district outlines."""
 
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import Device, FeedbackAnswer, FeedbackRequest, Report, ReportSupport, utcnow
-from backend.reporting.reads import find_visible
 from backend.reporting.lifecycle import reopen_by_resident
+from backend.reporting.reads import find_visible
 from push.email import feedback_of
 
 

@@ -1,0 +1,33 @@
+"""Residents: their devices (registration, settings, their data exported or erased), notification preferences
+and inbox, and the places they follow."""
+
+from backend.residents.devices import authenticate as authenticate_device
+from backend.residents.devices import erase, export, update_settings
+from backend.residents.devices import register as register_device
+from backend.residents.notifications import (
+    inbox,
+    mark_one_read,
+    mark_read,
+    preferences,
+    set_preferences,
+    unsubscribe,
+)
+from backend.residents.places import add_place, remove_place
+from backend.residents.places import places as saved_places
+
+__all__ = [
+    "add_place",
+    "authenticate_device",
+    "erase",
+    "export",
+    "inbox",
+    "mark_one_read",
+    "mark_read",
+    "preferences",
+    "register_device",
+    "remove_place",
+    "saved_places",
+    "set_preferences",
+    "unsubscribe",
+    "update_settings",
+]

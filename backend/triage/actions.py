@@ -1,14 +1,11 @@
 """Triage: the state machine and every staff action on a report, each one transaction, audited.
 
 Writes need the report's ETag (If-Match): the row is locked, the ETag compared, and a stale one is 412,
-so of two writes made from the same version exactly one wins.
-"""
+so of two writes made from the same version exactly one wins."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,9 +18,12 @@ from backend.i18n import gettext, pick
 from backend.models import PRIORITIES, Department, Photo, Report, ReportEvent, ReportSupport, Service, StaffUser, utcnow
 from backend.outbox import add_event
 from backend.reporting import counts
-from backend.reporting.sla import due_at
 from backend.reporting.lifecycle import record_status
-from backend.triage.detail import visible_report
+from backend.reporting.sla import due_at
+from backend.triage.access import visible_report
+
+#: The state machine: from -> allowed targets. "duplicate" is reached only by merging.
+from backend.triage.etag import PreconditionFailed, PreconditionRequired, etag
 
 #: The state machine: from -> allowed targets. "duplicate" is reached only by merging.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -35,26 +35,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "rejected": frozenset({"in_progress"}),
     "duplicate": frozenset(),
 }
+
+
 REOPEN_FROM = frozenset({"resolved", "closed", "rejected"})
+
+
 REJECT_REASONS = ("invalid", "duplicate", "not_our_responsibility")
-
-
-class PreconditionFailed(DomainError):
-    status = 412
-
-
-class PreconditionRequired(DomainError):
-    status = 428
-
-
-def etag(report: Report) -> str:
-    """The version of a report as staff see it (changes with every staff or resident change)."""
-    return etag_of(report.id, report.updated_at, report.support_count, report.hidden)
-
-
-def etag_of(report_id: int, updated_at: datetime, support_count: int, hidden: bool) -> str:
-    raw = f"{report_id}:{updated_at.isoformat()}:{support_count}:{hidden}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def _locked(s: Session, staff: StaffUser, report_id: int, if_match: str | None) -> Report:

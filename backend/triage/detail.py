@@ -5,44 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from backend import audit, storage
 from backend.db import session, unit_of_work
 from backend.errors import NotFound
 from backend.i18n import gettext, pick
-from backend.models import Photo, Report, ReportEvent, StaffUser
+from backend.models import Photo, ReportEvent, StaffUser
 from backend.reporting.photos import apply_moderation
 from backend.reporting.presenters import media_url, public_report
 from backend.reporting.submission import nearby_reports
-from backend.triage.actions import etag
-
-SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})
-
-
-def visible_report(s: Session, staff: StaffUser, report_id: int) -> Report:
-    """A report of the staff member's jurisdiction (and department, for department staff); else 404."""
-    if not 0 < report_id < 2**63:
-        raise NotFound(gettext("Not found."))
-    report = s.scalars(
-        select(Report)
-        .where(Report.id == report_id)
-        .options(
-            selectinload(Report.service),
-            selectinload(Report.jurisdiction),
-            selectinload(Report.area),
-            selectinload(Report.department),
-            selectinload(Report.photos),
-            selectinload(Report.reporter),
-        )
-    ).first()
-    if (
-        report is None
-        or report.jurisdiction_id != staff.jurisdiction_id
-        or (staff.role == "department_staff" and report.department_id != staff.department_id)
-    ):
-        raise NotFound(gettext("Not found."))
-    return report
+from backend.triage.access import SEES_CONTACT, visible_report
+from backend.triage.etag import etag
 
 
 def _staff_photo(p: Photo) -> dict[str, Any]:

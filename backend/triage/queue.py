@@ -29,7 +29,7 @@ from backend.models import (
     utcnow,
 )
 from backend.reporting.presenters import media_url
-from backend.triage.actions import etag_of
+from backend.triage.etag import etag_of
 
 SORTS = ("newest", "oldest", "due", "updated")
 
