@@ -17,7 +17,7 @@ from backend.indicators.compute import jurisdiction_by_slug, load_catalogue, par
 from backend.models import ROLES, SCOPES
 from backend.reporting import history
 from backend.staff import accounts
-from backend.surveys import definitions as surveys
+from backend import surveys
 
 
 def _create_app() -> object:

@@ -33,7 +33,7 @@ def survey_with_responses(n: int) -> int:
     from backend.app import create_app
     from backend.db import session
     from backend.models import StaffUser, Survey
-    from backend.surveys import definitions as surveys
+    from backend import surveys
 
     app = create_app()
     with app.app_context():

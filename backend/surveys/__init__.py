@@ -1,23 +1,11 @@
 """Satisfaction surveys: definitions (created, published, closed), answering by residents, results with
 intervals, imports of fielded surveys, and invitations."""
 
-from backend.surveys.definitions import (
-    close,
-    create,
-    definition,
-    export,
-    for_device,
-    import_survey,
-    invite,
-    invited,
-    listing,
-    open_for,
-    preview,
-    publish,
-    respond,
-    results,
-    update,
-)
+from backend.surveys.answering import for_device, open_for, respond
+from backend.surveys.definitions import close, create, definition, listing, preview, publish, update
+from backend.surveys.importing import import_survey
+from backend.surveys.invitations import invite, invited
+from backend.surveys.results import export, results
 
 __all__ = [
     "close",

@@ -68,11 +68,10 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, Any]:
         assert res.status_code == 201
         out[f"{key}_photo"] = res.json["id"]
     with app.app_context():  # a broadcast scheduled a month ahead in each municipality
-        from backend.broadcasts.manage import create
+        from backend import indicators, surveys
+        from backend.broadcasts import create
         from backend.db import session
-        from backend.indicators import compute as indicators
         from backend.models import StaffUser
-        from backend.surveys import definitions as surveys
 
         code_of = {key: f"policy-{uuid.uuid4().hex[:6]}" for key in ("own_broadcast", "foreign_broadcast")}
 

@@ -1,0 +1,304 @@
+"""Residents answering surveys: the surveys open to a device (by municipality, area and audience), the survey as
+a resident sees it, answers checked against the questions, one response per respondent."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import exists, or_, select
+
+from backend.db import session, unit_of_work
+from backend.errors import Conflict, DomainError, NotFound
+from backend.i18n import gettext, pick
+from backend.models import (
+    Area,
+    Device,
+    DevicePlace,
+    Jurisdiction,
+    Report,
+    Service,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    utcnow,
+)
+
+MAX_TEXT = 2000
+
+
+HOME_LABELS = ("home", "dom", "дім", "дом")
+
+
+def respondent_hash(survey_key: str, device_id: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"survey:{survey_key}:{device_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def resident_view(survey: Survey, lang: str, fallback: str, areas: list[Area]) -> dict[str, Any]:
+    """A survey as the app shows it (also the managers' preview)."""
+
+    def tr(texts: dict[str, str] | None) -> str:
+        return pick(texts, lang, fallback)
+
+    return {
+        "id": survey.id,
+        "title": tr(survey.title),
+        "intro": tr(survey.intro),
+        "closes_at": survey.closes_at,
+        "questions": [
+            {
+                "code": q.code,
+                "kind": q.kind,
+                "text": tr(q.text),
+                "required": q.required,
+                "dont_know": q.dont_know,
+                "options": [{"code": o["code"], "label": tr(o.get("label"))} for o in q.options or []]
+                or ([{"code": a.code, "label": tr(a.name)} for a in areas] if q.kind == "district" else []),
+                "scale_labels": (q.scale_labels or {}).get(lang) or (q.scale_labels or {}).get(fallback) or [],
+                "show_if": {"code": q.show_if_code, "values": q.show_if_values} if q.show_if_code else None,
+            }
+            for q in survey.questions
+        ],
+    }
+
+
+def _device_jurisdictions(s: Any, device: Device) -> set[int]:
+    places = set(s.scalars(select(DevicePlace.jurisdiction_id).where(DevicePlace.device_id == device.id)))
+    return places | ({device.jurisdiction_id} if device.jurisdiction_id else set())
+
+
+def _meant_for(s: Any, survey: Survey, device: Device) -> bool:
+    if survey.audience == "areas":
+        return bool(
+            s.scalar(
+                select(
+                    exists().where(DevicePlace.device_id == device.id, DevicePlace.area_id.in_(survey.area_ids or []))
+                )
+            )
+        )
+    if survey.audience == "reporters":
+        since = utcnow() - timedelta(days=survey.reporter_days or 90)
+        services = select(Service.id).where(
+            Service.jurisdiction_id == survey.jurisdiction_id, Service.code.in_(survey.reporter_services or [])
+        )
+        return bool(
+            s.scalar(
+                select(
+                    exists().where(
+                        Report.device_id == device.id, Report.requested_at >= since, Report.service_id.in_(services)
+                    )
+                )
+            )
+        )
+    return True
+
+
+def _open() -> Any:
+    now = utcnow()
+    return select(Survey).where(
+        Survey.status == "published",
+        or_(Survey.opens_at.is_(None), Survey.opens_at <= now),
+        or_(Survey.closes_at.is_(None), Survey.closes_at > now),
+        Survey.provenance == "opt-in",
+    )
+
+
+def open_for(device: Device, lang: str) -> list[dict[str, Any]]:
+    """Open app surveys meant for this device (its municipality and places, the survey's audience)."""
+    s = session()
+    out = []
+    for survey in s.scalars(
+        _open().where(Survey.jurisdiction_id.in_(_device_jurisdictions(s, device))).order_by(Survey.published_at.desc())
+    ):
+        if not _meant_for(s, survey, device):
+            continue
+        j = s.get_one(Jurisdiction, survey.jurisdiction_id)
+        answered = bool(
+            s.scalar(
+                select(
+                    exists().where(
+                        SurveyResponse.survey_id == survey.id,
+                        SurveyResponse.respondent_hash == respondent_hash(survey.key, device.id),
+                    )
+                )
+            )
+        )
+        out.append(
+            {
+                "id": survey.id,
+                "title": pick(survey.title, lang, j.default_language),
+                "closes_at": survey.closes_at,
+                "answered": answered,
+                "questions": len(survey.questions),
+            }
+        )
+    s.rollback()
+    return out
+
+
+def for_device(device: Device, survey_id: int, lang: str) -> dict[str, Any]:
+    s = session()
+    survey = _reachable(s, device, survey_id)
+    j = s.get_one(Jurisdiction, survey.jurisdiction_id)
+    areas = list(s.scalars(select(Area).where(Area.jurisdiction_id == j.id).order_by(Area.code)))
+    view = resident_view(survey, lang, j.default_language, areas)
+    s.rollback()
+    return view
+
+
+def _reachable(s: Any, device: Device, survey_id: int) -> Survey:
+    if not 0 < survey_id < 2**31:
+        raise NotFound(gettext("Not found."))
+    survey = s.get(Survey, survey_id)
+    if (
+        survey is None
+        or survey.provenance != "opt-in"
+        or survey.status == "draft"
+        or survey.jurisdiction_id not in _device_jurisdictions(s, device)
+        or not _meant_for(s, survey, device)
+    ):
+        raise NotFound(gettext("Not found."))
+    return survey
+
+
+def _visible(q: SurveyQuestion, answers: dict[str, Any]) -> bool:
+    if not q.show_if_code:
+        return True
+    given = answers.get(q.show_if_code)
+    values = given if isinstance(given, list) else [given]
+    return any(str(v) in (q.show_if_values or []) for v in values if v is not None and v != "dont_know")
+
+
+def _answer_row(q: SurveyQuestion, value: Any, areas: dict[str, int], field: str) -> dict[str, Any]:
+    """One given answer checked against its question, as the row to store (422 naming the question)."""
+    row: dict[str, Any] = {"question_id": q.id, "number": None, "choices": None, "text": None, "dont_know": False}
+    if value == "dont_know":
+        if not q.dont_know:
+            raise DomainError(gettext('This question has no "don\'t know".'), field=field)
+        row["dont_know"] = True
+    elif q.kind in ("likert5", "nps"):
+        top = 5 if q.kind == "likert5" else 10
+        low = 1 if q.kind == "likert5" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= top:
+            raise DomainError(gettext("Must be between {0} and {1}.").format(low, top), field=field)
+        row["number"] = value
+    elif q.kind in ("single", "multiple", "district"):
+        row["choices"] = _choices(q, value, areas, field)
+    else:
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise DomainError(gettext("Longer than maximum length {0}.").format(MAX_TEXT), field=field)
+        row["text"] = value.strip()
+    return row
+
+
+def _choices(q: SurveyQuestion, value: Any, areas: dict[str, int], field: str) -> list[str]:
+    if q.kind == "district":
+        if value not in areas:
+            raise DomainError(gettext("Unknown area: {0}.").format(value), field=field)
+        return [value]
+    codes = {o["code"] for o in q.options}
+    if q.kind == "single":
+        if value not in codes:
+            raise DomainError(gettext("Not one of the options."), field=field)
+        return [value]
+    if not isinstance(value, list) or len(set(value)) != len(value) or not set(value) <= codes:
+        raise DomainError(gettext("Not one of the options."), field=field)
+    return list(value)
+
+
+def check_answers(survey: Survey, answers: dict[str, Any], areas: dict[str, int]) -> list[dict[str, Any]]:
+    """Validate answers against the questions (422 naming the question); returns the rows to store."""
+    by_code = {q.code: q for q in survey.questions}
+    unknown = sorted(set(answers) - set(by_code))
+    if unknown:
+        raise DomainError(gettext("Unknown question."), field=f"answers.{unknown[0]}")
+    rows = []
+    for q in survey.questions:
+        field = f"answers.{q.code}"
+        present = q.code in answers and answers[q.code] not in (None, "", [])
+        if not _visible(q, answers):
+            if present:
+                raise DomainError(gettext("This question is not shown for the answers given."), field=field)
+            continue
+        if not present:
+            if q.required:
+                raise DomainError(gettext("Missing data for required field."), field=field)
+            continue
+        rows.append(_answer_row(q, answers[q.code], areas, field))
+    return rows
+
+
+def respond(device: Device, survey_id: int, answers: dict[str, Any], idempotency_key: str | None) -> tuple[dict, bool]:
+    """Store a response; returns (receipt, created). A second response to the survey is 409, unless it is a
+    retry with the same Idempotency-Key (then the first receipt comes back)."""
+    with unit_of_work() as s:
+        survey = _reachable(s, device, survey_id)
+        now = utcnow()
+        if (
+            survey.status != "published"
+            or (survey.closes_at and survey.closes_at <= now)
+            or (survey.opens_at and survey.opens_at > now)
+        ):
+            raise Conflict(gettext("This survey is closed."), field="survey")
+        digest = respondent_hash(survey.key, device.id)
+        earlier = (
+            s.execute(
+                select(SurveyResponse)
+                .join(Survey, Survey.id == SurveyResponse.survey_id)
+                .where(
+                    Survey.jurisdiction_id == survey.jurisdiction_id,
+                    Survey.key == survey.key,
+                    SurveyResponse.respondent_hash == digest,
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if earlier is not None:
+            if idempotency_key and earlier.idempotency_key == idempotency_key and earlier.survey_id == survey.id:
+                return {"id": earlier.id, "survey_id": survey.id, "created_at": earlier.created_at}, False
+            raise Conflict(gettext("You have already answered this survey."), field="survey")
+        areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == survey.jurisdiction_id)).all())
+        rows = check_answers(survey, answers, areas)
+        area_id = next(
+            (
+                areas[r["choices"][0]]
+                for r, q in zip(rows, _answered(survey, rows), strict=True)
+                if q.kind == "district"
+            ),
+            None,
+        ) or _home_area(s, device, survey.jurisdiction_id)
+        response = SurveyResponse(
+            survey_id=survey.id,
+            respondent_hash=digest,
+            idempotency_key=idempotency_key,
+            area_id=area_id,
+            provenance="opt-in",
+            created_at=now,
+        )
+        s.add(response)
+        s.flush()
+        s.execute(SurveyAnswer.__table__.insert(), [{**r, "response_id": response.id} for r in rows])
+        receipt = {"id": response.id, "survey_id": survey.id, "created_at": now}
+    return receipt, True
+
+
+def _answered(survey: Survey, rows: list[dict[str, Any]]) -> list[SurveyQuestion]:
+    by_id = {q.id: q for q in survey.questions}
+    return [by_id[r["question_id"]] for r in rows]
+
+
+def _home_area(s: Any, device: Device, jurisdiction_id: int) -> int | None:
+    """The area of the device's saved home place (or of its first place in the municipality), if any."""
+    places = s.execute(
+        select(DevicePlace.label, DevicePlace.area_id)
+        .where(DevicePlace.device_id == device.id, DevicePlace.jurisdiction_id == jurisdiction_id)
+        .order_by(DevicePlace.id)
+    ).all()
+    home = next((a for label, a in places if label.strip().lower() in HOME_LABELS), None)
+    return home if home is not None else (places[0][1] if places else None)

@@ -1,0 +1,175 @@
+"""Importing a survey fielded elsewhere (its definition and a CSV of responses), e.g. a city's annual
+resident survey, so its answers count like those given in the app."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db import unit_of_work
+from backend.errors import Conflict, DomainError, NotFound
+from backend.i18n import gettext
+from backend.models import (
+    Area,
+    Jurisdiction,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    utcnow,
+)
+from backend.surveys.answering import MAX_TEXT
+from backend.surveys.definitions import build_survey, check_definition
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the CSV maps onto the survey: a column per question, the area column and its codes, weights."""
+
+    columns: dict[int, tuple[SurveyQuestion, str]]
+    areas: dict[str, int]
+    area_map: dict[str, str]
+    area_column: str
+    weight_column: str | None
+    id_column: str
+    missing: set[str]
+    dont_know: set[str]
+
+
+def _answer(q: SurveyQuestion, value: str, where: str, layout: _Layout) -> dict[str, Any]:
+    """One cell of the CSV as an answer row (a bad value is refused with its line and column)."""
+    item: dict[str, Any] = {"question_id": q.id, "number": None, "choices": None, "text": None, "dont_know": False}
+    if value in layout.dont_know:
+        item["dont_know"] = True
+    elif q.kind in ("likert5", "nps"):
+        low, top = (1, 5) if q.kind == "likert5" else (0, 10)
+        if not value.isdigit() or not low <= int(value) <= top:
+            raise DomainError(f"{where}: {value!r} is not between {low} and {top}", field="responses")
+        item["number"] = int(value)
+    elif q.kind in ("single", "multiple"):
+        item["choices"] = [v for v in value.split("|") if v]
+    else:
+        item["text"] = value[:MAX_TEXT]
+    return item
+
+
+def _respondent(row: dict[str, str], line: int, name: str, layout: _Layout) -> tuple[dict[str, Any], list[Any]]:
+    """One CSV line: the response's columns (without survey and time) and its answers."""
+    raw_area = (row.get(layout.area_column) or "").strip()
+    code = layout.area_map.get(raw_area, raw_area if raw_area in layout.areas else None)
+    weight = 1.0
+    if layout.weight_column:
+        try:
+            weight = float(row[layout.weight_column])
+        except (KeyError, ValueError) as exc:
+            raise DomainError(f"{name} line {line}: no valid weight", field="responses") from exc
+    response = {
+        "area_id": layout.areas.get(code) if code else None,
+        "weight": weight,
+        "source_ref": (row.get(layout.id_column) or "")[:64] or None,
+    }
+    answers = [
+        _answer(q, value, f"{name} line {line}, {column}", layout)
+        for q, column in layout.columns.values()
+        if (value := (row.get(column) or "").strip()) not in layout.missing
+    ]
+    return response, answers
+
+
+def _read_responses(path: Path, layout: _Layout) -> list[tuple[dict[str, Any], list[Any]]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        needed = {c for _, c in layout.columns.values()} | ({layout.area_column} if layout.area_column else set())
+        absent = sorted(needed - set(reader.fieldnames or []))
+        if absent:
+            raise DomainError(f"{path.name}: missing columns {', '.join(absent)}", field="responses")
+        return [_respondent(row, line, path.name, layout) for line, row in enumerate(reader, start=2)]
+
+
+def _new_survey(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], survey_file: Path) -> Survey:
+    check_definition(s, jurisdiction, spec)
+    key = spec.get("key") or survey_file.stem
+    if s.scalars(select(Survey.id).where(Survey.jurisdiction_id == jurisdiction.id, Survey.key == key)).first():
+        raise Conflict(f"{survey_file.name}: a survey with the key {key!r} was already imported", field="key")
+    survey = Survey(
+        jurisdiction_id=jurisdiction.id,
+        key=key,
+        version=1,
+        status="closed",
+        provenance="representative",
+        published_at=utcnow(),
+    )
+    build_survey(s, survey, spec, jurisdiction)
+    s.add(survey)
+    s.flush()
+    return survey
+
+
+def _layout(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], survey: Survey, name: str) -> _Layout:
+    area_spec = spec.get("area") or {}
+    areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == jurisdiction.id)).all())
+    area_map = {str(k): str(v) for k, v in (area_spec.get("map") or {}).items()}
+    unknown = sorted(set(area_map.values()) - set(areas))
+    if unknown:
+        raise DomainError(f"{name}: unknown area codes {', '.join(unknown)}", field="area")
+    return _Layout(
+        columns={
+            q.id: (q, str(next(x for x in spec["questions"] if x["code"] == q.code).get("column", q.code)))
+            for q in survey.questions
+        },
+        areas=areas,
+        area_map=area_map,
+        area_column=area_spec.get("column", ""),
+        weight_column=spec.get("weight"),
+        id_column=spec.get("respondent_id", "id"),
+        missing={str(v) for v in spec.get("missing", ["", "NA"])},
+        dont_know={str(v) for v in spec.get("dont_know", [])},
+    )
+
+
+def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path) -> dict[str, int]:
+    """Import a survey a city commissioned: the definition and column mapping (YAML) and the respondents (CSV).
+    Stored with provenance `representative` (never mixed with app answers). All or nothing: a bad value is
+    refused with its line and column."""
+    spec = yaml.safe_load(survey_file.read_text(encoding="utf-8")) or {}
+    with unit_of_work() as s:
+        jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
+        if jurisdiction is None:
+            raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
+        survey = _new_survey(s, jurisdiction, spec, survey_file)
+        layout = _layout(s, jurisdiction, spec, survey, survey_file.name)
+        fielded = _fielded_at(spec, jurisdiction.timezone, survey_file.name)
+        read = _read_responses(responses_csv, layout)
+        responses = [
+            {**r, "survey_id": survey.id, "provenance": "representative", "created_at": fielded} for r, _ in read
+        ]
+        ids = (
+            s.execute(SurveyResponse.__table__.insert().returning(SurveyResponse.id), responses).scalars().all()
+            if responses
+            else []
+        )
+        rows = [{**a, "response_id": rid} for rid, (_, mine) in zip(ids, read, strict=True) for a in mine]
+        if rows:
+            s.execute(SurveyAnswer.__table__.insert(), rows)
+    return {"survey_id": survey.id, "responses": len(responses), "answers": len(rows)}
+
+
+def _fielded_at(spec: dict[str, Any], tz: str, name: str) -> datetime:
+    """When the survey was in the field (`fielded_at`: a date, noon local time, or a time): its responses count
+    in that period of the indicators. Without it, the time of the import."""
+    value = spec.get("fielded_at")
+    if value is None:
+        return utcnow()
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+    if isinstance(value, date):
+        return datetime.combine(value, time(12), tzinfo=ZoneInfo(tz))
+    raise DomainError(f"{name}: fielded_at must be a date (YYYY-MM-DD)", field="fielded_at")
