@@ -9,15 +9,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from backend import migrate
+from backend import cities, indicators, migrate, reporting, staff, surveys
 from backend.app import create_app
-from backend.cities import addresses, loading, waste
 from backend.errors import CityDefinitionError, DomainError
-from backend.indicators.compute import jurisdiction_by_slug, load_catalogue, parse_period, recompute
 from backend.models import ROLES, SCOPES
-from backend.reporting import history
-from backend.staff import accounts
-from backend import surveys
 
 
 def _create_app() -> object:
@@ -83,7 +78,7 @@ def load_city(path: Path) -> None:
     """Load or update a city directory (city.yaml + boundaries) in one transaction."""
 
     try:
-        summary = loading.load_city(path)
+        summary = cities.load_city(path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -98,7 +93,7 @@ def load_addresses(jurisdiction_code: str, path: Path) -> None:
     """Replace a jurisdiction's address register with a CSV or GeoJSON file of address points."""
 
     try:
-        count = addresses.load_addresses(jurisdiction_code, path)
+        count = cities.load_addresses(jurisdiction_code, path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -113,7 +108,7 @@ def load_waste_schedule(jurisdiction_code: str, path: Path) -> None:
     """Replace a municipality's waste-collection schedule with a CSV (area,street,date,fraction)."""
 
     try:
-        count = waste.load_schedule(jurisdiction_code, path)
+        count = cities.load_schedule(jurisdiction_code, path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -160,7 +155,7 @@ def create_staff(
     """Create a staff account."""
 
     try:
-        user, created = accounts.create_staff(
+        user, created = staff.create_staff(
             email=email,
             password=password,
             role=role,
@@ -184,7 +179,7 @@ def create_api_key(name: str, jurisdiction_code: str, scopes: tuple[str, ...]) -
     """Create an API key; the key is printed once, on the last line."""
 
     try:
-        key, secret = accounts.create_api_key(name=name, jurisdiction_code=jurisdiction_code, scopes=list(scopes))
+        key, secret = staff.create_api_key(name=name, jurisdiction_code=jurisdiction_code, scopes=list(scopes))
     except DomainError as exc:
         _fail(exc)
         return
@@ -200,7 +195,7 @@ def import_requests(jurisdiction_code: str, path: Path) -> None:
     """Import historical service requests (CSV like a 311 export, or GeoReport v2 JSON; .gz accepted)."""
 
     try:
-        done = history.import_requests(jurisdiction_code, path)
+        done = reporting.import_requests(jurisdiction_code, path)
     except DomainError as exc:
         _fail(exc)
         return
@@ -209,7 +204,7 @@ def import_requests(jurisdiction_code: str, path: Path) -> None:
         f"already imported {done['already']}, rejected {sum(done['rejected'].values())}"
     )
     for reason, count in sorted(done["rejected"].items()):
-        click.echo(f"  rejected {count}: {history.REJECTIONS[reason]}")
+        click.echo(f"  rejected {count}: {reporting.REJECTIONS[reason]}")
     created = done["services_created"]
     if created:
         more = f", … (+{len(created) - 12} more)" if len(created) > 12 else ""
@@ -228,7 +223,7 @@ def load_indicators(jurisdiction_code: str, path: Path, replace: bool) -> None:
     """Seed a municipality's indicator catalogue from YAML (new codes are added; existing ones kept)."""
 
     try:
-        done = load_catalogue(jurisdiction_code, path, replace=replace)
+        done = indicators.load_catalogue(jurisdiction_code, path, replace=replace)
     except DomainError as exc:
         _fail(exc)
         return
@@ -247,15 +242,15 @@ def compute_indicators(jurisdiction_code: str, first: str | None, last: str | No
     """Recompute a municipality's indicator values now (the beat does it nightly and for changed months)."""
 
     try:
-        jid = jurisdiction_by_slug(jurisdiction_code)
-        bounds = [parse_period(v)[1] if v else None for v in (first, last)]
+        jid = indicators.jurisdiction_by_slug(jurisdiction_code)
+        bounds = [indicators.parse_period(v)[1] if v else None for v in (first, last)]
     except ValueError:
         click.echo("error: a month is YYYY-MM", err=True)
         sys.exit(2)
     except DomainError as exc:
         _fail(exc)
         return
-    done = recompute(jid, bounds[0], bounds[1], list(codes) or None)
+    done = indicators.recompute(jid, bounds[0], bounds[1], list(codes) or None)
     click.echo(
         f"{jurisdiction_code}: {len(done['indicators'])} indicators, {done['values']} values, "
         f"{done['from']}…{done['to']}, {done['seconds']} s"

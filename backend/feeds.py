@@ -11,8 +11,8 @@ from typing import Any
 from flask import Response, request
 from marshmallow import Schema, fields, validate
 
-from backend.indicators import compute as indicators
-from backend.indicators.compute import VALUE_FIELDS
+from backend import indicators
+from backend.indicators.feed import VALUE_FIELDS
 from backend.models import VALUE_PROVENANCES
 
 

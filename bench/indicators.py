@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     load_dotenv(ROOT / ".env", override=False)
     from backend.app import create_app
-    from backend.indicators import compute as indicators
+    from backend.indicators import catalogue, compute, periods, refresh
 
     app = create_app()
     with psycopg.connect(dsn()) as conn:
@@ -123,9 +123,9 @@ def main() -> None:
             (jid,),
         ).fetchone()[0]
     with app.app_context():
-        done = indicators.load_catalogue("1261011", ROOT / "cities" / "krakow" / "indicators.yaml")
-        start = indicators.history_start(tz, 24)
-        current = indicators.align("month", indicators.local_today(tz))
+        done = catalogue.load_catalogue("1261011", ROOT / "cities" / "krakow" / "indicators.yaml")
+        start = compute.history_start(tz, 24)
+        current = periods.align("month", periods.local_today(tz))
         floor_sql = """SELECT service_id, area_id, date_trunc('month', requested_at AT TIME ZONE %(tz)s), count(*)
                        FROM reports WHERE jurisdiction_id = %(j)s
                          AND requested_at >= (%(start)s::timestamp AT TIME ZONE %(tz)s) GROUP BY 1, 2, 3"""
@@ -141,10 +141,10 @@ def main() -> None:
         summary: dict = {}
 
         def full() -> None:
-            summary.update(indicators.recompute(jid))
+            summary.update(compute.recompute(jid))
 
         full_s = best(args.runs, full)
-        month_s = best(args.runs, lambda: indicators.recompute(jid, current, current))
+        month_s = best(args.runs, lambda: compute.recompute(jid, current, current))
 
         def refresh() -> None:  # a report changes: its month is marked in its transaction, the refresh takes it
             with psycopg.connect(dsn()) as conn:
@@ -154,9 +154,9 @@ def main() -> None:
                     "AND status IN ('submitted', 'acknowledged') AND channel = 'seed')",
                     (jid,),
                 )
-            indicators.refresh_dirty()
+            refresh.refresh_dirty()
 
-        indicators.refresh_dirty()  # whatever earlier runs left marked
+        refresh.refresh_dirty()  # whatever earlier runs left marked
         refresh_s = best(args.runs, refresh)
     print(
         f"catalogue: {len(summary['indicators'])} indicators ({done}), {reports:,} reports, "

@@ -1,23 +1,20 @@
 """Quality indicators: periods, the catalogue of definitions, their computation in SQL, the refresh of changed
 months, the values feed, and the managers' dashboard."""
 
-from backend.indicators.compute import (
-    VALUE_FIELDS,
+from backend.indicators.catalogue import (
     IndicatorSpec,
     LinksSchema,
     create,
     definition,
     definitions,
-    jurisdiction_by_slug,
     load_catalogue,
-    parse_period,
-    recompute,
     request_recompute,
-    status_of,
     update,
-    values,
 )
+from backend.indicators.compute import recompute, status_of
 from backend.indicators.dashboard import definitions_table, drill_down, indicator_page, overview
+from backend.indicators.feed import VALUE_FIELDS, jurisdiction_by_slug, values
+from backend.indicators.periods import parse_period
 
 __all__ = [
     "VALUE_FIELDS",

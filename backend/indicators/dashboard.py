@@ -14,7 +14,7 @@ from backend.db import session
 from backend.errors import DomainError, NotFound
 from backend.i18n import pick
 from backend.indicators import compute as ind_service
-from backend.indicators.compute import align, local_today, parse_period, period_label, shift
+from backend.indicators.periods import align, local_today, parse_period, period_label, shift
 from backend.indicators.sql import RULES, members
 from backend.models import (
     VALUE_PROVENANCES,

@@ -8,15 +8,9 @@ from datetime import date
 import pytest
 from marshmallow import ValidationError
 
-from backend.indicators.compute import (
-    IndicatorSpec,
-    align,
-    month_runs,
-    parse_period,
-    period_label,
-    shift,
-    split_computation,
-)
+from backend.indicators.catalogue import IndicatorSpec, split_computation
+from backend.indicators.periods import align, parse_period, period_label, shift
+from backend.indicators.refresh import month_runs
 
 
 def test_period_labels_round_trip_and_bad_ones_are_refused() -> None:

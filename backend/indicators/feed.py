@@ -1,0 +1,145 @@
+"""The values feed: stored indicator values filtered and paged for the staff API and open data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backend.db import session
+from backend.errors import DomainError, NotFound
+from backend.indicators.catalogue import CODE
+from backend.indicators.periods import parse_period, period_label, shift
+from backend.models import (
+    MIN_CELL,
+    Area,
+    Indicator,
+    IndicatorValue,
+    Jurisdiction,
+    Service,
+)
+
+VALUE_FIELDS = (
+    "indicator",
+    "period",
+    "granularity",
+    "period_start",
+    "period_end",
+    "service",
+    "area",
+    "provenance",
+    "n",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "weighted_value",
+    "effective_n",
+    "unit",
+    "target",
+    "status",
+    "suppressed",
+    "computed_at",
+)
+
+
+def values(
+    jurisdiction_id: int,
+    *,
+    indicator: str | None = None,
+    period: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    area: str | None = None,
+    service: str | None = None,
+    provenance: str | None = None,
+    public_only: bool = False,
+    limit: int = 1000,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Stored values in a stable order (indicator, period, service, area, provenance), and how many match.
+    `area`/`service`: a code, or `total` for the municipality / all-services row. Public: no suppressed cells."""
+    s = session()
+    svc = Service.__table__.alias("svc")
+    ar = Area.__table__.alias("ar")
+    iv = IndicatorValue.__table__
+    ind = Indicator.__table__
+    query = (
+        select(iv, ind.c.code, ind.c.unit, ind.c.target, svc.c.code.label("service_code"), ar.c.code.label("area_code"))
+        .join(ind, ind.c.id == iv.c.indicator_id)
+        .outerjoin(svc, svc.c.id == iv.c.service_id)
+        .outerjoin(ar, ar.c.id == iv.c.area_id)
+        .where(iv.c.jurisdiction_id == jurisdiction_id)
+    )
+    if indicator:
+        query = query.where(ind.c.code == indicator)
+    try:
+        if period:
+            gran, start = parse_period(period)
+            query = query.where(iv.c.granularity == gran, iv.c.period_start == start)
+        if since:
+            query = query.where(iv.c.period_start >= parse_period(since)[1])
+        if until:
+            gran, start = parse_period(until)
+            query = query.where(iv.c.period_start < shift(gran, start))
+    except ValueError as exc:
+        raise DomainError("A period is YYYY-MM, YYYY-Qn or YYYY.", field="period") from exc
+    for value, column in ((area, ar.c.code), (service, svc.c.code)):
+        if value == "total":
+            query = query.where(column.is_(None))
+        elif value:
+            query = query.where(column == value)
+    if provenance:
+        query = query.where(iv.c.provenance == provenance)
+    if public_only:
+        query = query.where(ind.c.public, ind.c.active, iv.c.suppressed.is_(False), iv.c.n >= MIN_CELL)
+    total = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = s.execute(
+        query.order_by(
+            ind.c.code, iv.c.period_start, svc.c.code.nulls_first(), ar.c.code.nulls_first(), iv.c.provenance
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    s.rollback()
+    out = []
+    for r in rows:
+        out.append(
+            {
+                "indicator": r.code,
+                "period": period_label(r.granularity, r.period_start),
+                "granularity": r.granularity,
+                "period_start": r.period_start.isoformat(),
+                "period_end": shift(r.granularity, r.period_start).isoformat(),
+                "service": r.service_code,
+                "area": r.area_code,
+                "provenance": r.provenance,
+                "n": r.n,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "value": r.value,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "weighted_value": r.weighted_value,
+                "effective_n": r.effective_n,
+                "unit": r.unit,
+                "target": r.target,
+                "status": r.status,
+                "suppressed": r.suppressed,
+                "computed_at": r.computed_at.isoformat(),
+            }
+        )
+    return out, total
+
+
+def jurisdiction_by_slug(slug_or_code: str) -> int:
+    if not CODE.fullmatch(slug_or_code):
+        raise NotFound("Unknown municipality.", field="jurisdiction")
+    jid = session().scalar(
+        select(Jurisdiction.id).where((Jurisdiction.slug == slug_or_code) | (Jurisdiction.code == slug_or_code))
+    )
+    session().rollback()
+    if jid is None:
+        raise NotFound("Unknown municipality.", field="jurisdiction")
+    return int(jid)
