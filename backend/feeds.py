@@ -12,7 +12,7 @@ from flask import Response, request
 from marshmallow import Schema, fields, validate
 
 from backend import indicators
-from backend.indicators.feed import VALUE_FIELDS
+from backend.indicators import VALUE_FIELDS
 from backend.models import VALUE_PROVENANCES
 
 

@@ -12,8 +12,10 @@ from backend.indicators.catalogue import (
     update,
 )
 from backend.indicators.compute import recompute, status_of
-from backend.indicators.dashboard import definitions_table, drill_down, indicator_page, overview
+from backend.indicators.dashboard import definitions_table, overview
+from backend.indicators.drill import drill_down
 from backend.indicators.feed import VALUE_FIELDS, jurisdiction_by_slug, values
+from backend.indicators.page import indicator_page
 from backend.indicators.periods import parse_period
 
 __all__ = [

@@ -58,23 +58,30 @@ class _Scope:
     areas: dict[str, int]
 
 
-def _finish(ind: Indicator, row: Any, scope: _Scope, area_filter: list[int] | None) -> dict[str, Any] | None:
-    """One result row of a computation turned into a stored value (None: a row that is no cell)."""
-    if (row.gs == 0 and row.service_id is None) or (row.ga == 0 and row.area_id is None):
-        return None
-    rule = RULES[ind.computation]
-    n = int(row.n or 0)
+Estimate = tuple[float | None, float | None, float | None, float | None, float | None, float | None]
+
+
+def _rate_population(row: Any, scope: _Scope, area_filter: list[int] | None) -> int | None:
+    """The population a rate is per: the district's, or the sum of the districts' when all are known."""
+    if row.area_id is not None:
+        return scope.populations.get(row.area_id)
+    pops = [p for a, p in scope.populations.items() if area_filter is None or a in area_filter]
+    return sum(p for p in pops if p) if pops and all(pops) else None
+
+
+def _estimate(shape: str, row: Any, n: int, scope: _Scope, area_filter: list[int] | None) -> Estimate:
+    """(numerator, denominator, value, interval low, interval high, weighted value) of one cell by its shape."""
     sx, sxx = float(row.sx or 0.0), float(row.sxx or 0.0)
     numerator = denominator = value = low = high = weighted = None
-    if rule.shape == "proportion":
+    if shape == "proportion":
         numerator, denominator = sx, float(n)
         if n:
             value = 100.0 * sx / n
             lo, hi = wilson(int(round(sx)), n)
             low, high = 100.0 * lo, 100.0 * hi
         weighted = 100.0 * row.wv if row.wv is not None else None
-    elif rule.shape in ("mean", "nps"):
-        scale = 100.0 if rule.shape == "nps" else 1.0
+    elif shape in ("mean", "nps"):
+        scale = 100.0 if shape == "nps" else 1.0
         numerator, denominator = sx * scale, float(n)
         if n:
             mean = sx / n
@@ -84,20 +91,27 @@ def _finish(ind: Indicator, row: Any, scope: _Scope, area_filter: list[int] | No
                 half = t975(n - 1) * sd / math.sqrt(n)
                 low, high = scale * (mean - half), scale * (mean + half)
         weighted = scale * row.wv if row.wv is not None else None
-    elif rule.shape == "quantile":
+    elif shape == "quantile":
         value = float(row.q) if row.q is not None else None
-    elif rule.shape == "rate":
-        if row.area_id is not None:
-            population = scope.populations.get(row.area_id)
-        else:
-            pops = [p for a, p in scope.populations.items() if area_filter is None or a in area_filter]
-            population = sum(p for p in pops if p) if pops and all(pops) else None
+    elif shape == "rate":
+        population = _rate_population(row, scope, area_filter)
         numerator = float(n)
         if population:
             denominator = population / 1000.0
             value = n / denominator
             half = 1.959964 * math.sqrt(n) / denominator
             low, high = max(0.0, value - half), value + half
+    return numerator, denominator, value, low, high, weighted
+
+
+def _finish(ind: Indicator, row: Any, scope: _Scope, area_filter: list[int] | None) -> dict[str, Any] | None:
+    """One result row of a computation turned into a stored value (None: a row that is no cell)."""
+    if (row.gs == 0 and row.service_id is None) or (row.ga == 0 and row.area_id is None):
+        return None
+    n = int(row.n or 0)
+    numerator, denominator, value, low, high, weighted = _estimate(
+        RULES[ind.computation].shape, row, n, scope, area_filter
+    )
     suppressed = n < MIN_CELL
     if suppressed:
         numerator = denominator = value = low = high = weighted = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from backend.db import session
 from backend.errors import DomainError, NotFound
@@ -44,6 +44,49 @@ VALUE_FIELDS = (
 )
 
 
+def _in_periods(query: Select[Any], iv: Any, period: str | None, since: str | None, until: str | None) -> Select[Any]:
+    """The values of one period, or of the periods from `since` to `until` (both included)."""
+    try:
+        if period:
+            gran, start = parse_period(period)
+            query = query.where(iv.c.granularity == gran, iv.c.period_start == start)
+        if since:
+            query = query.where(iv.c.period_start >= parse_period(since)[1])
+        if until:
+            gran, start = parse_period(until)
+            query = query.where(iv.c.period_start < shift(gran, start))
+    except ValueError as exc:
+        raise DomainError("A period is YYYY-MM, YYYY-Qn or YYYY.", field="period") from exc
+    return query
+
+
+def _feed_row(r: Any) -> dict[str, Any]:
+    """One stored value as the feed shows it."""
+    return {
+        "indicator": r.code,
+        "period": period_label(r.granularity, r.period_start),
+        "granularity": r.granularity,
+        "period_start": r.period_start.isoformat(),
+        "period_end": shift(r.granularity, r.period_start).isoformat(),
+        "service": r.service_code,
+        "area": r.area_code,
+        "provenance": r.provenance,
+        "n": r.n,
+        "numerator": r.numerator,
+        "denominator": r.denominator,
+        "value": r.value,
+        "ci_low": r.ci_low,
+        "ci_high": r.ci_high,
+        "weighted_value": r.weighted_value,
+        "effective_n": r.effective_n,
+        "unit": r.unit,
+        "target": r.target,
+        "status": r.status,
+        "suppressed": r.suppressed,
+        "computed_at": r.computed_at.isoformat(),
+    }
+
+
 def values(
     jurisdiction_id: int,
     *,
@@ -74,17 +117,7 @@ def values(
     )
     if indicator:
         query = query.where(ind.c.code == indicator)
-    try:
-        if period:
-            gran, start = parse_period(period)
-            query = query.where(iv.c.granularity == gran, iv.c.period_start == start)
-        if since:
-            query = query.where(iv.c.period_start >= parse_period(since)[1])
-        if until:
-            gran, start = parse_period(until)
-            query = query.where(iv.c.period_start < shift(gran, start))
-    except ValueError as exc:
-        raise DomainError("A period is YYYY-MM, YYYY-Qn or YYYY.", field="period") from exc
+    query = _in_periods(query, iv, period, since, until)
     for value, column in ((area, ar.c.code), (service, svc.c.code)):
         if value == "total":
             query = query.where(column.is_(None))
@@ -103,34 +136,7 @@ def values(
         .offset(offset)
     ).all()
     s.rollback()
-    out = []
-    for r in rows:
-        out.append(
-            {
-                "indicator": r.code,
-                "period": period_label(r.granularity, r.period_start),
-                "granularity": r.granularity,
-                "period_start": r.period_start.isoformat(),
-                "period_end": shift(r.granularity, r.period_start).isoformat(),
-                "service": r.service_code,
-                "area": r.area_code,
-                "provenance": r.provenance,
-                "n": r.n,
-                "numerator": r.numerator,
-                "denominator": r.denominator,
-                "value": r.value,
-                "ci_low": r.ci_low,
-                "ci_high": r.ci_high,
-                "weighted_value": r.weighted_value,
-                "effective_n": r.effective_n,
-                "unit": r.unit,
-                "target": r.target,
-                "status": r.status,
-                "suppressed": r.suppressed,
-                "computed_at": r.computed_at.isoformat(),
-            }
-        )
-    return out, total
+    return [_feed_row(r) for r in rows], total
 
 
 def jurisdiction_by_slug(slug_or_code: str) -> int:

@@ -24,11 +24,11 @@ from flask import Flask
 from sqlalchemy import text
 
 from backend.indicators import status_of
-from tests.support.indicators import post_stratified
 from backend.staff.accounts import create_api_key, create_staff
 from tests.conftest import ROOT, SHARED_DATA
 from tests.e2e.conftest import Resident
 from tests.integration.test_load_city import run_cli
+from tests.support.indicators import post_stratified
 
 BOSTON_CSV = SHARED_DATA / "open311" / "boston311_2015.csv.gz"
 BOSTON_JSON = SHARED_DATA / "open311" / "boston311_2015_sample5000_georeport_v2.json"

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from backend.models import Report, utcnow
 from backend.reporting.lifecycle import record_status
-from tests.support.reports import set_hidden
 from geo import grid
+from tests.support.reports import set_hidden
 
 SERVICES = [("pothole", {"size": "small"}), ("graffiti", {}), ("street_light", {"problem": "off"}), ("bench", {})]
 

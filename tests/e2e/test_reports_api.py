@@ -9,9 +9,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from backend.models import OutboxEvent, Report, Service
-from tests.support import reports
 from geo.locate import locate
 from tests.e2e.conftest import POTHOLE, RYNEK
+from tests.support import reports
 
 
 def count_reports(db: Session) -> int:
