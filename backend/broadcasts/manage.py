@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from backend import audit
 from backend.cities.geography import locate_or_refuse
@@ -38,46 +39,61 @@ def target(staff: StaffUser, spec: dict[str, Any]) -> Target:
     if audience == "jurisdiction":
         return Target("jurisdiction", staff.jurisdiction_id)
     if audience == "areas":
-        codes = spec.get("areas") or []
-        if not codes:
-            raise DomainError(gettext("Choose at least one area."), field="areas")
-        found = dict(
-            s.execute(
-                select(Area.code, Area.id).where(Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(codes))
-            ).all()
-        )
-        unknown = sorted(set(codes) - set(found))
-        if unknown:
-            raise DomainError(gettext("Unknown area: {0}.").format(", ".join(unknown)), field="areas")
-        return Target("areas", staff.jurisdiction_id, area_ids=tuple(sorted(found.values())))
+        return _areas_target(s, staff, spec)
     if audience == "polygon":
-        polygon = spec.get("polygon")
-        if not isinstance(polygon, dict) or polygon.get("type") not in ("Polygon", "MultiPolygon"):
-            raise DomainError(gettext("Give a GeoJSON Polygon or MultiPolygon."), field="polygon")
-        geojson = json.dumps(polygon)
-        j = _jurisdiction(staff)
-        try:
-            with s.begin_nested():
-                area, inside = s.execute(
-                    select(
-                        func.ST_Area(shape_sql(geojson)), func.ST_Intersects(shape_sql(geojson), Jurisdiction.boundary)
-                    ).where(Jurisdiction.id == j.id)
-                ).one()
-        except DBAPIError as exc:
-            raise DomainError(gettext("The polygon is not valid GeoJSON."), field="polygon") from exc
-        if not area:
-            raise DomainError(gettext("The polygon is empty."), field="polygon")
-        if not inside:
-            raise DomainError(gettext("The polygon lies outside the municipality."), field="polygon")
-        return Target("polygon", staff.jurisdiction_id, shape=geojson)
+        return _polygon_target(s, staff, spec)
     if audience == "radius":
-        lat, lon, radius = spec.get("lat"), spec.get("lon"), spec.get("radius_m")
-        if lat is None or lon is None:
-            raise DomainError(gettext("Give lat and lon of the centre."), field="lat")
-        if radius is None or not 0 < radius <= MAX_RADIUS_M:
-            raise DomainError(gettext("The radius must be between 1 and {n} metres.", n=MAX_RADIUS_M), field="radius_m")
-        return Target("radius", staff.jurisdiction_id, center=(float(lon), float(lat)), radius_m=float(radius))
+        return _radius_target(staff, spec)
     raise DomainError(gettext("Must be one of: {0}.").format("jurisdiction, areas, polygon, radius"), field="audience")
+
+
+def _areas_target(s: Session, staff: StaffUser, spec: dict[str, Any]) -> Target:
+    """The residents of the areas named by code (at least one, all of this municipality)."""
+    codes = spec.get("areas") or []
+    if not codes:
+        raise DomainError(gettext("Choose at least one area."), field="areas")
+    found = dict(
+        s.execute(
+            select(Area.code, Area.id).where(Area.jurisdiction_id == staff.jurisdiction_id, Area.code.in_(codes))
+        ).all()
+    )
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise DomainError(gettext("Unknown area: {0}.").format(", ".join(unknown)), field="areas")
+    return Target("areas", staff.jurisdiction_id, area_ids=tuple(sorted(found.values())))
+
+
+def _polygon_target(s: Session, staff: StaffUser, spec: dict[str, Any]) -> Target:
+    """The residents inside a GeoJSON (Multi)Polygon that is valid, not empty and touches the municipality."""
+    polygon = spec.get("polygon")
+    if not isinstance(polygon, dict) or polygon.get("type") not in ("Polygon", "MultiPolygon"):
+        raise DomainError(gettext("Give a GeoJSON Polygon or MultiPolygon."), field="polygon")
+    geojson = json.dumps(polygon)
+    j = _jurisdiction(staff)
+    try:
+        with s.begin_nested():
+            area, inside = s.execute(
+                select(
+                    func.ST_Area(shape_sql(geojson)), func.ST_Intersects(shape_sql(geojson), Jurisdiction.boundary)
+                ).where(Jurisdiction.id == j.id)
+            ).one()
+    except DBAPIError as exc:
+        raise DomainError(gettext("The polygon is not valid GeoJSON."), field="polygon") from exc
+    if not area:
+        raise DomainError(gettext("The polygon is empty."), field="polygon")
+    if not inside:
+        raise DomainError(gettext("The polygon lies outside the municipality."), field="polygon")
+    return Target("polygon", staff.jurisdiction_id, shape=geojson)
+
+
+def _radius_target(staff: StaffUser, spec: dict[str, Any]) -> Target:
+    """The residents within radius_m (up to MAX_RADIUS_M) of the centre lat, lon."""
+    lat, lon, radius = spec.get("lat"), spec.get("lon"), spec.get("radius_m")
+    if lat is None or lon is None:
+        raise DomainError(gettext("Give lat and lon of the centre."), field="lat")
+    if radius is None or not 0 < radius <= MAX_RADIUS_M:
+        raise DomainError(gettext("The radius must be between 1 and {n} metres.", n=MAX_RADIUS_M), field="radius_m")
+    return Target("radius", staff.jurisdiction_id, center=(float(lon), float(lat)), radius_m=float(radius))
 
 
 def _topic(topic: str | None) -> str:
@@ -180,7 +196,7 @@ def _stats(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
         .where(Notification.broadcast_id.in_(broadcast_ids))
         .group_by(Notification.broadcast_id)
     ):
-        out[bid]["targeted"] = n
+        out[cast(int, bid)]["targeted"] = n
     state = case((Delivery.status.in_(("pending", "sending")), "pending"), else_=Delivery.status)
     for bid, st, n in s.execute(
         select(Notification.broadcast_id, state, func.count())
@@ -249,7 +265,8 @@ def cancel(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
         before = b.status
         b.status = "cancelled"
         s.execute(
-            Delivery.__table__.update()
+            cast(Table, Delivery.__table__)
+            .update()
             .where(
                 Delivery.status == "pending",
                 Delivery.notification_id.in_(select(Notification.id).where(Notification.broadcast_id == b.id)),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Table, delete, or_, select
 
 from backend.cities.geography import locate_or_refuse
 from backend.db import session, unit_of_work
@@ -62,7 +62,7 @@ def load_schedule(jurisdiction_code: str, path: Path) -> int:
                 )
         s.execute(delete(WasteCollection).where(WasteCollection.jurisdiction_id == jurisdiction.id))
         if rows:
-            s.execute(WasteCollection.__table__.insert(), rows)
+            s.execute(cast(Table, WasteCollection.__table__).insert(), rows)
     return len(rows)
 
 

@@ -207,6 +207,7 @@ def _compute_one(s: Session, ind: Indicator, scope: _Scope, first: date, last: d
         )
     )
     raw = s.connection().connection.driver_connection
+    assert raw is not None  # noqa: S101 - a checked-out connection always has its driver connection
     with raw.cursor() as cur, cur.copy(f"COPY indicator_values ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
         for v in values:
             v["computed_at"] = now

@@ -165,7 +165,9 @@ def _overview_row(
         "period": period_label(ind.granularity, start),
         "provenance": provenance,
         "current": current,
-        "change": change_of(current and current["headline"], previous and previous["headline"], ind.direction),
+        "change": change_of(
+            current["headline"] if current else None, previous["headline"] if previous else None, ind.direction
+        ),
         "series": [
             {
                 "period": period_label(ind.granularity, p),

@@ -1,145 +1,36 @@
-"""Open311 GeoReport v2 on top of the same use cases: catalogue, requests, tokens, api keys."""
+"""Open311 GeoReport v2 on top of the same use cases: requests submitted with an api key, and tokens.
+
+Discovery (jurisdictions, services, dates, errors) lives in backend.open311.discovery, queries in
+backend.open311.query."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend.cities.geography import locate_or_refuse
 from backend.db import session
 from backend.errors import DomainError
-from backend.i18n import choose_language, pick
-from backend.models import OPEN_STATUSES, Address, ApiKey, Jurisdiction, Report, ReportEvent, Service, utcnow
+from backend.models import Address, ApiKey, Jurisdiction, Report, ReportEvent, Service
+from backend.open311.discovery import Open311Error, _service, jurisdiction
+from backend.open311.discovery import w3c as w3c
 from backend.reporting import photos
 from backend.reporting.answers import check_answers
-from backend.reporting.map import parse_bbox
-from backend.reporting.presenters import location_of, media_url
 from backend.reporting.submission import create_report, place
 from backend.security import digest
 
-DEFAULT_WINDOW = timedelta(days=90)
-MAX_PAGE = 1000
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
-
-@dataclass
-class Open311Error(Exception):
-    """One or more errors in the spec's format: [(code, description), ...] with an HTTP status."""
-
-    status: int
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @classmethod
-    def one(cls, status: int, description: str) -> Open311Error:
-        return cls(status, [(status, description)])
-
-
-def w3c(value: datetime | None, tz: str) -> str | None:
-    """ISO 8601 with the jurisdiction's offset and no fractional seconds."""
-    return None if value is None else value.astimezone(ZoneInfo(tz)).replace(microsecond=0).isoformat()
-
-
-def parse_date(name: str, value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Open311Error.one(400, f"{name}: not a W3C date-time, e.g. 2026-01-31T00:00:00Z") from exc
-    if parsed.tzinfo is None:
-        raise Open311Error.one(400, f"{name}: give an offset or Z")
-    return parsed
-
-
-def jurisdiction(code: str | None) -> Jurisdiction | None:
-    """The jurisdiction named by jurisdiction_id: required when several are served (400), 404 if unknown."""
-    s = session()
-    if not code:
-        count = s.scalar(select(func.count()).select_from(Jurisdiction))
-        if (count or 0) > 1:
-            raise Open311Error.one(400, "jurisdiction_id is required: this server serves several jurisdictions")
-        return s.scalars(select(Jurisdiction)).first()
-    found = s.scalars(select(Jurisdiction).where(Jurisdiction.code == code)).first()
-    if found is None:
-        raise Open311Error.one(404, f"jurisdiction_id {code} is not served here")
-    return found
-
-
-def _lang(j: Jurisdiction, locale: str | None) -> str:
-    return choose_language(locale, j.languages, j.default_language)
-
-
-def service_list(j: Jurisdiction, locale: str | None) -> list[dict[str, Any]]:
-    lang = _lang(j, locale)
-    rows = (
-        session()
-        .scalars(
-            select(Service)
-            .where(Service.jurisdiction_id == j.id, Service.active)
-            .options(selectinload(Service.questions), selectinload(Service.group))
-            .order_by(Service.position)
-        )
-        .all()
-    )
-    return [
-        {
-            "service_code": x.code,
-            "service_name": pick(x.name, lang, j.default_language),
-            "description": pick(x.description, lang, j.default_language) or None,
-            "metadata": bool(x.questions),
-            "type": "realtime",
-            "keywords": ", ".join(x.keywords) or None,
-            "group": pick(x.group.name, lang, j.default_language) if x.group else None,
-        }
-        for x in rows
-    ]
-
-
-def _service(j: Jurisdiction, code: str) -> Service:
-    found = (
-        session()
-        .scalars(
-            select(Service)
-            .where(Service.jurisdiction_id == j.id, Service.code == code, Service.active)
-            .options(selectinload(Service.questions))
-        )
-        .first()
-    )
-    if found is None:
-        raise Open311Error.one(404, f"service_code {code} is not offered in jurisdiction {j.code}")
-    return found
-
-
-def service_definition(j: Jurisdiction, code: str, locale: str | None) -> dict[str, Any]:
-    lang = _lang(j, locale)
-    service = _service(j, code)
-    return {
-        "service_code": service.code,
-        "attributes": [
-            {
-                "variable": True,
-                "code": q.code,
-                "datatype": q.datatype,
-                "required": q.required,
-                "datatype_description": pick(q.hint, lang, j.default_language) or None,
-                "order": q.position + 1,
-                "description": pick(q.description, lang, j.default_language),
-                "values": [{"key": o["key"], "name": pick(o["name"], lang, j.default_language)} for o in q.options],
-            }
-            for q in service.questions
-        ],
-    }
+Point = tuple[float, float]
 
 
 def _authorise(key: str | None, j: Jurisdiction) -> ApiKey:
+    """The api key, if it is live and may submit to this jurisdiction; 403 otherwise."""
     if not key:
         raise Open311Error.one(403, "api_key is required to submit requests")
     s = session()
@@ -150,6 +41,7 @@ def _authorise(key: str | None, j: Jurisdiction) -> ApiKey:
 
 
 def _answers(values: dict[str, list[str]]) -> dict[str, Any]:
+    """The attribute[CODE] (and attribute[CODE][]) parameters as answers keyed by question code."""
     out: dict[str, Any] = {}
     for key, items in values.items():
         match = ATTRIBUTE.match(key)
@@ -159,20 +51,16 @@ def _answers(values: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, Any]:
-    """POST requests: validate everything first, then file the report (and its photo) in one transaction."""
+def _one(values: dict[str, list[str]], name: str) -> str | None:
+    """The last value given for a parameter, stripped; None when absent or blank."""
+    items = values.get(name) or []
+    return items[-1].strip() or None if items else None
 
-    def one(name: str) -> str | None:
-        items = values.get(name) or []
-        return items[-1].strip() or None if items else None
 
-    errors: list[tuple[int, str]] = []
-    code = one("service_code")
-    if not code:
-        errors.append((400, "service_code is required"))
-    lat, lon = one("lat"), one("long")
-    address_string, address_id = one("address_string"), one("address_id")
-    point: tuple[float, float] | None = None
+def _point(values: dict[str, list[str]], errors: list[tuple[int, str]]) -> Point | None:
+    """The (lon, lat) given as lat and long; records an error when they are unusable or no location is given."""
+    lat, lon = _one(values, "lat"), _one(values, "long")
+    point: Point | None = None
     if lat or lon:
         try:
             point = (float(lon or ""), float(lat or ""))
@@ -180,35 +68,55 @@ def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, A
                 raise ValueError
         except ValueError:
             errors.append((400, "lat and long must be WGS84 decimal degrees, given together"))
-    elif not address_string and not address_id:
+    elif not _one(values, "address_string") and not _one(values, "address_id"):
         errors.append((400, "a location is required: lat and long, address_string or address_id"))
-    description = one("description") or ""
+    return point
+
+
+def _checked_form(values: dict[str, list[str]]) -> Point | None:
+    """Check what needs no database, raising every error found at once (400); returns the point given, if any."""
+    errors: list[tuple[int, str]] = []
+    if not _one(values, "service_code"):
+        errors.append((400, "service_code is required"))
+    point = _point(values, errors)
+    description = _one(values, "description") or ""
     if len(description) > 4000:
         errors.append((400, "description is longer than 4000 characters"))
-    email = one("email")
+    email = _one(values, "email")
     if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
         errors.append((400, "email is not an e-mail address"))
-    media_url = one("media_url")
+    media_url = _one(values, "media_url")
     if media_url and not re.match(r"^https?://\S+$", media_url):
         errors.append((400, "media_url must be an http(s) URL"))
     if errors:
         raise Open311Error(400, errors)
-    j = jurisdiction(one("jurisdiction_id"))
-    assert j is not None  # noqa: S101 - jurisdiction() raises when none applies
-    key = _authorise(one("api_key"), j)
-    service = _service(j, code or "")
+    return point
+
+
+def _checked_answers(service: Service, values: dict[str, list[str]]) -> dict[str, Any]:
+    """The attribute parameters checked against the service's questions (400 naming the attribute)."""
     try:
-        answers = check_answers(service.questions, _answers(values))
+        return check_answers(service.questions, _answers(values))
     except DomainError as exc:
         name = (exc.field or "").removeprefix("answers.")
         raise Open311Error.one(400, f"attribute[{name}]: {exc.message}") from exc
-    clean = None
-    if media is not None:
-        try:
-            clean = photos.prepare(media)
-        except DomainError as exc:
-            raise Open311Error.one(exc.status if exc.status in (413, 415) else 400, f"media: {exc.message}") from exc
-    s = session()
+
+
+def _prepared_media(media: IO[bytes] | None) -> Any:
+    """The uploaded photo checked and prepared (413/415 as the photo check says, else 400); None without one."""
+    if media is None:
+        return None
+    try:
+        return photos.prepare(media)
+    except DomainError as exc:
+        raise Open311Error.one(exc.status if exc.status in (413, 415) else 400, f"media: {exc.message}") from exc
+
+
+def _registered_address(
+    s: Session, j: Jurisdiction, values: dict[str, list[str]], point: Point | None
+) -> tuple[Point | None, str | None]:
+    """The point and address: from the address register when only address_id locates the request (404 if unknown)."""
+    address_string, address_id = _one(values, "address_string"), _one(values, "address_id")
     if address_id and point is None:
         found = s.get(Address, int(address_id)) if address_id.isdigit() else None
         if found is None or found.jurisdiction_id != j.id:
@@ -216,38 +124,72 @@ def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, A
 
         p = to_shape(found.point)
         point, address_string = (p.x, p.y), f"{found.street} {found.house_number}"
-    name = " ".join(x for x in (one("first_name"), one("last_name")) if x) or None
-    data: dict[str, Any] = {
+    return point, address_string
+
+
+def _report_data(
+    values: dict[str, list[str]],
+    j: Jurisdiction,
+    service: Service,
+    answers: dict[str, Any],
+    point: Point | None,
+    address_string: str | None,
+) -> dict[str, Any]:
+    """The report as create_report takes it."""
+    name = " ".join(x for x in (_one(values, "first_name"), _one(values, "last_name")) if x) or None
+    return {
         "service_code": service.code,
-        "description": description,
+        "description": _one(values, "description") or "",
         "answers": answers,
         "address": address_string,
         "lon": point[0] if point else None,
         "lat": point[1] if point else None,
         "locale": j.default_language,
-        "contact": {"name": name, "email": email, "phone": one("phone")},
+        "contact": {"name": name, "email": _one(values, "email"), "phone": _one(values, "phone")},
     }
-    token = secrets.token_hex(16)
-    try:
-        try:
-            data = place(s, data)
-        except DomainError as exc:
-            raise Open311Error.one(400, f"address_string: {exc.message}") from exc
 
-        try:
-            _, located = locate_or_refuse(data["lon"], data["lat"])
-        except DomainError as exc:
-            raise Open311Error.one(400, "the location is outside every jurisdiction served here") from exc
-        if located.id != j.id:
-            raise Open311Error.one(400, f"the location is outside jurisdiction {j.code}")
-        report, _ = create_report(s, None, data, channel="open311", token=token)
+
+def _create(s: Session, j: Jurisdiction, data: dict[str, Any], token: str) -> Report:
+    """Place the report, check that it lies in this jurisdiction (400 otherwise) and create it."""
+    try:
+        data = place(s, data)
+    except DomainError as exc:
+        raise Open311Error.one(400, f"address_string: {exc.message}") from exc
+
+    try:
+        _, located = locate_or_refuse(data["lon"], data["lat"])
+    except DomainError as exc:
+        raise Open311Error.one(400, "the location is outside every jurisdiction served here") from exc
+    if located.id != j.id:
+        raise Open311Error.one(400, f"the location is outside jurisdiction {j.code}")
+    report, _ = create_report(s, None, data, channel="open311", token=token)
+    return report
+
+
+def _file(
+    s: Session,
+    j: Jurisdiction,
+    key: ApiKey,
+    values: dict[str, list[str]],
+    data: dict[str, Any],
+    token: str,
+    clean: Any,
+) -> Report:
+    """Create the report with a note of its origin, its photo and media link, in one transaction (undone on error)."""
+    media_url = _one(values, "media_url")
+    try:
+        report = _create(s, j, data, token)
         s.add(
             ReportEvent(
                 report_id=report.id,
                 kind="note",
                 public=False,
                 body="Open311 submission",
-                data={"api_key": key.prefix, "device_id": one("device_id"), "account_id": one("account_id")},
+                data={
+                    "api_key": key.prefix,
+                    "device_id": _one(values, "device_id"),
+                    "account_id": _one(values, "account_id"),
+                },
             )
         )
         if clean is not None:
@@ -260,162 +202,33 @@ def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, A
         photos.discard_written(s)
         raise
     s.info.pop("written_photos", None)
+    return report
+
+
+def submit(values: dict[str, list[str]], media: IO[bytes] | None) -> dict[str, Any]:
+    """POST requests: validate everything first, then file the report (and its photo) in one transaction."""
+    point = _checked_form(values)
+    j = jurisdiction(_one(values, "jurisdiction_id"))
+    assert j is not None  # noqa: S101 - jurisdiction() raises when none applies
+    key = _authorise(_one(values, "api_key"), j)
+    service = _service(j, _one(values, "service_code") or "")
+    answers = _checked_answers(service, values)
+    clean = _prepared_media(media)
+    s = session()
+    point, address_string = _registered_address(s, j, values, point)
+    data = _report_data(values, j, service, answers, point, address_string)
+    token = secrets.token_hex(16)
+    report = _file(s, j, key, values, data, token, clean)
     return {
         "service_request_id": report.public_id,
         "token": token,
         "service_notice": None,
-        "account_id": one("account_id"),
+        "account_id": _one(values, "account_id"),
     }
-
-
-def _as_request(r: Report, notes: list[ReportEvent], extensions: bool, lang: str) -> dict[str, Any]:
-    j = r.jurisdiction
-    lon, lat = location_of(r)
-    closed = r.status not in OPEN_STATUSES
-    public_photos = [p for p in r.photos if p.state == "approved"]
-    replies = [e for e in notes if e.kind == "reply"]
-    media = public_photos[0].external_url or media_url("photos", public_photos[0].name) if public_photos else None
-    out: dict[str, Any] = {
-        "service_request_id": r.public_id,
-        "status": "closed" if closed else "open",
-        "status_notes": replies[-1].body if replies else None,
-        "service_name": pick(r.service.name, lang, j.default_language),
-        "service_code": r.service.code,
-        "description": r.description or None,
-        "agency_responsible": pick(r.department.name, lang, j.default_language) if r.department else None,
-        "service_notice": None,
-        "requested_datetime": w3c(r.requested_at, j.timezone),
-        "updated_datetime": w3c((r.closed_at or r.resolved_at or r.updated_at) if closed else r.updated_at, j.timezone),
-        "expected_datetime": w3c(r.sla_due_at, j.timezone),
-        "address": r.address,
-        "address_id": None,
-        "zipcode": None,
-        "lat": lat,
-        "long": lon,
-        "media_url": media,
-    }
-    if extensions:
-        out["extended_attributes"] = {
-            "internal_status": r.status,
-            "area": None
-            if r.area is None
-            else {"code": r.area.code, "name": pick(r.area.name, lang, j.default_language)},
-            "duplicate_of": r.merged_into.public_id if r.merged_into else None,
-            "support_count": r.support_count,
-            "status_notes_history": [
-                {
-                    "datetime": w3c(e.created_at, j.timezone),
-                    "status": e.to_status,
-                    "notes": e.body if e.kind == "reply" else None,
-                }
-                for e in notes
-            ],
-            "photos": [p.external_url or media_url("photos", p.name) for p in public_photos],
-        }
-    return out
-
-
-def _load_notes(report_ids: list[int]) -> dict[int, list[ReportEvent]]:
-    out: dict[int, list[ReportEvent]] = {rid: [] for rid in report_ids}
-    if report_ids:
-        for e in session().scalars(
-            select(ReportEvent)
-            .where(
-                ReportEvent.report_id.in_(report_ids),
-                ReportEvent.public,
-                ReportEvent.kind.in_(("created", "status", "reply")),
-            )
-            .order_by(ReportEvent.created_at, ReportEvent.id)
-        ):
-            out[e.report_id].append(e)
-    return out
-
-
-def _options() -> list[Any]:
-    return [
-        selectinload(Report.service),
-        selectinload(Report.jurisdiction),
-        selectinload(Report.area),
-        selectinload(Report.department),
-        selectinload(Report.photos),
-        selectinload(Report.merged_into),
-    ]
-
-
-def query(j: Jurisdiction, params: dict[str, str | None], locale: str | None) -> list[dict[str, Any]]:
-    """GET requests with the spec's filters and the common extensions."""
-    stmt = select(Report).where(Report.jurisdiction_id == j.id, ~Report.hidden).options(*_options())
-    ids = params.get("service_request_id")
-    if ids:
-        refs = [x.strip().upper() for x in ids.split(",") if x.strip()][:MAX_PAGE]
-        stmt = stmt.where(Report.public_id.in_(refs))
-    else:
-        if params.get("service_code"):
-            codes = [x.strip() for x in (params["service_code"] or "").split(",") if x.strip()]
-            stmt = stmt.join(Service, Service.id == Report.service_id).where(Service.code.in_(codes))
-        start, end = parse_date("start_date", params.get("start_date")), parse_date("end_date", params.get("end_date"))
-        if start and end and end < start:
-            raise Open311Error.one(400, "end_date is before start_date")
-        if start is None and end is None:
-            start = utcnow() - DEFAULT_WINDOW
-        elif start is None and end is not None:
-            start = end - DEFAULT_WINDOW
-        stmt = stmt.where(Report.requested_at >= start)
-        if end is not None:
-            stmt = stmt.where(Report.requested_at <= end)
-        if params.get("status"):
-            wanted = {x.strip() for x in (params["status"] or "").split(",") if x.strip()}
-            if wanted - {"open", "closed"}:
-                raise Open311Error.one(400, "status is open, closed or both (comma-separated)")
-            if wanted == {"open"}:
-                stmt = stmt.where(Report.status.in_(OPEN_STATUSES))
-            elif wanted == {"closed"}:
-                stmt = stmt.where(Report.status.not_in(OPEN_STATUSES))
-        for name, op in (("updated_after", ">="), ("updated_before", "<=")):
-            moment = parse_date(name, params.get(name))
-            if moment is not None:
-                stmt = stmt.where(Report.updated_at >= moment if op == ">=" else Report.updated_at <= moment)
-        if params.get("bbox"):
-            try:
-                x0, y0, x1, y1 = parse_bbox(params["bbox"] or "")
-            except DomainError as exc:
-                raise Open311Error.one(400, "bbox is minLon,minLat,maxLon,maxLat") from exc
-            stmt = stmt.where(
-                func.ST_Intersects(func.ST_MakeEnvelope(x0, y0, x1, y1, 4326), func.geometry(Report.location))
-            )
-    try:
-        page = int(params.get("page") or 1)
-        size = int(params.get("page_size") or MAX_PAGE)
-    except ValueError as exc:
-        raise Open311Error.one(400, "page and page_size are whole numbers") from exc
-    if page < 1 or not 1 <= size <= MAX_PAGE:
-        raise Open311Error.one(400, f"page >= 1 and 1 <= page_size <= {MAX_PAGE}")
-    rows = list(
-        session().scalars(
-            stmt.order_by(Report.requested_at.desc(), Report.id.desc()).limit(size).offset((page - 1) * size)
-        )
-    )
-    notes = _load_notes([r.id for r in rows])
-    lang = _lang(j, locale)
-    extensions = (params.get("extensions") or "").lower() == "true"
-    return [_as_request(r, notes[r.id], extensions, lang) for r in rows]
-
-
-def one_request(j: Jurisdiction, ref: str, params: dict[str, str | None], locale: str | None) -> dict[str, Any]:
-    s = session()
-    cond = Report.public_id == ref.upper()
-    if ref.isdigit() and len(ref) <= 18:
-        cond = or_(cond, Report.id == int(ref))
-    r = s.scalars(
-        select(Report).where(cond, Report.jurisdiction_id == j.id, ~Report.hidden).options(*_options())
-    ).first()
-    if r is None:
-        raise Open311Error.one(404, f"service request {ref} not found")
-    extensions = (params.get("extensions") or "").lower() == "true"
-    return _as_request(r, _load_notes([r.id])[r.id], extensions, _lang(j, locale))
 
 
 def token(j: Jurisdiction, value: str) -> dict[str, Any]:
+    """GET tokens/{token}: the service request id a submission's token stands for (404 if unknown)."""
     r = session().scalars(select(Report).where(Report.open311_token == value, Report.jurisdiction_id == j.id)).first()
     if r is None:
         raise Open311Error.one(404, f"token {value} not found")

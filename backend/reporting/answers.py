@@ -39,29 +39,50 @@ def check_answers(questions: list[ServiceQuestion], answers: dict[str, Any] | No
 
 
 def _check(q: ServiceQuestion, value: Any) -> Any:
+    """One answer checked and normalised by its question's datatype."""
     if q.datatype in ("string", "text"):
-        if not isinstance(value, str):
-            raise _bad(q.code, "Not a valid string.")
-        limit = MAX_STRING if q.datatype == "string" else MAX_TEXT
-        if len(value) > limit:
-            raise _bad(q.code, "Longer than maximum length {max}.", max=limit)
-        return value.strip()
+        return _check_text(q, value)
     if q.datatype == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise _bad(q.code, "Not a valid number.")
-        try:
-            number = float(value)
-        except ValueError as exc:
-            raise _bad(q.code, "Not a valid number.") from exc
-        if number != number or number in (float("inf"), float("-inf")):
-            raise _bad(q.code, "Not a valid number.")
-        return int(number) if number.is_integer() else number
+        return _check_number(q, value)
     if q.datatype == "datetime":
-        try:
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise _bad(q.code, "Not a valid date and time (ISO 8601).") from exc
-        return parsed.isoformat()
+        return _check_datetime(q, value)
+    return _check_options(q, value)
+
+
+def _check_text(q: ServiceQuestion, value: Any) -> str:
+    """A string (or text) answer within its maximum length, stripped."""
+    if not isinstance(value, str):
+        raise _bad(q.code, "Not a valid string.")
+    limit = MAX_STRING if q.datatype == "string" else MAX_TEXT
+    if len(value) > limit:
+        raise _bad(q.code, "Longer than maximum length {max}.", max=limit)
+    return value.strip()
+
+
+def _check_number(q: ServiceQuestion, value: Any) -> int | float:
+    """A finite number (an int when whole), given as a number or a string."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _bad(q.code, "Not a valid number.")
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise _bad(q.code, "Not a valid number.") from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _bad(q.code, "Not a valid number.")
+    return int(number) if number.is_integer() else number
+
+
+def _check_datetime(q: ServiceQuestion, value: Any) -> str:
+    """An ISO 8601 date and time, normalised."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _bad(q.code, "Not a valid date and time (ISO 8601).") from exc
+    return parsed.isoformat()
+
+
+def _check_options(q: ServiceQuestion, value: Any) -> str | list[str]:
+    """A singlevaluelist answer (one option key) or a multivaluelist one (option keys in the options' order)."""
     keys = _option_keys(q)
     if q.datatype == "singlevaluelist":
         if not isinstance(value, str | int) or str(value) not in keys:

@@ -41,7 +41,7 @@ def status(device: Device, report_ref: str) -> dict[str, Any]:
     s = session()
     report = find_visible(s, report_ref)
     request = _latest(s, report.id)
-    out = {"asked": False, "answered": False, "resolved_at": None}
+    out: dict[str, Any] = {"asked": False, "answered": False, "resolved_at": None}
     if request is not None and _concerned(s, report, device):
         out = {
             "asked": True,

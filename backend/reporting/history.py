@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -81,6 +81,7 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
         if head in ("[", "{"):
             data = json.load(fh)
             items = data.get("requests", data.get("service_requests", [])) if isinstance(data, dict) else data
+            items = cast(list[Any], items)
             for item in items:
                 if not isinstance(item, dict):
                     yield {}
@@ -207,6 +208,103 @@ _AFTER = [
 ]
 
 
+def _row(line: int, rec: dict[str, Any], tz: ZoneInfo, rejected: Counter[str]) -> tuple[Any, ...] | None:
+    """One record as a staging row, or None after counting the reason it is rejected for."""
+    kind = (rec.get("type") or "").strip()
+    if not kind:
+        rejected["no_type"] += 1
+        return None
+    try:
+        opened = parse_time(rec.get("opened"), tz)
+        due = parse_time(rec.get("due"), tz)
+        closed = parse_time(rec.get("closed"), tz)
+    except ValueError:
+        rejected["bad_time"] += 1
+        return None
+    if opened is None:
+        rejected["bad_time"] += 1
+        return None
+    if closed is not None and closed < opened:
+        rejected["closes_before_opens"] += 1
+        return None
+    try:
+        lat, lon = float(rec.get("lat") or "nan"), float(rec.get("lon") or "nan")
+    except (TypeError, ValueError):
+        lat = lon = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        rejected["no_location"] += 1
+        return None
+    ref = str(rec["ref"]).strip()[:64] if rec.get("ref") not in (None, "") else None
+    return (
+        line,
+        ref,
+        kind[:200],
+        opened,
+        due,
+        closed,
+        lon,
+        lat,
+        (rec.get("description") or "")[:2000],
+        (rec.get("address") or "")[:300],
+    )
+
+
+def _read(path: Path, tz: ZoneInfo, rejected: Counter[str]) -> tuple[list[tuple[Any, ...]], int]:
+    """The file's acceptable rows and how many records were read (rejections counted in `rejected`)."""
+    rows: list[tuple[Any, ...]] = []
+    read = 0
+    try:
+        for line, rec in enumerate(_records(path), start=1):
+            read += 1
+            row = _row(line, rec, tz, rejected)
+            if row is not None:
+                rows.append(row)
+    except (json.JSONDecodeError, UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
+        raise DomainError(f"{path.name}: unreadable ({exc})", field="path") from exc
+    return rows, read
+
+
+def _stage(conn: Any, rows: list[tuple[Any, ...]], mapping: dict[str, int]) -> None:
+    """Create the temporary tables and copy the rows (with their service ids) into import_rows."""
+    conn.execute(text(_STAGE))
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_added (id bigint, requested_at timestamptz, "
+            "closed_at timestamptz, year int) ON COMMIT DROP"
+        )
+    )
+    raw = conn.connection.driver_connection
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            "COPY import_rows (line, ref, kind, requested_at, due_at, closed_at, lon, "
+            "lat, description, address, service_id) FROM STDIN"
+        ) as copy,
+    ):
+        for r in rows:
+            copy.write_row((*r, mapping[r[2]]))
+
+
+def _insert(conn: Any, jurisdiction: Jurisdiction, rejected: Counter[str]) -> int:
+    """Locate the staged rows, insert the new ones as reports with their events and counts; returns how many
+    were imported (those outside every area are counted in `rejected`)."""
+    conn.execute(text(_LOCATE), {"j": jurisdiction.id})
+    outside = conn.execute(text("SELECT count(*) FROM import_rows WHERE area_id IS NULL")).scalar()
+    rejected["outside"] = int(outside or 0)
+    params = {
+        "j": jurisdiction.id,
+        "tz": jurisdiction.timezone,
+        "prefix": jurisdiction.report_prefix,
+        "lang": jurisdiction.default_language,
+    }
+    conn.execute(text(_INSERT), params)
+    imported = int(conn.execute(text("SELECT count(*) FROM import_added")).scalar() or 0)
+    for stmt in _AFTER:
+        conn.execute(text(stmt), params)
+    counts.add_reports(conn, "SELECT id FROM import_added")
+    return imported
+
+
 def import_requests(jurisdiction_code: str, path: Path) -> dict[str, Any]:
     """Import a file of historical requests into a municipality; returns what was read, imported, already there,
     rejected (per reason) and which services were created. One transaction: an error leaves nothing behind."""
@@ -214,87 +312,12 @@ def import_requests(jurisdiction_code: str, path: Path) -> dict[str, Any]:
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:
             raise NotFound("Unknown municipality.", field="jurisdiction")
-        tz = ZoneInfo(jurisdiction.timezone)
         rejected: Counter[str] = Counter()
-        rows: list[tuple[Any, ...]] = []
-        read = 0
-        try:
-            for line, rec in enumerate(_records(path), start=1):
-                read += 1
-                kind = (rec.get("type") or "").strip()
-                if not kind:
-                    rejected["no_type"] += 1
-                    continue
-                try:
-                    opened = parse_time(rec.get("opened"), tz)
-                    due = parse_time(rec.get("due"), tz)
-                    closed = parse_time(rec.get("closed"), tz)
-                except ValueError:
-                    rejected["bad_time"] += 1
-                    continue
-                if opened is None:
-                    rejected["bad_time"] += 1
-                    continue
-                if closed is not None and closed < opened:
-                    rejected["closes_before_opens"] += 1
-                    continue
-                try:
-                    lat, lon = float(rec.get("lat") or "nan"), float(rec.get("lon") or "nan")
-                except (TypeError, ValueError):
-                    lat = lon = float("nan")
-                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                    rejected["no_location"] += 1
-                    continue
-                ref = str(rec["ref"]).strip()[:64] if rec.get("ref") not in (None, "") else None
-                rows.append(
-                    (
-                        line,
-                        ref,
-                        kind[:200],
-                        opened,
-                        due,
-                        closed,
-                        lon,
-                        lat,
-                        (rec.get("description") or "")[:2000],
-                        (rec.get("address") or "")[:300],
-                    )
-                )
-        except (json.JSONDecodeError, UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
-            raise DomainError(f"{path.name}: unreadable ({exc})", field="path") from exc
+        rows, read = _read(path, ZoneInfo(jurisdiction.timezone), rejected)
         mapping, created = _services(s, jurisdiction, {r[2] for r in rows})
         conn = s.connection()
-        conn.execute(text(_STAGE))
-        conn.execute(
-            text(
-                "CREATE TEMP TABLE import_added (id bigint, requested_at timestamptz, "
-                "closed_at timestamptz, year int) ON COMMIT DROP"
-            )
-        )
-        raw = conn.connection.driver_connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(
-                "COPY import_rows (line, ref, kind, requested_at, due_at, closed_at, lon, "
-                "lat, description, address, service_id) FROM STDIN"
-            ) as copy,
-        ):
-            for r in rows:
-                copy.write_row((*r, mapping[r[2]]))
-        conn.execute(text(_LOCATE), {"j": jurisdiction.id})
-        outside = conn.execute(text("SELECT count(*) FROM import_rows WHERE area_id IS NULL")).scalar()
-        rejected["outside"] = int(outside or 0)
-        params = {
-            "j": jurisdiction.id,
-            "tz": jurisdiction.timezone,
-            "prefix": jurisdiction.report_prefix,
-            "lang": jurisdiction.default_language,
-        }
-        conn.execute(text(_INSERT), params)
-        imported = int(conn.execute(text("SELECT count(*) FROM import_added")).scalar() or 0)
-        for stmt in _AFTER:
-            conn.execute(text(stmt), params)
-        counts.add_reports(conn, "SELECT id FROM import_added")
+        _stage(conn, rows, mapping)
+        imported = _insert(conn, jurisdiction, rejected)
         already = len(rows) - rejected["outside"] - imported
         summary = {
             "read": read,

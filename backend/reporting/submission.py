@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,8 +56,8 @@ def _language(device: Device, jurisdiction: Jurisdiction) -> str:
 
 def _next_public_id(s: Session, jurisdiction: Jurisdiction) -> str:
     year = utcnow().astimezone(ZoneInfo(jurisdiction.timezone)).year
-    stmt = pg_insert(ReportCounter).values(jurisdiction_id=jurisdiction.id, year=year, last_number=1)
-    stmt = stmt.on_conflict_do_update(
+    insert_first = pg_insert(ReportCounter).values(jurisdiction_id=jurisdiction.id, year=year, last_number=1)
+    stmt = insert_first.on_conflict_do_update(
         index_elements=[ReportCounter.jurisdiction_id, ReportCounter.year],
         set_={"last_number": ReportCounter.last_number + 1},
     ).returning(ReportCounter.last_number)
@@ -148,16 +148,7 @@ def create_report(
     """Create a report in the caller's transaction (from the app, or Open311 without a device)."""
     lon, lat = data["lon"], data["lat"]
     loc, jurisdiction = locate_or_refuse(lon, lat)
-    service = s.scalars(
-        select(Service)
-        .where(Service.jurisdiction_id == jurisdiction.id, Service.code == data["service_code"])
-        .options(selectinload(Service.questions))
-    ).first()
-    if service is None or not service.active:
-        raise DomainError(
-            gettext("The service {code} is not offered at this location.", code=data["service_code"]),
-            field="service_code",
-        )
+    service = _offered_service(s, jurisdiction, data["service_code"])
     answers = check_answers(service.questions, data.get("answers"))
     lang = choose_language(
         device.locale if device else data.get("locale"), jurisdiction.languages, jurisdiction.default_language
@@ -197,6 +188,27 @@ def create_report(
     report.service, report.jurisdiction = service, jurisdiction
     s.add(report)
     s.flush()
+    _record_created(s, report, device, now)
+    return report, lang
+
+
+def _offered_service(s: Session, jurisdiction: Jurisdiction, code: str) -> Service:
+    """The service with this code in the jurisdiction (with its questions), if it is offered; refused otherwise."""
+    service = s.scalars(
+        select(Service)
+        .where(Service.jurisdiction_id == jurisdiction.id, Service.code == code)
+        .options(selectinload(Service.questions))
+    ).first()
+    if service is None or not service.active:
+        raise DomainError(
+            gettext("The service {code} is not offered at this location.", code=code),
+            field="service_code",
+        )
+    return service
+
+
+def _record_created(s: Session, report: Report, device: Device | None, now: datetime) -> None:
+    """The new report's `created` event, its place in the counts and the outbox event `report.submitted`."""
     s.add(
         ReportEvent(
             report_id=report.id,
@@ -208,7 +220,6 @@ def create_report(
     )
     counts.track(s, report.id, +1)
     add_event(s, "report.submitted", {"report_id": report.id})
-    return report, lang
 
 
 def _reporter(

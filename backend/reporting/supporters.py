@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import CursorResult, delete, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from backend.db import unit_of_work
@@ -51,9 +51,8 @@ def withdraw_support(device: Device, report_ref: str) -> dict[str, Any]:
     """Withdraw a "me too"; withdrawing twice changes nothing."""
     with unit_of_work() as s:
         report = find_visible(s, report_ref)
-        removed = s.execute(
-            delete(ReportSupport).where(ReportSupport.report_id == report.id, ReportSupport.device_id == device.id)
-        ).rowcount
+        mine = ReportSupport.report_id == report.id, ReportSupport.device_id == device.id
+        removed = cast(CursorResult[Any], s.execute(delete(ReportSupport).where(*mine))).rowcount
         if removed:
             s.execute(
                 update(Report)

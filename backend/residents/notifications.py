@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from backend.db import session, unit_of_work
 from backend.errors import DomainError, NotFound
@@ -71,7 +71,7 @@ def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
         stmt = update(Notification).where(Notification.device_id == device_id, Notification.read_at.is_(None))
         if ids is not None:
             stmt = stmt.where(Notification.id.in_(ids))
-        changed = s.execute(stmt.values(read_at=utcnow())).rowcount
+        changed = cast(CursorResult[Any], s.execute(stmt.values(read_at=utcnow()))).rowcount
         unread = s.execute(
             select(func.count()).where(Notification.device_id == device_id, Notification.read_at.is_(None))
         ).scalar_one()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Table, exists, or_, select
 
 from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
@@ -283,7 +283,7 @@ def respond(device: Device, survey_id: int, answers: dict[str, Any], idempotency
         )
         s.add(response)
         s.flush()
-        s.execute(SurveyAnswer.__table__.insert(), [{**r, "response_id": response.id} for r in rows])
+        s.execute(cast(Table, SurveyAnswer.__table__).insert(), [{**r, "response_id": response.id} for r in rows])
         receipt = {"id": response.id, "survey_id": survey.id, "created_at": now}
     return receipt, True
 

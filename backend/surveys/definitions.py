@@ -186,7 +186,7 @@ def update(staff: StaffUser, survey_id: int, spec: dict[str, Any]) -> dict[str, 
             target = Survey(
                 jurisdiction_id=jurisdiction.id,
                 key=current.key,
-                version=int(latest) + 1,
+                version=(latest or 0) + 1,
                 status="draft",
                 provenance=current.provenance,
                 created_by_staff_id=staff.id,

@@ -7,11 +7,11 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from backend.db import unit_of_work
@@ -152,13 +152,15 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
             {**r, "survey_id": survey.id, "provenance": "representative", "created_at": fielded} for r, _ in read
         ]
         ids = (
-            s.execute(SurveyResponse.__table__.insert().returning(SurveyResponse.id), responses).scalars().all()
+            s.execute(cast(Table, SurveyResponse.__table__).insert().returning(SurveyResponse.id), responses)
+            .scalars()
+            .all()
             if responses
             else []
         )
         rows = [{**a, "response_id": rid} for rid, (_, mine) in zip(ids, read, strict=True) for a in mine]
         if rows:
-            s.execute(SurveyAnswer.__table__.insert(), rows)
+            s.execute(cast(Table, SurveyAnswer.__table__).insert(), rows)
     return {"survey_id": survey.id, "responses": len(responses), "answers": len(rows)}
 
 

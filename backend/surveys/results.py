@@ -57,7 +57,7 @@ def _answer_counts(s: Session, survey_id: int) -> tuple[dict[int, Any], dict[int
         .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.number.isnot(None))
         .group_by(SurveyAnswer.question_id, SurveyResponse.area_id, SurveyAnswer.number)
     ).all()
-    dont_know = dict(
+    dont_know: dict[int, int] = dict(
         s.execute(
             answers(SurveyAnswer.question_id, func.count())
             .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.dont_know)
@@ -118,7 +118,7 @@ def results(staff: StaffUser, survey_id: int) -> dict[str, Any]:
     survey = own_survey(s, staff, survey_id)
     areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == survey.jurisdiction_id)).all())
     per, dont_know, choices = _answer_counts(s, survey.id)
-    total = s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id))
+    total = s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) or 0
     sent_to = invited(s, survey.id)
     out_questions = [
         _question_result(q, per[q.id], dont_know.get(q.id, 0), choices[q.id], areas) for q in survey.questions
@@ -169,5 +169,8 @@ def export(staff: StaffUser, survey_id: int) -> list[list[Any]]:
     header = ["area", "weight", "provenance", *codes.values()]
     return [
         header,
-        *[[areas.get(a, ""), w, p, *[answers[rid].get(c, "") for c in codes.values()]] for rid, a, w, p in responses],
+        *[
+            [areas.get(a, "") if a is not None else "", w, p, *[answers[rid].get(c, "") for c in codes.values()]]
+            for rid, a, w, p in responses
+        ],
     ]

@@ -134,7 +134,8 @@ def audit_trail(staff: StaffUser, report_id: int) -> list[dict[str, Any]]:
         {
             "at": e.at,
             "action": e.action,
-            "actor": people.get(e.staff_id) or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
+            "actor": (people.get(e.staff_id) if e.staff_id else None)
+            or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
             "before": e.before,
             "after": e.after,
         }

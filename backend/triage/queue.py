@@ -7,11 +7,12 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
 from geoalchemy2 import Geometry
 from sqlalchemy import Select, Text, and_, cast, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
 
 from backend.db import session
 from backend.errors import DomainError
@@ -32,6 +33,9 @@ from backend.reporting.presenters import media_url
 from backend.triage.etag import etag_of
 
 SORTS = ("newest", "oldest", "due", "updated")
+
+
+Columns = TypeVarTuple("Columns")
 
 
 def _sort_key(sort: str) -> Any:
@@ -70,7 +74,7 @@ def _after(sort: str, value: datetime | None, rid: int) -> Any:
     return or_(tuple_(key, Report.id) > tuple_(value, rid), key.is_(None))
 
 
-def _facet_filters(stmt: Select[Any], table: Any, staff: StaffUser, f: dict[str, Any]) -> Select[Any]:
+def _facet_filters(stmt: Select[*Columns], table: Any, staff: StaffUser, f: dict[str, Any]) -> Select[*Columns]:
     """Jurisdiction, department scope, service, department, area and priority filters on `table`
     (the reports, or the facet count table: both have these columns)."""
     stmt = stmt.where(table.jurisdiction_id == staff.jurisdiction_id)
@@ -189,13 +193,8 @@ def page_stmt(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | N
     return stmt.order_by(*order).limit(limit + 1)
 
 
-def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None, limit: int) -> dict[str, Any]:
-    """One page of the queue and the counts for the same filters."""
-    s = session()
-    f = prepared(f)
-    rows = list(s.execute(page_stmt(staff, f, sort=sort, cursor=cursor, limit=limit)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+def _photos(s: Session, rows: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """The approved photos stored here of these rows' reports, oldest first, per report id."""
     photos: dict[int, list[dict[str, Any]]] = {}
     if rows:
         for p in s.execute(
@@ -210,40 +209,60 @@ def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None,
                     "thumbnail_url": media_url("thumbs", p.name) if p.has_thumbnail else None,
                 }
             )
+    return photos
+
+
+def _item(
+    r: Any,
+    photos: dict[int, list[dict[str, Any]]],
+    where: dict[str, Any],
+    lang: str,
+    fallback: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """One queue row as the staff see it (names in `lang`, else in the municipality's `fallback` language)."""
+    return {
+        "id": r.id,
+        "public_id": r.public_id,
+        "service_code": r.service_code,
+        "service_name": pick(r.service_name, lang, fallback),
+        "description": r.description,
+        "status": r.status,
+        "lat": r.lat,
+        "lon": r.lon,
+        "address": r.address,
+        "jurisdiction": where,
+        "area": None if r.area_code is None else {"code": r.area_code, "name": pick(r.area_name, lang, fallback)},
+        "requested_at": r.requested_at,
+        "updated_at": r.updated_at,
+        "sla_due_at": r.sla_due_at,
+        "support_count": r.support_count,
+        "merged_into": r.merged_into_id,
+        "photos": photos.get(r.id, []),
+        "priority": r.priority,
+        "hidden": r.hidden,
+        "assignee_id": r.assignee_id,
+        "etag": etag_of(r.id, r.updated_at, r.support_count, r.hidden),
+        "overdue": r.status in OPEN_STATUSES and r.sla_due_at is not None and r.sla_due_at < now,
+        "department": None
+        if r.department_code is None
+        else {"code": r.department_code, "name": pick(r.department_name, lang, fallback)},
+    }
+
+
+def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One page of the queue and the counts for the same filters."""
+    s = session()
+    f = prepared(f)
+    rows = list(s.execute(page_stmt(staff, f, sort=sort, cursor=cursor, limit=limit)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    photos = _photos(s, rows)
     jurisdiction = s.get_one(Jurisdiction, staff.jurisdiction_id)
     lang, fallback = staff.locale, jurisdiction.default_language
     where = {"code": jurisdiction.code, "name": pick(jurisdiction.name, lang, fallback)}
     now = utcnow()
-    items = [
-        {
-            "id": r.id,
-            "public_id": r.public_id,
-            "service_code": r.service_code,
-            "service_name": pick(r.service_name, lang, fallback),
-            "description": r.description,
-            "status": r.status,
-            "lat": r.lat,
-            "lon": r.lon,
-            "address": r.address,
-            "jurisdiction": where,
-            "area": None if r.area_code is None else {"code": r.area_code, "name": pick(r.area_name, lang, fallback)},
-            "requested_at": r.requested_at,
-            "updated_at": r.updated_at,
-            "sla_due_at": r.sla_due_at,
-            "support_count": r.support_count,
-            "merged_into": r.merged_into_id,
-            "photos": photos.get(r.id, []),
-            "priority": r.priority,
-            "hidden": r.hidden,
-            "assignee_id": r.assignee_id,
-            "etag": etag_of(r.id, r.updated_at, r.support_count, r.hidden),
-            "overdue": r.status in OPEN_STATUSES and r.sla_due_at is not None and r.sla_due_at < now,
-            "department": None
-            if r.department_code is None
-            else {"code": r.department_code, "name": pick(r.department_name, lang, fallback)},
-        }
-        for r in rows
-    ]
+    items = [_item(r, photos, where, lang, fallback, now) for r in rows]
     counts = status_counts(staff, f)
     s.rollback()
     last = rows[-1] if more and rows else None
@@ -271,7 +290,7 @@ def status_counts(staff: StaffUser, f: dict[str, Any]) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in session().execute(status_counts_stmt(staff, prepared(f)))}
 
 
-def status_counts_stmt(staff: StaffUser, f: dict[str, Any]) -> Select[Any]:
+def status_counts_stmt(staff: StaffUser, f: dict[str, Any]) -> Select[str, int]:
     """Three ways, cheapest first: the facet table when it can answer these filters; for a search or a date
     range, the first COUNT_CAP + 1 matching reports (exact below the cap, lower bounds above it); else
     (overdue, assignee) all matching reports, which the indexes answer (overdue from the partial index
