@@ -5,14 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, abort, request, send_file, send_from_directory
+from flask import Blueprint, Flask, send_from_directory
 from flask.typing import ResponseReturnValue
 
 from backend.api import HromadaApi
-from backend.errors import NotFound
+from mobile_api import announcements, catalogue, feedback_pages, me, open_data, reports, surveys
+from mobile_api.blueprint import blp
+from mobile_api.media import media_blueprint
+from mobile_api.open311 import bp as open311_bp
 
 CONFIG_PREFIX = "MOBILE"
 SWAGGER_STATIC = "/api/static/swagger-ui/"
+
+#: The feature modules whose routes attach to `blp` when they are imported.
+FEATURES = (me, catalogue, reports, announcements, surveys, feedback_pages, open_data)
 
 
 def _swagger_assets() -> Blueprint:
@@ -27,45 +33,8 @@ def _swagger_assets() -> Blueprint:
     return bp
 
 
-def _for_staff(kind: str, name: str) -> str:
-    """Pending and hidden photos, for staff of the report's jurisdiction (bearer token)."""
-    from backend.staff.sign_in import authenticate
-    from backend.triage.detail import photo_file_for_staff
-
-    scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
-    found = authenticate(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
-    if found is None:
-        abort(404)
-    try:
-        return photo_file_for_staff(found[0], kind, name)
-    except NotFound:
-        abort(404)
-    raise AssertionError("unreachable")
-
-
-def _media() -> Blueprint:
-    """Public photos and thumbnails; pending or hidden ones are not served."""
-    from backend.reporting.photos import public_photo
-
-    bp = Blueprint("media", __name__)
-
-    @bp.get("/media/<any(photos, thumbs):kind>/<name>.jpg")
-    def media(kind: str, name: str) -> ResponseReturnValue:
-        if not name.isalnum() or len(name) > 64:
-            abort(404)
-        try:
-            path = public_photo(kind, name)
-        except NotFound:
-            path = _for_staff(kind, name)
-        return send_file(path, mimetype="image/jpeg", max_age=3600)
-
-    return bp
-
-
 def init_app(app: Flask) -> HromadaApi:
     """Register the resident API, its OpenAPI document (/api/v1/openapi.json) and UI (/api/v1/docs)."""
-    from mobile_api.views import blp
-
     app.config.setdefault(f"{CONFIG_PREFIX}_API_TITLE", "Hromada resident API")
     app.config.setdefault(f"{CONFIG_PREFIX}_API_VERSION", "v1")
     app.config.setdefault(f"{CONFIG_PREFIX}_OPENAPI_VERSION", "3.0.3")
@@ -90,8 +59,6 @@ def init_app(app: Flask) -> HromadaApi:
     api.register_blueprint(blp)
     if "swagger_assets" not in app.blueprints:
         app.register_blueprint(_swagger_assets())
-    app.register_blueprint(_media())
-    from mobile_api.open311 import bp as open311_bp
-
+    app.register_blueprint(media_blueprint())
     app.register_blueprint(open311_bp)
     return api

@@ -9,11 +9,11 @@ from typing import Any
 from flask import g, request
 from flask_smorest import abort
 
+from backend import residents
 from backend.i18n import choose_language
 from backend.models import Device
-from backend.residents import devices
 
-BEARER = {"bearerAuth": []}
+BEARER: dict[str, list[str]] = {"bearerAuth": []}
 
 
 def identify() -> None:
@@ -23,7 +23,7 @@ def identify() -> None:
     header = request.headers.get("Authorization")
     if header:
         scheme, _, token = header.partition(" ")
-        device = devices.authenticate(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        device = residents.authenticate_device(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if device is None:
             g.auth_error = "Invalid or revoked token."
         g.device = device

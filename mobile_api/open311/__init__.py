@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from backend import open311 as o311
 from backend.errors import DomainError
-from backend.open311 import requests as o311
-from backend.open311.requests import Open311Error
+from backend.open311 import Open311Error
 from mobile_api.open311.formats import errors, render
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
