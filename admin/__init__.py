@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from admin.api import blp
+from admin.web import init_app as init_web
 from backend.api import HromadaApi
 
 CONFIG_PREFIX = "ADMIN"
@@ -38,11 +40,6 @@ def init_app(app: Flask) -> HromadaApi:
             }
         },
     )
-    from admin import broadcasts, indicators, surveys  # noqa: F401 - their routes join the admin blueprint
-    from admin.views import blp
-
     api.register_blueprint(blp)
-    from admin import dashboard, web  # noqa: F401 - the dashboard's pages join the web blueprint
-
-    web.init_app(app)
+    init_web(app)
     return api

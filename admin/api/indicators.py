@@ -9,16 +9,16 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from admin.auth import BEARER, allow, current_staff
-from admin.views import blp
+from admin.api.auth import BEARER, allow, current_staff
+from admin.api.blueprint import blp
+from backend import indicators
 from backend.feeds import FEED_DOC, ValuesQuery, values_feed
-from backend.indicators import compute as indicators
-from backend.indicators.compute import IndicatorSpec, LinksSchema
 
-KEY = {"apiKey": []}
+#: The OpenAPI security requirement of an API key (X-API-Key).
+KEY: dict[str, list[str]] = {"apiKey": []}
 
 
-class IndicatorOut(IndicatorSpec):
+class IndicatorOut(indicators.IndicatorSpec):
     updated_at = fields.String(allow_none=True)
 
 
@@ -26,13 +26,13 @@ class IndicatorListOut(Schema):
     items = fields.List(fields.Nested(IndicatorOut), required=True)
 
 
-class IndicatorChange(IndicatorSpec):
+class IndicatorChange(indicators.IndicatorSpec):
     """Any subset of an indicator's fields except its code."""
 
     class Meta:
         exclude = ("code",)
 
-    links = fields.Nested(LinksSchema)
+    links = fields.Nested(indicators.LinksSchema)
 
 
 class RecomputeIn(Schema):
@@ -53,7 +53,7 @@ class Indicators(MethodView):
         return {"items": indicators.definitions(current_staff().jurisdiction_id)}
 
     @allow("indicators.create")
-    @blp.arguments(IndicatorSpec)
+    @blp.arguments(indicators.IndicatorSpec)
     @blp.response(201, IndicatorOut)
     @blp.doc(security=[BEARER])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from admin.auth import BEARER, allow, current_staff
-from admin.views import blp
-from backend.broadcasts import manage as broadcasts
+from admin.api.auth import BEARER, allow, current_staff
+from admin.api.blueprint import blp
+from backend import broadcasts
 
 AUDIENCE_HELP = (
     "jurisdiction (everyone following the municipality), areas (codes), polygon (GeoJSON Polygon or "

@@ -11,9 +11,9 @@ from flask import Response, render_template, request
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from admin.web import allow, bp, lang, me, t
-from backend.errors import DomainError, NotFound
-from backend.indicators import dashboard
+from admin.web.common import allow, bp, lang, me, t
+from backend import indicators
+from backend.errors import DomainError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -30,14 +30,6 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip() if unit not in ("", "%") else f"{text}{unit}"
 
 
-@bp.errorhandler(DomainError)
-def _refused(exc: DomainError) -> Any:
-    """A bad choice on a page (unknown indicator, district or period): the error page, not a stack trace."""
-    return render_template(
-        "admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"), message=exc.message
-    ), 404 if isinstance(exc, NotFound) else 422
-
-
 @bp.app_template_filter("indicator_value")
 def _indicator_value(value: float | None, unit: str = "") -> str:
     return fmt(value, unit)
@@ -47,9 +39,9 @@ def _indicator_value(value: float | None, unit: str = "") -> str:
 @allow("dashboard.view")
 def indicators_page() -> Any:
     try:
-        data = dashboard.overview(me(), lang(), **_args())
+        data = indicators.overview(me(), lang(), **_args())
     except DomainError as exc:
-        data = dashboard.overview(me(), lang())
+        data = indicators.overview(me(), lang())
         data["error"] = exc.message
     return render_template("admin/indicators.html", data=data, query=request.query_string.decode())
 
@@ -57,7 +49,7 @@ def indicators_page() -> Any:
 @bp.get("/indicators/overview.json")
 @allow("dashboard.view")
 def indicators_json() -> Any:
-    return dashboard.overview(me(), lang(), **_args())
+    return indicators.overview(me(), lang(), **_args())
 
 
 def _overview_table(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -146,7 +138,7 @@ def _definitions(items: list[dict[str, Any]] | None = None) -> tuple[list[str], 
             ", ".join(d["links"].get("service_cards", [])),
             d["provenance"] or (t("operational (reports)") if d["kind"] == "objective" else t("each apart")),
         ]
-        for d in (items if items is not None else dashboard.definitions_table(me(), lang()))
+        for d in (items if items is not None else indicators.definitions_table(me(), lang()))
     ]
     return columns, rows
 
@@ -179,7 +171,7 @@ def _csv(columns: list[str], rows: list[list[Any]], name: str) -> Response:
 @bp.get("/indicators/export.<fmt_>")
 @allow("dashboard.view")
 def indicators_export(fmt_: str) -> Any:
-    data = dashboard.overview(me(), lang(), **_args())
+    data = indicators.overview(me(), lang(), **_args())
     columns, rows = _overview_table(data)
     name = f"indicators-{data['period']}"
     if fmt_ == "csv":
@@ -196,21 +188,21 @@ def _page_args() -> dict[str, Any]:
 @bp.get("/indicators/<code>")
 @allow("dashboard.view")
 def indicator_page(code: str) -> Any:
-    data = dashboard.indicator_page(me(), lang(), code, **_page_args())
+    data = indicators.indicator_page(me(), lang(), code, **_page_args())
     return render_template("admin/indicator.html", data=data, query=request.query_string.decode())
 
 
 @bp.get("/indicators/<code>/data.json")
 @allow("dashboard.view")
 def indicator_json(code: str) -> Any:
-    return dashboard.indicator_page(me(), lang(), code, **_page_args())
+    return indicators.indicator_page(me(), lang(), code, **_page_args())
 
 
 @bp.get("/indicators/<code>/services")
 @allow("dashboard.view")
 def indicator_services(code: str) -> Any:
     """The breakdown by service for one district (the map's click) or the municipality."""
-    data = dashboard.indicator_page(me(), lang(), code, **_page_args())
+    data = indicators.indicator_page(me(), lang(), code, **_page_args())
     return render_template("admin/_services.html", data=data)
 
 
@@ -251,7 +243,7 @@ def _page_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
 @bp.get("/indicators/<code>/export.<fmt_>")
 @allow("dashboard.view")
 def indicator_export(code: str, fmt_: str) -> Any:
-    data = dashboard.indicator_page(me(), lang(), code, **_page_args())
+    data = indicators.indicator_page(me(), lang(), code, **_page_args())
     tables = _page_tables(data)
     name = f"{code}-{data['period']}"
     if fmt_ == "xlsx":
@@ -267,5 +259,5 @@ def indicator_export(code: str, fmt_: str) -> Any:
 def indicator_members(code: str) -> Any:
     """The drill-down: what one value counted."""
     args = {k: request.args.get(k) or None for k in ("service", "area", "provenance")}
-    data = dashboard.drill_down(me(), lang(), code, request.args.get("period") or "", **args)
+    data = indicators.drill_down(me(), lang(), code, request.args.get("period") or "", **args)
     return render_template("admin/drill.html", data=data)

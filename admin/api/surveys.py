@@ -10,10 +10,10 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from admin.auth import BEARER, allow, current_staff
-from admin.views import blp
+from admin.api.auth import BEARER, allow, current_staff
+from admin.api.blueprint import blp
+from backend import surveys
 from backend.models import DIMENSIONS, QUESTION_KINDS
-from backend.surveys import definitions as surveys
 
 PerLanguage = fields.Dict(
     keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),
@@ -131,7 +131,7 @@ class Close(MethodView):
 
 
 @blp.route("/surveys/<int:survey_id>/preview")
-class Preview(MethodView):
+class SurveyPreview(MethodView):
     @allow("surveys.get")
     @blp.arguments(PreviewQuery, location="query")
     @blp.response(200)

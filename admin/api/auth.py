@@ -10,10 +10,11 @@ from flask import g, request
 from flask_smorest import abort
 
 from admin.policy import KEY_ROLE, KEY_SCOPES, guarded
+from backend import staff as staff_service
 from backend.models import StaffUser
-from backend.staff import sign_in as staff_auth
 
-BEARER = {"staffAuth": []}
+#: The OpenAPI security requirement of a staff bearer token.
+BEARER: dict[str, list[str]] = {"staffAuth": []}
 
 
 def identify() -> None:
@@ -21,13 +22,13 @@ def identify() -> None:
     g.staff = g.staff_token = g.api_key = None
     key = request.headers.get("X-API-Key")
     if key:
-        found_key = staff_auth.authenticate_key(key.strip())
+        found_key = staff_service.authenticate_key(key.strip())
         if found_key is not None:
             g.api_key = found_key
         return
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        found = staff_auth.authenticate(secret.strip())
+        found = staff_service.authenticate(secret.strip())
         if found is not None:
             g.staff, g.staff_token = found
             g.language = found[0].locale
@@ -47,7 +48,7 @@ def _api_gate(endpoint: str, roles: frozenset[str] | None) -> None:
         ):
             abort(403)
         granted = "reports:write" if "reports:write" in key.scopes else "reports:read"
-        g.staff = staff_auth.acting_for_key(key, KEY_ROLE[granted])
+        g.staff = staff_service.acting_for_key(key, KEY_ROLE[granted])
     elif roles is not None:
         staff = g.get("staff")
         if staff is None:

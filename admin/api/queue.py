@@ -1,0 +1,163 @@
+"""The triage queue in the staff API: filtered and sorted cursor pages with counts, overdue reports per
+department, and bulk changes."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, ValidationError, fields, validate
+
+from admin.api.auth import BEARER, allow, current_staff
+from admin.api.blueprint import blp
+from backend import triage
+
+
+class CsvList(fields.Field):
+    """A comma-separated list in a query string."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
+        items = [v.strip() for v in str(value).split(",") if v.strip()]
+        if not items or any(len(v) > 64 for v in items):
+            raise ValidationError("A comma-separated list of codes.")
+        return items
+
+
+class QueueQuery(Schema):
+    status = CsvList(load_default=None, metadata={"type": "string", "description": "Statuses, comma-separated"})
+    service = CsvList(load_default=None, metadata={"type": "string"})
+    department = CsvList(load_default=None, metadata={"type": "string"})
+    area = CsvList(load_default=None, metadata={"type": "string"})
+    priority = CsvList(load_default=None, metadata={"type": "string"})
+    overdue = fields.Boolean(load_default=None)
+    hidden = fields.Boolean(load_default=None)
+    assignee_id = fields.Integer(load_default=None)
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    until = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(triage.SORTS))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CodeName(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class QueuePhoto(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    thumbnail_url = fields.String(allow_none=True)
+
+
+class QueueItem(Schema):
+    id = fields.Integer(required=True)
+    public_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True)
+    priority = fields.String(required=True)
+    hidden = fields.Boolean(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "Open and past its SLA due time"})
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    address = fields.String(allow_none=True)
+    jurisdiction = fields.Nested(CodeName, required=True)
+    area = fields.Nested(CodeName, allow_none=True)
+    department = fields.Nested(CodeName, allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    etag = fields.String(required=True, metadata={"description": "The report's version, for If-Match (bulk too)"})
+    requested_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    sla_due_at = fields.DateTime(allow_none=True)
+    support_count = fields.Integer(required=True)
+    merged_into = fields.Integer(allow_none=True, metadata={"description": "Id of the report this was merged into"})
+    photos = fields.List(
+        fields.Nested(QueuePhoto),
+        required=True,
+        metadata={"description": "Approved photos (the detail lists all of them)"},
+    )
+
+
+class QueueOut(Schema):
+    items = fields.List(fields.Nested(QueueItem))
+    next_cursor = fields.String(allow_none=True)
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Reports per status for the same filters (status aside)"},
+    )
+    counts_exact = fields.Boolean(
+        metadata={
+            "description": "False when a search or date range matched more than 10,000 reports: the counts are "
+            "then lower bounds (show them as 'at least')"
+        }
+    )
+
+
+@blp.route("/reports")
+class Queue(MethodView):
+    @allow("reports.list")
+    @blp.arguments(QueueQuery, location="query")
+    @blp.response(200, QueueOut)
+    @blp.doc(security=[BEARER])
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The triage queue: filters, full text `q`, sorting, cursor pages, counts per status."""
+        filters = {k: v for k, v in query.items() if k not in ("sort", "cursor", "limit")}
+        return triage.queue_page(
+            current_staff(), filters, sort=query["sort"], cursor=query["cursor"], limit=query["limit"]
+        )
+
+
+class BulkItem(Schema):
+    id = fields.Integer(required=True)
+    etag = fields.String(required=True)
+
+
+class BulkIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("status", "assign")))
+    items = fields.List(fields.Nested(BulkItem), required=True, validate=validate.Length(min=1, max=200))
+    status = fields.String(load_default=None)
+    reason = fields.String(load_default=None)
+    department = fields.String(load_default=None)
+    assignee_id = fields.Integer(load_default=None)
+
+
+class BulkResult(Schema):
+    id = fields.Integer()
+    status = fields.Integer(metadata={"description": "The HTTP status this item would have had on its own"})
+    etag = fields.String()
+    message = fields.String()
+
+
+class OverdueOut(Schema):
+    by_department = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Department code ('-' for none) -> overdue open reports"},
+    )
+
+
+@blp.route("/reports/overdue")
+class Overdue(MethodView):
+    @allow("reports.overdue")
+    @blp.response(200, OverdueOut)
+    @blp.doc(security=[BEARER])
+    def get(self) -> dict[str, Any]:
+        """Open reports past their SLA due time, per department code."""
+        return {"by_department": triage.overdue_by_department(current_staff())}
+
+
+@blp.route("/reports/bulk")
+class Bulk(MethodView):
+    @allow("reports.bulk")
+    @blp.arguments(BulkIn)
+    @blp.response(200, BulkResult(many=True))
+    @blp.doc(security=[BEARER])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Assign or change the status of many reports; each is checked (ETag included) and audited alone."""
+        params = {k: data[k] for k in ("status", "reason", "department", "assignee_id")}
+        return triage.bulk(current_staff(), data["items"], data["action"], params)

@@ -1,0 +1,26 @@
+"""The staff web UI under /admin: server-rendered pages (Jinja2), htmx for in-place actions, Leaflet maps.
+
+Sign-in gives an HTTP-only, SameSite session cookie holding a staff token (the same tokens, lockout and
+expiry as the admin API); every form carries a CSRF token (Flask-WTF); every page goes through the same
+declarative policy as the API (`admin/policy.py`). Front-end libraries come from npm (`admin/frontend`,
+installed with `npm ci` at set-up) and are served from here; the Content-Security-Policy allows no inline
+script.
+
+One blueprint, `web` (`common`), to which each area attaches its pages: `reports` (the queue, its map, a report
+and its actions), `broadcasts`, `surveys`, `manage` (people, departments, services, keys) and `dashboard`
+(the indicators).
+"""
+
+from __future__ import annotations
+
+# The pages join the blueprint in this order (as when they were one module): keep it.
+# isort: off
+from admin.web import reports, broadcasts, surveys, manage, dashboard
+
+# isort: on
+from admin.web.common import bp, init_app
+
+#: The area modules are imported for their pages, which join the blueprint.
+AREAS = (reports, broadcasts, surveys, manage, dashboard)
+
+__all__ = ["AREAS", "bp", "init_app"]

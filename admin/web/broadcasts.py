@@ -1,0 +1,104 @@
+"""The broadcasts pages: the list, the form with its audience preview (areas, a drawn polygon or a radius), a
+broadcast's delivery statistics."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import redirect, render_template, request, url_for
+
+from admin.web.common import allow, bp, choices, me
+from backend import broadcasts
+from backend.errors import DomainError
+from backend.i18n import LANGUAGES, gettext
+
+
+def _local(value: str | None) -> datetime | None:
+    """A datetime-local field, in the municipality's time zone."""
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError(gettext("Not a valid datetime."), field="send_at") from exc
+    return naive.replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
+
+
+def _spec(form: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"topic": form.get("topic"), "audience": form.get("audience")}
+    if spec["audience"] == "areas":
+        spec["areas"] = form.getlist("areas")
+    elif spec["audience"] == "polygon":
+        try:
+            spec["polygon"] = json.loads(form.get("polygon") or "null")
+        except ValueError:
+            spec["polygon"] = None
+    elif spec["audience"] == "radius":
+        for key in ("lat", "lon", "radius_m"):
+            try:
+                spec[key] = float(form.get(key) or "")
+            except ValueError:
+                spec[key] = None
+    return spec
+
+
+@bp.get("/broadcasts")
+@allow("broadcasts.list")
+def broadcasts_page() -> Any:
+    return render_template(
+        "admin/broadcasts.html",
+        items=broadcasts.listing(me()),
+        choices=choices(),
+        topics=broadcasts.BROADCAST_TOPICS,
+        error=None,
+        form={},
+    )
+
+
+@bp.post("/broadcasts/preview")
+@allow("broadcasts.preview")
+def broadcast_preview() -> Any:
+    try:
+        counts = broadcasts.preview(me(), _spec(request.form))
+    except DomainError as exc:
+        return render_template("admin/_preview.html", error=exc.message, field=exc.field)
+    return render_template("admin/_preview.html", counts=counts, error=None)
+
+
+@bp.post("/broadcasts")
+@allow("broadcasts.create")
+def broadcast_send() -> Any:
+    form = request.form
+    spec = _spec(form)
+    spec["texts"] = {
+        lang_: {"title": form.get(f"title_{lang_}", ""), "body": form.get(f"body_{lang_}", "")}
+        for lang_ in LANGUAGES
+        if form.get(f"title_{lang_}") or form.get(f"body_{lang_}")
+    }
+    spec["private"] = form.get("private") == "on"
+    try:
+        spec["send_at"] = _local(form.get("send_at"))
+        spec["expires_at"] = _local(form.get("expires_at"))
+        created = broadcasts.create(me(), spec)
+    except DomainError as exc:
+        return render_template(
+            "admin/broadcasts.html",
+            items=broadcasts.listing(me()),
+            choices=choices(),
+            topics=broadcasts.BROADCAST_TOPICS,
+            error=f"{exc.field}: {exc.message}",
+            form=form,
+        ), 422
+    return redirect(url_for("web.broadcast_page", broadcast_id=created["id"]))
+
+
+@bp.get("/broadcasts/<int:broadcast_id>")
+@allow("broadcasts.get")
+def broadcast_page(broadcast_id: int) -> Any:
+    b = broadcasts.detail(me(), broadcast_id)
+    if request.headers.get("HX-Request"):
+        return render_template("admin/_broadcast_stats.html", b=b)
+    return render_template("admin/broadcast.html", b=b)

@@ -1,0 +1,243 @@
+"""What every page of the staff web UI shares: the blueprint, who is signed in and in which language, the policy
+gate, security headers, CSRF, the front-end assets, and signing in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+
+from admin.policy import POLICY, guarded
+from backend import cities
+from backend import staff as staff_service
+from backend.errors import DomainError, NotFound
+from backend.i18n import LANGUAGES, gettext, pick
+from backend.models import StaffUser
+
+#: The admin package's folder: the blueprint's templates and static files live there.
+ADMIN_ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ADMIN_ROOT / "frontend" / "node_modules"
+#: The only files served from the npm packages (everything else there stays private).
+ASSET_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.css": "leaflet/dist/leaflet.css",
+    "markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "geoman.js": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+    "geoman.css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+    "chart.js": "chart.js/dist/chart.umd.min.js",
+}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+bp = Blueprint(
+    "web",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+    root_path=str(ADMIN_ROOT),
+)
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["HROMADA_SETTINGS"]
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.WEB_COOKIE_SECURE,
+        SESSION_COOKIE_NAME="hromada_staff",
+    )
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+
+
+# -- identity, language, policy ----------------------------------------------------------------------------
+
+
+def lang() -> str:
+    staff = g.get("web_staff")
+    chosen = session.get("lang") or (staff.locale if staff is not None else None)
+    return chosen if chosen in LANGUAGES else "pl"
+
+
+def t(message: str, **params: Any) -> str:
+    """A UI text in the staff member's language."""
+    return gettext(message, lang(), **params)
+
+
+@bp.before_request
+def _identify() -> Any:
+    g.web_staff = None
+    secret = session.get("token")
+    if secret:
+        found = staff_service.authenticate(secret)
+        if found is None:
+            session.pop("token", None)
+        else:
+            g.web_staff, g.web_token = found
+            g.language = lang()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(exc: CSRFError) -> Any:
+    return render_template(
+        "admin/error.html",
+        title=t("Refused"),
+        message=t("This form was not sent from this site, or it expired. Reload the page."),
+    ), 400
+
+
+@bp.errorhandler(DomainError)
+def _refused(exc: DomainError) -> Any:
+    """A bad choice on a page (unknown indicator, district or period): the error page, not a stack trace."""
+    return render_template(
+        "admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"), message=exc.message
+    ), 404 if isinstance(exc, NotFound) else 422
+
+
+@bp.app_context_processor
+def _context() -> dict[str, Any]:
+    return {
+        "t": t,
+        "csrf_token": generate_csrf if request.blueprint == "web" else (lambda: ""),
+        "staff": g.get("web_staff"),
+        "lang": lang() if request.blueprint == "web" else "pl",
+        "languages": LANGUAGES,
+        "may": may,
+    }
+
+
+@bp.app_template_filter("named")
+def display_name(texts: dict[str, str] | None) -> str:
+    staff = g.get("web_staff")
+    fallback = staff.jurisdiction.default_language if staff is not None else "pl"
+    return pick(texts, lang(), fallback)
+
+
+def may(endpoint: str) -> bool:
+    staff = g.get("web_staff")
+    roles = POLICY.get(endpoint)
+    return staff is not None and roles is not None and staff.role in roles
+
+
+def allow(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The API's policy entry for this page or action; signed-out staff go to the sign-in page."""
+    return guarded(endpoint, _web_gate)
+
+
+def _web_gate(roles: frozenset[str] | None) -> Any:
+    staff = g.get("web_staff")
+    if staff is None:
+        if request.headers.get("HX-Request"):
+            return Response(status=401, headers={"HX-Redirect": url_for("web.login")})
+        return redirect(url_for("web.login", next=request.full_path))
+    if roles is None or staff.role not in roles:
+        abort(403)
+    return None
+
+
+def me() -> StaffUser:
+    staff: StaffUser = g.web_staff
+    return staff
+
+
+def choices() -> dict[str, Any]:
+    """The municipality's services, departments and areas, for the pages' forms and filters."""
+    return cities.choices(me())
+
+
+# -- assets ------------------------------------------------------------------------------------------------
+
+
+@bp.get("/assets/<name>")
+def asset(name: str) -> Response:
+    path = ASSET_FILES.get(name)
+    if path is None or not (ASSETS / path).exists():
+        abort(404)
+    response = send_from_directory(ASSETS, path, max_age=86400)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# -- sign-in -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            user, secret, _ = staff_service.login(request.form.get("email", ""), request.form.get("password", ""))
+        except staff_service.LockedOut as exc:
+            error, status = t("Too many failed sign-ins; try again in {n} s.", n=exc.retry_after), 429
+        except staff_service.InvalidCredentials:
+            error, status = t("Invalid e-mail or password."), 401
+        else:
+            session.clear()
+            session["token"] = secret
+            session["lang"] = user.locale
+            session.permanent = True
+            target = request.args.get("next") or ""
+            return redirect(target if target.startswith("/admin/") else url_for("web.queue_page"))
+    return render_template("admin/login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if g.get("web_staff") is not None:
+        staff_service.logout(g.web_staff, g.web_token.id)
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.post("/language")
+def language() -> Any:
+    chosen = request.form.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        if g.get("web_staff") is not None:
+            staff_service.set_locale(g.web_staff.id, chosen)
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/admin/") else url_for("web.queue_page"))
+
+
+@bp.get("/")
+def home() -> Any:
+    return redirect(url_for("web.queue_page"))

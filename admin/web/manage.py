@@ -1,0 +1,116 @@
+"""The administration pages (admins): people, departments, services and API keys of the municipality."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import redirect, render_template, request, session, url_for
+
+from admin.web.common import allow, bp, choices, me
+from backend.errors import DomainError
+from backend.i18n import LANGUAGES
+from backend.models import ROLES, SCOPES
+from backend.staff import (
+    add_department,
+    add_key,
+    add_staff,
+    administration_overview,
+    revoke_key,
+    set_staff_active,
+    update_service,
+)
+
+
+def _manage(error: str | None = None, status: int = 200) -> Any:
+    return render_template(
+        "admin/manage.html",
+        data=administration_overview(me()),
+        roles=ROLES,
+        scopes=SCOPES,
+        choices=choices(),
+        error=error,
+        new_key=session.pop("new_key", None),
+    ), status
+
+
+@bp.get("/manage")
+@allow("manage.view")
+def manage() -> Any:
+    return _manage()
+
+
+def _manage_action(run: Callable[[], Any]) -> Any:
+    """Run a change; back to the administration page, or the page with the error."""
+    try:
+        run()
+    except DomainError as exc:
+        return _manage(error=f"{exc.field or ''}: {exc.message}", status=exc.status)
+    return redirect(url_for("web.manage"))
+
+
+@bp.post("/manage/staff")
+@allow("manage.staff_create")
+def manage_staff_create() -> Any:
+    f = request.form
+    return _manage_action(
+        lambda: add_staff(
+            me(),
+            email=f.get("email", ""),
+            password=f.get("password", ""),
+            role=f.get("role", ""),
+            department=f.get("department"),
+            full_name=f.get("full_name"),
+        )
+    )
+
+
+@bp.post("/manage/staff/active")
+@allow("manage.staff_active")
+def manage_staff_active() -> Any:
+    f = request.form
+    return _manage_action(lambda: set_staff_active(me(), int(f.get("staff_id") or 0), f.get("active") == "true"))
+
+
+@bp.post("/manage/departments")
+@allow("manage.department_create")
+def manage_department_create() -> Any:
+    f = request.form
+    return _manage_action(
+        lambda: add_department(
+            me(), code=f.get("code", ""), names={x: f.get(f"name_{x}", "") for x in LANGUAGES}, email=f.get("email")
+        )
+    )
+
+
+@bp.post("/manage/services")
+@allow("manage.service_update")
+def manage_service_update() -> Any:
+    f = request.form
+    return _manage_action(
+        lambda: update_service(
+            me(),
+            f.get("code", ""),
+            active={"true": True, "false": False}.get(f.get("active", "")),
+            sla_hours=int(f["sla_hours"]) if (f.get("sla_hours") or "").isdigit() else None,
+        )
+    )
+
+
+def _new_key() -> None:
+    """A new key, whose secret the administration page shows once."""
+    f = request.form
+    session["new_key"] = add_key(me(), name=f.get("name", ""), scopes=f.getlist("scopes"))
+
+
+@bp.post("/manage/keys")
+@allow("manage.key_create")
+def manage_key_create() -> Any:
+    return _manage_action(_new_key)
+
+
+@bp.post("/manage/keys/revoke")
+@allow("manage.key_revoke")
+def manage_key_revoke() -> Any:
+    f = request.form
+    return _manage_action(lambda: revoke_key(me(), int(f.get("key_id") or 0)))

@@ -1,0 +1,286 @@
+"""The triage pages: the queue with its filters and map, bulk actions, a report's page and the actions on it
+(each under the report's ETag; a stale form shows what someone else changed meanwhile), photo moderation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, render_template, request
+
+from admin.web.common import allow, bp, choices, lang, may, me, t
+from backend import cities, triage
+from backend.errors import DomainError
+from backend.i18n import gettext
+from backend.models import OPEN_STATUSES, STATUSES, StaffUser
+
+# -- the queue and its map ---------------------------------------------------------------------------------
+
+
+def filters_from(args: Any) -> dict[str, Any]:
+    f: dict[str, Any] = {}
+    for name in ("status", "service", "department", "area", "priority"):
+        values = [v for v in args.getlist(name) if v]
+        if values:
+            f[name] = values
+    if args.get("overdue") in ("true", "false"):
+        f["overdue"] = args.get("overdue") == "true"
+    if args.get("q"):
+        f["q"] = args.get("q")[:200]
+    for name in ("since", "until"):  # dates of the municipality (the end date included)
+        value = args.get(name)
+        if value:
+            try:
+                day = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
+            except ValueError:
+                continue
+            f[name] = day + timedelta(days=1) if name == "until" else day
+    return f
+
+
+@bp.get("/queue")
+@allow("reports.list")
+def queue_page() -> Any:
+    f = filters_from(request.args)
+    requested = request.args.get("sort") or ""
+    sort = requested if requested in triage.SORTS else "newest"
+    try:
+        page = triage.queue_page(me(), f, sort=sort, cursor=request.args.get("cursor") or None, limit=50)
+    except DomainError as exc:
+        page, f = {"items": [], "counts": {}, "next_cursor": None, "counts_exact": True, "error": exc.message}, f
+    context = {
+        "page": page,
+        "f": f,
+        "sort": sort,
+        "query": request.query_string.decode(),
+        "statuses": STATUSES,
+        "choices": choices(),
+        "open_statuses": OPEN_STATUSES,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render_template("admin/_results.html", **context)
+    return render_template("admin/queue.html", **context)
+
+
+@bp.get("/queue/points.json")
+@allow("reports.list")
+def queue_points() -> Any:
+    return {"points": triage.map_points(me(), filters_from(request.args), limit=2000)}
+
+
+@bp.get("/areas.geojson")
+@allow("reports.list")
+def areas_geojson() -> Any:
+    return Response(cities.areas_geojson(me().jurisdiction_id, lang()), mimetype="application/geo+json")
+
+
+@bp.post("/queue/bulk")
+@allow("reports.bulk")
+def bulk() -> Any:
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    items = [{"id": i, "etag": request.form.get(f"etag_{i}", "")} for i in ids]
+    action = request.form.get("action")
+    if not items or action not in ("status", "assign"):
+        results: list[dict[str, Any]] = []
+    else:
+        results = triage.bulk(
+            me(),
+            items,
+            action,
+            {
+                "status": request.form.get("status"),
+                "reason": request.form.get("reason") or None,
+                "department": request.form.get("department") or None,
+            },
+        )
+    return render_template("admin/_bulk_result.html", results=results)
+
+
+# -- a report ----------------------------------------------------------------------------------------------
+
+
+def _panel(
+    report_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    changed: list[str] | None = None,
+    status: int = 200,
+) -> Any:
+    view = triage.report_detail(me(), report_id)
+    context = {
+        "r": view,
+        "message": message,
+        "error": error,
+        "changed": changed or [],
+        "choices": choices(),
+        "reasons": triage.REJECT_REASONS,
+        "templates": triage.REPLY_TEMPLATES,
+        "next_statuses": sorted(triage.TRANSITIONS.get(view["status"], ())),
+        "snapshot": json.dumps(_snapshot(view)),
+    }
+    return render_template("admin/_report.html", **context), status
+
+
+def _snapshot(view: dict[str, Any]) -> dict[str, Any]:
+    """What a form saw of the report: compared with the report when someone else changed it meanwhile."""
+    return {
+        "status": view["status"],
+        "priority": view["priority"],
+        "department": (view.get("department") or {}).get("code"),
+        "service": view["service_code"],
+        "description": view["description"],
+        "hidden": view["hidden"],
+        "events": len(view["timeline"]),
+    }
+
+
+def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[dict[str, Any]]) -> list[str]:
+    out = []
+    labels = {
+        "status": t("Status"),
+        "priority": t("Priority"),
+        "department": t("Department"),
+        "service": t("Service"),
+        "description": t("Description"),
+        "hidden": t("Hidden"),
+    }
+    for key, label in labels.items():
+        if seen.get(key) != now.get(key):
+            out.append(f"{label}: {seen.get(key)} → {now.get(key)}")
+    for event in timeline[int(seen.get("events") or 0) :]:
+        detail = " ".join(str(x) for x in (event["kind"], event.get("to_status"), event.get("body")) if x)
+        out.append(f"{t('New entry')}: {detail}")
+    return out
+
+
+@bp.get("/reports/<int:report_id>")
+@allow("reports.get")
+def report_page(report_id: int) -> Any:
+    panel, _ = _panel(report_id)
+    audit = triage.audit_trail(me(), report_id) if may("reports.audit") else []
+    return render_template("admin/report.html", panel=panel, audit=audit, report_id=report_id)
+
+
+def _act(report_id: int, run: Callable[[StaffUser, str], Any]) -> Any:
+    """Run an action on the report with the ETag the form saw; the report's panel again, saved or refused."""
+    form = request.form
+    try:
+        run(me(), form.get("etag", ""))
+    except triage.PreconditionFailed:
+        current = triage.report_detail(me(), report_id)
+        try:
+            seen = json.loads(form.get("snapshot") or "{}")
+        except ValueError:
+            seen = {}
+        return _panel(
+            report_id,
+            error=t("Someone else changed this report while you had it open. Nothing was saved; here is what changed:"),
+            changed=_what_changed(seen, _snapshot(current), current["timeline"]),
+        )
+    except DomainError as exc:
+        return _panel(report_id, error=exc.message)
+    return _panel(report_id, message=t("Saved."))
+
+
+def _body() -> str:
+    """The form's text (a reply or a note), which must not be empty."""
+    body = (request.form.get("body") or "").strip()
+    if not body:
+        raise DomainError(gettext("Missing data for required field."), field="body")
+    return body
+
+
+@bp.post("/reports/<int:report_id>/status")
+@allow("reports.status")
+def report_status(report_id: int) -> Any:
+    f = request.form
+    return _act(
+        report_id,
+        lambda staff, etag: triage.change_status(
+            staff, report_id, etag, f.get("status", ""), f.get("reason") or None, f.get("body") or None
+        ),
+    )
+
+
+@bp.post("/reports/<int:report_id>/assign")
+@allow("reports.assign")
+def report_assign(report_id: int) -> Any:
+    f = request.form
+    return _act(
+        report_id, lambda staff, etag: triage.assign(staff, report_id, etag, department=f.get("department") or None)
+    )
+
+
+@bp.post("/reports/<int:report_id>/priority")
+@allow("reports.priority")
+def report_priority(report_id: int) -> Any:
+    f = request.form
+    return _act(report_id, lambda staff, etag: triage.set_priority(staff, report_id, etag, f.get("priority", "")))
+
+
+@bp.post("/reports/<int:report_id>/reply")
+@allow("reports.reply")
+def report_reply(report_id: int) -> Any:
+    return _act(report_id, lambda staff, etag: triage.reply(staff, report_id, etag, _body()))
+
+
+@bp.post("/reports/<int:report_id>/template_reply")
+@allow("reports.template_reply")
+def report_template_reply(report_id: int) -> Any:
+    f = request.form
+    return _act(
+        report_id,
+        lambda staff, etag: triage.reply_from_template(
+            staff, report_id, etag, f.get("template_status", ""), int(f.get("index") or 0)
+        ),
+    )
+
+
+@bp.post("/reports/<int:report_id>/note")
+@allow("reports.note")
+def report_note(report_id: int) -> Any:
+    return _act(report_id, lambda staff, etag: triage.note(staff, report_id, etag, _body()))
+
+
+@bp.post("/reports/<int:report_id>/recategorise")
+@allow("reports.recategorise")
+def report_recategorise(report_id: int) -> Any:
+    f = request.form
+    return _act(report_id, lambda staff, etag: triage.recategorise(staff, report_id, etag, f.get("service", "")))
+
+
+@bp.post("/reports/<int:report_id>/merge")
+@allow("reports.merge")
+def report_merge(report_id: int) -> Any:
+    f = request.form
+    return _act(report_id, lambda staff, etag: triage.merge(staff, report_id, etag, int(f.get("master_id") or 0)))
+
+
+@bp.post("/reports/<int:report_id>/moderate")
+@allow("reports.moderate")
+def report_moderate(report_id: int) -> Any:
+    f = request.form
+    return _act(
+        report_id,
+        lambda staff, etag: triage.moderate_text(
+            staff,
+            report_id,
+            etag,
+            hidden={"hide": True, "show": False}.get(f.get("visibility", "")),
+            description=f.get("description") or None,
+        ),
+    )
+
+
+@bp.post("/photos/<int:photo_id>/moderation")
+@allow("photos.moderate")
+def photo_moderation(photo_id: int) -> Any:
+    try:
+        result = triage.moderate_photo(me(), photo_id, request.form.get("approve") == "true")
+    except DomainError as exc:
+        return Response(exc.message, status=exc.status)
+    return _panel(int(result["report_id"]), message=t("Saved."))
