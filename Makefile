@@ -48,4 +48,7 @@ audit: setup
 	.venv/bin/pip-audit --strict --skip-editable $$(sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' -e 's/^/--ignore-vuln /' .pip-audit-ignore)
 
 lint: setup
+	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from admin import init_app as init_admin
 from backend import metrics, outbox, tasks  # noqa: F401 - registers the tasks
 from backend.api import error_response, register_domain_errors
 from backend.celery_app import celery_init_app
@@ -20,6 +21,7 @@ from backend.db import Database
 from backend.health import bp as health_bp
 from backend.ratelimit import init_limiter
 from backend.settings import Settings
+from mobile_api import init_app as init_mobile
 from push import email as push_email
 
 log = logging.getLogger(__name__)
@@ -46,9 +48,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
     metrics.init_app(app)
-    from admin import init_app as init_admin
-    from mobile_api import init_app as init_mobile
-
     init_limiter(app, settings)
     init_mobile(app)
     init_admin(app)

@@ -44,47 +44,52 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "worker_hijack_root_logger": False,
-        "beat_schedule": {
-            "outbox-sweep": {
-                "task": "hromada.outbox.sweep",
-                "schedule": settings.OUTBOX_SWEEP_INTERVAL,
-                "options": {"expires": settings.OUTBOX_SWEEP_INTERVAL * 2},
-            },
-            "push-sweep": {
-                "task": "hromada.push.sweep",
-                "schedule": settings.PUSH_SWEEP_INTERVAL,
-                "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
-            },
-            "broadcasts-sweep": {
-                "task": "hromada.broadcasts.sweep",
-                "schedule": settings.PUSH_SWEEP_INTERVAL,
-                "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
-            },
-            "feedback-requests": {
-                "task": "hromada.feedback.send",
-                "schedule": 60.0,
-                "options": {"expires": 60},
-            },
-            "waste-reminders": {
-                "task": "hromada.waste.remind",
-                "schedule": 300.0,
-                "options": {"expires": 300},
-            },
-            "indicators-refresh": {
-                "task": "hromada.indicators.refresh",
-                "schedule": settings.INDICATOR_REFRESH_INTERVAL,
-                "options": {"expires": settings.INDICATOR_REFRESH_INTERVAL},
-            },
-            "indicators-nightly": {
-                "task": "hromada.indicators.recompute",
-                "schedule": crontab(minute=30, hour=settings.INDICATOR_NIGHTLY_HOUR),
-                "options": {"expires": 3600},
-            },
-            "report-retention": {
-                "task": "hromada.reports.retention",
-                "schedule": settings.RETENTION_INTERVAL,
-                "options": {"expires": settings.RETENTION_INTERVAL},
-            },
+        "beat_schedule": beat_schedule(settings),
+    }
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The periodic tasks: the sweepers that make a broker outage a delay, and the scheduled jobs."""
+    return {
+        "outbox-sweep": {
+            "task": "hromada.outbox.sweep",
+            "schedule": settings.OUTBOX_SWEEP_INTERVAL,
+            "options": {"expires": settings.OUTBOX_SWEEP_INTERVAL * 2},
+        },
+        "push-sweep": {
+            "task": "hromada.push.sweep",
+            "schedule": settings.PUSH_SWEEP_INTERVAL,
+            "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
+        },
+        "broadcasts-sweep": {
+            "task": "hromada.broadcasts.sweep",
+            "schedule": settings.PUSH_SWEEP_INTERVAL,
+            "options": {"expires": settings.PUSH_SWEEP_INTERVAL * 2},
+        },
+        "feedback-requests": {
+            "task": "hromada.feedback.send",
+            "schedule": 60.0,
+            "options": {"expires": 60},
+        },
+        "waste-reminders": {
+            "task": "hromada.waste.remind",
+            "schedule": 300.0,
+            "options": {"expires": 300},
+        },
+        "indicators-refresh": {
+            "task": "hromada.indicators.refresh",
+            "schedule": settings.INDICATOR_REFRESH_INTERVAL,
+            "options": {"expires": settings.INDICATOR_REFRESH_INTERVAL},
+        },
+        "indicators-nightly": {
+            "task": "hromada.indicators.recompute",
+            "schedule": crontab(minute=30, hour=settings.INDICATOR_NIGHTLY_HOUR),
+            "options": {"expires": 3600},
+        },
+        "report-retention": {
+            "task": "hromada.reports.retention",
+            "schedule": settings.RETENTION_INTERVAL,
+            "options": {"expires": settings.RETENTION_INTERVAL},
         },
     }
 

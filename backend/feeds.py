@@ -45,7 +45,8 @@ def feed_response(
     response.headers["Cache-Control"] = cache
     response.headers["Vary"] = "Accept"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a matching If-None-Match turns it into a 304
+    return response
 
 
 def _csv_cell(value: Any) -> str:

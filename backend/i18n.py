@@ -61,7 +61,7 @@ def choose_language(
 ) -> str:
     """The device's language, else the best Accept-Language match, else the default."""
     lang = normalise(device_locale)
-    if lang in available:
+    if lang is not None and lang in available:
         return lang
     if has_request_context():
         best = request.accept_languages.best_match(list(available))

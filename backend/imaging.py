@@ -16,7 +16,7 @@ try:  # HEIC/HEIF from iPhones, when the maintained plugin is installed
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    HEIF = ("HEIF",)
+    HEIF: tuple[str, ...] = ("HEIF",)
 except ImportError:  # pragma: no cover - optional
     HEIF = ()
 

@@ -18,12 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backend.db import session as current_session
 from backend.models import OutboxEvent, utcnow
+from backend.publishing import publish_after_commit, send_tasks
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,14 @@ _HANDLERS: dict[str, Handler] = {}
 DEFAULT_HANDLER_MODULES: tuple[str, ...] = (
     "backend.reporting.photos",
     "backend.reporting.feedback",
-    "backend.indicators.compute",
+    "backend.indicators.refresh",
     "push.handlers",
     "push.broadcasts",
 )
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)
 SWEEP_BATCH = 1000
+DISPATCH = "hromada.outbox.dispatch"
 
 
 def handles(event_type: str) -> Callable[[Handler], Handler]:
@@ -66,46 +68,20 @@ def add_event(s: Session, event_type: str, payload: dict[str, Any]) -> OutboxEve
     """Write an event in the caller's transaction; it is published once that commits."""
     ev = OutboxEvent(event_type=event_type, payload=payload)
     s.add(ev)
-    s.info.setdefault("outbox_new", []).append(ev)
     return ev
 
 
 @event.listens_for(Session, "after_flush")
 def _collect_ids(s: Session, _ctx: object) -> None:
-    new = s.info.pop("outbox_new", None)
-    if new:
-        s.info.setdefault("outbox_ids", []).extend(ev.id for ev in new)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(s: Session, previous: Any) -> None:
-    # A savepoint rollback keeps the outer ids: publishing a row that was rolled back with the
-    # savepoint is harmless (the dispatcher finds no row and skips it).
-    if getattr(previous, "nested", False):
-        return
-    s.info.pop("outbox_new", None)
-    s.info.pop("outbox_ids", None)
-
-
-@event.listens_for(Session, "after_commit")
-def _publish_committed(s: Session) -> None:
-    ids = s.info.pop("outbox_ids", None)
-    if ids and has_app_context():
-        publish(ids)
+    # After a flush `s.new` still lists what it inserted, now with ids: each new event is dispatched after commit.
+    for obj in s.new:
+        if isinstance(obj, OutboxEvent):
+            publish_after_commit(s, DISPATCH, obj.id)
 
 
 def publish(ids: list[int]) -> int:
-    """Send dispatch tasks for these rows; a broker failure only leaves them to the sweeper."""
-    celery = current_app.extensions["celery"]
-    sent = 0
-    try:
-        with celery.producer_or_acquire() as producer:
-            for event_id in ids:
-                celery.send_task("hromada.outbox.dispatch", args=[event_id], producer=producer, retry=False)
-                sent += 1
-    except Exception as exc:  # the broker is down or slow: the sweeper publishes later
-        log.warning("outbox: published %d of %d events, broker error: %s", sent, len(ids), exc)
-    return sent
+    """Send dispatch tasks for these rows now; a broker failure only leaves them to the sweeper."""
+    return send_tasks((DISPATCH, [event_id]) for event_id in ids)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -166,7 +142,7 @@ def due_ids(limit: int = SWEEP_BATCH) -> list[int]:
     return list(ids)
 
 
-@shared_task(name="hromada.outbox.dispatch", ignore_result=True)
+@shared_task(name=DISPATCH, ignore_result=True)
 def dispatch(event_id: int) -> str:
     """Handle one outbox row (idempotent: a done or locked row is skipped)."""
     return process(event_id)

@@ -30,10 +30,10 @@ def survey_with_responses(n: int) -> int:
     """The benchmark's survey (created once, topped up to n responses)."""
     from sqlalchemy import select
 
+    from backend import surveys
     from backend.app import create_app
     from backend.db import session
     from backend.models import StaffUser, Survey
-    from backend import surveys
 
     app = create_app()
     with app.app_context():

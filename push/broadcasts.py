@@ -1,57 +1,44 @@
-"""Broadcast fan-out and waste-collection reminders.
+"""Broadcast fan-out.
 
 A broadcast's audience is streamed in batches of devices taken in id order: each batch is one statement
 (the audience query, the notifications and their push deliveries written with INSERT … SELECT, nothing
 loaded into Python) and one commit, which also records where the fan-out stands, so a worker that dies
 mid-way is resumed by the next one without repeating a device (one notification per broadcast and device,
 enforced by a unique index). Delivery tasks start after each batch commits, so sending overlaps the fan-out.
+Waste-collection reminders live in `push.waste_reminders`.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import timedelta
+from typing import Any, cast
 
-from babel.dates import format_date
 from celery import shared_task
-from flask import current_app, has_app_context
 from geoalchemy2 import Geometry
-from sqlalchemy import String, and_, case, cast, column, event, func, literal, or_, select, values
+from sqlalchemy import CTE, Table, and_, case, func, literal, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Values
 
 from backend.db import session as current_session
-from backend.i18n import LANGUAGES, gettext
-from backend.models import (
-    Broadcast,
-    Delivery,
-    Device,
-    DevicePlace,
-    Jurisdiction,
-    Notification,
-    WasteCollection,
-    WasteReminder,
-    utcnow,
-)
+from backend.models import Broadcast, Device, Jurisdiction, Notification, utcnow
+from backend.publishing import publish_after_commit, send_tasks
 from geo.audiences import Target, audience_devices
-from push.delivery import enabled, request_delivery
+from push.delivery import request_delivery
+from push.fanout import count_of, device_language, push_delivery_count, texts_table
 
-log = logging.getLogger(__name__)
+# The waste reminders are broadcasts of the calendar: importing them here registers their task with the worker.
+from push.waste_reminders import run_waste_reminders
 
+__all__ = ["fan_out_batch", "publish", "request_send", "run_waste_reminders", "send_step", "sweep"]
+
+SEND = "hromada.broadcasts.send"
 #: Devices per fan-out batch (one statement, one commit).
 BATCH = 5000
 #: A broadcast in `sending` without progress for this long is resumed by the sweeper.
 STALLED = timedelta(seconds=60)
-FRACTION_NAMES = {
-    "mixed": "mixed waste",
-    "paper": "paper",
-    "plastics_metal": "plastics and metal",
-    "glass": "glass",
-    "bio": "bio waste",
-    "bulky": "bulky waste",
-}
+_BROADCASTS = cast(Table, Broadcast.__table__)
 
 
 def target_of(s: Session, b: Broadcast) -> Target:
@@ -64,9 +51,9 @@ def target_of(s: Session, b: Broadcast) -> Target:
     center = None
     if b.center is not None:
         lon, lat = s.execute(
-            select(func.ST_X(cast(Broadcast.center, Geometry)), func.ST_Y(cast(Broadcast.center, Geometry))).where(
-                Broadcast.id == b.id
-            )
+            select(
+                func.ST_X(sql_cast(Broadcast.center, Geometry)), func.ST_Y(sql_cast(Broadcast.center, Geometry))
+            ).where(Broadcast.id == b.id)
         ).one()
         center = (float(lon), float(lat))
     return Target(
@@ -81,56 +68,48 @@ def target_of(s: Session, b: Broadcast) -> Target:
     )
 
 
-def _texts_table(texts: dict[str, dict[str, str]], default: str) -> Any:
-    """(lang, title, body) for every language, the default language's text where none was given."""
-    rows = [
-        (lang, (texts.get(lang) or texts[default])["title"], (texts.get(lang) or texts[default])["body"])
-        for lang in LANGUAGES
-    ]
-    return values(column("lang", String), column("title", String), column("body", String), name="texts").data(rows)
-
-
 def fan_out_batch(s: Session, b: Broadcast, default_lang: str) -> tuple[int | None, int, int]:
     """Write the next batch of the audience: (last device id or None when done, notifications, deliveries)."""
-    topic = b.topic
-    texts = _texts_table(b.texts, default_lang)
-    lang = case((Device.locale.in_(LANGUAGES), Device.locale), else_=literal(default_lang))
     size = min(BATCH, b.per_minute) if b.per_minute else BATCH
     batch = (
-        select(Device.id.label("id"), lang.label("lang"))
-        .where(Device.id > b.fanout_after, audience_devices(target_of(s, b), topic))
+        select(Device.id.label("id"), device_language(default_lang).label("lang"))
+        .where(Device.id > b.fanout_after, audience_devices(target_of(s, b), b.topic))
         .order_by(Device.id)
         .limit(size)
         .cte("batch")
     )
-    data = {"type": "broadcast", "broadcast_id": str(b.id), "topic": topic}
+    ins = _notifications(b, batch, texts_table(b.texts, default_lang))
+    counts = [
+        select(func.max(batch.c.id)).scalar_subquery(),
+        count_of(ins),
+        push_delivery_count(
+            ins, priority=0 if b.topic == "emergency" else 1, expires_at=b.expires_at, skip_conflicts=True
+        ),
+    ]
+    last, notified, deliveries = s.execute(select(*counts)).one()
+    return last, int(notified), int(deliveries)
+
+
+def _notifications(b: Broadcast, batch: CTE, texts: Values) -> CTE:
+    """The broadcast's notification to every device of the batch, in its language (none twice)."""
+    data: dict[str, Any] = {"type": "broadcast", "broadcast_id": str(b.id), "topic": b.topic}
     if b.survey_id:
         data.update({"type": "survey", "survey_id": str(b.survey_id)})
-    ins = (
+    columns = ["broadcast_id", "kind", "topic", "device_id", "jurisdiction_id", "locale", "title", "body", "data"]
+    return (
         insert(Notification)
         .from_select(
-            [
-                "broadcast_id",
-                "kind",
-                "topic",
-                "device_id",
-                "jurisdiction_id",
-                "locale",
-                "title",
-                "body",
-                "data",
-                "created_at",
-            ],
+            [*columns, "created_at"],
             select(
                 literal(b.id),
                 literal("broadcast"),
-                literal(topic),
+                literal(b.topic),
                 batch.c.id,
                 literal(b.jurisdiction_id),
                 batch.c.lang,
                 texts.c.title,
                 texts.c.body,
-                cast(literal(data, JSONB), JSONB),
+                sql_cast(literal(data, JSONB), JSONB),
                 func.now(),
             ).select_from(batch.join(texts, texts.c.lang == batch.c.lang)),
         )
@@ -138,75 +117,19 @@ def fan_out_batch(s: Session, b: Broadcast, default_lang: str) -> tuple[int | No
         .returning(Notification.id, Notification.device_id)
         .cte("ins")
     )
-    counts = [select(func.max(batch.c.id)).scalar_subquery(), select(func.count()).select_from(ins).scalar_subquery()]
-    if enabled("push"):
-        dl = (
-            insert(Delivery)
-            .from_select(
-                [
-                    "notification_id",
-                    "channel",
-                    "device_id",
-                    "status",
-                    "attempts",
-                    "priority",
-                    "expires_at",
-                    "next_attempt_at",
-                    "created_at",
-                ],
-                select(
-                    ins.c.id,
-                    literal("push"),
-                    ins.c.device_id,
-                    literal("pending"),
-                    literal(0),
-                    literal(0 if topic == "emergency" else 1),
-                    literal(b.expires_at),
-                    func.now(),
-                    func.now(),
-                )
-                .select_from(ins.join(Device, Device.id == ins.c.device_id))
-                .where(Device.push_token.isnot(None)),
-            )
-            .on_conflict_do_nothing()
-            .returning(Delivery.id)
-            .cte("dl")
-        )
-        counts.append(select(func.count()).select_from(dl).scalar_subquery())
-    else:
-        counts.append(literal(0))
-    last, notified, deliveries = s.execute(select(*counts)).one()
-    return last, int(notified), int(deliveries)
 
 
 # -- starting the send task after the creating transaction commits -----------------------------------------
 
 
 def request_send(s: Session, broadcast_id: int) -> None:
-    s.info.setdefault("broadcasts_due", []).append(broadcast_id)
+    """Start sending a broadcast once the caller's transaction commits."""
+    publish_after_commit(s, SEND, broadcast_id)
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(s: Session) -> None:
-    ids = s.info.pop("broadcasts_due", None)
-    if ids and has_app_context():
-        publish(ids)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(s: Session, previous: Any) -> None:
-    if not getattr(previous, "nested", False):
-        s.info.pop("broadcasts_due", None)
-
-
-def publish(ids: list[int]) -> None:
-    celery = current_app.extensions["celery"]
-    try:
-        with celery.producer_or_acquire() as producer:
-            for bid in ids:
-                celery.send_task("hromada.broadcasts.send", args=[bid], producer=producer, retry=False)
-    except Exception as exc:  # noqa: BLE001 - the broker is down: the sweeper sends it
-        log.warning("broadcasts: could not publish %s (%s); the sweeper will", ids, exc)
+def publish(ids: list[int]) -> int:
+    """Send the send tasks of these broadcasts now; a broker failure leaves them to the sweeper."""
+    return send_tasks((SEND, [bid]) for bid in ids)
 
 
 def send_step(broadcast_id: int) -> str:
@@ -246,7 +169,7 @@ def send_step(broadcast_id: int) -> str:
     return "batch"
 
 
-@shared_task(name="hromada.broadcasts.send", ignore_result=True)
+@shared_task(name=SEND, ignore_result=True)
 def send(broadcast_id: int) -> str:
     """Fan a broadcast out, batch after batch (idempotent: a finished or locked broadcast is left alone)."""
     while True:
@@ -261,8 +184,8 @@ def sweep() -> int:
     s = current_session()
     now = utcnow()
     s.execute(
-        Broadcast.__table__.update()
-        .where(Broadcast.status == "scheduled", Broadcast.expires_at <= now)
+        update(_BROADCASTS)
+        .where(_BROADCASTS.c.status == "scheduled", _BROADCASTS.c.expires_at <= now)
         .values(status="expired")
     )
     ids = list(
@@ -285,157 +208,3 @@ def sweep() -> int:
     if ids:
         publish(ids)
     return len(ids)
-
-
-# -- waste-collection reminders ----------------------------------------------------------------------------
-
-
-def reminder_due(now: datetime, tz: str, at: str) -> date | None:
-    """The collection day to remind of at `now`: tomorrow (local), once the local time has reached `at`."""
-    local = now.astimezone(ZoneInfo(tz))
-    hour, minute = (int(x) for x in at.split(":"))
-    if (local.hour, local.minute) < (hour, minute):
-        return None
-    return local.date() + timedelta(days=1)
-
-
-def remind_waste(s: Session, jurisdiction: Jurisdiction, day: date) -> int:
-    """One notification per device following (a saved place of) an area or street collected on `day`."""
-    names = values(column("lang", String), column("fraction", String), column("name", String), name="fractions").data(
-        [(lang, f, gettext(n, lang)) for lang in LANGUAGES for f, n in FRACTION_NAMES.items()]
-    )
-    heads = values(column("lang", String), column("title", String), column("prefix", String), name="heads").data(
-        [
-            (
-                lang,
-                gettext("Waste collection tomorrow", lang),
-                gettext("{day}: collection of", lang, day=format_date(day, format="full", locale=_babel(lang))),
-            )
-            for lang in LANGUAGES
-        ]
-    )
-    lang = case((Device.locale.in_(LANGUAGES), Device.locale), else_=literal(jurisdiction.default_language))
-    c = WasteCollection
-    per_device = (
-        select(Device.id.label("device_id"), lang.label("lang"), c.fraction.label("fraction"))
-        .join(DevicePlace, DevicePlace.device_id == Device.id)
-        .join(
-            c,
-            and_(
-                c.jurisdiction_id == jurisdiction.id,
-                c.day == day,
-                or_(c.area_id == DevicePlace.area_id, c.street_key == DevicePlace.street_key),
-            ),
-        )
-        .where(Device.revoked_at.is_(None), literal("waste") == func.any(Device.topics))
-        .distinct()
-        .cte("per_device")
-    )
-    grouped = (
-        select(per_device.c.device_id, per_device.c.lang, func.string_agg(names.c.name, literal(", ")).label("what"))
-        .join(names, and_(names.c.lang == per_device.c.lang, names.c.fraction == per_device.c.fraction))
-        .group_by(per_device.c.device_id, per_device.c.lang)
-        .cte("grouped")
-    )
-    data = {"type": "waste", "day": day.isoformat(), "topic": "waste"}
-    ins = (
-        insert(Notification)
-        .from_select(
-            ["kind", "topic", "device_id", "jurisdiction_id", "locale", "title", "body", "data", "created_at"],
-            select(
-                literal("waste.reminder"),
-                literal("waste"),
-                grouped.c.device_id,
-                literal(jurisdiction.id),
-                grouped.c.lang,
-                heads.c.title,
-                func.concat(heads.c.prefix, literal(" "), grouped.c.what, literal(".")),
-                cast(literal(data, JSONB), JSONB),
-                func.now(),
-            ).select_from(grouped.join(heads, heads.c.lang == grouped.c.lang)),
-        )
-        .returning(Notification.id, Notification.device_id)
-        .cte("ins")
-    )
-    counts = [select(func.count()).select_from(ins).scalar_subquery()]
-    if enabled("push"):
-        tomorrow_end = datetime.combine(
-            day + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo(jurisdiction.timezone)
-        )
-        dl = (
-            insert(Delivery)
-            .from_select(
-                [
-                    "notification_id",
-                    "channel",
-                    "device_id",
-                    "status",
-                    "attempts",
-                    "priority",
-                    "expires_at",
-                    "next_attempt_at",
-                    "created_at",
-                ],
-                select(
-                    ins.c.id,
-                    literal("push"),
-                    ins.c.device_id,
-                    literal("pending"),
-                    literal(0),
-                    literal(1),
-                    literal(tomorrow_end),
-                    func.now(),
-                    func.now(),
-                )
-                .select_from(ins.join(Device, Device.id == ins.c.device_id))
-                .where(Device.push_token.isnot(None)),
-            )
-            .returning(Delivery.id)
-            .cte("dl")
-        )
-        counts.append(select(func.count()).select_from(dl).scalar_subquery())
-    else:
-        counts.append(literal(0))
-    notified, deliveries = s.execute(select(*counts)).one()
-    request_delivery(s, "push", int(deliveries))
-    return int(notified)
-
-
-def _babel(lang: str) -> str:
-    return {"pl": "pl_PL", "uk": "uk_UA", "en": "en_GB"}.get(lang, "en_GB")
-
-
-def run_waste_reminders(now: datetime | None = None) -> dict[str, int]:
-    """For each municipality whose reminder time has come: tomorrow's reminders, once per day."""
-    s = current_session()
-    now = now or utcnow()
-    out: dict[str, int] = {}
-    for jurisdiction in s.scalars(
-        select(Jurisdiction).where(Jurisdiction.id.in_(select(WasteCollection.jurisdiction_id).distinct()))
-    ).all():
-        day = reminder_due(now, jurisdiction.timezone, str(jurisdiction.settings.get("waste_reminder_time", "18:00")))
-        if day is None:
-            continue
-        claimed = s.execute(
-            insert(WasteReminder)
-            .values(jurisdiction_id=jurisdiction.id, day=day, sent_at=now)
-            .on_conflict_do_nothing()
-            .returning(WasteReminder.day)
-        ).first()
-        if claimed is None:  # already sent (or being sent by another worker)
-            continue
-        n = remind_waste(s, jurisdiction, day)
-        s.execute(
-            WasteReminder.__table__.update()
-            .where(WasteReminder.jurisdiction_id == jurisdiction.id, WasteReminder.day == day)
-            .values(notifications=n)
-        )
-        s.commit()
-        out[jurisdiction.code] = n
-    s.rollback()
-    return out
-
-
-@shared_task(name="hromada.waste.remind", ignore_result=True)
-def waste_reminders() -> dict[str, int]:
-    return run_waste_reminders()

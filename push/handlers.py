@@ -9,6 +9,7 @@ after it commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, column, func, literal, select, union, values
@@ -19,9 +20,22 @@ from backend.i18n import LANGUAGES
 from backend.models import Delivery, Device, Jurisdiction, Notification, Report, ReportSupport, Resident, Service
 from backend.outbox import handles
 from push.delivery import enabled, request_delivery
-from push.render import report_texts
+from push.render import Text, report_texts
 
 TOPIC = "my_reports"
+NOTIFICATION_COLUMNS = [
+    "event_id",
+    "kind",
+    "topic",
+    "device_id",
+    "jurisdiction_id",
+    "report_id",
+    "locale",
+    "title",
+    "body",
+    "data",
+    "created_at",
+]
 
 
 @handles("report.status_changed")
@@ -46,15 +60,65 @@ def feedback_requested(s: Session, payload: dict[str, Any]) -> None:
     fan_out(s, "report.feedback_requested", payload)
 
 
+@dataclass(frozen=True)
+class _Event:
+    """What every notification of one report event carries."""
+
+    event_id: int | None
+    kind: str
+    jurisdiction_id: int
+    report_id: int
+    data: dict[str, str]
+
+    def row(self, recipient: Any, lang: Any, title: Any, body: Any) -> list[Any]:
+        """The values of one notification, in the order of NOTIFICATION_COLUMNS."""
+        return [
+            literal(self.event_id),
+            literal(self.kind),
+            literal(TOPIC),
+            recipient,
+            literal(self.jurisdiction_id),
+            literal(self.report_id),
+            lang,
+            title,
+            body,
+            cast(literal(self.data, JSONB), JSONB),
+            func.now(),
+        ]
+
+
 def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
     """Notifications and delivery rows for one report event; returns the counts written."""
     report = s.get(Report, payload["report_id"])
     if report is None:
         return {}
-    service = s.get_one(Service, report.service_id)
     jurisdiction = s.get_one(Jurisdiction, report.jurisdiction_id)
+    texts = _texts(s, kind, payload, report, jurisdiction)
+    data = {"type": kind, "report_id": str(report.id), "public_id": report.public_id}
+    if payload.get("request_id"):
+        data["feedback_request_id"] = str(payload["request_id"])
+    ev = _Event(payload.get("outbox_event_id"), kind, jurisdiction.id, report.id, data)
+    fallback = jurisdiction.default_language if jurisdiction.default_language in LANGUAGES else "en"
+    written = {"inbox": _count(s, _device_notifications(ev, report, texts, fallback))}
+    if report.device_id is None and report.reporter_id is not None:
+        lang = report.locale if report.locale in LANGUAGES else fallback
+        written["email_inbox"] = _count(s, _email_notification(ev, report.reporter_id, lang, texts[lang]))
+    if enabled("push"):
+        written["push"] = _count(s, _push_deliveries(ev.event_id))
+        request_delivery(s, "push", written["push"])
+    if enabled("email") and written.get("email_inbox"):
+        written["email"] = _count(s, _email_deliveries(ev.event_id))
+        request_delivery(s, "email", written["email"])
+    return written
+
+
+def _texts(
+    s: Session, kind: str, payload: dict[str, Any], report: Report, jurisdiction: Jurisdiction
+) -> dict[str, Text]:
+    """The event's title and body in every language."""
+    service = s.get_one(Service, report.service_id)
     master = s.get(Report, payload["master_id"]) if payload.get("master_id") else None
-    texts = report_texts(
+    return report_texts(
         kind,
         payload,
         public_id=report.public_id,
@@ -62,116 +126,76 @@ def fan_out(s: Session, kind: str, payload: dict[str, Any]) -> dict[str, int]:
         fallback=jurisdiction.default_language,
         master_public_id=master.public_id if master is not None else None,
     )
-    data = {"type": kind, "report_id": str(report.id), "public_id": report.public_id}
-    if payload.get("request_id"):
-        data["feedback_request_id"] = str(payload["request_id"])
-    event_id = payload.get("outbox_event_id")
+
+
+def _device_notifications(ev: _Event, report: Report, texts: dict[str, Text], fallback: str) -> Any:
+    """One notification per device that filed or supports the report and follows the topic, in its language."""
     table = values(column("lang", String), column("title", String), column("body", String), name="texts").data(
         [(lang, t.title, t.body) for lang, t in texts.items()]
     )
-    fallback = jurisdiction.default_language if jurisdiction.default_language in LANGUAGES else "en"
     device_lang = case((Device.locale.in_(LANGUAGES), Device.locale), else_=literal(fallback))
-
     followers = union(
         select(Report.device_id.label("id")).where(Report.id == report.id, Report.device_id.isnot(None)),
         select(ReportSupport.device_id).where(ReportSupport.report_id == report.id),
     ).subquery()
     devices = (
-        select(
-            literal(event_id),
-            literal(kind),
-            literal(TOPIC),
-            Device.id,
-            literal(jurisdiction.id),
-            literal(report.id),
-            device_lang,
-            table.c.title,
-            table.c.body,
-            cast(literal(data, JSONB), JSONB),
-            func.now(),
-        )
+        select(*ev.row(Device.id, device_lang, table.c.title, table.c.body))
         .join(followers, followers.c.id == Device.id)
         .join(table, table.c.lang == device_lang)
         .where(Device.revoked_at.is_(None), literal(TOPIC) == func.any(Device.topics))
     )
-    cols = [
-        "event_id",
-        "kind",
-        "topic",
-        "device_id",
-        "jurisdiction_id",
-        "report_id",
-        "locale",
-        "title",
-        "body",
-        "data",
-        "created_at",
-    ]
-    written = {"inbox": _count(s, insert(Notification).from_select(cols, devices))}
+    return insert(Notification).from_select(NOTIFICATION_COLUMNS, devices)
 
-    if report.device_id is None and report.reporter_id is not None:
-        lang = report.locale if report.locale in LANGUAGES else fallback
-        by_email = select(
-            literal(event_id),
-            literal(kind),
-            literal(TOPIC),
-            Resident.id,
-            literal(jurisdiction.id),
-            literal(report.id),
-            literal(lang),
-            literal(texts[lang].title),
-            literal(texts[lang].body),
-            cast(literal(data, JSONB), JSONB),
+
+def _email_notification(ev: _Event, reporter_id: int, lang: str, text: Text) -> Any:
+    """The notification of a reporter without the app who left an e-mail address (and did not unsubscribe)."""
+    by_email = select(*ev.row(Resident.id, literal(lang), literal(text.title), literal(text.body))).where(
+        Resident.id == reporter_id, Resident.email.isnot(None), Resident.email_opt_out_at.is_(None)
+    )
+    columns = [*NOTIFICATION_COLUMNS[:3], "resident_id", *NOTIFICATION_COLUMNS[4:]]
+    return insert(Notification).from_select(columns, by_email)
+
+
+def _push_deliveries(event_id: int | None) -> Any:
+    """A push delivery for each notification of the event to a device with a token."""
+    push_rows = (
+        select(
+            Notification.id,
+            literal("push"),
+            Notification.device_id,
+            literal("pending"),
+            literal(0),
             func.now(),
-        ).where(Resident.id == report.reporter_id, Resident.email.isnot(None), Resident.email_opt_out_at.is_(None))
-        email_cols = [*cols[:3], "resident_id", *cols[4:]]
-        written["email_inbox"] = _count(s, insert(Notification).from_select(email_cols, by_email))
+            func.now(),
+        )
+        .join(Device, Device.id == Notification.device_id)
+        .where(Notification.event_id == event_id, Device.push_token.isnot(None))
+    )
+    return insert(Delivery).from_select(
+        ["notification_id", "channel", "device_id", "status", "attempts", "next_attempt_at", "created_at"],
+        push_rows,
+    )
 
-    if enabled("push"):
-        push_rows = (
-            select(
-                Notification.id,
-                literal("push"),
-                Notification.device_id,
-                literal("pending"),
-                literal(0),
-                func.now(),
-                func.now(),
-            )
-            .join(Device, Device.id == Notification.device_id)
-            .where(Notification.event_id == event_id, Device.push_token.isnot(None))
+
+def _email_deliveries(event_id: int | None) -> Any:
+    """An e-mail delivery for each notification of the event to a resident."""
+    email_rows = (
+        select(
+            Notification.id,
+            literal("email"),
+            Resident.email,
+            literal("pending"),
+            literal(0),
+            func.now(),
+            func.now(),
         )
-        written["push"] = _count(
-            s,
-            insert(Delivery).from_select(
-                ["notification_id", "channel", "device_id", "status", "attempts", "next_attempt_at", "created_at"],
-                push_rows,
-            ),
-        )
-        request_delivery(s, "push", written["push"])
-    if enabled("email") and written.get("email_inbox"):
-        email_rows = (
-            select(
-                Notification.id,
-                literal("email"),
-                Resident.email,
-                literal("pending"),
-                literal(0),
-                func.now(),
-                func.now(),
-            )
-            .join(Resident, Resident.id == Notification.resident_id)
-            .where(and_(Notification.event_id == event_id, Notification.resident_id.isnot(None)))
-        )
-        written["email"] = _count(
-            s,
-            insert(Delivery).from_select(
-                ["notification_id", "channel", "address", "status", "attempts", "next_attempt_at", "created_at"],
-                email_rows,
-            ),
-        )
-        request_delivery(s, "email", written["email"])
-    return written
+        .join(Resident, Resident.id == Notification.resident_id)
+        .where(and_(Notification.event_id == event_id, Notification.resident_id.isnot(None)))
+    )
+    return insert(Delivery).from_select(
+        ["notification_id", "channel", "address", "status", "attempts", "next_attempt_at", "created_at"],
+        email_rows,
+    )
 
 
 def _count(s: Session, stmt: Any) -> int:

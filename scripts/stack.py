@@ -457,8 +457,16 @@ def test(args: list[str]) -> None:
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
         env={**os.environ, "SECRET_KEY": "x"},
     )
-    say("ruff check")
-    sh([str(VENV / "bin" / "ruff"), "check", "--quiet", "."], cwd=ROOT)
+    gates = [  # the house rules of docs/architecture.md, before the tests
+        ("ruff format --check", ["ruff", "format", "--check", "--quiet", "."]),
+        ("ruff check", ["ruff", "check", "--quiet", "."]),
+        ("import contracts (lint-imports)", ["lint-imports", "--no-cache"]),
+        ("mypy", ["mypy"]),
+    ]
+    for name, cmd in gates:
+        say(name)
+        if sh([str(VENV / "bin" / cmd[0]), *cmd[1:]], cwd=ROOT, check=False).returncode != 0:
+            die(f"{name} failed: the house rules are in docs/architecture.md")
     res = subprocess.run([str(VENV / "bin" / "python"), "-m", "pytest", *args], env=env, cwd=ROOT, check=False)
     sys.exit(res.returncode)
 

@@ -16,7 +16,7 @@ from backend.errors import DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import WASTE_FRACTIONS, Area, Jurisdiction, WasteCollection, utcnow
 from geo.addresses import nearest_street_key, street_key
-from push.broadcasts import FRACTION_NAMES
+from push.waste_reminders import FRACTION_NAMES
 
 COLUMNS = ("area", "street", "date", "fraction")
 

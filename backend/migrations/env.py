@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from geoalchemy2 import alembic_helpers
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, Engine, create_engine, pool
 
 from backend.migrate import include_object
 from backend.models import Base
@@ -13,10 +15,26 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def run_migrations_online() -> None:
+def _connectable() -> Connection | Engine:
+    """The connection the caller handed over (`config.attributes["connection"]`), else an engine for the URL."""
+    given: Connection | Engine | None = config.attributes.get("connection")
+    if given:
+        return given
     url = config.get_main_option("sqlalchemy.url")
-    connectable = config.attributes.get("connection") or create_engine(url, poolclass=pool.NullPool)
-    kwargs = {
+    if url is None:
+        raise RuntimeError("no database: set sqlalchemy.url or hand over a connection")
+    return create_engine(url, poolclass=pool.NullPool)
+
+
+def _migrate(connection: Connection, options: dict[str, Any]) -> None:
+    context.configure(connection=connection, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = _connectable()
+    options: dict[str, Any] = {
         "target_metadata": target_metadata,
         "include_object": include_object,
         "process_revision_directives": alembic_helpers.writer,
@@ -24,15 +42,11 @@ def run_migrations_online() -> None:
         "compare_type": True,
         "version_table_schema": config.attributes.get("version_table_schema"),
     }
-    if hasattr(connectable, "connect") and not hasattr(connectable, "execute"):
+    if isinstance(connectable, Engine):
         with connectable.connect() as connection:
-            context.configure(connection=connection, **kwargs)
-            with context.begin_transaction():
-                context.run_migrations()
+            _migrate(connection, options)
     else:
-        context.configure(connection=connectable, **kwargs)
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connectable, options)
 
 
 if context.is_offline_mode():
