@@ -66,8 +66,8 @@ def followers(conn: psycopg.Connection, n: int, area_code: str, tag: str) -> Non
 def send(n: int, area_code: str, env: dict[str, str], port: int) -> dict[str, Any]:
     from sqlalchemy import select
 
+    from backend import broadcasts
     from backend.app import create_app
-    from backend.broadcasts import manage as broadcasts
     from backend.db import session
     from backend.models import StaffUser
 

@@ -183,10 +183,10 @@ def fan_out(n: int, env: dict[str, str], port: int) -> dict[str, Any]:
     """One staff status change to a report with n supporters; returns the figures."""
     from sqlalchemy import select
 
+    from backend import triage
     from backend.app import create_app
     from backend.db import session
     from backend.models import StaffUser
-    from backend.triage import actions as triage
 
     tag = uuid.uuid4().hex[:8]
     with psycopg.connect(dsn()) as conn:

@@ -156,7 +156,7 @@ def _session_celery_stays_the_default() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def cities(app: Flask) -> dict[str, str]:
     """The two demo jurisdictions loaded through the real loader."""
-    from backend.cities.loading import load_city
+    from backend.cities import load_city
 
     with app.app_context():
         return {name: load_city(CITIES / name) for name in ("krakow", "powiat-krakowski")}

@@ -19,7 +19,7 @@ from backend.triage.actions import (
 )
 from backend.triage.detail import audit_trail, moderate_photo, photo_file_for_staff
 from backend.triage.detail import detail as report_detail
-from backend.triage.etag import PreconditionFailed, PreconditionRequired
+from backend.triage.etag import PreconditionFailed, PreconditionRequired, etag
 from backend.triage.queue import SORTS, map_points, overdue_by_department
 from backend.triage.queue import queue as queue_page
 
@@ -34,6 +34,7 @@ __all__ = [
     "audit_trail",
     "bulk",
     "change_status",
+    "etag",
     "map_points",
     "merge",
     "moderate_photo",

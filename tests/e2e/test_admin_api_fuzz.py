@@ -9,7 +9,7 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from tests.e2e.test_resident_api_fuzz import CHECKS
 
 EXAMPLES_PER_OPERATION = 12

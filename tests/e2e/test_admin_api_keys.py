@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from backend.staff.accounts import create_api_key
+from backend.staff import create_api_key
 from tests.e2e.conftest import Resident
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from admin.policy import POLICY
 from backend.models import AuditEntry, Jurisdiction, StaffToken, StaffUser, utcnow
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from tests.e2e.conftest import Resident
 from tests.e2e.test_photos import jpeg_with_gps_rotated
 

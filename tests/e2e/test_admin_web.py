@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from tests.e2e.conftest import (
     CHROMIUM,
     HTTPS,

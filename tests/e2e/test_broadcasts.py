@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from backend.models import Notification
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from push import broadcasts as push_broadcasts
 from push import delivery
 from tests.e2e.test_notifications import device, settle
@@ -274,7 +274,7 @@ def write_schedule(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
 
 def test_the_waste_schedule_answers_a_place_and_a_bad_file_changes_nothing(
         app: Flask, client: FlaskClient, tmp_path: Path) -> None:
-    from backend.cities.waste import load_schedule
+    from backend.cities import load_schedule
     from backend.errors import DomainError
 
     today = date.today()
@@ -284,7 +284,7 @@ def test_the_waste_schedule_answers_a_place_and_a_bad_file_changes_nothing(
         ("II", "", (today + timedelta(days=1)).isoformat(), "glass"),
         ("", "Floriańska", (today + timedelta(days=2)).isoformat(), "glass"),
     ])
-    from backend.cities.addresses import load_addresses
+    from backend.cities import load_addresses
     from tests.conftest import CITIES
 
     with app.app_context():
@@ -306,7 +306,7 @@ def test_the_waste_schedule_answers_a_place_and_a_bad_file_changes_nothing(
 
 def test_the_waste_reminder_fires_the_evening_before_in_warsaw_time_across_the_dst_change(
         app: Flask, client: FlaskClient, tmp_path: Path) -> None:
-    from backend.cities.waste import load_schedule
+    from backend.cities import load_schedule
     from backend.db import session
 
     tag = uuid.uuid4().hex[:8]

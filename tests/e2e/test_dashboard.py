@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from tests.conftest import ROOT
 from tests.e2e.conftest import CHROMIUM, HTTPS, PASSWORD, api_headers, base, shot, signed_in, until, web_session
 from tests.integration.test_load_city import run_cli

@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from backend.indicators import status_of
-from backend.staff.accounts import create_api_key, create_staff
+from backend.staff import create_api_key, create_staff
 from tests.conftest import ROOT, SHARED_DATA
 from tests.e2e.conftest import Resident
 from tests.integration.test_load_city import run_cli
@@ -290,7 +290,7 @@ KC_INDICATORS = [
 
 def test_survey_indicators_equal_the_kansas_city_data_weighted_by_district_population(
         app: Flask, cities: dict, worker: Any, tmp_path: Path) -> None:
-    from backend.surveys.importing import import_survey
+    from backend.surveys import import_survey
 
     admin = token(app, "1261011", "admin")
     key = f"kc-ind-{uuid.uuid4().hex[:6]}"
@@ -364,7 +364,7 @@ def test_post_stratification_matches_a_hand_computed_example(app: Flask, cities:
         "area: {column: district}\nquestions:\n  - {code: sat, column: sat, kind: likert5, dimension: overall, "
         "text: {pl: Zadowolenie, en: Satisfaction}}\n")
     (tmp_path / "hand.csv").write_text("id,district,w,sat\n1,I,1,5\n2,I,3,4\n3,II,1,1\n4,II,1,2\n5,II,1,3\n")
-    from backend.surveys.importing import import_survey
+    from backend.surveys import import_survey
 
     with app.app_context():
         import_survey("1261011", tmp_path / "hand.yaml", tmp_path / "hand.csv")

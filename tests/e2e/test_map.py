@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.models import Report, utcnow
-from backend.reporting.lifecycle import record_status
+from backend.reporting import record_status
 from geo import grid
 from tests.support.reports import set_hidden
 

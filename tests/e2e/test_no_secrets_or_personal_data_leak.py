@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 
-from backend.staff.accounts import create_api_key, create_staff
+from backend.staff import create_api_key, create_staff
 from push.email import feedback_token, unsubscribe_token
 from tests.conftest import ROOT, push_settings
 from tests.e2e.conftest import PASSWORD

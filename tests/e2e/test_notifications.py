@@ -17,7 +17,7 @@ from sqlalchemy import select
 from backend import outbox
 from backend.i18n import gettext
 from backend.models import Delivery, Device, Notification, PushAlarm
-from backend.staff.accounts import create_api_key, create_staff
+from backend.staff import create_api_key, create_staff
 from push import broadcasts, delivery
 from push.render import STATUS_TEXT
 from tests.e2e.conftest import Resident

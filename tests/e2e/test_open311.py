@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.models import Report, utcnow
-from backend.open311.requests import w3c
-from backend.reporting.lifecycle import record_status
-from backend.staff.accounts import create_api_key
+from backend.open311 import w3c
+from backend.reporting import record_status
+from backend.staff import create_api_key
 from geo import grid
 from tests.conftest import ROOT
 from tests.e2e.test_photos import jpeg_with_gps_rotated

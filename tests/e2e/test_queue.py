@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from tests.e2e.conftest import Resident
 from tests.e2e.test_triage import Desk
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from tests.conftest import ROOT, SHARED_DATA
 from tests.e2e.conftest import Resident
 
@@ -181,7 +181,7 @@ def test_results_have_intervals_and_hide_small_cells(app: Flask, client: FlaskCl
 
 def test_the_kansas_city_survey_imports_and_its_district_means_and_top2_equal_the_csv(
         app: Flask, manager: dict, tmp_path: Path) -> None:
-    from backend.surveys.importing import import_survey
+    from backend.surveys import import_survey
 
     spec = tmp_path / "kc.yaml"  # a key of its own for this run
     spec.write_text(KC_SURVEY.read_text().replace("key: kcmo-2021q3", f"key: kc-{uuid.uuid4().hex[:6]}"))

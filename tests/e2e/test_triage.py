@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import OutboxEvent
-from backend.staff.accounts import create_staff
-from backend.triage.actions import TRANSITIONS
+from backend.staff import create_staff
+from backend.triage import TRANSITIONS
 from tests.e2e.conftest import Resident
 from tests.e2e.test_photos import jpeg_with_gps_rotated
 

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from backend.cities.loading import load_city
+from backend.cities import load_city
 from backend.errors import CityDefinitionError
 from tests.conftest import CITIES, ROOT, SHARED_DATA
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from backend import outbox
 from backend.db import session, unit_of_work
 from backend.models import Delivery, Device, Notification, OutboxEvent, Report, ReportSupport, utcnow
-from backend.staff.accounts import create_staff
+from backend.staff import create_staff
 from push import delivery
 from tests.conftest import ROOT, make_app, push_settings
 from tests.support.services import PrivateRedis, WorkerProcesses

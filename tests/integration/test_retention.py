@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Report, Resident, utcnow
-from backend.reporting.lifecycle import record_status
+from backend.reporting import record_status
 from tests.e2e.conftest import Resident as AppUser
 
 

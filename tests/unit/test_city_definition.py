@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from backend.cities.loading import read_city
+from backend.cities import read_city
 from backend.errors import CityDefinitionError
 from tests.conftest import CITIES
 
