@@ -34,10 +34,11 @@ _HANDLERS: dict[str, Handler] = {}
 #: Modules whose import registers handlers (and their tasks); the settings may name more.
 DEFAULT_HANDLER_MODULES: tuple[str, ...] = (
     "backend.reporting.photos",
-    "backend.reporting.feedback",
+    "backend.reporting.feedback_requests",
     "backend.indicators.refresh",
     "push.handlers",
     "push.broadcasts",
+    "push.waste_reminders",
 )
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)

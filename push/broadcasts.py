@@ -28,7 +28,7 @@ from geo.audiences import Target, audience_devices
 from push.delivery import request_delivery
 from push.fanout import count_of, device_language, push_delivery_count, texts_table
 
-# The waste reminders are broadcasts of the calendar: importing them here registers their task with the worker.
+# The waste reminders lived here before they had a module of their own; callers may still find them here.
 from push.waste_reminders import run_waste_reminders
 
 __all__ = ["fan_out_batch", "publish", "request_send", "run_waste_reminders", "send_step", "sweep"]
