@@ -9,7 +9,13 @@ from flask import Blueprint, Flask, send_from_directory
 from flask.typing import ResponseReturnValue
 
 from backend.api import HromadaApi
-from mobile_api import announcements, catalogue, feedback_pages, me, open_data, reports, surveys
+
+# The routes join the blueprint in this order, which is the order of the OpenAPI document's paths (and of
+# Swagger UI's list): devices and the catalogue first, then reports, as the app uses them. Keep it.
+# isort: off
+from mobile_api import me, catalogue, reports, announcements, surveys, feedback_pages, open_data
+
+# isort: on
 from mobile_api.blueprint import blp
 from mobile_api.media import media_blueprint
 from mobile_api.open311 import bp as open311_bp

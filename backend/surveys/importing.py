@@ -94,11 +94,28 @@ def _read_responses(path: Path, layout: _Layout) -> list[tuple[dict[str, Any], l
         return [_respondent(row, line, path.name, layout) for line, row in enumerate(reader, start=2)]
 
 
-def _new_survey(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], survey_file: Path) -> Survey:
+def _checked_key(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], survey_file: Path) -> str:
+    """The definition checked and its key not yet imported; returns the key."""
     check_definition(s, jurisdiction, spec)
     key = spec.get("key") or survey_file.stem
     if s.scalars(select(Survey.id).where(Survey.jurisdiction_id == jurisdiction.id, Survey.key == key)).first():
         raise Conflict(f"{survey_file.name}: a survey with the key {key!r} was already imported", field="key")
+    return str(key)
+
+
+def _area_codes(
+    s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], name: str
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The municipality's area ids by code, and the file's area values mapped to codes (all of them known)."""
+    areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == jurisdiction.id)).all())
+    area_map = {str(k): str(v) for k, v in ((spec.get("area") or {}).get("map") or {}).items()}
+    unknown = sorted(set(area_map.values()) - set(areas))
+    if unknown:
+        raise DomainError(f"{name}: unknown area codes {', '.join(unknown)}", field="area")
+    return areas, area_map
+
+
+def _new_survey(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], key: str) -> Survey:
     survey = Survey(
         jurisdiction_id=jurisdiction.id,
         key=key,
@@ -113,13 +130,7 @@ def _new_survey(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], su
     return survey
 
 
-def _layout(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], survey: Survey, name: str) -> _Layout:
-    area_spec = spec.get("area") or {}
-    areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == jurisdiction.id)).all())
-    area_map = {str(k): str(v) for k, v in (area_spec.get("map") or {}).items()}
-    unknown = sorted(set(area_map.values()) - set(areas))
-    if unknown:
-        raise DomainError(f"{name}: unknown area codes {', '.join(unknown)}", field="area")
+def _layout(spec: dict[str, Any], survey: Survey, areas: dict[str, int], area_map: dict[str, str]) -> _Layout:
     return _Layout(
         columns={
             q.id: (q, str(next(x for x in spec["questions"] if x["code"] == q.code).get("column", q.code)))
@@ -127,7 +138,7 @@ def _layout(s: Session, jurisdiction: Jurisdiction, spec: dict[str, Any], survey
         },
         areas=areas,
         area_map=area_map,
-        area_column=area_spec.get("column", ""),
+        area_column=(spec.get("area") or {}).get("column", ""),
         weight_column=spec.get("weight"),
         id_column=spec.get("respondent_id", "id"),
         missing={str(v) for v in spec.get("missing", ["", "NA"])},
@@ -144,9 +155,11 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:
             raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
-        survey = _new_survey(s, jurisdiction, spec, survey_file)
-        layout = _layout(s, jurisdiction, spec, survey, survey_file.name)
+        key = _checked_key(s, jurisdiction, spec, survey_file)
+        areas, area_map = _area_codes(s, jurisdiction, spec, survey_file.name)
         fielded = _fielded_at(spec, jurisdiction.timezone, survey_file.name)
+        survey = _new_survey(s, jurisdiction, spec, key)
+        layout = _layout(spec, survey, areas, area_map)
         read = _read_responses(responses_csv, layout)
         responses = [
             {**r, "survey_id": survey.id, "provenance": "representative", "created_at": fielded} for r, _ in read
