@@ -199,7 +199,7 @@ def fan_out(n: int, env: dict[str, str], port: int) -> dict[str, Any]:
             etag = triage.etag(triage.visible_report(session(), staff, report_id))
             session().rollback()
             t0 = time.time()
-            triage.change_status(staff, report_id, etag, "acknowledged")
+            triage.perform(staff, report_id, etag, triage.ChangeStatus("acknowledged"))
         got = wait_for_tokens(port, n, 600)
         rss = peak_rss_kb(worker_pids(worker.pid))
     elapsed = got["last_at"] - t0

@@ -7,10 +7,11 @@ from datetime import UTC
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
+from admin.api.entity_tags import EntityTag
 from backend import triage
 
 
@@ -114,11 +115,11 @@ class Queue(MethodView):
 
 class BulkItem(Schema):
     id = fields.Integer(required=True)
-    etag = fields.String(required=True)
+    etag = EntityTag(required=True, metadata={"description": "The report's ETag, as its If-Match would carry it"})
 
 
 class BulkIn(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(("status", "assign")))
+    action = fields.String(required=True, validate=validate.OneOf(triage.BULK_ACTIONS))
     items = fields.List(fields.Nested(BulkItem), required=True, validate=validate.Length(min=1, max=200))
     status = fields.String(load_default=None)
     reason = fields.String(load_default=None)
@@ -129,8 +130,12 @@ class BulkIn(Schema):
 class BulkResult(Schema):
     id = fields.Integer()
     status = fields.Integer(metadata={"description": "The HTTP status this item would have had on its own"})
-    etag = fields.String()
-    message = fields.String()
+    etag = fields.String(metadata={"description": "The new version (a change that was made)"})
+    message = fields.String(metadata={"description": "Why not (a change that was refused)"})
+
+    @post_dump
+    def only_what_applies(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if v is not None}
 
 
 class OverdueOut(Schema):
@@ -159,5 +164,10 @@ class Bulk(MethodView):
     @blp.doc(security=[BEARER])
     def post(self, data: dict[str, Any]) -> Any:
         """Assign or change the status of many reports; each is checked (ETag included) and audited alone."""
-        params = {k: data[k] for k in ("status", "reason", "department", "assignee_id")}
-        return triage.bulk(current_staff(), data["items"], data["action"], params)
+        command: triage.ChangeStatus | triage.Assign
+        if data["action"] == "status":
+            command = triage.ChangeStatus(data["status"] or "", data["reason"])
+        else:
+            command = triage.Assign(data["department"], data["assignee_id"])
+        items = [triage.BulkItem(item["id"], item["etag"]) for item in data["items"]]
+        return triage.bulk(current_staff(), items, command)

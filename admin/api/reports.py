@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
+from admin.api.entity_tags import IfMatch
 from backend import audit, triage
 from backend.db import session
 
@@ -146,47 +147,61 @@ class Audit(MethodView):
 # -- the triage actions ------------------------------------------------------------------------------------
 
 
-class IfMatch(Schema):
-    if_match = fields.String(
-        data_key="If-Match",
-        load_default=None,
-        metadata={"description": "The report's ETag; required for every change."},
-    )
+class CommandIn(Schema):
+    """A triage action's body, loaded as the command the use case runs (`command` names its class)."""
+
+    command: type
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Any:
+        return self.command(**data)
 
 
-class StatusIn(Schema):
+class StatusIn(CommandIn):
+    command = triage.ChangeStatus
     status = fields.String(required=True, validate=validate.OneOf(sorted(triage.TRANSITIONS)))
     reason = fields.String(load_default=None, validate=validate.OneOf(triage.REJECT_REASONS))
     body = fields.String(load_default=None, validate=validate.Length(max=4000))
 
 
-class AssignIn(Schema):
+class AssignIn(CommandIn):
+    command = triage.Assign
     department = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     assignee_id = fields.Integer(load_default=None)
 
 
-class PriorityIn(Schema):
+class PriorityIn(CommandIn):
+    command = triage.SetPriority
     priority = fields.String(required=True)
 
 
-class TextIn(Schema):
+class ReplyIn(CommandIn):
+    command: type = triage.Reply
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
-class TemplateIn(Schema):
+class NoteIn(ReplyIn):
+    command = triage.Note
+
+
+class TemplateIn(CommandIn):
+    command = triage.ReplyFromTemplate
     status = fields.String(required=True, validate=validate.OneOf(sorted(triage.REPLY_TEMPLATES)))
     index = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
-class ServiceIn(Schema):
+class ServiceIn(CommandIn):
+    command = triage.Recategorise
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class MergeIn(Schema):
+class MergeIn(CommandIn):
+    command = triage.Merge
     master_id = fields.Integer(required=True)
 
 
-class ReportModerationIn(Schema):
+class ReportModerationIn(CommandIn):
+    command = triage.ModerateText
     hidden = fields.Boolean(load_default=None)
     description = fields.String(load_default=None, validate=validate.Length(max=4000))
 
@@ -212,9 +227,8 @@ class ReportStatus(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(StatusIn)
     @changes_report("Change the status (state machine; rejecting needs a reason; reopening restarts the SLA)")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        staff, etag = current_staff(), headers.get("if_match")
-        triage.change_status(staff, report_id, etag, data["status"], data["reason"], data["body"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -224,9 +238,8 @@ class ReportAssign(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(AssignIn)
     @changes_report("Assign to a department and/or a person")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        staff, etag = current_staff(), headers.get("if_match")
-        triage.assign(staff, report_id, etag, department=data["department"], assignee_id=data["assignee_id"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -236,8 +249,8 @@ class ReportPriority(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(PriorityIn)
     @changes_report("Set the priority")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        triage.set_priority(current_staff(), report_id, headers.get("if_match"), data["priority"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -245,10 +258,10 @@ class ReportPriority(MethodView):
 class ReportReply(MethodView):
     @allow("reports.reply")
     @blp.arguments(IfMatch, location="headers")
-    @blp.arguments(TextIn)
+    @blp.arguments(ReplyIn)
     @changes_report("Post a public reply (the reporter and supporters are told)")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        triage.reply(current_staff(), report_id, headers.get("if_match"), data["body"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -258,8 +271,8 @@ class ReportTemplateReply(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(TemplateIn)
     @changes_report("Post a public reply from a template, in the reporter's language")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        triage.reply_from_template(current_staff(), report_id, headers.get("if_match"), data["status"], data["index"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -267,10 +280,10 @@ class ReportTemplateReply(MethodView):
 class ReportNote(MethodView):
     @allow("reports.note")
     @blp.arguments(IfMatch, location="headers")
-    @blp.arguments(TextIn)
+    @blp.arguments(NoteIn)
     @changes_report("Add an internal note")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        triage.note(current_staff(), report_id, headers.get("if_match"), data["body"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -280,8 +293,8 @@ class ReportRecategorise(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(ServiceIn)
     @changes_report("Move to another service (re-routed, SLA recomputed)")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        triage.recategorise(current_staff(), report_id, headers.get("if_match"), data["service_code"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -291,8 +304,8 @@ class ReportMerge(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(MergeIn)
     @changes_report("Merge this duplicate into a master report")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        triage.merge(current_staff(), report_id, headers.get("if_match"), data["master_id"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)
 
 
@@ -302,7 +315,6 @@ class ReportModerate(MethodView):
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(ReportModerationIn)
     @changes_report("Hide or show the report, or redact its description")
-    def post(self, headers: dict[str, Any], data: dict[str, Any], report_id: int) -> Any:
-        staff, etag = current_staff(), headers.get("if_match")
-        triage.moderate_text(staff, report_id, etag, hidden=data["hidden"], description=data["description"])
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from admin.web.common import allow, bp, choices, lang, may, me, t
 from backend import cities, triage
 from backend.errors import DomainError
 from backend.i18n import gettext
-from backend.models import OPEN_STATUSES, STATUSES, StaffUser
+from backend.models import OPEN_STATUSES, STATUSES
 
 # -- the queue and its map ---------------------------------------------------------------------------------
 
@@ -80,22 +79,14 @@ def areas_geojson() -> Any:
 @bp.post("/queue/bulk")
 @allow("reports.bulk")
 def bulk() -> Any:
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
-    items = [{"id": i, "etag": request.form.get(f"etag_{i}", "")} for i in ids]
-    action = request.form.get("action")
-    if not items or action not in ("status", "assign"):
-        results: list[dict[str, Any]] = []
-    else:
-        results = triage.bulk(
-            me(),
-            items,
-            action,
-            {
-                "status": request.form.get("status"),
-                "reason": request.form.get("reason") or None,
-                "department": request.form.get("department") or None,
-            },
-        )
+    f = request.form
+    items = [triage.BulkItem(int(v), f.get(f"etag_{v}", "")) for v in f.getlist("ids") if v.isdigit()]
+    command: triage.ChangeStatus | triage.Assign | None = None
+    if f.get("action") == "status":
+        command = triage.ChangeStatus(f.get("status") or "", f.get("reason") or None)
+    elif f.get("action") == "assign":
+        command = triage.Assign(f.get("department") or None)
+    results = triage.bulk(me(), items, command) if items and command else []
     return render_template("admin/_bulk_result.html", results=results)
 
 
@@ -165,11 +156,12 @@ def report_page(report_id: int) -> Any:
     return render_template("admin/report.html", panel=panel, audit=audit, report_id=report_id)
 
 
-def _act(report_id: int, run: Callable[[StaffUser, str], Any]) -> Any:
-    """Run an action on the report with the ETag the form saw; the report's panel again, saved or refused."""
+def _act(report_id: int, action: str) -> Any:
+    """Run an action of the triage map on the report with the version the form saw; the report's panel again,
+    saved or refused."""
     form = request.form
     try:
-        run(me(), form.get("etag", ""))
+        triage.perform(me(), report_id, form.get("etag", ""), _command(action))
     except triage.PreconditionFailed:
         current = triage.report_detail(me(), report_id)
         try:
@@ -194,86 +186,83 @@ def _body() -> str:
     return body
 
 
+def _command(action: str) -> triage.Command:
+    """The form of a report's panel read as the command of `action` (the form's own field names)."""
+    f = request.form
+    match action:
+        case "status":
+            return triage.ChangeStatus(f.get("status", ""), f.get("reason") or None, f.get("body") or None)
+        case "assign":
+            return triage.Assign(department=f.get("department") or None)
+        case "priority":
+            return triage.SetPriority(f.get("priority", ""))
+        case "reply":
+            return triage.Reply(_body())
+        case "template_reply":
+            return triage.ReplyFromTemplate(f.get("template_status", ""), int(f.get("index") or 0))
+        case "note":
+            return triage.Note(_body())
+        case "recategorise":
+            return triage.Recategorise(f.get("service", ""))
+        case "merge":
+            return triage.Merge(int(f.get("master_id") or 0))
+        case _:
+            hidden = {"hide": True, "show": False}.get(f.get("visibility", ""))
+            return triage.ModerateText(hidden=hidden, description=f.get("description") or None)
+
+
 @bp.post("/reports/<int:report_id>/status")
 @allow("reports.status")
 def report_status(report_id: int) -> Any:
-    f = request.form
-    return _act(
-        report_id,
-        lambda staff, etag: triage.change_status(
-            staff, report_id, etag, f.get("status", ""), f.get("reason") or None, f.get("body") or None
-        ),
-    )
+    return _act(report_id, "status")
 
 
 @bp.post("/reports/<int:report_id>/assign")
 @allow("reports.assign")
 def report_assign(report_id: int) -> Any:
-    f = request.form
-    return _act(
-        report_id, lambda staff, etag: triage.assign(staff, report_id, etag, department=f.get("department") or None)
-    )
+    return _act(report_id, "assign")
 
 
 @bp.post("/reports/<int:report_id>/priority")
 @allow("reports.priority")
 def report_priority(report_id: int) -> Any:
-    f = request.form
-    return _act(report_id, lambda staff, etag: triage.set_priority(staff, report_id, etag, f.get("priority", "")))
+    return _act(report_id, "priority")
 
 
 @bp.post("/reports/<int:report_id>/reply")
 @allow("reports.reply")
 def report_reply(report_id: int) -> Any:
-    return _act(report_id, lambda staff, etag: triage.reply(staff, report_id, etag, _body()))
+    return _act(report_id, "reply")
 
 
 @bp.post("/reports/<int:report_id>/template_reply")
 @allow("reports.template_reply")
 def report_template_reply(report_id: int) -> Any:
-    f = request.form
-    return _act(
-        report_id,
-        lambda staff, etag: triage.reply_from_template(
-            staff, report_id, etag, f.get("template_status", ""), int(f.get("index") or 0)
-        ),
-    )
+    return _act(report_id, "template_reply")
 
 
 @bp.post("/reports/<int:report_id>/note")
 @allow("reports.note")
 def report_note(report_id: int) -> Any:
-    return _act(report_id, lambda staff, etag: triage.note(staff, report_id, etag, _body()))
+    return _act(report_id, "note")
 
 
 @bp.post("/reports/<int:report_id>/recategorise")
 @allow("reports.recategorise")
 def report_recategorise(report_id: int) -> Any:
-    f = request.form
-    return _act(report_id, lambda staff, etag: triage.recategorise(staff, report_id, etag, f.get("service", "")))
+    return _act(report_id, "recategorise")
 
 
 @bp.post("/reports/<int:report_id>/merge")
 @allow("reports.merge")
 def report_merge(report_id: int) -> Any:
-    f = request.form
-    return _act(report_id, lambda staff, etag: triage.merge(staff, report_id, etag, int(f.get("master_id") or 0)))
+    return _act(report_id, "merge")
 
 
 @bp.post("/reports/<int:report_id>/moderate")
 @allow("reports.moderate")
 def report_moderate(report_id: int) -> Any:
-    f = request.form
-    return _act(
-        report_id,
-        lambda staff, etag: triage.moderate_text(
-            staff,
-            report_id,
-            etag,
-            hidden={"hide": True, "show": False}.get(f.get("visibility", "")),
-            description=f.get("description") or None,
-        ),
-    )
+    return _act(report_id, "moderate")
 
 
 @bp.post("/photos/<int:photo_id>/moderation")

@@ -129,9 +129,9 @@ def _record(
     ).first()
     if stored is None:
         raise Conflict(gettext("You have already answered."), field="report")
-    reopened = False
-    if not fixed and report.status in ("resolved", "closed"):
-        reopen_by_resident(s, report, comment)
+    before = report.status
+    reopened = not fixed and reopen_by_resident(s, report)
+    if reopened:
         audit.record(
             s,
             None,
@@ -139,7 +139,7 @@ def _record(
             "report",
             report.id,
             jurisdiction_id=report.jurisdiction_id,
-            before={"status": "resolved"},
+            before={"status": before},
             after={
                 "status": "in_progress",
                 "fixed": False,
@@ -147,7 +147,6 @@ def _record(
                 "comment": (comment or "").strip()[:2000] or None,
             },
         )
-        reopened = True
     return {
         "report_id": report.id,
         "fixed": fixed,

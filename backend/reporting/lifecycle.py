@@ -13,7 +13,8 @@ from backend.models import (
 )
 from backend.outbox import add_event
 from backend.reporting import counts, feedback_requests
-from backend.reporting.sla import due_at
+from backend.reporting.sla import due_for
+from backend.reporting.states import RESIDENT_REOPEN_FROM
 
 STATUS_TIMES = {"acknowledged": "acknowledged_at", "resolved": "resolved_at", "closed": "closed_at"}
 
@@ -48,15 +49,17 @@ def record_status(
     add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status, "body": body})
 
 
-def reopen_by_resident(s: Session, report: Report, comment: str | None) -> None:
-    """A resident said "not fixed": back to in progress, a new SLA clock from now (as a staff reopening)."""
-    service, jurisdiction = report.service, report.jurisdiction
+def reopen(s: Session, report: Report, *, staff_id: int | None = None, body: str | None = None) -> None:
+    """Back to in progress: the closing times are cleared and a new SLA clock starts now. The one reopening,
+    whether staff move a resolved, closed or rejected report back or a resident says "not fixed"."""
     report.resolved_at = report.closed_at = None
-    report.sla_due_at = due_at(
-        utcnow(),
-        service.sla_hours,
-        service.sla_working_hours,
-        jurisdiction.timezone,
-        jurisdiction.settings.get("country"),
-    )
-    record_status(s, report, "in_progress")
+    report.sla_due_at = due_for(report, utcnow())
+    record_status(s, report, "in_progress", staff_id=staff_id, body=body)
+
+
+def reopen_by_resident(s: Session, report: Report) -> bool:
+    """A resident said "not fixed": a resolved or closed report is reopened (True); otherwise nothing moves."""
+    if report.status not in RESIDENT_REOPEN_FROM:
+        return False
+    reopen(s, report)
+    return True

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from backend.models import Report
+
 WORK_START, WORK_END = time(8, 0), time(16, 0)
 
 
@@ -47,3 +49,16 @@ def due_at(
             remaining -= available
         next_day = local.date() + timedelta(days=1)
         local = datetime.combine(next_day, WORK_START, zone)
+
+
+def due_for(report: Report, start: datetime) -> datetime | None:
+    """The deadline of `report` under its current service's SLA, the clock started at `start`: the submission
+    (also after re-categorising) or the reopening. The one place a report's `sla_due_at` is computed."""
+    service, jurisdiction = report.service, report.jurisdiction
+    return due_at(
+        start,
+        service.sla_hours,
+        service.sla_working_hours,
+        jurisdiction.timezone,
+        jurisdiction.settings.get("country"),
+    )

@@ -32,7 +32,7 @@ from backend.outbox import add_event
 from backend.reporting import counts
 from backend.reporting.answers import check_answers
 from backend.reporting.presenters import public_report
-from backend.reporting.sla import due_at
+from backend.reporting.sla import due_for
 from geo import addresses
 from geo.nearby import similar_open_reports
 
@@ -177,15 +177,9 @@ def create_report(
         idempotency_hash=digest if idempotency_key else None,
         requested_at=now,
         updated_at=now,
-        sla_due_at=due_at(
-            now,
-            service.sla_hours,
-            service.sla_working_hours,
-            jurisdiction.timezone,
-            jurisdiction.settings.get("country"),
-        ),
     )
     report.service, report.jurisdiction = service, jurisdiction
+    report.sla_due_at = due_for(report, now)
     s.add(report)
     s.flush()
     _record_created(s, report, device, now)

@@ -1,7 +1,8 @@
 """Triage: the state machine and every staff action on a report, each one transaction, audited.
 
-Writes need the report's ETag (If-Match): the row is locked, the ETag compared, and a stale one is 412,
-so of two writes made from the same version exactly one wins."""
+Writes name the version of the report they were made from (its ETag, which the HTTP side reads from If-Match
+or the form): the row is locked, the version compared, and a stale one is refused (412), so of two writes made
+from the same version exactly one wins."""
 
 from __future__ import annotations
 
@@ -18,37 +19,19 @@ from backend.i18n import gettext, pick
 from backend.models import PRIORITIES, Department, Photo, Report, ReportEvent, ReportSupport, Service, StaffUser, utcnow
 from backend.outbox import add_event
 from backend.reporting import counts
-from backend.reporting.lifecycle import record_status
-from backend.reporting.sla import due_at
+from backend.reporting.lifecycle import record_status, reopen
+from backend.reporting.sla import due_for
+from backend.reporting.states import check_move, is_reopening
 from backend.triage.access import visible_report
-
-#: The state machine: from -> allowed targets. "duplicate" is reached only by merging.
 from backend.triage.etag import PreconditionFailed, PreconditionRequired, etag
 
-#: The state machine: from -> allowed targets. "duplicate" is reached only by merging.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "submitted": frozenset({"acknowledged", "in_progress", "resolved", "rejected"}),
-    "acknowledged": frozenset({"in_progress", "resolved", "rejected"}),
-    "in_progress": frozenset({"resolved", "rejected"}),
-    "resolved": frozenset({"closed", "in_progress"}),
-    "closed": frozenset({"in_progress"}),
-    "rejected": frozenset({"in_progress"}),
-    "duplicate": frozenset(),
-}
 
-
-REOPEN_FROM = frozenset({"resolved", "closed", "rejected"})
-
-
-REJECT_REASONS = ("invalid", "duplicate", "not_our_responsibility")
-
-
-def _locked(s: Session, staff: StaffUser, report_id: int, if_match: str | None) -> Report:
-    if not if_match:
+def _locked(s: Session, staff: StaffUser, report_id: int, version: str | None) -> Report:
+    if not version:
         raise PreconditionRequired(gettext("Send If-Match with the report's ETag."))
     visible_report(s, staff, report_id)
     report = s.get_one(Report, report_id, with_for_update=True, populate_existing=True)
-    if if_match.strip('"').removeprefix("W/").strip('"') != etag(report):
+    if version != etag(report):
         raise PreconditionFailed(gettext("Someone else changed this report; reload it and try again."))
     return report
 
@@ -56,13 +39,13 @@ def _locked(s: Session, staff: StaffUser, report_id: int, if_match: str | None) 
 def _act(
     staff: StaffUser,
     report_id: int,
-    if_match: str | None,
+    version: str | None,
     action: str,
     change: Callable[[Session, Report], dict[str, Any]],
 ) -> str:
     """Run one action under the ETag check and record it in the audit log; returns the new ETag."""
     with unit_of_work() as s:
-        report = _locked(s, staff, report_id, if_match)
+        report = _locked(s, staff, report_id, version)
         before_after = change(s, report)
         report.updated_at = utcnow()
         audit.record(
@@ -83,7 +66,7 @@ def _act(
 def change_status(
     staff: StaffUser,
     report_id: int,
-    if_match: str | None,
+    version: str | None,
     to_status: str,
     reason: str | None = None,
     body: str | None = None,
@@ -92,33 +75,20 @@ def change_status(
 
     def change(s: Session, report: Report) -> dict[str, Any]:
         current = report.status
-        if to_status not in TRANSITIONS.get(current, frozenset()):
-            raise Conflict(gettext("A report cannot go from {a} to {b}.", a=current, b=to_status), field="status")
-        if to_status == "rejected" and reason not in REJECT_REASONS:
-            raise DomainError(
-                gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)), field="reason"
-            )
-        if to_status == "in_progress" and current in REOPEN_FROM:
-            # Reopened: the SLA clock starts again from now, the closing times are cleared.
-            report.resolved_at = report.closed_at = None
-            service = report.service
-            report.sla_due_at = due_at(
-                utcnow(),
-                service.sla_hours,
-                service.sla_working_hours,
-                report.jurisdiction.timezone,
-                report.jurisdiction.settings.get("country"),
-            )
-        record_status(s, report, to_status, staff_id=staff.id, body=reason if to_status == "rejected" else body)
+        check_move(current, to_status, reason)
+        if is_reopening(current, to_status):
+            reopen(s, report, staff_id=staff.id, body=body)
+        else:
+            record_status(s, report, to_status, staff_id=staff.id, body=reason if to_status == "rejected" else body)
         return {"before": {"status": current}, "after": {"status": to_status, "reason": reason}}
 
-    return _act(staff, report_id, if_match, "report.status", change)
+    return _act(staff, report_id, version, "report.status", change)
 
 
 def assign(
     staff: StaffUser,
     report_id: int,
-    if_match: str | None,
+    version: str | None,
     *,
     department: str | None = None,
     assignee_id: int | None = None,
@@ -155,10 +125,10 @@ def assign(
         )
         return {"before": before, "after": {"department_id": report.department_id, "assignee_id": report.assignee_id}}
 
-    return _act(staff, report_id, if_match, "report.assign", change)
+    return _act(staff, report_id, version, "report.assign", change)
 
 
-def set_priority(staff: StaffUser, report_id: int, if_match: str | None, priority: str) -> str:
+def set_priority(staff: StaffUser, report_id: int, version: str | None, priority: str) -> str:
     def change(s: Session, report: Report) -> dict[str, Any]:
         if priority not in PRIORITIES:
             raise DomainError(gettext("Must be one of: {0}.").format(", ".join(PRIORITIES)), field="priority")
@@ -176,10 +146,10 @@ def set_priority(staff: StaffUser, report_id: int, if_match: str | None, priorit
         )
         return {"before": {"priority": before}, "after": {"priority": priority}}
 
-    return _act(staff, report_id, if_match, "report.priority", change)
+    return _act(staff, report_id, version, "report.priority", change)
 
 
-def reply(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> str:
+def reply(staff: StaffUser, report_id: int, version: str | None, body: str) -> str:
     """A public reply, shown on the report's timeline and sent to the reporter and supporters."""
 
     def change(s: Session, report: Report) -> dict[str, Any]:
@@ -187,20 +157,20 @@ def reply(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> 
         add_event(s, "report.replied", {"report_id": report.id, "body": body})
         return {"after": {"reply": body}}
 
-    return _act(staff, report_id, if_match, "report.reply", change)
+    return _act(staff, report_id, version, "report.reply", change)
 
 
-def note(staff: StaffUser, report_id: int, if_match: str | None, body: str) -> str:
+def note(staff: StaffUser, report_id: int, version: str | None, body: str) -> str:
     """An internal note, never shown to residents."""
 
     def change(s: Session, report: Report) -> dict[str, Any]:
         s.add(ReportEvent(report_id=report.id, kind="note", public=False, actor_staff_id=staff.id, body=body))
         return {"after": {"note": body}}
 
-    return _act(staff, report_id, if_match, "report.note", change)
+    return _act(staff, report_id, version, "report.note", change)
 
 
-def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service_code: str) -> str:
+def recategorise(staff: StaffUser, report_id: int, version: str | None, service_code: str) -> str:
     """Move to another service: re-routed to its department, SLA recomputed from the submission."""
 
     def change(s: Session, report: Report) -> dict[str, Any]:
@@ -218,13 +188,7 @@ def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service
         }
         with counts.recount(s, report):
             report.service_id, report.service, report.department_id = service.id, service, service.department_id
-            report.sla_due_at = due_at(
-                report.requested_at,
-                service.sla_hours,
-                service.sla_working_hours,
-                report.jurisdiction.timezone,
-                report.jurisdiction.settings.get("country"),
-            )
+            report.sla_due_at = due_for(report, report.requested_at)
         s.add(
             ReportEvent(
                 report_id=report.id,
@@ -243,10 +207,10 @@ def recategorise(staff: StaffUser, report_id: int, if_match: str | None, service
             },
         }
 
-    return _act(staff, report_id, if_match, "report.recategorise", change)
+    return _act(staff, report_id, version, "report.recategorise", change)
 
 
-def merge(staff: StaffUser, report_id: int, if_match: str | None, master_id: int) -> str:
+def merge(staff: StaffUser, report_id: int, version: str | None, master_id: int) -> str:
     """Merge a duplicate into a master: supporters and photos move, the duplicate closes pointing at it."""
 
     def change(s: Session, report: Report) -> dict[str, Any]:
@@ -276,13 +240,13 @@ def merge(staff: StaffUser, report_id: int, if_match: str | None, master_id: int
         add_event(s, "report.merged", {"report_id": report.id, "master_id": master.id})
         return {"before": {"status": "open"}, "after": {"merged_into": master.id, "moved_supporters": len(moving)}}
 
-    return _act(staff, report_id, if_match, "report.merge", change)
+    return _act(staff, report_id, version, "report.merge", change)
 
 
 def moderate_text(
     staff: StaffUser,
     report_id: int,
-    if_match: str | None,
+    version: str | None,
     *,
     hidden: bool | None = None,
     description: str | None = None,
@@ -307,7 +271,7 @@ def moderate_text(
         )
         return {"before": before, "after": {"hidden": report.hidden, "description": report.description}}
 
-    return _act(staff, report_id, if_match, "report.moderate", change)
+    return _act(staff, report_id, version, "report.moderate", change)
 
 
 #: Public reply templates per status (English msgids, rendered in the reporter's language).
@@ -331,29 +295,8 @@ def render_template(report: Report, status: str, index: int) -> str:
     return gettext(msgid, lang, public_id=report.public_id, department=dept or "-")
 
 
-def reply_from_template(staff: StaffUser, report_id: int, if_match: str | None, status: str, index: int) -> str:
+def reply_from_template(staff: StaffUser, report_id: int, version: str | None, status: str, index: int) -> str:
     """A public reply rendered from a template, in the reporter's language."""
 
     body = render_template(visible_report(session(), staff, report_id), status, index)
-    return reply(staff, report_id, if_match, body)
-
-
-def bulk(staff: StaffUser, items: list[dict[str, Any]], action: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Apply one action to many reports, each checked, audited and committed as if done one by one."""
-    results = []
-    for item in items:
-        try:
-            if action == "status":
-                new = change_status(staff, item["id"], item["etag"], params["status"], params.get("reason"))
-            else:
-                new = assign(
-                    staff,
-                    item["id"],
-                    item["etag"],
-                    department=params.get("department"),
-                    assignee_id=params.get("assignee_id"),
-                )
-            results.append({"id": item["id"], "status": 200, "etag": new})
-        except DomainError as exc:
-            results.append({"id": item["id"], "status": exc.status, "message": exc.message})
-    return results
+    return reply(staff, report_id, version, body)

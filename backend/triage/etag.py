@@ -8,8 +8,6 @@ from datetime import datetime
 from backend.errors import DomainError
 from backend.models import Report
 
-#: The state machine: from -> allowed targets. "duplicate" is reached only by merging.
-
 
 class PreconditionFailed(DomainError):
     status = 412

@@ -1,0 +1,41 @@
+"""The report state machine, in one place: which status may follow which, which moves are reopenings and
+why a report may be rejected. Pure rules, no I/O; the triage actions and a resident's "not fixed" both obey
+them."""
+
+from __future__ import annotations
+
+from backend.errors import Conflict, DomainError
+from backend.i18n import gettext
+
+#: from -> allowed targets. "duplicate" is reached only by merging; nothing returns to "submitted".
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"acknowledged", "in_progress", "resolved", "rejected"}),
+    "acknowledged": frozenset({"in_progress", "resolved", "rejected"}),
+    "in_progress": frozenset({"resolved", "rejected"}),
+    "resolved": frozenset({"closed", "in_progress"}),
+    "closed": frozenset({"in_progress"}),
+    "rejected": frozenset({"in_progress"}),
+    "duplicate": frozenset(),
+}
+
+#: A move to "in_progress" from one of these reopens the report: a new SLA clock, closing times cleared.
+REOPEN_FROM = frozenset({"resolved", "closed", "rejected"})
+
+#: A resident's "not fixed" reopens only what staff called done (a rejection is staff's to revisit).
+RESIDENT_REOPEN_FROM = frozenset({"resolved", "closed"})
+
+REJECT_REASONS = ("invalid", "duplicate", "not_our_responsibility")
+
+
+def is_reopening(current: str, to_status: str) -> bool:
+    return to_status == "in_progress" and current in REOPEN_FROM
+
+
+def check_move(current: str, to_status: str, reason: str | None = None) -> None:
+    """Refuse a move the state machine does not allow (409) or a rejection without a known reason (422)."""
+    if to_status not in TRANSITIONS.get(current, frozenset()):
+        raise Conflict(gettext("A report cannot go from {a} to {b}.", a=current, b=to_status), field="status")
+    if to_status == "rejected" and reason not in REJECT_REASONS:
+        raise DomainError(
+            gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)), field="reason"
+        )
