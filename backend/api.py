@@ -41,13 +41,21 @@ def _translate_tree(errors: Any) -> Any:
 
 
 def error_response(
-    code: int, message: str | None = None, errors: Any = None, headers: dict[str, str] | None = None, **params: Any
+    code: int,
+    message: str | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    translated: bool = False,
+    **params: Any,
 ) -> Response:
-    """The one error shape: {code, status, message, errors}; message in the request's language."""
+    """The one error shape: {code, status, message, errors}; message in the request's language (a use case's
+    DomainError arrives `translated` already: use cases raise their messages through `gettext`)."""
+    text = message or DEFAULT_MESSAGES.get(code, "Error")
     payload: dict[str, Any] = {
         "code": code,
         "status": HTTP_STATUS_CODES.get(code, "Error"),
-        "message": gettext(message or DEFAULT_MESSAGES.get(code, "Error"), **params),
+        "message": text if translated and message else gettext(text, **params),
     }
     if errors:
         payload["errors"] = _translate_tree(errors)
@@ -82,4 +90,4 @@ def register_domain_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
         errors = {"json": {exc.field: [exc.message]}} if exc.field else None
-        return error_response(exc.status, exc.message, errors)
+        return error_response(exc.status, exc.message, errors, translated=True)

@@ -1,9 +1,17 @@
-"""Small statistics the results and indicators need: Student's t quantile and 95% intervals of a proportion and a
-mean (no SciPy in the stack)."""
+"""The statistics of survey results and indicators, in one place: the smallest cell shown, the normal and Student's
+t quantiles, and the 95% intervals of a proportion (Wilson), a mean (t) and a rate (normal approximation of a
+Poisson count). No SciPy in the stack; every interval here is checked against textbook values in the unit tests."""
 
 from __future__ import annotations
 
 import math
+
+#: A cell (a survey answer breakdown, an indicator value) based on fewer people or reports than this shows no
+#: number: too few to be stable, and few enough to point at someone.
+MIN_CELL = 5
+
+#: The 97.5% quantile of the standard normal distribution (two-sided 95%).
+Z975 = 1.959964
 
 #: t(0.975, df) for df = 1…30 (standard tables).
 _T975 = (
@@ -38,7 +46,6 @@ _T975 = (
     2.045,
     2.042,
 )
-_Z975 = 1.959964
 
 
 def t975(df: int) -> float:
@@ -47,7 +54,7 @@ def t975(df: int) -> float:
         raise ValueError("df must be at least 1")
     if df <= len(_T975):
         return _T975[df - 1]
-    z = _Z975  # Cornish-Fisher expansion around the normal quantile: error below 1e-4 from df = 31 on
+    z = Z975  # Cornish-Fisher expansion around the normal quantile: error below 1e-4 from df = 31 on
     return (
         z
         + (z**3 + z) / (4 * df)
@@ -56,7 +63,7 @@ def t975(df: int) -> float:
     )
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+def wilson(k: int, n: int, z: float = Z975) -> tuple[float, float]:
     """95% Wilson interval of a proportion."""
     if n == 0:
         return (0.0, 0.0)
@@ -72,3 +79,18 @@ def t_interval(mean: float, sd: float, n: int) -> tuple[float, float]:
         return (mean, mean)
     half = t975(n - 1) * sd / math.sqrt(n)
     return (mean - half, mean + half)
+
+
+def sample_sd(n: int, total: float, total_of_squares: float) -> float:
+    """The sample standard deviation of n observations known by their sum and sum of squares."""
+    if n < 2:
+        return 0.0
+    mean = total / n
+    return math.sqrt(max(0.0, (total_of_squares - n * mean * mean) / (n - 1)))
+
+
+def rate_interval(count: int, exposure: float) -> tuple[float, float]:
+    """95% interval of a rate count/exposure (normal approximation of a Poisson count; never below zero)."""
+    rate = count / exposure
+    half = Z975 * math.sqrt(count) / exposure
+    return (max(0.0, rate - half), rate + half)

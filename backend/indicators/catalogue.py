@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from backend import audit, outbox
 from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
+from backend.i18n import gettext
 from backend.indicators.compute import headline, status_of
 from backend.indicators.periods import align, parse_period
 from backend.indicators.sql import RULES
@@ -169,7 +170,7 @@ def load_catalogue(jurisdiction_code: str, path: Path, replace: bool = False) ->
     with unit_of_work() as s:
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:
-            raise NotFound("Unknown municipality.", field="jurisdiction")
+            raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
         existing = {i.code: i for i in s.scalars(select(Indicator).where(Indicator.jurisdiction_id == jurisdiction.id))}
         for spec in specs:
             _check_codes(s, jurisdiction.id, spec, f"{path.name}: indicator {spec['code']}: ")
@@ -240,11 +241,11 @@ CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 def _own(s: Session, jurisdiction_id: int, code: str, lock: bool = False) -> Indicator:
     if not CODE.fullmatch(code):
-        raise NotFound("No such indicator.", field="code")
+        raise NotFound(gettext("No such indicator."), field="code")
     query = select(Indicator).where(Indicator.jurisdiction_id == jurisdiction_id, Indicator.code == code)
     ind = s.scalars(query.with_for_update() if lock else query).first()
     if ind is None:
-        raise NotFound("No such indicator.", field="code")
+        raise NotFound(gettext("No such indicator."), field="code")
     return ind
 
 
@@ -274,7 +275,7 @@ def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
                 Indicator.jurisdiction_id == staff.jurisdiction_id, Indicator.code == spec["code"]
             )
         ):
-            raise Conflict("An indicator with this code exists.", field="code")
+            raise Conflict(gettext("An indicator with this code exists."), field="code")
         _check_codes(s, staff.jurisdiction_id, spec)
         ind = Indicator(jurisdiction_id=staff.jurisdiction_id)
         _apply(ind, spec)
@@ -352,9 +353,9 @@ def request_recompute(
     try:
         bounds = [align("month", parse_period(v)[1]) if v else None for v in (since, until)]
     except ValueError as exc:
-        raise DomainError("A month is YYYY-MM.", field="from" if since else "to") from exc
+        raise DomainError(gettext("A month is YYYY-MM."), field="from" if since else "to") from exc
     if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
-        raise DomainError("'from' is after 'to'.", field="from")
+        raise DomainError(gettext("'from' is after 'to'."), field="from")
     with unit_of_work() as s:
         known = set(s.scalars(select(Indicator.code).where(Indicator.jurisdiction_id == staff.jurisdiction_id)))
         unknown = [c for c in codes if c not in known]

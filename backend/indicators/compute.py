@@ -4,7 +4,6 @@ cells suppressed, stored with their provenance in one transaction per recompute.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -16,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from backend.db import unit_of_work
 from backend.indicators.periods import align, local_today, period_label, shift
+from backend.indicators.provenance import fixed_provenance
 from backend.indicators.sql import RULES, statement
 from backend.models import (
-    COMPUTATIONS,
-    MIN_CELL,
     Area,
     Indicator,
     IndicatorValue,
@@ -27,7 +25,7 @@ from backend.models import (
     Service,
     utcnow,
 )
-from backend.stats import t975, wilson
+from backend.stats import MIN_CELL, rate_interval, sample_sd, t_interval, wilson
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +85,8 @@ def _estimate(shape: str, row: Any, n: int, scope: _Scope, area_filter: list[int
             mean = sx / n
             value = scale * mean
             if n > 1:
-                sd = math.sqrt(max(0.0, (sxx - n * mean * mean) / (n - 1)))
-                half = t975(n - 1) * sd / math.sqrt(n)
-                low, high = scale * (mean - half), scale * (mean + half)
+                lo, hi = t_interval(mean, sample_sd(n, sx, sxx), n)
+                low, high = scale * lo, scale * hi
         weighted = scale * row.wv if row.wv is not None else None
     elif shape == "quantile":
         value = float(row.q) if row.q is not None else None
@@ -99,8 +96,7 @@ def _estimate(shape: str, row: Any, n: int, scope: _Scope, area_filter: list[int
         if population:
             denominator = population / 1000.0
             value = n / denominator
-            half = 1.959964 * math.sqrt(n) / denominator
-            low, high = max(0.0, value - half), value + half
+            low, high = rate_interval(n, denominator)
     return numerator, denominator, value, low, high, weighted
 
 
@@ -172,12 +168,7 @@ def _compute_one(s: Session, ind: Indicator, scope: _Scope, first: date, last: d
     services = [scope.services[c] for c in ind.service_codes if c in scope.services] or None
     areas = [scope.areas[c] for c in ind.area_codes if c in scope.areas] or None
     stmt, extra = statement(ind.computation, ind.tag)
-    kind = COMPUTATIONS[ind.computation][0]
-    provenance = (
-        ("operational" if kind == "objective" else "opt-in")
-        if RULES[ind.computation].family in ("reports", "feedback")
-        else ind.provenance
-    )
+    provenance = fixed_provenance(ind)
     rows = (
         s.connection()
         .execute(

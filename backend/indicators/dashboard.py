@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from backend.db import session
 from backend.errors import DomainError
-from backend.i18n import pick
+from backend.i18n import gettext, pick
 from backend.indicators.catalogue import describe
 from backend.indicators.compute import headline
 from backend.indicators.periods import align, local_today, parse_period, period_label, shift
+from backend.indicators.provenance import preferred_provenance
 from backend.models import (
     Area,
     Indicator,
@@ -49,7 +50,7 @@ def month_of(label: str | None, tz: str) -> date:
     try:
         return parse_period(label or default_period(tz))[1]
     except ValueError as exc:
-        raise DomainError("A period is YYYY-MM, YYYY-Qn or YYYY.", field="period") from exc
+        raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
 
 
 def lookups(s: Session, jid: int, lang: str, fallback: str) -> dict[str, Any]:
@@ -205,9 +206,7 @@ def overview(
         rows = []
         for ind in inds:
             definition = definition_in(ind, lang, j.default_language)
-            provenances = sorted({p for (i, _, p) in by_cell if i == ind.id}) or [
-                "operational" if ind.kind == "objective" else (ind.provenance or "opt-in")
-            ]
+            provenances = sorted({p for (i, _, p) in by_cell if i == ind.id}) or [preferred_provenance(ind)]
             for cell in cells:
                 for provenance in provenances:
                     series = by_cell.get((ind.id, cell["id"] if cell else None, provenance), {})

@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from backend.db import session
 from backend.errors import DomainError
+from backend.i18n import gettext
 
 #: Periods in a sparkline and in the period choice.
 from backend.indicators.dashboard import definition_in
 from backend.indicators.page import request_cell
 from backend.indicators.periods import align, parse_period, period_label, shift
+from backend.indicators.provenance import preferred_provenance
 from backend.indicators.sql import RULES, members
 from backend.models import (
     VALUE_PROVENANCES,
@@ -28,20 +30,14 @@ from backend.models import (
 MEMBERS_LIMIT = 2000
 
 
-def _drill_provenance(s: Session, ind: Indicator, family: str, provenance: str | None) -> str:
-    """The provenance a drill-down counts: the one asked for, else the indicator's; surveys: the stored one."""
-    if provenance is not None and provenance not in VALUE_PROVENANCES:
-        raise DomainError("Unknown provenance.", field="provenance")
-    prov = provenance or ind.provenance or "representative"
-    if family == "survey" and provenance is None:
-        stored = s.scalar(
-            select(IndicatorValue.provenance)
-            .where(IndicatorValue.indicator_id == ind.id)
-            .order_by(IndicatorValue.provenance.desc())
-            .limit(1)
-        )
-        prov = stored or prov
-    return prov
+def _drill_provenance(s: Session, ind: Indicator, provenance: str | None) -> str:
+    """The provenance a drill-down counts: the one asked for, else the one a reader sees by default."""
+    if provenance is not None:
+        if provenance not in VALUE_PROVENANCES:
+            raise DomainError(gettext("Unknown provenance."), field="provenance")
+        return provenance
+    stored = s.scalars(select(IndicatorValue.provenance).where(IndicatorValue.indicator_id == ind.id).distinct())
+    return preferred_provenance(ind, stored)
 
 
 def _drill_items(result: Any, look: dict[str, Any], kind: str) -> tuple[list[dict[str, Any]], int]:
@@ -68,7 +64,7 @@ def _period_start(period: str) -> date:
     try:
         return parse_period(period)[1]
     except ValueError as exc:
-        raise DomainError("A period is YYYY-MM, YYYY-Qn or YYYY.", field="period") from exc
+        raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
 
 
 def drill_down(
@@ -90,7 +86,7 @@ def drill_down(
         services = [look["services"][c]["id"] for c in ind.service_codes if c in look["services"]] or None
         areas = [look["areas"][c]["id"] for c in ind.area_codes if c in look["areas"]] or None
         rule = RULES[ind.computation]
-        prov = _drill_provenance(s, ind, rule.family, provenance)
+        prov = _drill_provenance(s, ind, provenance)
         result = (
             s.connection()
             .execute(

@@ -8,16 +8,17 @@ from sqlalchemy import Select, func, select
 
 from backend.db import session
 from backend.errors import DomainError, NotFound
+from backend.i18n import gettext
 from backend.indicators.catalogue import CODE
 from backend.indicators.periods import parse_period, period_label, shift
 from backend.models import (
-    MIN_CELL,
     Area,
     Indicator,
     IndicatorValue,
     Jurisdiction,
     Service,
 )
+from backend.stats import MIN_CELL
 
 VALUE_FIELDS = (
     "indicator",
@@ -56,7 +57,7 @@ def _in_periods(query: Select[Any], iv: Any, period: str | None, since: str | No
             gran, start = parse_period(until)
             query = query.where(iv.c.period_start < shift(gran, start))
     except ValueError as exc:
-        raise DomainError("A period is YYYY-MM, YYYY-Qn or YYYY.", field="period") from exc
+        raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
     return query
 
 
@@ -141,11 +142,11 @@ def values(
 
 def jurisdiction_by_slug(slug_or_code: str) -> int:
     if not CODE.fullmatch(slug_or_code):
-        raise NotFound("Unknown municipality.", field="jurisdiction")
+        raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
     jid = session().scalar(
         select(Jurisdiction.id).where((Jurisdiction.slug == slug_or_code) | (Jurisdiction.code == slug_or_code))
     )
     session().rollback()
     if jid is None:
-        raise NotFound("Unknown municipality.", field="jurisdiction")
+        raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
     return int(jid)

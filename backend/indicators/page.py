@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import session
 from backend.errors import NotFound
+from backend.i18n import gettext
 from backend.indicators.catalogue import CODE
 
 #: Periods in a sparkline and in the period choice.
@@ -26,10 +27,10 @@ from backend.models import (
 
 def _indicator(s: Session, jid: int, code: str) -> Indicator:
     if not CODE.fullmatch(code):
-        raise NotFound("No such indicator.", field="code")
+        raise NotFound(gettext("No such indicator."), field="code")
     ind = s.scalars(select(Indicator).where(Indicator.jurisdiction_id == jid, Indicator.code == code)).first()
     if ind is None:
-        raise NotFound("No such indicator.", field="code")
+        raise NotFound(gettext("No such indicator."), field="code")
     return ind
 
 

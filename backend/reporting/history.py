@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 
 from backend.db import unit_of_work
 from backend.errors import DomainError, NotFound
+from backend.i18n import gettext
 from backend.models import ImportRun, Jurisdiction, Service
 from backend.reporting import counts
 
@@ -311,7 +312,7 @@ def import_requests(jurisdiction_code: str, path: Path) -> dict[str, Any]:
     with unit_of_work() as s:
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:
-            raise NotFound("Unknown municipality.", field="jurisdiction")
+            raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
         rejected: Counter[str] = Counter()
         rows, read = _read(path, ZoneInfo(jurisdiction.timezone), rejected)
         mapping, created = _services(s, jurisdiction, {r[2] for r in rows})

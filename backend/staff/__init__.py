@@ -11,6 +11,7 @@ from backend.staff.administration import (
     update_service,
 )
 from backend.staff.administration import overview as administration_overview
+from backend.staff.policy import KEY_ROLE, KEY_SCOPES, POLICY, allowed
 from backend.staff.sign_in import (
     InvalidCredentials,
     LockedOut,
@@ -22,6 +23,10 @@ from backend.staff.sign_in import (
 )
 
 __all__ = [
+    "KEY_ROLE",
+    "KEY_SCOPES",
+    "POLICY",
+    "allowed",
     "InvalidCredentials",
     "LockedOut",
     "acting_for_key",

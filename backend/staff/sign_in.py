@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from backend import audit
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
+from backend.i18n import gettext
 from backend.models import ApiKey, Jurisdiction, StaffToken, StaffUser, utcnow
 from backend.security import digest, hash_password, new_token, verify_password
 
@@ -47,7 +48,7 @@ def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
         ).first()
         if user is None or not user.active:
             verify_password(_DUMMY_HASH, password)  # the same work whether or not the account exists
-            raise InvalidCredentials("Invalid e-mail or password.")
+            raise InvalidCredentials(gettext("Invalid e-mail or password."))
         if user.locked_until is not None and user.locked_until > now:
             raise LockedOut(int((user.locked_until - now).total_seconds()) + 1)
         if not verify_password(user.password_hash, password):
@@ -65,7 +66,7 @@ def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
                 after={"failed_logins": user.failed_logins},
             )
             s.commit()
-            raise InvalidCredentials("Invalid e-mail or password.")
+            raise InvalidCredentials(gettext("Invalid e-mail or password."))
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = now

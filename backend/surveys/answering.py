@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import Table, exists, or_, select
 
 from backend.db import session, unit_of_work
-from backend.errors import Conflict, DomainError, NotFound
+from backend.errors import Conflict, NotFound
 from backend.i18n import gettext, pick
 from backend.models import (
     Area,
@@ -27,9 +27,7 @@ from backend.models import (
     SurveyResponse,
     utcnow,
 )
-
-MAX_TEXT = 2000
-
+from backend.surveys.answers import AnswerRow, check_answers
 
 HOME_LABELS = ("home", "dom", "дім", "дом")
 
@@ -166,73 +164,6 @@ def _reachable(s: Any, device: Device, survey_id: int) -> Survey:
     return survey
 
 
-def _visible(q: SurveyQuestion, answers: dict[str, Any]) -> bool:
-    if not q.show_if_code:
-        return True
-    given = answers.get(q.show_if_code)
-    values = given if isinstance(given, list) else [given]
-    return any(str(v) in (q.show_if_values or []) for v in values if v is not None and v != "dont_know")
-
-
-def _answer_row(q: SurveyQuestion, value: Any, areas: dict[str, int], field: str) -> dict[str, Any]:
-    """One given answer checked against its question, as the row to store (422 naming the question)."""
-    row: dict[str, Any] = {"question_id": q.id, "number": None, "choices": None, "text": None, "dont_know": False}
-    if value == "dont_know":
-        if not q.dont_know:
-            raise DomainError(gettext('This question has no "don\'t know".'), field=field)
-        row["dont_know"] = True
-    elif q.kind in ("likert5", "nps"):
-        top = 5 if q.kind == "likert5" else 10
-        low = 1 if q.kind == "likert5" else 0
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= top:
-            raise DomainError(gettext("Must be between {0} and {1}.").format(low, top), field=field)
-        row["number"] = value
-    elif q.kind in ("single", "multiple", "district"):
-        row["choices"] = _choices(q, value, areas, field)
-    else:
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise DomainError(gettext("Longer than maximum length {0}.").format(MAX_TEXT), field=field)
-        row["text"] = value.strip()
-    return row
-
-
-def _choices(q: SurveyQuestion, value: Any, areas: dict[str, int], field: str) -> list[str]:
-    if q.kind == "district":
-        if value not in areas:
-            raise DomainError(gettext("Unknown area: {0}.").format(value), field=field)
-        return [value]
-    codes = {o["code"] for o in q.options}
-    if q.kind == "single":
-        if value not in codes:
-            raise DomainError(gettext("Not one of the options."), field=field)
-        return [value]
-    if not isinstance(value, list) or len(set(value)) != len(value) or not set(value) <= codes:
-        raise DomainError(gettext("Not one of the options."), field=field)
-    return list(value)
-
-
-def check_answers(survey: Survey, answers: dict[str, Any], areas: dict[str, int]) -> list[dict[str, Any]]:
-    """Validate answers against the questions (422 naming the question); returns the rows to store."""
-    by_code = {q.code: q for q in survey.questions}
-    unknown = sorted(set(answers) - set(by_code))
-    if unknown:
-        raise DomainError(gettext("Unknown question."), field=f"answers.{unknown[0]}")
-    rows = []
-    for q in survey.questions:
-        field = f"answers.{q.code}"
-        present = q.code in answers and answers[q.code] not in (None, "", [])
-        if not _visible(q, answers):
-            if present:
-                raise DomainError(gettext("This question is not shown for the answers given."), field=field)
-            continue
-        if not present:
-            if q.required:
-                raise DomainError(gettext("Missing data for required field."), field=field)
-            continue
-        rows.append(_answer_row(q, answers[q.code], areas, field))
-    return rows
-
-
 def respond(device: Device, survey_id: int, answers: dict[str, Any], idempotency_key: str | None) -> tuple[dict, bool]:
     """Store a response; returns (receipt, created). A second response to the survey is 409, unless it is a
     retry with the same Idempotency-Key (then the first receipt comes back)."""
@@ -267,9 +198,9 @@ def respond(device: Device, survey_id: int, answers: dict[str, Any], idempotency
         rows = check_answers(survey, answers, areas)
         area_id = next(
             (
-                areas[r["choices"][0]]
+                areas[choices[0]]
                 for r, q in zip(rows, _answered(survey, rows), strict=True)
-                if q.kind == "district"
+                if q.kind == "district" and (choices := r["choices"])
             ),
             None,
         ) or _home_area(s, device, survey.jurisdiction_id)
@@ -288,7 +219,7 @@ def respond(device: Device, survey_id: int, answers: dict[str, Any], idempotency
     return receipt, True
 
 
-def _answered(survey: Survey, rows: list[dict[str, Any]]) -> list[SurveyQuestion]:
+def _answered(survey: Survey, rows: list[AnswerRow]) -> list[SurveyQuestion]:
     by_id = {q.id: q for q in survey.questions}
     return [by_id[r["question_id"]] for r in rows]
 

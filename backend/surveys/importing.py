@@ -26,7 +26,7 @@ from backend.models import (
     SurveyResponse,
     utcnow,
 )
-from backend.surveys.answering import MAX_TEXT
+from backend.surveys.answers import MAX_TEXT, AnswerRow, answer_row
 from backend.surveys.definitions import build_survey, check_definition
 
 
@@ -44,21 +44,22 @@ class _Layout:
     dont_know: set[str]
 
 
-def _answer(q: SurveyQuestion, value: str, where: str, layout: _Layout) -> dict[str, Any]:
-    """One cell of the CSV as an answer row (a bad value is refused with its line and column)."""
-    item: dict[str, Any] = {"question_id": q.id, "number": None, "choices": None, "text": None, "dont_know": False}
+def _answer(q: SurveyQuestion, value: str, where: str, layout: _Layout) -> AnswerRow:
+    """One cell of the CSV, read as the app would send it and checked by the same rules (a bad value is
+    refused with its line and column)."""
+    given: Any = value
     if value in layout.dont_know:
-        item["dont_know"] = True
+        given = "dont_know"
     elif q.kind in ("likert5", "nps"):
-        low, top = (1, 5) if q.kind == "likert5" else (0, 10)
-        if not value.isdigit() or not low <= int(value) <= top:
-            raise DomainError(f"{where}: {value!r} is not between {low} and {top}", field="responses")
-        item["number"] = int(value)
-    elif q.kind in ("single", "multiple"):
-        item["choices"] = [v for v in value.split("|") if v]
-    else:
-        item["text"] = value[:MAX_TEXT]
-    return item
+        given = int(value) if value.isascii() and value.isdigit() else value
+    elif q.kind == "multiple":
+        given = [v for v in value.split("|") if v]
+    elif q.kind not in ("single", "district"):
+        given = value[:MAX_TEXT]  # a fielded survey's long comment is kept, cut, rather than refused
+    try:
+        return answer_row(q, given, layout.areas, "responses")
+    except DomainError as exc:
+        raise DomainError(f"{where}: {value!r}: {exc.message}", field="responses") from exc
 
 
 def _respondent(row: dict[str, str], line: int, name: str, layout: _Layout) -> tuple[dict[str, Any], list[Any]]:

@@ -18,12 +18,9 @@ from backend.models import (
     SurveyQuestion,
     SurveyResponse,
 )
-from backend.stats import t_interval, wilson
+from backend.stats import MIN_CELL, t_interval, wilson
 from backend.surveys.definitions import own_survey
 from backend.surveys.invitations import invited
-
-#: Cells with fewer responses than this show no number.
-MIN_CELL = 5
 
 
 def summarise(kind: str, counts: dict[int, int]) -> dict[str, Any]:

@@ -9,8 +9,6 @@ from backend.errors import NotFound
 from backend.i18n import gettext
 from backend.models import Report, StaffUser
 
-SEES_CONTACT = frozenset({"admin", "manager", "dispatcher", "department_staff"})
-
 
 def visible_report(s: Session, staff: StaffUser, report_id: int) -> Report:
     """A report of the staff member's jurisdiction (and department, for department staff); else 404."""

@@ -15,7 +15,8 @@ from backend.models import Photo, ReportEvent, StaffUser
 from backend.reporting.photos import apply_moderation
 from backend.reporting.presenters import media_url, public_report
 from backend.reporting.submission import nearby_reports
-from backend.triage.access import SEES_CONTACT, visible_report
+from backend.staff.policy import allowed
+from backend.triage.access import visible_report
 from backend.triage.etag import etag
 
 
@@ -46,7 +47,7 @@ def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
         .order_by(ReportEvent.created_at, ReportEvent.id)
     ).all()
     contact = None
-    if staff.role in SEES_CONTACT and report.reporter is not None and not report.anonymous:
+    if allowed(staff.role, "reports.contact") and report.reporter is not None and not report.anonymous:
         contact = {"name": report.reporter.name, "email": report.reporter.email, "phone": report.reporter.phone}
     view.update(
         {
