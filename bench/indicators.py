@@ -151,7 +151,7 @@ def main() -> None:
                 conn.execute(
                     "UPDATE reports SET status = CASE status WHEN 'submitted' THEN 'acknowledged' "
                     "ELSE 'submitted' END WHERE id = (SELECT max(id) FROM reports WHERE jurisdiction_id = %s "
-                    "AND status IN ('submitted', 'acknowledged') AND channel = 'seed')",
+                    "AND status IN ('submitted', 'acknowledged') AND description LIKE 'Seeded report (%')",
                     (jid,),
                 )
             refresh.refresh_dirty()

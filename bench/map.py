@@ -109,12 +109,12 @@ def intake_cost(n: int) -> tuple[float, float]:
                 conn.commit()
             rates.append(len(chunk) / (time.perf_counter() - t0))
         # undo: remove the benchmark's reports and their counts
-        for (rid,) in conn.execute("SELECT id FROM reports WHERE channel = 'bench'").fetchall():
+        for (rid,) in conn.execute("SELECT id FROM reports WHERE public_id LIKE 'FLR-%'").fetchall():
             conn.execute(
                 track_sql,
                 {"report_id": rid, "delta": -1, "bands": list(grid.BANDS), "sizes": list(grid.BANDS.values())},
             )
-        conn.execute("DELETE FROM reports WHERE channel = 'bench'")
+        conn.execute("DELETE FROM reports WHERE public_id LIKE 'FLR-%'")
         conn.execute("DELETE FROM outbox WHERE event_type = 'bench.floor'")
         conn.commit()
     return rates[0], rates[1]

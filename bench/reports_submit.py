@@ -127,7 +127,7 @@ FLOOR_SQL = {
                  requested_at, updated_at)
                  VALUES ('FLR-' || %(n)s || '-' || %(salt)s, %(j)s, %(a)s, %(s)s, %(d)s, 'floor',
                  ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(answers)s, 'submitted',
-                 'normal', 'pl', 'bench', false, 0, false, now(), now()) RETURNING id""",
+                 'normal', 'pl', 'staff', false, 0, false, now(), now()) RETURNING id""",
     "event": """INSERT INTO report_events (report_id, kind, public, data, created_at)
                 VALUES (%(r)s, 'created', true, '{}', now())""",
     "outbox": """INSERT INTO outbox (event_type, payload, status, attempts, available_at, created_at)
@@ -160,7 +160,7 @@ def floor(items: list[dict[str, Any]]) -> float:
             floor_insert(conn, body, salt)
             conn.commit()
         elapsed = time.perf_counter() - t0
-        conn.execute("DELETE FROM reports WHERE channel = 'bench'")
+        conn.execute("DELETE FROM reports WHERE public_id LIKE 'FLR-%'")
         conn.execute("DELETE FROM outbox WHERE event_type = 'bench.floor'")
     return len(items) / elapsed
 

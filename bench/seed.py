@@ -2,7 +2,8 @@
 
 Category mix, arrival times and resolution times come from the Boston 2015 requests (shifted so the
 newest is a day old); locations are random points in Kraków's districts, in proportion to their
-population. Seeded rows have channel 'seed'; running again tops up to N and never duplicates.
+population. Seeded rows come through the import channel and are told by their description
+('Seeded report (…)'); running again tops up to N and never duplicates.
 
     .venv/bin/python bench/seed.py [--reports N]
 """
@@ -37,7 +38,9 @@ def dsn() -> str:
 
 def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
     """Top the seeded reports up to `target`; returns how many were added."""
-    have = conn.execute("SELECT count(*) FROM reports WHERE channel = 'seed'").fetchone()[0]
+    have = conn.execute(
+        "SELECT count(*) FROM reports WHERE channel = 'import' AND description LIKE 'Seeded report (%'"
+    ).fetchone()[0]
     missing = target - have
     if missing <= 0:
         return 0
@@ -96,7 +99,7 @@ def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
                     status,
                     "normal",
                     "pl",
-                    "seed",
+                    "import",
                     False,
                     0,
                     False,

@@ -6,20 +6,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.i18n import LANGUAGES, gettext, pick
+from backend.vocabulary import RejectReason, ReportStatus
 
-#: Body of a status change, per new status (the reopening is told apart by where it came from).
-STATUS_TEXT = {
-    "acknowledged": "The city has acknowledged this report.",
-    "in_progress": "Work on this report has started.",
-    "resolved": "This report has been marked as fixed.",
-    "closed": "This report has been closed.",
-    "rejected": "This report was rejected: {reason}.",
+#: Body of a status change, per new status (the reopening is told apart by where it came from). A sentence, not
+#: the status's label (`backend.vocabulary`): residents are told what happened, in words of their language.
+STATUS_TEXT: dict[str, str] = {
+    ReportStatus.ACKNOWLEDGED: "The city has acknowledged this report.",
+    ReportStatus.IN_PROGRESS: "Work on this report has started.",
+    ReportStatus.RESOLVED: "This report has been marked as fixed.",
+    ReportStatus.CLOSED: "This report has been closed.",
+    ReportStatus.REJECTED: "This report was rejected: {reason}.",
 }
 REOPENED = "This report has been reopened."
-REASONS = {
-    "invalid": "it is not a valid report",
-    "duplicate": "it duplicates another report",
-    "not_our_responsibility": "it is not the city's responsibility",
+#: A report moved back to work from one of these was reopened.
+_CLOSING = (ReportStatus.RESOLVED, ReportStatus.CLOSED, ReportStatus.REJECTED)
+#: Why a report was rejected, as the end of the sentence above; one per `RejectReason`.
+REASONS: dict[str, str] = {
+    RejectReason.INVALID: "it is not a valid report",
+    RejectReason.DUPLICATE: "it duplicates another report",
+    RejectReason.NOT_OUR_RESPONSIBILITY: "it is not the city's responsibility",
 }
 REPLY = "The city replied: {reply}"
 MERGED = "This report was merged into {master}; you will now be told about that one."
@@ -50,11 +55,13 @@ def report_texts(
         title = f"{pick(service_names, lang, fallback)} · {public_id}"
         if kind == "report.status_changed":
             to, came_from = payload.get("to"), payload.get("from")
-            if to == "in_progress" and came_from in ("resolved", "closed", "rejected"):
+            if to == ReportStatus.IN_PROGRESS and came_from in _CLOSING:
                 body = gettext(REOPENED, lang)
-            elif to == "rejected":
+            elif to == ReportStatus.REJECTED:
                 reason = REASONS.get(str(payload.get("body")), "")
-                body = gettext(STATUS_TEXT["rejected"], lang, reason=gettext(reason, lang) if reason else "—")
+                body = gettext(
+                    STATUS_TEXT[ReportStatus.REJECTED], lang, reason=gettext(reason, lang) if reason else "—"
+                )
             else:
                 body = gettext(STATUS_TEXT.get(str(to), "This report has been updated."), lang)
                 if payload.get("body"):

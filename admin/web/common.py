@@ -28,6 +28,7 @@ from backend import staff as staff_service
 from backend.errors import DomainError, NotFound
 from backend.i18n import LANGUAGES, gettext, pick
 from backend.models import StaffUser
+from backend.vocabulary import label
 
 #: The admin package's folder: the blueprint's templates and static files live there.
 ADMIN_ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +142,7 @@ def _context() -> dict[str, Any]:
         "lang": lang() if request.blueprint == "web" else "pl",
         "languages": LANGUAGES,
         "may": may,
+        "label": lambda code, vocabulary=None: label(code, lang(), vocabulary),
     }
 
 

@@ -14,7 +14,7 @@ from backend.models.broadcasts import (
 from backend.models.indicators import (
     COMPUTATIONS,
     GRANULARITIES,
-    MIN_CELL,
+    UNITS,
     VALUE_PROVENANCES,
     ImportRun,
     Indicator,
@@ -36,6 +36,7 @@ from backend.models.outbox import OutboxEvent
 from backend.models.reports import (
     OPEN_STATUSES,
     PRIORITIES,
+    REPORT_CHANNELS,
     STATUSES,
     Report,
     ReportCounter,
@@ -59,7 +60,7 @@ from backend.models.surveys import (
 __all__ = [
     "COMPUTATIONS",
     "GRANULARITIES",
-    "MIN_CELL",
+    "UNITS",
     "VALUE_PROVENANCES",
     "ImportRun",
     "Indicator",
@@ -100,6 +101,7 @@ __all__ = [
     "PHOTO_STATES",
     "PLATFORMS",
     "PRIORITIES",
+    "REPORT_CHANNELS",
     "Photo",
     "QUESTION_TYPES",
     "ROLES",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, String, func
@@ -19,6 +20,11 @@ NAMING = {
 #: Text per language, e.g. {"pl": "Dziura w jezdni", "uk": "Вибоїна", "en": "Pothole"}.
 Translations = dict[str, str]
 LANGUAGES = ("pl", "uk", "en")
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """The quoted list of a CHECK's `IN (…)`, from a vocabulary's codes: 'a','b'."""
+    return ",".join(f"'{v}'" for v in values)
 
 
 def utcnow() -> datetime:

@@ -8,7 +8,8 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, Float, ForeignKey, Ind
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, TimestampMixin, Translations, utcnow
+from backend.models.base import Base, TimestampMixin, Translations, sql_list, utcnow
+from backend.vocabulary import SURVEY_PROVENANCES, LightStatus, Provenance, Unit
 
 #: The computations an indicator may use; the ones marked with a tag take one (`survey_mean(dimension:overall)`).
 COMPUTATIONS = {
@@ -28,11 +29,12 @@ COMPUTATIONS = {
 GRANULARITIES = ("month", "quarter", "year")
 DIRECTIONS = ("higher", "lower")
 KINDS = ("objective", "subjective")
-#: Where a value's observations come from; one value never mixes two.
-VALUE_PROVENANCES = ("operational", "opt-in", "representative")
-STATUSES = ("green", "amber", "red", "none", "suppressed")
-#: Cells with fewer observations are flagged and never shown as a value.
-MIN_CELL = 5
+#: Where a value's observations come from; one value never mixes two (`backend.vocabulary.Provenance`).
+VALUE_PROVENANCES = tuple(p.value for p in Provenance)
+#: A value's traffic light (`backend.vocabulary.LightStatus`).
+STATUSES = tuple(s.value for s in LightStatus)
+#: The units the catalogues use and have words for (`backend.vocabulary.Unit`); `Indicator.unit` is free text.
+UNITS = tuple(u.value for u in Unit)
 
 
 class Indicator(TimestampMixin, Base):
@@ -76,7 +78,9 @@ class Indicator(TimestampMixin, Base):
         CheckConstraint("direction IN ('higher','lower')", name="direction_known"),
         CheckConstraint("kind IN ('objective','subjective')", name="kind_known"),
         CheckConstraint("granularity IN ('month','quarter','year')", name="granularity_known"),
-        CheckConstraint("provenance IS NULL OR provenance IN ('opt-in','representative')", name="provenance_known"),
+        CheckConstraint(
+            f"provenance IS NULL OR provenance IN ({sql_list(SURVEY_PROVENANCES)})", name="provenance_known"
+        ),
     )
 
 
@@ -117,8 +121,8 @@ class IndicatorValue(Base):
             unique=True,
         ),
         Index("ix_indicator_values_jurisdiction_period", "jurisdiction_id", "period_start"),
-        CheckConstraint("provenance IN ('operational','opt-in','representative')", name="provenance_known"),
-        CheckConstraint("status IN ('green','amber','red','none','suppressed')", name="status_known"),
+        CheckConstraint(f"provenance IN ({sql_list(VALUE_PROVENANCES)})", name="provenance_known"),
+        CheckConstraint(f"status IN ({sql_list(STATUSES)})", name="status_known"),
     )
 
 

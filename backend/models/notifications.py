@@ -10,10 +10,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
+from backend.vocabulary import Topic
 
-#: The topics a device can follow; `emergency` and `my_reports` are on for a new device.
-TOPICS = ("my_reports", "emergency", "weather", "waste", "transport", "events", "surveys", "city_news")
-DEFAULT_TOPICS = ("my_reports", "emergency")
+#: The topics a device can follow (`backend.vocabulary.Topic`); `emergency` and `my_reports` are on for a new device.
+TOPICS = tuple(t.value for t in Topic)
+DEFAULT_TOPICS = (Topic.MY_REPORTS.value, Topic.EMERGENCY.value)
 CHANNELS = ("push", "email")
 #: pending (due at next_attempt_at) → sending (claimed until lease_until) → sent | failed | pruned;
 #: a retryable failure puts the row back to pending with a later next_attempt_at.

@@ -9,17 +9,21 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, T
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base, sql_list, utcnow
 from backend.models.jurisdictions import Area, Department, Jurisdiction
 from backend.models.media import Photo
 from backend.models.residents import Device, Resident
 from backend.models.services import Service
 from backend.models.staff import StaffUser
+from backend.vocabulary import OPEN_REPORT_STATUSES, Channel, Priority, ReportStatus
 
-#: Life cycle; `open`/`closed` in Open311 terms is derived from these.
-STATUSES = ("submitted", "acknowledged", "in_progress", "resolved", "closed", "rejected", "duplicate")
-OPEN_STATUSES = ("submitted", "acknowledged", "in_progress")
-PRIORITIES = ("low", "normal", "high", "urgent")
+#: Life cycle; `open`/`closed` in Open311 terms is derived from these. The codes (and their words) come from
+#: `backend.vocabulary`; these tuples are its plain strings, in its order.
+STATUSES = tuple(s.value for s in ReportStatus)
+OPEN_STATUSES = tuple(s.value for s in OPEN_REPORT_STATUSES)
+PRIORITIES = tuple(p.value for p in Priority)
+#: How a report reached the city: app (the resident API), open311, import (history), web, phone, counter, …
+REPORT_CHANNELS = tuple(c.value for c in Channel)
 EVENT_KINDS = (
     "created",
     "status",
@@ -33,10 +37,6 @@ EVENT_KINDS = (
     "supported",
     "photo",
 )
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ",".join(f"'{v}'" for v in values)
 
 
 class Report(Base):
@@ -97,8 +97,9 @@ class Report(Base):
     merged_into: Mapped[Report | None] = relationship(remote_side="Report.id", viewonly=True)
 
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(STATUSES)})", name="status_known"),
-        CheckConstraint(f"priority IN ({_in(PRIORITIES)})", name="priority_known"),
+        CheckConstraint(f"status IN ({sql_list(STATUSES)})", name="status_known"),
+        CheckConstraint(f"priority IN ({sql_list(PRIORITIES)})", name="priority_known"),
+        CheckConstraint(f"channel IN ({sql_list(REPORT_CHANNELS)})", name="channel_known"),
         Index("ix_reports_location", "location", postgresql_using="gist"),
         Index("ix_reports_jurisdiction_status_requested", "jurisdiction_id", "status", "requested_at"),
         Index("ix_reports_service_requested", "service_id", "requested_at"),
@@ -167,7 +168,7 @@ class ReportEvent(Base):
     actor_staff: Mapped[StaffUser | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(EVENT_KINDS)})", name="kind_known"),
+        CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS)})", name="kind_known"),
         Index("ix_report_events_report_created", "report_id", "created_at"),
     )
 

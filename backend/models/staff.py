@@ -7,10 +7,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, TimestampMixin
+from backend.models.base import Base, TimestampMixin, sql_list
 from backend.models.jurisdictions import Department, Jurisdiction
+from backend.vocabulary import Role
 
-ROLES = ("admin", "manager", "dispatcher", "department_staff", "viewer")
+#: The roles' codes, from `backend.vocabulary.Role` (what each may do: `admin/policy.py`).
+ROLES = tuple(r.value for r in Role)
 SCOPES = (
     "open311:write",
     "open311:read",
@@ -44,7 +46,7 @@ class StaffUser(TimestampMixin, Base):
 
     __table_args__ = (
         Index("uq_staff_users_email_lower", func.lower(email), unique=True),
-        CheckConstraint("role IN ('admin','manager','dispatcher','department_staff','viewer')", name="role_known"),
+        CheckConstraint(f"role IN ({sql_list(ROLES)})", name="role_known"),
         CheckConstraint("role <> 'department_staff' OR department_id IS NOT NULL", name="department_staff_has_dept"),
     )
 

@@ -9,12 +9,14 @@ from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, In
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, utcnow
+from backend.models.base import Base, sql_list, utcnow
+from backend.vocabulary import SURVEY_PROVENANCES
 
 QUESTION_KINDS = ("likert5", "nps", "single", "multiple", "text", "district")
 DIMENSIONS = ("overall", "reliability", "responsiveness", "courtesy", "accessibility", "information", "value")
 SURVEY_STATES = ("draft", "published", "closed")
-PROVENANCES = ("opt-in", "representative")
+#: Opt-in (the app) or representative (fielded and imported): `backend.vocabulary.SURVEY_PROVENANCES`.
+PROVENANCES = tuple(p.value for p in SURVEY_PROVENANCES)
 
 
 class Survey(Base):
@@ -49,7 +51,7 @@ class Survey(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('draft','published','closed')", name="status_known"),
-        CheckConstraint("provenance IN ('opt-in','representative')", name="provenance_known"),
+        CheckConstraint(f"provenance IN ({sql_list(PROVENANCES)})", name="provenance_known"),
         CheckConstraint("audience IN ('everyone','areas','reporters')", name="audience_known"),
         Index("uq_surveys_key_version", "jurisdiction_id", "key", "version", unique=True),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from backend.errors import Conflict, DomainError
 from backend.i18n import gettext
+from backend.vocabulary import RejectReason
 
 #: from -> allowed targets. "duplicate" is reached only by merging; nothing returns to "submitted".
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -24,7 +25,8 @@ REOPEN_FROM = frozenset({"resolved", "closed", "rejected"})
 #: A resident's "not fixed" reopens only what staff called done (a rejection is staff's to revisit).
 RESIDENT_REOPEN_FROM = frozenset({"resolved", "closed"})
 
-REJECT_REASONS = ("invalid", "duplicate", "not_our_responsibility")
+#: Why a report may be rejected (their words: `backend.vocabulary.RejectReason`).
+REJECT_REASONS = tuple(r.value for r in RejectReason)
 
 
 def is_reopening(current: str, to_status: str) -> bool:
