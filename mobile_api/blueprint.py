@@ -6,7 +6,14 @@ from flask_smorest import Blueprint
 
 from mobile_api.auth import identify
 
-blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: report and follow problems.")
+#: The resident pages' templates (autoescaped) are under mobile_api/templates/resident/.
+blp = Blueprint(
+    "resident",
+    __name__,
+    url_prefix="/api/v1",
+    description="Residents: report and follow problems.",
+    template_folder="templates",
+)
 blp.before_request(identify)
 
 ERRORS = {

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from backend import reporting
+from backend import cities, reporting
 from backend.cities import schedule_at
 from mobile_api.blueprint import ERRORS, blp
 from mobile_api.schemas import NamedRef, PointQuery
@@ -73,7 +73,7 @@ class Services(MethodView):
     @blp.arguments(CatalogueQuery, location="query")
     @blp.response(200, CatalogueOut)
     @blp.alt_response(422, description=ERRORS["422"])
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> reporting.Catalogue:
         """The service catalogue of the municipality at a point (lat+lon) or with a code, localized."""
         has_point = "lat" in query and "lon" in query
         if not has_point and not query.get("jurisdiction"):
@@ -93,6 +93,6 @@ class WasteSchedule(MethodView):
     @blp.arguments(WasteQuery, location="query")
     @blp.response(200, WasteOut)
     @blp.alt_response(422, description=ERRORS["422"])
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> cities.WasteSchedule:
         """The coming waste collections at a place (its district's and its street's)."""
         return schedule_at(query["lon"], query["lat"], query["days"], g.language)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, render_template
 from flask.views import MethodView
 from flask_smorest import abort
-from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
 from backend import reporting, residents
@@ -87,8 +86,14 @@ class ReportFeedback(MethodView):
         )
 
 
-FEEDBACK_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><h1>{title}</h1>{content}</body></html>"""
+def _page(template: str, **context: Any) -> Response:
+    """A resident page (mobile_api/templates/resident/) in the request's language; t() translates its texts."""
+    lang = g.language
+
+    def t(message: str, **params: Any) -> str:
+        return gettext(message, lang, **params)
+
+    return Response(render_template(template, lang=lang, t=t, **context), mimetype="text/html")
 
 
 @blp.route("/feedback")
@@ -97,25 +102,7 @@ class EmailFeedback(MethodView):
     @blp.doc(responses={"200": {"description": "The form of the question (a GET changes nothing)"}})
     def get(self, query: dict[str, Any]) -> Response:
         """The page the e-mail's "Is it fixed?" links open: the answer preselected, satisfaction and comment."""
-        lang = g.language
-        fixed = query["fixed"]
-        options = "".join(
-            f'<label><input type="radio" name="satisfaction" value="{i}"> {i}</label> ' for i in range(1, 6)
-        )
-        form = (
-            f'<form method="post"><input type="hidden" name="token" value="{escape(query["token"])}">'
-            f'<p><label><input type="radio" name="fixed" value="true"{" checked" if fixed else ""}> '
-            f"{escape(gettext('Yes, it is fixed', lang))}</label> "
-            f'<label><input type="radio" name="fixed" value="false"{"" if fixed else " checked"}> '
-            f"{escape(gettext('No, it is not fixed', lang))}</label></p>"
-            f"<p>{escape(gettext('How satisfied are you with how it was handled?', lang))} {options}</p>"
-            f'<p><textarea name="comment" maxlength="2000" rows="3"></textarea></p>'
-            f'<button type="submit">{escape(gettext("Send", lang))}</button></form>'
-        )
-        return Response(
-            FEEDBACK_PAGE.format(lang=lang, title=escape(gettext("Is it fixed?", lang)), content=form),
-            mimetype="text/html",
-        )
+        return _page("resident/feedback.html", token=query["token"], fixed=query["fixed"])
 
     @blp.arguments(FeedbackFormIn, location="form")
     @blp.doc(
@@ -130,22 +117,7 @@ class EmailFeedback(MethodView):
         result = reporting.answer_feedback_by_email(
             data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"], comment=data["comment"]
         )
-        lang = g.language
-        text = (
-            gettext("Thank you. The report is open again.", lang)
-            if result["reopened"]
-            else gettext("Thank you for your answer.", lang)
-        )
-        return Response(
-            FEEDBACK_PAGE.format(
-                lang=lang, title=escape(gettext("Is it fixed?", lang)), content=f"<p>{escape(text)}</p>"
-            ),
-            mimetype="text/html",
-        )
-
-
-UNSUBSCRIBE_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><h1>{title}</h1><p>{text}</p>{form}</body></html>"""
+        return _page("resident/feedback_recorded.html", reopened=result["reopened"])
 
 
 @blp.route("/email/unsubscribe")
@@ -154,17 +126,7 @@ class EmailUnsubscribe(MethodView):
     @blp.doc(responses={"200": {"description": "A page with the button that stops the e-mails"}})
     def get(self, query: dict[str, Any]) -> Response:
         """The page an e-mail's unsubscribe link opens (a GET changes nothing: link scanners open links)."""
-        lang = g.language
-        form = '<form method="post"><button type="submit">{}</button></form>'.format(
-            escape(gettext("Stop these e-mails", lang))
-        )
-        page = UNSUBSCRIBE_PAGE.format(
-            lang=lang,
-            title=escape(gettext("E-mails about your reports", lang)),
-            text=escape(gettext("Press the button to stop e-mails about your reports.", lang)),
-            form=form,
-        )
-        return Response(page, mimetype="text/html")
+        return _page("resident/unsubscribe.html", unsubscribed=False)
 
     @blp.arguments(UnsubscribeQuery, location="query")
     @blp.doc(responses={"200": {"description": "Unsubscribed"}, "404": {"description": "Not a valid link"}})
@@ -172,11 +134,4 @@ class EmailUnsubscribe(MethodView):
         """Stop e-mails (the page's button, or a mail client's one-click unsubscribe, RFC 8058)."""
         if not residents.unsubscribe(query["token"]):
             abort(404, message=gettext("This unsubscribe link is not valid."))
-        lang = g.language
-        page = UNSUBSCRIBE_PAGE.format(
-            lang=lang,
-            title=escape(gettext("E-mails about your reports", lang)),
-            text=escape(gettext("You will get no more e-mails about your reports.", lang)),
-            form="",
-        )
-        return Response(page, mimetype="text/html")
+        return _page("resident/unsubscribe.html", unsubscribed=True)

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from backend import residents
-from backend.models import PLATFORMS, TOPICS
+from backend.models import PLATFORMS, TOPICS, Device
 from backend.ratelimit import client_ip, limit_setting, limiter
 from mobile_api.auth import BEARER, current_device, device_required
 from mobile_api.blueprint import ERRORS, blp
@@ -166,7 +166,7 @@ class MyDevice(MethodView):
     @blp.response(200, DeviceOut)
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
-    def patch(self, data: dict[str, Any]) -> Any:
+    def patch(self, data: residents.SettingsChange) -> Device:
         """Rotate the push token (null clears it) or change the language."""
         return residents.update_settings(current_device().id, data)
 
@@ -177,7 +177,7 @@ class MyExport(MethodView):
     @blp.response(200, ExportOut)
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> residents.Export:
         """Everything stored about me (JSON)."""
         return residents.export(current_device().id)
 
@@ -200,7 +200,7 @@ class MyPreferences(MethodView):
     @blp.response(200, PreferencesOut)
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> residents.Preferences:
         """The topics this device follows (`emergency` and `my_reports` are on for a new device)."""
         return residents.preferences(current_device().id)
 
@@ -210,7 +210,7 @@ class MyPreferences(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(422, description=ERRORS["422"])
     @blp.doc(security=[BEARER])
-    def put(self, data: dict[str, Any]) -> dict[str, Any]:
+    def put(self, data: dict[str, Any]) -> residents.Preferences:
         """Turn topics on or off."""
         return residents.set_preferences(current_device().id, data["topics"])
 
@@ -223,7 +223,7 @@ class MyNotifications(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(422, description=ERRORS["422"])
     @blp.doc(security=[BEARER])
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> residents.Inbox:
         """Everything sent to this device, newest first (also what a push could not deliver)."""
         return residents.inbox(
             current_device().id, limit=query["limit"], before=query["before"], unread_only=query["unread"]
@@ -238,7 +238,7 @@ class MyNotificationsRead(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(422, description=ERRORS["422"])
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, int]:
+    def post(self, data: dict[str, Any]) -> residents.ReadCount:
         """Mark notifications as read (all of them when `ids` is left out)."""
         return residents.mark_read(current_device().id, data["ids"])
 
@@ -250,7 +250,7 @@ class MyNotificationRead(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(404, description=ERRORS["404"])
     @blp.doc(security=[BEARER])
-    def post(self, notification_id: int) -> dict[str, int]:
+    def post(self, notification_id: int) -> residents.ReadCount:
         """Mark one notification as read."""
         return residents.mark_one_read(current_device().id, notification_id)
 
@@ -261,7 +261,7 @@ class MyPlaces(MethodView):
     @blp.response(200, PlacesOut)
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> dict[str, list[residents.PlaceView]]:
         """The places this device follows (alerts and waste reminders for their areas)."""
         return {"items": residents.saved_places(current_device())}
 
@@ -272,7 +272,7 @@ class MyPlaces(MethodView):
     @blp.alt_response(409, description="Too many places")
     @blp.alt_response(422, description=ERRORS["422"])
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> residents.PlaceView:
         """Follow a place (opt-in: the app sends it only when the resident saves it)."""
         return residents.add_place(current_device(), data["label"], data["lon"], data["lat"])
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, g
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 
 from backend import reporting
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
@@ -55,6 +55,19 @@ class ReportIn(Schema):
             raise ValidationError("Send lat and lon, or an address.", "lat")
         if (data.get("lat") is None) != (data.get("lon") is None):
             raise ValidationError("Send lat and lon together.", "lon" if data.get("lon") is None else "lat")
+
+    @post_load
+    def _report(self, data: dict[str, Any], **_: Any) -> reporting.ReportData:
+        return reporting.ReportData(
+            service_code=data["service_code"],
+            description=data["description"],
+            lat=data["lat"],
+            lon=data["lon"],
+            address=data["address"],
+            answers=data["answers"],
+            contact=data["contact"],
+            anonymous=data["anonymous"],
+        )
 
 
 class PhotoOut(Schema):
@@ -138,6 +151,14 @@ class ReportDetailOut(ReportOut):
     is_mine = fields.Boolean()
     supported = fields.Boolean()
 
+    @post_dump
+    def _device_fields(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """`is_mine` and `supported` only in a device's view (left out, not null, for anyone else)."""
+        for name in ("is_mine", "supported"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
 
 class MyReportsQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -197,18 +218,20 @@ class Reports(MethodView):
     @blp.alt_response(422, description=ERRORS["422"])
     @blp.alt_response(429, description=ERRORS["429"])
     @blp.doc(security=[BEARER])
-    def post(self, headers: dict[str, Any], data: dict[str, Any]) -> Any:
+    def post(
+        self, headers: dict[str, Any], data: reporting.ReportData
+    ) -> tuple[reporting.SubmittedReport, int, dict[str, str]]:
         """Report a problem. The answer includes similar open reports nearby ("me too")."""
         result = reporting.submit(current_device(), data, headers.get("idempotency_key"))
         extra = {"Idempotent-Replayed": "true"} if result.replayed else {}
-        return {**result.report, "nearby": result.nearby}, 201, extra
+        return result.report, 201, extra
 
 
 @blp.route("/reports/<string:report_ref>")
 class ReportDetail(MethodView):
     @blp.response(200, ReportDetailOut)
     @blp.alt_response(404, description=ERRORS["404"])
-    def get(self, report_ref: str) -> dict[str, Any]:
+    def get(self, report_ref: str) -> reporting.ReportDetail:
         """A report's public detail and timeline, by id or public id (e.g. KRK-2026-000123)."""
         return reporting.public_detail(report_ref, g.get("device"))
 
@@ -225,7 +248,7 @@ class ReportPhotos(MethodView):
     @blp.alt_response(415, description="Not a JPEG, PNG, WebP or HEIC image")
     @blp.alt_response(422, description="The report has 5 photos already")
     @blp.doc(security=[BEARER])
-    def post(self, files: dict[str, Any], report_ref: str) -> dict[str, Any]:
+    def post(self, files: dict[str, Any], report_ref: str) -> reporting.PhotoUploaded:
         """Add a photo (multipart field `photo`); stored re-encoded without any metadata."""
         return reporting.upload_photo(current_device(), report_ref, files["photo"].stream)
 
@@ -238,7 +261,7 @@ class ReportSupport(MethodView):
     @blp.alt_response(404, description=ERRORS["404"])
     @blp.alt_response(409, description="Own report, or no longer open")
     @blp.doc(security=[BEARER])
-    def post(self, report_ref: str) -> dict[str, Any]:
+    def post(self, report_ref: str) -> reporting.SupportState:
         """Say "me too" (once per device; repeating it changes nothing)."""
         return reporting.support(current_device(), report_ref)
 
@@ -247,7 +270,7 @@ class ReportSupport(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(404, description=ERRORS["404"])
     @blp.doc(security=[BEARER])
-    def delete(self, report_ref: str) -> dict[str, Any]:
+    def delete(self, report_ref: str) -> reporting.SupportState:
         """Withdraw a "me too"."""
         return reporting.withdraw_support(current_device(), report_ref)
 
@@ -259,6 +282,6 @@ class MyReports(MethodView):
     @blp.response(200, MyReportsOut)
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> reporting.ReportsPage:
         """My reports, newest first (pass `before=next_before` for the next page)."""
         return reporting.my_reports(current_device(), limit=query["limit"], before=query["before"])

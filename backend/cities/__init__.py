@@ -2,11 +2,14 @@
 waste-collection calendar, and where a point lies."""
 
 from backend.cities.addresses import load_addresses
-from backend.cities.geography import areas_geojson, choices, locate_or_refuse
+from backend.cities.geography import Named, areas_geojson, choices, locate_or_refuse
 from backend.cities.loading import load_city, read_city
-from backend.cities.waste import load_schedule, schedule_at
+from backend.cities.waste import Collection, WasteSchedule, load_schedule, schedule_at
 
 __all__ = [
+    "Collection",
+    "Named",
+    "WasteSchedule",
     "areas_geojson",
     "choices",
     "load_addresses",

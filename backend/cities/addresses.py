@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import delete, select, text
 
@@ -17,7 +17,29 @@ from geo.addresses import normalise_sql
 FIELDS = ("street", "house_number", "postcode", "street_uk")
 
 
-def _rows_from_csv(path: Path) -> list[dict[str, Any]]:
+class AddressRow(TypedDict):
+    """An address point as it is sent to the database (as JSON, by jsonb_to_recordset)."""
+
+    street: str | None
+    house_number: str | None
+    postcode: str | None
+    street_uk: str | None
+    lon: float
+    lat: float
+
+
+def _row(texts: dict[str, str | None], lon: float, lat: float) -> AddressRow:
+    return {
+        "street": texts["street"],
+        "house_number": texts["house_number"],
+        "postcode": texts["postcode"],
+        "street_uk": texts["street_uk"],
+        "lon": lon,
+        "lat": lat,
+    }
+
+
+def _rows_from_csv(path: Path) -> list[AddressRow]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = {"street", "house_number", "lat", "lon"} - set(reader.fieldnames or [])
@@ -26,19 +48,14 @@ def _rows_from_csv(path: Path) -> list[dict[str, Any]]:
         rows = []
         for i, row in enumerate(reader, start=2):
             try:
-                rows.append(
-                    {
-                        **{k: (row.get(k) or "").strip() or None for k in FIELDS},
-                        "lon": float(row["lon"]),
-                        "lat": float(row["lat"]),
-                    }
-                )
+                texts = {k: (row.get(k) or "").strip() or None for k in FIELDS}
+                rows.append(_row(texts, float(row["lon"]), float(row["lat"])))
             except (TypeError, ValueError) as exc:
                 raise CityDefinitionError(str(path), f"line {i}", "lat/lon are not numbers") from exc
         return rows
 
 
-def _rows_from_geojson(path: Path) -> list[dict[str, Any]]:
+def _rows_from_geojson(path: Path) -> list[AddressRow]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -50,13 +67,8 @@ def _rows_from_geojson(path: Path) -> list[dict[str, Any]]:
             raise CityDefinitionError(str(path), f"features[{i}].geometry.type", "expected a Point")
         props = feature.get("properties") or {}
         lon, lat = geometry["coordinates"][:2]
-        rows.append(
-            {
-                **{k: (str(props[k]).strip() if props.get(k) not in (None, "") else None) for k in FIELDS},
-                "lon": float(lon),
-                "lat": float(lat),
-            }
-        )
+        texts = {k: (str(props[k]).strip() if props.get(k) not in (None, "") else None) for k in FIELDS}
+        rows.append(_row(texts, float(lon), float(lat)))
     return rows
 
 

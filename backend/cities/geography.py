@@ -3,6 +3,7 @@ departments, and the district outlines."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,14 @@ from backend.i18n import gettext, pick
 from backend.models import Area, Department, Jurisdiction, Service, StaffUser
 from geo.boundaries import areas_geojson as _areas_geojson
 from geo.locate import Location, locate
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Something residents see by its code and its name in their language (a municipality, a district…)."""
+
+    code: str
+    name: str
 
 
 def choices(staff: StaffUser) -> dict[str, Any]:

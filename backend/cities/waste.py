@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, delete, or_, select
@@ -21,6 +22,34 @@ from push.waste_reminders import FRACTION_NAMES
 COLUMNS = ("area", "street", "date", "fraction")
 
 
+class CollectionRow(TypedDict):
+    """A line of the schedule as it is inserted into waste_collections."""
+
+    jurisdiction_id: int
+    area_id: int | None
+    street: str | None
+    street_key: str | None
+    day: date
+    fraction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    date: date
+    fraction: str
+    #: The fraction's name in the resident's language.
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WasteSchedule:
+    """The coming collections at a place."""
+
+    jurisdiction: str
+    area: str
+    items: list[Collection]
+
+
 def load_schedule(jurisdiction_code: str, path: Path) -> int:
     """Replace the municipality's schedule with a CSV (area,street,date,fraction; one of area or street per
     line). The whole file is checked first: one bad line and nothing changes (the error names the line)."""
@@ -29,7 +58,7 @@ def load_schedule(jurisdiction_code: str, path: Path) -> int:
         if jurisdiction is None:
             raise NotFound(gettext("Unknown municipality."), field="jurisdiction")
         areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == jurisdiction.id)).all())
-        rows: list[dict[str, Any]] = []
+        rows: list[CollectionRow] = []
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -66,7 +95,7 @@ def load_schedule(jurisdiction_code: str, path: Path) -> int:
     return len(rows)
 
 
-def schedule_at(lon: float, lat: float, days: int, lang: str) -> dict[str, Any]:
+def schedule_at(lon: float, lat: float, days: int, lang: str) -> WasteSchedule:
     """The coming collections (today included, local time) for the area and the street of a place."""
     loc, jurisdiction = locate_or_refuse(lon, lat)
     s = session()
@@ -83,11 +112,11 @@ def schedule_at(lon: float, lat: float, days: int, lang: str) -> dict[str, Any]:
         .order_by(c.day, c.fraction)
     ).all()
     s.rollback()
-    return {
-        "jurisdiction": jurisdiction.code,
-        "area": loc.area_code,
-        "items": [
-            {"date": day, "fraction": fraction, "name": gettext(FRACTION_NAMES[fraction], lang)}
+    return WasteSchedule(
+        jurisdiction=jurisdiction.code,
+        area=loc.area_code,
+        items=[
+            Collection(date=day, fraction=fraction, name=gettext(FRACTION_NAMES[fraction], lang))
             for day, fraction in rows
         ],
-    }
+    )

@@ -1,6 +1,7 @@
 """Reporting: residents submit, read and support reports, add photos, answer "is it fixed?"; the map and its
 counts; a report's status changes; retention; the import of historical requests."""
 
+from backend.reporting.catalogue import Catalogue
 from backend.reporting.catalogue import catalogue as service_catalogue
 from backend.reporting.feedback import answer as answer_feedback
 from backend.reporting.feedback import answer_by_email as answer_feedback_by_email
@@ -8,18 +9,26 @@ from backend.reporting.feedback import status as feedback_status
 from backend.reporting.history import REJECTIONS, import_requests
 from backend.reporting.lifecycle import record_status, reopen_by_resident
 from backend.reporting.map import reports_map
+from backend.reporting.photos import PhotoUploaded, public_photo
 from backend.reporting.photos import moderate as moderate_photo
-from backend.reporting.photos import public_photo
 from backend.reporting.photos import upload as upload_photo
-from backend.reporting.reads import find_visible, my_reports, public_detail
+from backend.reporting.reads import ReportDetail, ReportsPage, find_visible, my_reports, public_detail
 from backend.reporting.retention import apply_retention
-from backend.reporting.submission import MAX_DESCRIPTION, Submitted, submit
-from backend.reporting.supporters import support, withdraw_support
+from backend.reporting.submission import MAX_DESCRIPTION, ContactData, ReportData, Submitted, SubmittedReport, submit
+from backend.reporting.supporters import SupportState, support, withdraw_support
 
 __all__ = [
     "MAX_DESCRIPTION",
     "REJECTIONS",
+    "Catalogue",
+    "ContactData",
+    "PhotoUploaded",
+    "ReportData",
+    "ReportDetail",
+    "ReportsPage",
     "Submitted",
+    "SubmittedReport",
+    "SupportState",
     "answer_feedback",
     "answer_feedback_by_email",
     "apply_retention",

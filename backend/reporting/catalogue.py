@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backend.cities.geography import locate_or_refuse
+from backend.cities.geography import Named, locate_or_refuse
 from backend.db import session
 from backend.errors import NotFound
 from backend.i18n import choose_language, gettext
 from backend.models import Jurisdiction, Service
-from backend.reporting.presenters import service_entry
+from backend.reporting.presenters import ServiceView, service_entry
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    jurisdiction: Named
+    language: str
+    services: list[ServiceView]
 
 
 def catalogue(
     *, lon: float | None, lat: float | None, jurisdiction_code: str | None, device_locale: str | None
-) -> dict[str, Any]:
+) -> Catalogue:
     """Active services of the jurisdiction at (lon, lat) or with the given code."""
     s = session()
     if jurisdiction_code:
@@ -34,11 +41,10 @@ def catalogue(
         .options(selectinload(Service.questions), selectinload(Service.group))
         .order_by(Service.position)
     ).all()
-    return {
-        "jurisdiction": {
-            "code": jurisdiction.code,
-            "name": jurisdiction.name.get(lang) or jurisdiction.name[jurisdiction.default_language],
-        },
-        "language": lang,
-        "services": [service_entry(x, lang, jurisdiction.default_language) for x in services],
-    }
+    return Catalogue(
+        jurisdiction=Named(
+            jurisdiction.code, jurisdiction.name.get(lang) or jurisdiction.name[jurisdiction.default_language]
+        ),
+        language=lang,
+        services=[service_entry(x, lang, jurisdiction.default_language) for x in services],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import func, select
@@ -15,11 +16,18 @@ from backend.i18n import gettext
 from backend.imaging import Clean, ImageTooLarge, UnsupportedImage, sanitize, thumbnail
 from backend.models import Device, Photo, Report, ReportEvent, utcnow
 from backend.outbox import add_event, handles
-from backend.reporting.presenters import photo_entry
+from backend.reporting.presenters import PhotoView, photo_entry
 from backend.reporting.reads import find_visible
 
 MAX_PHOTOS = 5
 MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoUploaded(PhotoView):
+    """A new photo: approved (public at once) or pending (awaiting moderation)."""
+
+    state: str
 
 
 class Forbidden(DomainError):
@@ -105,7 +113,7 @@ def discard_written(s: Session) -> None:
         storage.remove("photos", name)
 
 
-def upload(device: Device, report_ref: str, stream: IO[bytes]) -> dict[str, Any]:
+def upload(device: Device, report_ref: str, stream: IO[bytes]) -> PhotoUploaded:
     """Attach a photo to the device's own report; public at once or after moderation."""
 
     s = session()
@@ -121,7 +129,8 @@ def upload(device: Device, report_ref: str, stream: IO[bytes]) -> dict[str, Any]
         discard_written(s)
         raise
     s.info.pop("written_photos", None)
-    return {**photo_entry(photo), "state": photo.state}
+    entry = photo_entry(photo)
+    return PhotoUploaded(id=entry.id, url=entry.url, thumbnail_url=entry.thumbnail_url, state=photo.state)
 
 
 def moderate(photo_id: int, approve: bool, staff_id: int | None = None) -> Photo:

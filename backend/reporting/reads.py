@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -16,8 +16,23 @@ from backend.models import (
     ReportEvent,
     ReportSupport,
 )
-from backend.reporting.presenters import public_report, timeline_entry
+from backend.reporting.presenters import ReportView, TimelineEntry, report_fields, report_view, timeline_entry
 from backend.reporting.submission import _language
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDetail(ReportView):
+    """A report's public view with its public timeline; `is_mine` and `supported` only for a device (else None)."""
+
+    timeline: list[TimelineEntry]
+    is_mine: bool | None = None
+    supported: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportsPage:
+    items: list[ReportView]
+    next_before: int | None
 
 
 def find_visible(s: Session, report_ref: str) -> Report:
@@ -40,7 +55,7 @@ def find_visible(s: Session, report_ref: str) -> Report:
     return report
 
 
-def public_detail(report_ref: str, device: Device | None) -> dict[str, Any]:
+def public_detail(report_ref: str, device: Device | None) -> ReportDetail:
     """A report's public detail with its public timeline."""
     s = session()
     report = find_visible(s, report_ref)
@@ -57,19 +72,21 @@ def public_detail(report_ref: str, device: Device | None) -> dict[str, Any]:
         .options(selectinload(ReportEvent.actor_staff))
         .order_by(ReportEvent.created_at, ReportEvent.id)
     ).all()
-    view = public_report(report, lang)
-    view["timeline"] = [timeline_entry(e, lang, report.jurisdiction.default_language) for e in events]
+    view = report_fields(report_view(report, lang))
     if report.merged_into_id:
         target = s.get(Report, report.merged_into_id)
         view["merged_into"] = target.public_id if target else None
-    if device is not None:
-        view["is_mine"] = report.device_id == device.id
-        view["supported"] = s.get(ReportSupport, (report.id, device.id)) is not None
+    detail = ReportDetail(
+        **view,
+        timeline=[timeline_entry(e, lang, report.jurisdiction.default_language) for e in events],
+        is_mine=None if device is None else report.device_id == device.id,
+        supported=None if device is None else s.get(ReportSupport, (report.id, device.id)) is not None,
+    )
     s.rollback()
-    return view
+    return detail
 
 
-def my_reports(device: Device, *, limit: int, before: int | None) -> dict[str, Any]:
+def my_reports(device: Device, *, limit: int, before: int | None) -> ReportsPage:
     """The device's reports, newest first, keyset-paginated by id."""
     s = session()
     stmt = (
@@ -89,6 +106,6 @@ def my_reports(device: Device, *, limit: int, before: int | None) -> dict[str, A
     rows = list(s.scalars(stmt))
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [public_report(r, _language(device, r.jurisdiction)) for r in rows]
+    items = [report_view(r, _language(device, r.jurisdiction)) for r in rows]
     s.rollback()
-    return {"items": items, "next_before": rows[-1].id if more else None}
+    return ReportsPage(items=items, next_before=rows[-1].id if more else None)

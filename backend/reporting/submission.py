@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from geoalchemy2 import WKTElement
@@ -31,7 +31,7 @@ from backend.models import (
 from backend.outbox import add_event
 from backend.reporting import counts
 from backend.reporting.answers import check_answers
-from backend.reporting.presenters import public_report
+from backend.reporting.presenters import ReportView, location_of, report_fields, report_view
 from backend.reporting.sla import due_for
 from geo import addresses
 from geo.nearby import similar_open_reports
@@ -39,14 +39,57 @@ from geo.nearby import similar_open_reports
 MAX_DESCRIPTION = 4000
 
 
-@dataclass(frozen=True)
+class ContactData(TypedDict, total=False):
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+class _ReportFields(TypedDict):
+    service_code: str
+    description: NotRequired[str | None]
+    address: NotRequired[str | None]
+    answers: NotRequired[dict[str, Any] | None]
+    contact: NotRequired[ContactData | None]
+    anonymous: NotRequired[bool]
+    #: The language of a report filed without a device (Open311).
+    locale: NotRequired[str]
+
+
+class ReportData(_ReportFields):
+    """A report as it is submitted (the app's body, or an Open311 request); hashed for idempotency as it is.
+    Without lat/lon, `address` places it."""
+
+    lat: float | None
+    lon: float | None
+
+
+class PlacedReport(_ReportFields):
+    """A submitted report with its point (from the address register when only an address was sent)."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyView(ReportView):
+    """A similar open report near a new one (offered for "me too")."""
+
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedReport(ReportView):
+    nearby: list[NearbyView]
+
+
+@dataclass(frozen=True, slots=True)
 class Submitted:
-    report: dict[str, Any]
-    nearby: list[dict[str, Any]]
+    report: SubmittedReport
     replayed: bool
 
 
-def body_digest(data: dict[str, Any]) -> str:
+def body_digest(data: ReportData) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -65,7 +108,8 @@ def _next_public_id(s: Session, jurisdiction: Jurisdiction) -> str:
     return f"{jurisdiction.report_prefix}-{year}-{number:06d}"
 
 
-def nearby_reports(s: Session, report: Report, lon: float, lat: float, lang: str) -> list[dict[str, Any]]:
+def nearby_views(s: Session, report: Report, lon: float, lat: float, lang: str) -> list[NearbyView]:
+    """Similar open reports near a report (same service, within its duplicate radius and window)."""
     service = report.service
     hits = similar_open_reports(
         s,
@@ -84,10 +128,20 @@ def nearby_reports(s: Session, report: Report, lon: float, lat: float, lang: str
             select(Report).where(Report.id.in_([h[0] for h in hits])).options(selectinload(Report.photos))
         )
     }
-    return [{**public_report(rows[rid], lang), "distance_m": round(dist, 1)} for rid, dist in hits]
+    return [NearbyView(**report_fields(report_view(rows[rid], lang)), distance_m=round(dist, 1)) for rid, dist in hits]
 
 
-def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = None) -> Submitted:
+def nearby_reports(s: Session, report: Report, lon: float, lat: float, lang: str) -> list[dict[str, Any]]:
+    """The nearby reports as plain dicts, for the staff detail (backend.triage)."""
+    return [asdict(v) for v in nearby_views(s, report, lon, lat, lang)]
+
+
+def _submitted(s: Session, report: Report, lon: float, lat: float, lang: str) -> SubmittedReport:
+    view = report_view(report, lang)
+    return SubmittedReport(**report_fields(view), nearby=nearby_views(s, report, lon, lat, lang))
+
+
+def submit(device: Device, data: ReportData, idempotency_key: str | None = None) -> Submitted:
     """File a report from a device. With an idempotency key, a repeat returns the first report."""
     s = session()
     digest = body_digest(data)
@@ -104,41 +158,56 @@ def submit(device: Device, data: dict[str, Any], idempotency_key: str | None = N
                 raise DomainError(
                     gettext("This Idempotency-Key was already used for a different request."), field="Idempotency-Key"
                 )
-            lang = _language(device, existing.jurisdiction)
-            view = public_report(existing, lang)
-            result = Submitted(view, nearby_reports(s, existing, view["lon"], view["lat"], lang), True)
+            lon, lat = location_of(existing)
+            result = Submitted(_submitted(s, existing, lon, lat, _language(device, existing.jurisdiction)), True)
             s.rollback()
             return result
     try:
-        data = place(s, data)
-        report, lang = create_report(s, device, data, digest=digest, idempotency_key=idempotency_key)
-        nearby = nearby_reports(s, report, data["lon"], data["lat"], lang)
-        view = public_report(report, lang)
+        placed = place_report(s, data)
+        report, lang = file_report(s, device, placed, digest=digest, idempotency_key=idempotency_key)
+        view = _submitted(s, report, placed["lon"], placed["lat"], lang)
         s.commit()
     except BaseException:
         s.rollback()
         raise
-    return Submitted(view, nearby, False)
+    return Submitted(view, False)
+
+
+def place_report(s: Session, data: ReportData) -> PlacedReport:
+    """Coordinates from the address register when only an address was sent; else the nearest address."""
+    lon, lat, address = data["lon"], data["lat"], data.get("address")
+    if lat is None or lon is None:
+        hit = addresses.search(s, address or "")
+        if hit is None:
+            raise DomainError(gettext("No known address matches; send the location (lat, lon)."), field="address")
+        lon, lat, address = hit.lon, hit.lat, hit.label
+    elif not address:
+        hit = addresses.nearest(s, lon, lat)
+        address = hit.label if hit is not None else address
+    return {**data, "lon": lon, "lat": lat, "address": address}
 
 
 def place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
-    """Coordinates from the address register when only an address was sent; else the nearest address."""
-    if data.get("lat") is None or data.get("lon") is None:
-        hit = addresses.search(s, data.get("address") or "")
-        if hit is None:
-            raise DomainError(gettext("No known address matches; send the location (lat, lon)."), field="address")
-        return {**data, "lon": hit.lon, "lat": hit.lat, "address": hit.label}
-    if not data.get("address"):
-        hit = addresses.nearest(s, data["lon"], data["lat"])
-        if hit is not None:
-            return {**data, "address": hit.label}
-    return data
+    """place_report for a caller that still passes a plain dict (backend.open311)."""
+    return cast(dict[str, Any], place_report(s, cast(ReportData, data)))
 
 
 def create_report(
     s: Session,
     device: Device | None,
     data: dict[str, Any],
+    *,
+    channel: str = "app",
+    token: str | None = None,
+) -> tuple[Report, str]:
+    """file_report for a caller that still passes a plain dict (backend.open311)."""
+    return file_report(s, device, cast(PlacedReport, data), channel=channel, token=token)
+
+
+def file_report(
+    s: Session,
+    device: Device | None,
+    data: PlacedReport,
     *,
     channel: str = "app",
     digest: str | None = None,
@@ -216,11 +285,9 @@ def _record_created(s: Session, report: Report, device: Device | None, now: date
     add_event(s, "report.submitted", {"report_id": report.id})
 
 
-def _reporter(
-    s: Session, device: Device | None, contact: dict[str, Any] | None, anonymous: bool, lang: str
-) -> int | None:
+def _reporter(s: Session, device: Device | None, given: ContactData | None, anonymous: bool, lang: str) -> int | None:
     """The resident behind the report: contact data kept with the device (if any) unless anonymous."""
-    contact = {k: v for k, v in (contact or {}).items() if v}
+    contact = {k: v for k, v in (given or {}).items() if v}
     if anonymous:
         return None
     if contact:

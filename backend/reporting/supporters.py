@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, update
@@ -21,7 +22,14 @@ from backend.models import (
 from backend.reporting.reads import find_visible
 
 
-def support(device: Device, report_ref: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class SupportState:
+    report_id: int
+    supported: bool
+    support_count: int
+
+
+def support(device: Device, report_ref: str) -> SupportState:
     """ "Me too": one support per device; repeating it changes nothing."""
     with unit_of_work() as s:
         report = find_visible(s, report_ref)
@@ -44,10 +52,10 @@ def support(device: Device, report_ref: str) -> dict[str, Any]:
             )
         s.refresh(report)
         count = report.support_count
-    return {"report_id": report.id, "supported": True, "support_count": count}
+    return SupportState(report_id=report.id, supported=True, support_count=count)
 
 
-def withdraw_support(device: Device, report_ref: str) -> dict[str, Any]:
+def withdraw_support(device: Device, report_ref: str) -> SupportState:
     """Withdraw a "me too"; withdrawing twice changes nothing."""
     with unit_of_work() as s:
         report = find_visible(s, report_ref)
@@ -61,4 +69,4 @@ def withdraw_support(device: Device, report_ref: str) -> dict[str, Any]:
             )
         s.refresh(report)
         count = report.support_count
-    return {"report_id": report.id, "supported": False, "support_count": count}
+    return SupportState(report_id=report.id, supported=False, support_count=count)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 from sqlalchemy import delete, exists, select, update
 
@@ -15,6 +15,67 @@ from backend.security import digest, new_token
 from geo.points import lonlat
 
 SEEN_RESOLUTION = timedelta(minutes=30)
+
+
+class SettingsChange(TypedDict, total=False):
+    """What a device changes of its settings; a key left out keeps its setting, None clears it."""
+
+    locale: str
+    push_token: str | None
+    jurisdiction: str | None
+
+
+class DeviceExport(TypedDict):
+    id: int
+    platform: str
+    locale: str
+    has_push_token: bool
+    created_at: datetime
+    last_seen_at: datetime | None
+
+
+class ContactExport(TypedDict):
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+class ReportExport(TypedDict):
+    public_id: str
+    service_code: str
+    description: str
+    status: str
+    lon: float
+    lat: float
+    address: str | None
+    answers: dict[str, Any]
+    anonymous: bool
+    requested_at: datetime
+    with_contact: bool
+
+
+class SupportExport(TypedDict):
+    report_id: int
+    created_at: datetime
+
+
+class NotificationExport(TypedDict):
+    kind: str
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class Export(TypedDict):
+    """Everything stored about a device and its resident (data portability; a JSON document)."""
+
+    device: DeviceExport
+    contact: ContactExport | None
+    reports: list[ReportExport]
+    supports: list[SupportExport]
+    notification_topics: list[str]
+    notifications: list[NotificationExport]
 
 
 def register(platform: str, locale: str, push_token: str | None) -> tuple[Device, str]:
@@ -46,7 +107,7 @@ def authenticate(token: str) -> Device | None:
     return device
 
 
-def update_settings(device_id: int, changes: dict[str, Any]) -> Device:
+def update_settings(device_id: int, changes: SettingsChange) -> Device:
     """Rotate the push token (None clears it), change the language, choose the municipality."""
     with unit_of_work() as s:
         device = s.get_one(Device, device_id, with_for_update=True)
@@ -68,7 +129,7 @@ def update_settings(device_id: int, changes: dict[str, Any]) -> Device:
     return device
 
 
-def export(device_id: int) -> dict[str, Any]:
+def export(device_id: int) -> Export:
     """Everything stored about this device and its resident (data portability)."""
     s = session()
     device = s.get_one(Device, device_id)
@@ -87,21 +148,7 @@ def export(device_id: int) -> dict[str, Any]:
         "contact": None
         if resident is None
         else {"name": resident.name, "email": resident.email, "phone": resident.phone},
-        "reports": [
-            {
-                "public_id": r.public_id,
-                "service_code": r.service.code,
-                "description": r.description,
-                "status": r.status,
-                **dict(zip(("lon", "lat"), lonlat(r.location), strict=True)),
-                "address": r.address,
-                "answers": r.answers,
-                "anonymous": r.anonymous,
-                "requested_at": r.requested_at,
-                "with_contact": r.reporter_id is not None,
-            }
-            for r in reports
-        ],
+        "reports": [_report_export(r) for r in reports],
         "supports": [{"report_id": x.report_id, "created_at": x.created_at} for x in supports],
         "notification_topics": list(device.topics or []),
         "notifications": [
@@ -110,6 +157,23 @@ def export(device_id: int) -> dict[str, Any]:
                 select(Notification).where(Notification.device_id == device_id).order_by(Notification.id)
             )
         ],
+    }
+
+
+def _report_export(r: Report) -> ReportExport:
+    lon, lat = lonlat(r.location)
+    return {
+        "public_id": r.public_id,
+        "service_code": r.service.code,
+        "description": r.description,
+        "status": r.status,
+        "lon": lon,
+        "lat": lat,
+        "address": r.address,
+        "answers": r.answers,
+        "anonymous": r.anonymous,
+        "requested_at": r.requested_at,
+        "with_contact": r.reporter_id is not None,
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
@@ -13,14 +15,47 @@ from backend.models import TOPICS, Device, Notification, Resident, utcnow
 from push.email import resident_of
 
 
-def preferences(device_id: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    #: Every topic and whether the device follows it.
+    topics: dict[str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: int
+    kind: str
+    topic: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    report_id: int | None
+    created_at: datetime
+    read: bool
+    read_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    items: list[InboxItem]
+    unread: int
+    next_before: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadCount:
+    marked: int
+    unread: int
+
+
+def preferences(device_id: int) -> Preferences:
     s = session()
     topics = set(s.get_one(Device, device_id).topics or [])
     s.rollback()
-    return {"topics": {t: t in topics for t in TOPICS}}
+    return Preferences(topics={t: t in topics for t in TOPICS})
 
 
-def set_preferences(device_id: int, topics: dict[str, bool]) -> dict[str, Any]:
+def set_preferences(device_id: int, topics: dict[str, bool]) -> Preferences:
     """Turn topics on or off; topics not named keep their setting."""
     unknown = sorted(set(topics) - set(TOPICS))
     if unknown:
@@ -34,7 +69,7 @@ def set_preferences(device_id: int, topics: dict[str, bool]) -> dict[str, Any]:
     return preferences(device_id)
 
 
-def inbox(device_id: int, *, limit: int, before: int | None, unread_only: bool) -> dict[str, Any]:
+def inbox(device_id: int, *, limit: int, before: int | None, unread_only: bool) -> Inbox:
     """Everything sent to this device, newest first, with the unread count."""
     s = session()
     stmt = select(Notification).where(Notification.device_id == device_id)
@@ -47,25 +82,25 @@ def inbox(device_id: int, *, limit: int, before: int | None, unread_only: bool) 
         select(func.count()).where(Notification.device_id == device_id, Notification.read_at.is_(None))
     ).scalar_one()
     items = [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "topic": n.topic,
-            "title": n.title,
-            "body": n.body,
-            "data": n.data,
-            "report_id": n.report_id,
-            "created_at": n.created_at,
-            "read": n.read_at is not None,
-            "read_at": n.read_at,
-        }
+        InboxItem(
+            id=n.id,
+            kind=n.kind,
+            topic=n.topic,
+            title=n.title,
+            body=n.body,
+            data=n.data,
+            report_id=n.report_id,
+            created_at=n.created_at,
+            read=n.read_at is not None,
+            read_at=n.read_at,
+        )
         for n in rows[:limit]
     ]
     s.rollback()
-    return {"items": items, "unread": unread, "next_before": rows[limit - 1].id if len(rows) > limit else None}
+    return Inbox(items=items, unread=unread, next_before=rows[limit - 1].id if len(rows) > limit else None)
 
 
-def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
+def mark_read(device_id: int, ids: list[int] | None) -> ReadCount:
     """Mark some (or, with None, all) of this device's notifications as read."""
     with unit_of_work() as s:
         stmt = update(Notification).where(Notification.device_id == device_id, Notification.read_at.is_(None))
@@ -75,10 +110,10 @@ def mark_read(device_id: int, ids: list[int] | None) -> dict[str, int]:
         unread = s.execute(
             select(func.count()).where(Notification.device_id == device_id, Notification.read_at.is_(None))
         ).scalar_one()
-    return {"marked": changed, "unread": unread}
+    return ReadCount(marked=changed, unread=unread)
 
 
-def mark_one_read(device_id: int, notification_id: int) -> dict[str, int]:
+def mark_one_read(device_id: int, notification_id: int) -> ReadCount:
     if not 0 < notification_id < 2**63:
         raise NotFound(gettext("Not found."))
     s = session()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import delete, func, select
 
-from backend.cities.geography import locate_or_refuse
+from backend.cities.geography import Named, locate_or_refuse
 from backend.db import session, unit_of_work
 from backend.errors import Conflict, NotFound
 from backend.i18n import gettext, pick
@@ -17,25 +18,32 @@ from geo.addresses import nearest_street_key
 MAX_PLACES = 5
 
 
-def _view(place: DevicePlace, area: Area | None, jurisdiction: Jurisdiction, lang: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PlaceView:
+    id: int
+    label: str
+    lat: float
+    lon: float
+    jurisdiction: Named
+    area: Named | None
+    created_at: datetime
+
+
+def _view(place: DevicePlace, area: Area | None, jurisdiction: Jurisdiction, lang: str) -> PlaceView:
     point = to_shape(place.location)
-    return {
-        "id": place.id,
-        "label": place.label,
-        "lat": float(point.y),
-        "lon": float(point.x),
-        "jurisdiction": {
-            "code": jurisdiction.code,
-            "name": pick(jurisdiction.name, lang, jurisdiction.default_language),
-        },
-        "area": None
-        if area is None
-        else {"code": area.code, "name": pick(area.name, lang, jurisdiction.default_language)},
-        "created_at": place.created_at,
-    }
+    fallback = jurisdiction.default_language
+    return PlaceView(
+        id=place.id,
+        label=place.label,
+        lat=float(point.y),
+        lon=float(point.x),
+        jurisdiction=Named(jurisdiction.code, pick(jurisdiction.name, lang, fallback)),
+        area=None if area is None else Named(area.code, pick(area.name, lang, fallback)),
+        created_at=place.created_at,
+    )
 
 
-def places(device: Device) -> list[dict[str, Any]]:
+def places(device: Device) -> list[PlaceView]:
     s = session()
     rows = s.execute(
         select(DevicePlace, Area, Jurisdiction)
@@ -49,7 +57,7 @@ def places(device: Device) -> list[dict[str, Any]]:
     return out
 
 
-def add_place(device: Device, label: str, lon: float, lat: float) -> dict[str, Any]:
+def add_place(device: Device, label: str, lon: float, lat: float) -> PlaceView:
     """Save a place (at most MAX_PLACES); the device's municipality becomes the place's if it had none."""
     loc, jurisdiction = locate_or_refuse(lon, lat)
     with unit_of_work() as s:

@@ -1,15 +1,17 @@
-"""Open311 GeoReport v2 under /open311/v2, in JSON and XML; errors in the spec's own format."""
+"""Open311 GeoReport v2 under /open311/v2, in JSON and XML; errors in the spec's own format.
+
+The routes parse Open311's parameters into the use cases' typed inputs (protocol), call backend.open311 and
+answer its typed results in Open311's fields (wire) and formats (formats)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from backend import open311 as o311
-from backend.errors import DomainError
-from backend.open311 import Open311Error
+from backend.errors import DomainError, NotFound
+from backend.i18n import gettext
+from mobile_api.open311 import protocol, wire
 from mobile_api.open311.formats import errors, render
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -19,7 +21,7 @@ CHANGESET = "2026-11-24T00:00:00Z"
 
 def _fmt(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise Open311Error.one(404, f"unknown format .{fmt}; use .json or .xml")
+        raise NotFound(gettext("unknown format .{fmt}; use .json or .xml", fmt=fmt), field="format")
     return fmt
 
 
@@ -37,24 +39,21 @@ def _locale() -> str | None:
     return _param("locale") or request.accept_languages.best_match(["pl", "uk", "en"])
 
 
-@bp.errorhandler(Open311Error)
-def _open311_error(exc: Open311Error) -> Response:
+def _answer_format() -> str:
     fmt = (request.view_args or {}).get("fmt", "json")
-    return errors(fmt if fmt in FORMATS else "json", exc.status, exc.errors)
+    return fmt if fmt in FORMATS else "json"
 
 
 @bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError) -> Response:
-    fmt = (request.view_args or {}).get("fmt", "json")
-    status = exc.status if exc.status in (403, 404, 413, 415) else 400
-    return errors(fmt if fmt in FORMATS else "json", status, [(status, exc.message)])
+def _refused(exc: DomainError) -> Response:
+    status, items = protocol.error_list(exc)
+    return errors(_answer_format(), status, items)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
-    fmt = (request.view_args or {}).get("fmt", "json")
     code = exc.code or 500
-    return errors(fmt if fmt in FORMATS else "json", code, [(code, exc.description or exc.name)])
+    return errors(_answer_format(), code, [(code, exc.description or exc.name)])
 
 
 @bp.get("/discovery.<fmt>")
@@ -82,7 +81,8 @@ def discovery(fmt: str) -> Response:
 def services(fmt: str) -> Response:
     _fmt(fmt)
     j = o311.jurisdiction(_param("jurisdiction_id"))
-    return render(fmt, "services", o311.service_list(j, _locale()) if j else [])
+    items = o311.service_list(j, _locale()) if j else []
+    return render(fmt, "services", [wire.service(s) for s in items])
 
 
 @bp.get("/services/<code>.<fmt>")
@@ -90,17 +90,19 @@ def service_definition(code: str, fmt: str) -> Response:
     _fmt(fmt)
     j = o311.jurisdiction(_param("jurisdiction_id"))
     if j is None:
-        raise Open311Error.one(404, "no jurisdiction")
-    return render(fmt, "service_definition", o311.service_definition(j, code, _locale()))
+        raise NotFound(gettext("no jurisdiction"), field="jurisdiction_id")
+    return render(fmt, "service_definition", wire.service_definition(o311.service_definition(j, code, _locale())))
 
 
 @bp.post("/requests.<fmt>")
 def post_request(fmt: str) -> Response:
     _fmt(fmt)
     values: dict[str, list[str]] = {k: request.values.getlist(k) for k in request.values}
+    filing = protocol.submission(values)
     media = request.files.get("media")
-    result = o311.submit(values, media.stream if media else None)
-    return render(fmt, "service_requests", [result], 201)
+    jurisdiction_id, api_key = protocol.one(values, "jurisdiction_id"), protocol.one(values, "api_key")
+    result = o311.submit(jurisdiction_id, api_key, filing, media.stream if media else None)
+    return render(fmt, "service_requests", [wire.submitted(result, filing.account_id)], 201)
 
 
 QUERY = (
@@ -122,8 +124,12 @@ QUERY = (
 def get_requests(fmt: str) -> Response:
     _fmt(fmt)
     j = o311.jurisdiction(_param("jurisdiction_id"))
-    items: list[Any] = o311.query(j, _params(*QUERY), _locale()) if j else []
-    return render(fmt, "service_requests", items)
+    if j is None:
+        return render(fmt, "service_requests", [])
+    params = _params(*QUERY)
+    found = o311.query(j, protocol.request_query(params), _locale())
+    extensions = protocol.wants_extensions(params)
+    return render(fmt, "service_requests", [wire.service_request(r, j.timezone, extensions) for r in found])
 
 
 @bp.get("/requests/<ref>.<fmt>")
@@ -131,8 +137,10 @@ def get_request(ref: str, fmt: str) -> Response:
     _fmt(fmt)
     j = o311.jurisdiction(_param("jurisdiction_id"))
     if j is None:
-        raise Open311Error.one(404, f"service request {ref} not found")
-    return render(fmt, "service_requests", [o311.one_request(j, ref, _params("extensions"), _locale())])
+        raise NotFound(gettext("service request {ref} not found", ref=ref), field="service_request_id")
+    found = o311.one_request(j, ref, _locale())
+    extensions = protocol.wants_extensions(_params("extensions"))
+    return render(fmt, "service_requests", [wire.service_request(found, j.timezone, extensions)])
 
 
 @bp.get("/tokens/<value>.<fmt>")
@@ -140,5 +148,5 @@ def get_token(value: str, fmt: str) -> Response:
     _fmt(fmt)
     j = o311.jurisdiction(_param("jurisdiction_id"))
     if j is None:
-        raise Open311Error.one(404, f"token {value} not found")
-    return render(fmt, "service_requests", [o311.token(j, value)])
+        raise NotFound(gettext("token {value} not found", value=value), field="token")
+    return render(fmt, "service_requests", [wire.token(o311.token(j, value))])

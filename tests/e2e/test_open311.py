@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.models import Report, utcnow
-from backend.open311 import w3c
 from backend.reporting import record_status
 from backend.staff import create_api_key
 from geo import grid
+from mobile_api.open311.protocol import w3c
 from tests.conftest import ROOT
 from tests.e2e.test_photos import jpeg_with_gps_rotated
 from tests.support.gunicorn import Gunicorn
