@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -91,7 +89,7 @@ class Preview(MethodView):
     @blp.arguments(AudienceIn)
     @blp.response(200, PreviewOut)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, int]:
+    def post(self, data: broadcasts.BroadcastSpec) -> broadcasts.AudienceSize:
         """The audience size for a topic and an audience, before sending."""
         return broadcasts.preview(current_staff(), data)
 
@@ -101,7 +99,7 @@ class Broadcasts(MethodView):
     @allow("broadcasts.list")
     @blp.response(200, BroadcastList)
     @blp.doc(security=[BEARER])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> dict[str, list[broadcasts.BroadcastView]]:
         """The municipality's broadcasts, newest first, with delivery statistics."""
         return {"items": broadcasts.listing(current_staff())}
 
@@ -109,7 +107,7 @@ class Broadcasts(MethodView):
     @blp.arguments(BroadcastIn)
     @blp.response(201, BroadcastOut)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: broadcasts.BroadcastSpec) -> broadcasts.BroadcastView:
         """Send now, or schedule (`send_at`); emergencies go out first and with high priority."""
         return broadcasts.create(current_staff(), data)
 
@@ -119,7 +117,7 @@ class OneBroadcast(MethodView):
     @allow("broadcasts.get")
     @blp.response(200, BroadcastOut)
     @blp.doc(security=[BEARER])
-    def get(self, broadcast_id: int) -> dict[str, Any]:
+    def get(self, broadcast_id: int) -> broadcasts.BroadcastView:
         """A broadcast and its delivery statistics (targeted, sent, failed, pruned, pending)."""
         return broadcasts.detail(current_staff(), broadcast_id)
 
@@ -129,6 +127,6 @@ class CancelBroadcast(MethodView):
     @allow("broadcasts.cancel")
     @blp.response(200, BroadcastOut)
     @blp.doc(security=[BEARER])
-    def post(self, broadcast_id: int) -> dict[str, Any]:
+    def post(self, broadcast_id: int) -> broadcasts.BroadcastView:
         """Cancel a broadcast that is scheduled or still going out."""
         return broadcasts.cancel(current_staff(), broadcast_id)

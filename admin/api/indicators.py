@@ -48,7 +48,7 @@ class Indicators(MethodView):
     @allow("indicators.list")
     @blp.response(200, IndicatorListOut)
     @blp.doc(security=[BEARER, KEY])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> dict[str, list[indicators.IndicatorDefinition]]:
         """The municipality's indicator catalogue: definitions, targets, thresholds, owners, strategic links."""
         return {"items": indicators.definitions(current_staff().jurisdiction_id)}
 
@@ -56,7 +56,7 @@ class Indicators(MethodView):
     @blp.arguments(indicators.IndicatorSpec)
     @blp.response(201, IndicatorOut)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: indicators.IndicatorFields) -> indicators.IndicatorDefinition:
         """Add an indicator; its values are computed in the background."""
         return indicators.create(current_staff(), data)
 
@@ -66,14 +66,14 @@ class OneIndicator(MethodView):
     @allow("indicators.list")
     @blp.response(200, IndicatorOut)
     @blp.doc(security=[BEARER, KEY])
-    def get(self, code: str) -> dict[str, Any]:
+    def get(self, code: str) -> indicators.IndicatorDefinition:
         return indicators.definition(current_staff(), code)
 
     @allow("indicators.update")
     @blp.arguments(IndicatorChange(partial=True))
     @blp.response(200, IndicatorOut)
     @blp.doc(security=[BEARER])
-    def patch(self, data: dict[str, Any], code: str) -> dict[str, Any]:
+    def patch(self, data: indicators.IndicatorFields, code: str) -> indicators.IndicatorDefinition:
         """Change an indicator. New thresholds or target re-judge the stored values at once; a change of what is
         computed (computation, filters, provenance, granularity, active) recomputes them in the background."""
         return indicators.update(current_staff(), code, data)
@@ -85,7 +85,7 @@ class Recompute(MethodView):
     @blp.arguments(RecomputeIn)
     @blp.response(202)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> indicators.RecomputeAccepted:
         """Recompute the indicators' values for the configured history now (in the background)."""
         return indicators.request_recompute(current_staff(), data["codes"], data["since"], data["until"])
 

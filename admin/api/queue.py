@@ -3,11 +3,12 @@ department, and bulk changes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate
 
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
@@ -25,6 +26,16 @@ class CsvList(fields.Field):
         return items
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRequest:
+    """The queue's query string: the filters, and the page wanted."""
+
+    filters: triage.QueueFilters
+    sort: str
+    cursor: str | None
+    limit: int
+
+
 class QueueQuery(Schema):
     status = CsvList(load_default=None, metadata={"type": "string", "description": "Statuses, comma-separated"})
     service = CsvList(load_default=None, metadata={"type": "string"})
@@ -40,6 +51,12 @@ class QueueQuery(Schema):
     sort = fields.String(load_default="newest", validate=validate.OneOf(triage.SORTS))
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> QueueRequest:
+        page = {k: data.pop(k) for k in ("sort", "cursor", "limit")}
+        # what is left are the filters, exactly the keys of QueueFilters
+        return QueueRequest(cast(triage.QueueFilters, data), page["sort"], page["cursor"], page["limit"])
 
 
 class CodeName(Schema):
@@ -105,11 +122,10 @@ class Queue(MethodView):
     @blp.arguments(QueueQuery, location="query")
     @blp.response(200, QueueOut)
     @blp.doc(security=[BEARER])
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: QueueRequest) -> triage.QueuePage:
         """The triage queue: filters, full text `q`, sorting, cursor pages, counts per status."""
-        filters = {k: v for k, v in query.items() if k not in ("sort", "cursor", "limit")}
         return triage.queue_page(
-            current_staff(), filters, sort=query["sort"], cursor=query["cursor"], limit=query["limit"]
+            current_staff(), query.filters, sort=query.sort, cursor=query.cursor, limit=query.limit
         )
 
 

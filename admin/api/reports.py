@@ -126,7 +126,7 @@ class PhotoModeration(MethodView):
     @blp.arguments(ModerationIn)
     @blp.response(200, StaffPhotoOut)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any], photo_id: int) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], photo_id: int) -> triage.ModeratedPhoto:
         """Approve (make public) or hide a photo."""
         return triage.moderate_photo(current_staff(), photo_id, data["approve"])
 

@@ -81,7 +81,7 @@ class Surveys(MethodView):
     @allow("surveys.list")
     @blp.response(200, SurveyListOut)
     @blp.doc(security=[BEARER])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> dict[str, list[surveys.SurveyDefinition]]:
         """Every version of the municipality's surveys."""
         return {"items": surveys.listing(current_staff())}
 
@@ -89,7 +89,7 @@ class Surveys(MethodView):
     @blp.arguments(SurveyIn)
     @blp.response(201, SurveyDefinition)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: surveys.SurveySpec) -> surveys.SurveyDefinition:
         """A new survey, as a draft."""
         return surveys.create(current_staff(), data)
 
@@ -99,14 +99,14 @@ class OneSurvey(MethodView):
     @allow("surveys.get")
     @blp.response(200, SurveyDefinition)
     @blp.doc(security=[BEARER])
-    def get(self, survey_id: int) -> dict[str, Any]:
+    def get(self, survey_id: int) -> surveys.SurveyDefinition:
         return surveys.definition(current_staff(), survey_id)
 
     @allow("surveys.update")
     @blp.arguments(SurveyIn)
     @blp.response(200, SurveyDefinition)
     @blp.doc(security=[BEARER])
-    def put(self, data: dict[str, Any], survey_id: int) -> dict[str, Any]:
+    def put(self, data: surveys.SurveySpec, survey_id: int) -> surveys.SurveyDefinition:
         """Change a draft; for a published survey this makes the next version (a draft)."""
         return surveys.update(current_staff(), survey_id, data)
 
@@ -116,7 +116,7 @@ class Publish(MethodView):
     @allow("surveys.publish")
     @blp.response(200, SurveyDefinition)
     @blp.doc(security=[BEARER])
-    def post(self, survey_id: int) -> dict[str, Any]:
+    def post(self, survey_id: int) -> surveys.SurveyDefinition:
         """Publish a draft (immutable from now; the previous published version closes)."""
         return surveys.publish(current_staff(), survey_id)
 
@@ -126,7 +126,7 @@ class Close(MethodView):
     @allow("surveys.close")
     @blp.response(200, SurveyDefinition)
     @blp.doc(security=[BEARER])
-    def post(self, survey_id: int) -> dict[str, Any]:
+    def post(self, survey_id: int) -> surveys.SurveyDefinition:
         return surveys.close(current_staff(), survey_id)
 
 
@@ -161,7 +161,7 @@ class Invite(MethodView):
     @blp.arguments(InviteIn)
     @blp.response(201, InviteOut)
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any], survey_id: int) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], survey_id: int) -> surveys.Invitation:
         """Invite the survey's audience by push (topic `surveys`), throttled; its statistics give the response rate."""
         return surveys.invite(current_staff(), survey_id, data["per_minute"])
 
@@ -171,7 +171,7 @@ class Results(MethodView):
     @allow("surveys.results")
     @blp.response(200)
     @blp.doc(security=[BEARER])
-    def get(self, survey_id: int) -> dict[str, Any]:
+    def get(self, survey_id: int) -> surveys.SurveyResults:
         """Per question: distribution, mean, top-2-box or NPS, n and 95% intervals, by area (cells under 5 hidden)."""
         return surveys.results(current_staff(), survey_id)
 

@@ -27,8 +27,15 @@ def _local(value: str | None) -> datetime | None:
     return naive.replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
 
 
-def _spec(form: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {"topic": form.get("topic"), "audience": form.get("audience")}
+def _number(form: Any, key: str) -> float | None:
+    try:
+        return float(form.get(key) or "")
+    except ValueError:
+        return None
+
+
+def _spec(form: Any) -> broadcasts.BroadcastSpec:
+    spec: broadcasts.BroadcastSpec = {"topic": form.get("topic"), "audience": form.get("audience")}
     if spec["audience"] == "areas":
         spec["areas"] = form.getlist("areas")
     elif spec["audience"] == "polygon":
@@ -37,11 +44,7 @@ def _spec(form: Any) -> dict[str, Any]:
         except ValueError:
             spec["polygon"] = None
     elif spec["audience"] == "radius":
-        for key in ("lat", "lon", "radius_m"):
-            try:
-                spec[key] = float(form.get(key) or "")
-            except ValueError:
-                spec[key] = None
+        spec["lat"], spec["lon"], spec["radius_m"] = (_number(form, k) for k in ("lat", "lon", "radius_m"))
     return spec
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, render_template, request
@@ -52,7 +53,7 @@ def indicators_json() -> Any:
     return indicators.overview(me(), lang(), **_args())
 
 
-def _overview_table(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def _overview_table(data: indicators.Overview) -> tuple[list[str], list[list[Any]]]:
     columns = [
         t("Indicator"),
         t("Code"),
@@ -73,7 +74,7 @@ def _overview_table(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     area = data["area"]["name"] if data["area"] else t("Whole municipality")
     rows = []
     for r in data["rows"]:
-        c = r["current"] or {}
+        c: Mapping[str, Any] = r["current"] or {}
         shown = c and not c.get("suppressed")
         rows.append(
             [
@@ -97,7 +98,7 @@ def _overview_table(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
-def _definitions(items: list[dict[str, Any]] | None = None) -> tuple[list[str], list[list[Any]]]:
+def _definitions(items: list[indicators.LocalDefinition] | None = None) -> tuple[list[str], list[list[Any]]]:
     """The definitions sheet: of the given definitions, or of the whole catalogue."""
     columns = [
         t("Code"),
@@ -206,7 +207,7 @@ def indicator_services(code: str) -> Any:
     return render_template("admin/_services.html", data=data)
 
 
-def _page_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
+def _page_tables(data: indicators.IndicatorPage) -> list[tuple[str, list[str], list[list[Any]]]]:
     ind = data["indicator"]
     head = [
         t("Period"),
@@ -219,7 +220,7 @@ def _page_tables(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[A
         t("Status"),
     ]
 
-    def line(v: dict[str, Any]) -> list[Any]:
+    def line(v: indicators.ValueView) -> list[Any]:
         shown = not v["suppressed"]
         return [
             v["period"],

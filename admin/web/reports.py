@@ -19,25 +19,42 @@ from backend.models import OPEN_STATUSES, STATUSES
 # -- the queue and its map ---------------------------------------------------------------------------------
 
 
-def filters_from(args: Any) -> dict[str, Any]:
-    f: dict[str, Any] = {}
-    for name in ("status", "service", "department", "area", "priority"):
-        values = [v for v in args.getlist(name) if v]
-        if values:
-            f[name] = values
+def _codes(args: Any, name: str) -> list[str]:
+    """The non-empty values of a repeated query parameter."""
+    return [v for v in args.getlist(name) if v]
+
+
+def filters_from(args: Any) -> triage.QueueFilters:
+    f: triage.QueueFilters = {}
+    if status := _codes(args, "status"):
+        f["status"] = status
+    if service := _codes(args, "service"):
+        f["service"] = service
+    if department := _codes(args, "department"):
+        f["department"] = department
+    if area := _codes(args, "area"):
+        f["area"] = area
+    if priority := _codes(args, "priority"):
+        f["priority"] = priority
     if args.get("overdue") in ("true", "false"):
         f["overdue"] = args.get("overdue") == "true"
     if args.get("q"):
         f["q"] = args.get("q")[:200]
-    for name in ("since", "until"):  # dates of the municipality (the end date included)
-        value = args.get(name)
-        if value:
-            try:
-                day = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
-            except ValueError:
-                continue
-            f[name] = day + timedelta(days=1) if name == "until" else day
+    if since := _day(args.get("since")):  # dates of the municipality (the end date included)
+        f["since"] = since
+    if until := _day(args.get("until")):
+        f["until"] = until + timedelta(days=1)
     return f
+
+
+def _day(value: str | None) -> datetime | None:
+    """A date of the municipality, as the start of that day (None when absent or not a date)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
+    except ValueError:
+        return None
 
 
 @bp.get("/queue")
@@ -46,6 +63,7 @@ def queue_page() -> Any:
     f = filters_from(request.args)
     requested = request.args.get("sort") or ""
     sort = requested if requested in triage.SORTS else "newest"
+    page: triage.QueuePage
     try:
         page = triage.queue_page(me(), f, sort=sort, cursor=request.args.get("cursor") or None, limit=50)
     except DomainError as exc:
@@ -116,12 +134,13 @@ def _panel(
     return render_template("admin/_report.html", **context), status
 
 
-def _snapshot(view: dict[str, Any]) -> dict[str, Any]:
+def _snapshot(view: triage.StaffReport) -> dict[str, Any]:
     """What a form saw of the report: compared with the report when someone else changed it meanwhile."""
+    department = view["department"]
     return {
         "status": view["status"],
         "priority": view["priority"],
-        "department": (view.get("department") or {}).get("code"),
+        "department": None if department is None else department["code"],
         "service": view["service_code"],
         "description": view["description"],
         "hidden": view["hidden"],
@@ -129,7 +148,7 @@ def _snapshot(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[dict[str, Any]]) -> list[str]:
+def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[triage.TimelineEntry]) -> list[str]:
     out = []
     labels = {
         "status": t("Status"),
@@ -272,4 +291,4 @@ def photo_moderation(photo_id: int) -> Any:
         result = triage.moderate_photo(me(), photo_id, request.form.get("approve") == "true")
     except DomainError as exc:
         return Response(exc.message, status=exc.status)
-    return _panel(int(result["report_id"]), message=t("Saved."))
+    return _panel(result.report_id, message=t("Saved."))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from flask import Response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
@@ -39,10 +39,10 @@ SURVEY_EXAMPLE = {
 }
 
 
-def _survey_spec(raw: str | None) -> dict[str, Any]:
-    """The definition typed in the page (JSON), checked by the API's own schema."""
+def _survey_spec(raw: str | None) -> surveys.SurveySpec:
+    """The definition typed in the page (JSON), checked by the API's own schema (whose keys are SurveySpec's)."""
     try:
-        return dict(SurveyIn().load(json.loads(raw or "{}")))
+        return cast(surveys.SurveySpec, dict(SurveyIn().load(json.loads(raw or "{}"))))
     except ValueError as exc:
         raise DomainError(t("Not valid JSON: {e}", e=str(exc)), field="definition") from exc
     except ValidationError as exc:
@@ -90,7 +90,7 @@ def _survey_view(survey_id: int, error: str | None = None, status: int = 200) ->
     return render_template("admin/survey.html", **context), status
 
 
-def _definition_json(definition: dict[str, Any]) -> str:
+def _definition_json(definition: Mapping[str, Any]) -> str:
     """The definition as the edit form shows it (only what SurveyIn accepts, no empty values)."""
     keys = ("key", "title", "intro", "service_codes", "audience", "areas", "reporter_services", "reporter_days")
     top = {k: definition[k] for k in keys if definition[k] is not None}

@@ -12,8 +12,14 @@ from backend.broadcasts.manage import (
     preview,
     target,
 )
+from backend.broadcasts.views import AudienceSize, BroadcastSpec, BroadcastView, DeliveryStats, Text
 
 __all__ = [
+    "AudienceSize",
+    "BroadcastSpec",
+    "BroadcastView",
+    "DeliveryStats",
+    "Text",
     "BROADCAST_TOPICS",
     "MAX_RADIUS_M",
     "announcements",

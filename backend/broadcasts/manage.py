@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend import audit
+from backend.broadcasts.views import AudienceSize, BroadcastSpec, BroadcastView, DeliveryStats, Text
 from backend.cities.geography import locate_or_refuse
 from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
@@ -32,7 +33,7 @@ def _jurisdiction(staff: StaffUser) -> Jurisdiction:
     return session().get_one(Jurisdiction, staff.jurisdiction_id)
 
 
-def target(staff: StaffUser, spec: dict[str, Any]) -> Target:
+def target(staff: StaffUser, spec: BroadcastSpec) -> Target:
     """Check an audience (422 naming the field) and return it."""
     s = session()
     audience = spec.get("audience")
@@ -47,7 +48,7 @@ def target(staff: StaffUser, spec: dict[str, Any]) -> Target:
     raise DomainError(gettext("Must be one of: {0}.").format("jurisdiction, areas, polygon, radius"), field="audience")
 
 
-def _areas_target(s: Session, staff: StaffUser, spec: dict[str, Any]) -> Target:
+def _areas_target(s: Session, staff: StaffUser, spec: BroadcastSpec) -> Target:
     """The residents of the areas named by code (at least one, all of this municipality)."""
     codes = spec.get("areas") or []
     if not codes:
@@ -63,7 +64,7 @@ def _areas_target(s: Session, staff: StaffUser, spec: dict[str, Any]) -> Target:
     return Target("areas", staff.jurisdiction_id, area_ids=tuple(sorted(found.values())))
 
 
-def _polygon_target(s: Session, staff: StaffUser, spec: dict[str, Any]) -> Target:
+def _polygon_target(s: Session, staff: StaffUser, spec: BroadcastSpec) -> Target:
     """The residents inside a GeoJSON (Multi)Polygon that is valid, not empty and touches the municipality."""
     polygon = spec.get("polygon")
     if not isinstance(polygon, dict) or polygon.get("type") not in ("Polygon", "MultiPolygon"):
@@ -86,7 +87,7 @@ def _polygon_target(s: Session, staff: StaffUser, spec: dict[str, Any]) -> Targe
     return Target("polygon", staff.jurisdiction_id, shape=geojson)
 
 
-def _radius_target(staff: StaffUser, spec: dict[str, Any]) -> Target:
+def _radius_target(staff: StaffUser, spec: BroadcastSpec) -> Target:
     """The residents within radius_m (up to MAX_RADIUS_M) of the centre lat, lon."""
     lat, lon, radius = spec.get("lat"), spec.get("lon"), spec.get("radius_m")
     if lat is None or lon is None:
@@ -102,7 +103,7 @@ def _topic(topic: str | None) -> str:
     return topic
 
 
-def preview(staff: StaffUser, spec: dict[str, Any]) -> dict[str, int]:
+def preview(staff: StaffUser, spec: BroadcastSpec) -> AudienceSize:
     """How many devices the audience has for this topic, and how many of them can get a push."""
     t, topic = target(staff, spec), _topic(spec.get("topic"))
     s = session()
@@ -110,11 +111,11 @@ def preview(staff: StaffUser, spec: dict[str, Any]) -> dict[str, int]:
         select(func.count(), func.count(Device.push_token)).where(audience_devices(t, topic))
     ).one()
     s.rollback()
-    return {"devices": int(devices), "with_push": int(with_push)}
+    return AudienceSize(devices=int(devices), with_push=int(with_push))
 
 
-def _texts(texts: dict[str, Any], default: str) -> dict[str, dict[str, str]]:
-    clean: dict[str, dict[str, str]] = {}
+def _texts(texts: dict[str, Text], default: str) -> dict[str, Text]:
+    clean: dict[str, Text] = {}
     for lang, text in (texts or {}).items():
         if lang not in LANGUAGES:
             raise DomainError(gettext("Unsupported language; one of pl, uk, en."), field="texts")
@@ -129,7 +130,7 @@ def _texts(texts: dict[str, Any], default: str) -> dict[str, dict[str, str]]:
     return clean
 
 
-def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
+def create(staff: StaffUser, spec: BroadcastSpec) -> BroadcastView:
     """Send now (no `send_at`) or schedule; the fan-out starts once this commits (or when the time comes)."""
     t, topic = target(staff, spec), _topic(spec.get("topic"))
     jurisdiction = _jurisdiction(staff)
@@ -208,8 +209,15 @@ def _stats(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     return out
 
 
-def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str]) -> dict[str, Any]:
+def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str]) -> BroadcastView:
     center = to_shape(b.center) if b.center is not None else None
+    counts: DeliveryStats = {
+        "targeted": stats["targeted"],
+        "sent": stats["sent"],
+        "failed": stats["failed"],
+        "pruned": stats["pruned"],
+        "pending": stats["pending"],
+    }
     return {
         "id": b.id,
         "topic": b.topic,
@@ -218,18 +226,18 @@ def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str]) -> dict[st
         "lat": float(center.y) if center else None,
         "lon": float(center.x) if center else None,
         "radius_m": b.radius_m,
-        "texts": b.texts,
+        "texts": {lang: {"title": text["title"], "body": text["body"]} for lang, text in b.texts.items()},
         "private": b.private,
         "send_at": b.send_at,
         "expires_at": b.expires_at,
         "status": b.status,
         "sent_at": b.sent_at,
         "created_at": b.created_at,
-        "stats": stats,
+        "stats": counts,
     }
 
 
-def detail(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
+def detail(staff: StaffUser, broadcast_id: int) -> BroadcastView:
     s = session()
     b = _visible(staff, broadcast_id)
     areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == staff.jurisdiction_id)).all())
@@ -238,7 +246,7 @@ def detail(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
     return view
 
 
-def listing(staff: StaffUser, limit: int = 50) -> list[dict[str, Any]]:
+def listing(staff: StaffUser, limit: int = 50) -> list[BroadcastView]:
     s = session()
     rows = list(
         s.scalars(
@@ -255,7 +263,7 @@ def listing(staff: StaffUser, limit: int = 50) -> list[dict[str, Any]]:
     return out
 
 
-def cancel(staff: StaffUser, broadcast_id: int) -> dict[str, Any]:
+def cancel(staff: StaffUser, broadcast_id: int) -> BroadcastView:
     """Cancel a broadcast not yet sent; pushes already queued for it are dropped."""
     with unit_of_work() as s:
         b = _visible(staff, broadcast_id)

@@ -17,9 +17,27 @@ from backend.indicators.drill import drill_down
 from backend.indicators.feed import VALUE_FIELDS, jurisdiction_by_slug, values
 from backend.indicators.page import indicator_page
 from backend.indicators.periods import parse_period
+from backend.indicators.views import (
+    DrillDown,
+    IndicatorDefinition,
+    IndicatorFields,
+    IndicatorPage,
+    LocalDefinition,
+    Overview,
+    RecomputeAccepted,
+    ValueView,
+)
 
 __all__ = [
     "VALUE_FIELDS",
+    "DrillDown",
+    "IndicatorDefinition",
+    "IndicatorFields",
+    "IndicatorPage",
+    "LocalDefinition",
+    "Overview",
+    "RecomputeAccepted",
+    "ValueView",
     "IndicatorSpec",
     "LinksSchema",
     "create",

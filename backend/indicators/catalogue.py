@@ -4,6 +4,7 @@ direction, links to a strategy), described in every language."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from backend.i18n import gettext
 from backend.indicators.compute import headline, status_of
 from backend.indicators.periods import align, parse_period
 from backend.indicators.sql import RULES
+from backend.indicators.views import CatalogueLoad, IndicatorDefinition, IndicatorFields, RecomputeAccepted
 from backend.models import (
     COMPUTATIONS,
     GRANULARITIES,
@@ -123,7 +125,7 @@ def split_computation(value: str) -> tuple[str, str | None]:
     return value, None
 
 
-def _check_codes(s: Session, jid: int, spec: dict[str, Any], field_prefix: str = "") -> None:
+def _check_codes(s: Session, jid: int, spec: Mapping[str, Any], field_prefix: str = "") -> None:
     services = set(s.scalars(select(Service.code).where(Service.jurisdiction_id == jid)))
     areas = set(s.scalars(select(Area.code).where(Area.jurisdiction_id == jid)))
     unknown = [c for c in spec.get("services", []) if c not in services]
@@ -134,7 +136,7 @@ def _check_codes(s: Session, jid: int, spec: dict[str, Any], field_prefix: str =
         raise DomainError(f"{field_prefix}unknown area {unknown[0]!r}", field="areas")
 
 
-def _apply(ind: Indicator, spec: dict[str, Any]) -> None:
+def _apply(ind: Indicator, spec: Mapping[str, Any]) -> None:
     mapping = {"services": "service_codes", "areas": "area_codes"}
     for key, value in spec.items():
         if key == "computation":
@@ -145,7 +147,7 @@ def _apply(ind: Indicator, spec: dict[str, Any]) -> None:
             setattr(ind, mapping.get(key, key), value)
 
 
-def load_catalogue(jurisdiction_code: str, path: Path, replace: bool = False) -> dict[str, int]:
+def load_catalogue(jurisdiction_code: str, path: Path, replace: bool = False) -> CatalogueLoad:
     """Seed a municipality's indicators from a YAML catalogue: new codes are created; existing ones are left as
     admins edited them unless `replace`. The whole file is checked first (errors name the indicator and field)."""
     try:
@@ -187,7 +189,7 @@ def load_catalogue(jurisdiction_code: str, path: Path, replace: bool = False) ->
     return {"created": created, "updated": updated, "kept": len(specs) - created - updated}
 
 
-def describe(ind: Indicator) -> dict[str, Any]:
+def describe(ind: Indicator) -> IndicatorDefinition:
     """An indicator's definition as the API and the exports show it (names and descriptions per language)."""
     return {
         "code": ind.code,
@@ -214,7 +216,7 @@ def describe(ind: Indicator) -> dict[str, Any]:
     }
 
 
-def definitions(jurisdiction_id: int, public_only: bool = False) -> list[dict[str, Any]]:
+def definitions(jurisdiction_id: int, public_only: bool = False) -> list[IndicatorDefinition]:
     s = session()
     query = select(Indicator).where(Indicator.jurisdiction_id == jurisdiction_id)
     if public_only:
@@ -228,7 +230,7 @@ def definitions(jurisdiction_id: int, public_only: bool = False) -> list[dict[st
     return out
 
 
-def definition(staff: StaffUser, code: str) -> dict[str, Any]:
+def definition(staff: StaffUser, code: str) -> IndicatorDefinition:
     ind = _own(session(), staff.jurisdiction_id, code)
     out = describe(ind)
     session().rollback()
@@ -268,7 +270,7 @@ def _request_recompute(
     )
 
 
-def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
+def create(staff: StaffUser, spec: IndicatorFields) -> IndicatorDefinition:
     with unit_of_work() as s:
         if s.scalar(
             select(Indicator.id).where(
@@ -295,13 +297,13 @@ def create(staff: StaffUser, spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update(staff: StaffUser, code: str, changes: IndicatorFields) -> IndicatorDefinition:
     """Edit an indicator. New thresholds re-judge its stored values at once; a change to what is computed
     (computation, filters, provenance, granularity) recomputes them in the background."""
     with unit_of_work() as s:
         ind = _own(s, staff.jurisdiction_id, code, lock=True)
         before = describe(ind)
-        merged = {**{k: v for k, v in before.items() if k in IndicatorSpec().fields}, **changes}
+        merged: dict[str, Any] = {**{k: v for k, v in before.items() if k in IndicatorSpec().fields}, **changes}
         merged["links"] = {**LinksSchema().load({}), **(merged.get("links") or {})}
         try:
             IndicatorSpec().load({k: v for k, v in merged.items() if v is not None or k in changes})
@@ -318,6 +320,8 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
         elif changes.keys() & {"green", "amber", "direction"}:  # the thresholds moved: judge the values again
             _rejudge(s, ind)
         after = describe(ind)
+        old: Mapping[str, Any] = before
+        new: Mapping[str, Any] = after
         audit.record(
             s,
             staff,
@@ -325,8 +329,8 @@ def update(staff: StaffUser, code: str, changes: dict[str, Any]) -> dict[str, An
             "indicator",
             ind.id,
             jurisdiction_id=staff.jurisdiction_id,
-            before={k: before[k] for k in changes if k in before},
-            after={k: after[k] for k in changes if k in after},
+            before={k: old[k] for k in changes if k in old},
+            after={k: new[k] for k in changes if k in new},
         )
     return after
 
@@ -347,7 +351,7 @@ def _rejudge(s: Session, ind: Indicator) -> None:
 
 def request_recompute(
     staff: StaffUser, codes: list[str], since: str | None = None, until: str | None = None
-) -> dict[str, Any]:
+) -> RecomputeAccepted:
     """Recompute now, in the background: all active indicators or `codes`, for the configured history or the
     months since…until (YYYY-MM)."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,18 @@ from backend.indicators.catalogue import describe
 from backend.indicators.compute import headline
 from backend.indicators.periods import align, local_today, parse_period, period_label, shift
 from backend.indicators.provenance import preferred_provenance
+from backend.indicators.views import (
+    AreaRef,
+    Change,
+    Choices,
+    GroupRef,
+    LocalDefinition,
+    Lookups,
+    Overview,
+    OverviewRow,
+    ServiceRef,
+    ValueView,
+)
 from backend.models import (
     Area,
     Indicator,
@@ -26,9 +38,6 @@ from backend.models import (
     ServiceGroup,
     StaffUser,
 )
-
-#: Periods in a sparkline and in the period choice.
-
 
 #: Periods in a sparkline and in the period choice.
 SPARK = 8
@@ -53,7 +62,7 @@ def month_of(label: str | None, tz: str) -> date:
         raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
 
 
-def lookups(s: Session, jid: int, lang: str, fallback: str) -> dict[str, Any]:
+def lookups(s: Session, jid: int, lang: str, fallback: str) -> Lookups:
     services = s.execute(
         select(Service.id, Service.code, Service.name, Service.group_id)
         .where(Service.jurisdiction_id == jid)
@@ -80,16 +89,28 @@ def lookups(s: Session, jid: int, lang: str, fallback: str) -> dict[str, Any]:
     }
 
 
-def resolve(lookups: dict[str, Any], kind: str, code: str | None) -> dict[str, Any] | None:
+Ref = TypeVar("Ref", ServiceRef, AreaRef, GroupRef)
+
+
+def resolve(table: dict[str, Ref], kind: str, code: str | None) -> Ref | None:
+    """The entry of `code` in one of the lookups' tables (`kind`: services, areas, groups), or None for none."""
     if not code:
         return None
-    found = lookups[kind].get(code)
+    found = table.get(code)
     if found is None:
         raise DomainError(f"Unknown {kind[:-1]} {code!r}.", field=kind[:-1])
-    return dict(found)
+    return found.copy()
 
 
-def value_view(row: Any) -> dict[str, Any]:
+def choices_of(look: Lookups) -> Choices:
+    return {
+        "services": list(look["services"].values()),
+        "areas": list(look["areas"].values()),
+        "groups": list(look["groups"].values()),
+    }
+
+
+def value_view(row: Any) -> ValueView:
     return {
         "period": period_label(row.granularity, row.period_start),
         "period_start": row.period_start.isoformat(),
@@ -108,7 +129,7 @@ def value_view(row: Any) -> dict[str, Any]:
     }
 
 
-def definition_in(ind: Indicator, lang: str, fallback: str) -> dict[str, Any]:
+def definition_in(ind: Indicator, lang: str, fallback: str) -> LocalDefinition:
     """The indicator's definition with its name and description in one language."""
     return {
         **describe(ind),
@@ -117,7 +138,7 @@ def definition_in(ind: Indicator, lang: str, fallback: str) -> dict[str, Any]:
     }
 
 
-def change_of(current: float | None, previous: float | None, direction: str) -> dict[str, Any] | None:
+def change_of(current: float | None, previous: float | None, direction: str) -> Change | None:
     """The change against the previous period and whether it is an improvement (None without both values)."""
     if current is None or previous is None:
         return None
@@ -126,7 +147,7 @@ def change_of(current: float | None, previous: float | None, direction: str) -> 
     return {"delta": delta, "better": better}
 
 
-def _overview_cells(look: dict[str, Any], group: dict | None, service: dict | None) -> list[dict[str, Any] | None]:
+def _overview_cells(look: Lookups, group: GroupRef | None, service: ServiceRef | None) -> list[ServiceRef | None]:
     """The cells of the overview: the chosen service, each service of the chosen group, or all services."""
     if service:
         return [service]
@@ -136,7 +157,7 @@ def _overview_cells(look: dict[str, Any], group: dict | None, service: dict | No
 
 
 def _values_by_cell(
-    s: Session, jid: int, month: date, cells: list[dict[str, Any] | None], area: dict[str, Any] | None
+    s: Session, jid: int, month: date, cells: list[ServiceRef | None], area: AreaRef | None
 ) -> dict[tuple[int, int | None, str], dict[date, Any]]:
     """The stored values since the sparklines' start, by (indicator, service, provenance) and period."""
     service_ids = [c["id"] for c in cells if c] or None
@@ -152,8 +173,8 @@ def _values_by_cell(
 
 
 def _overview_row(
-    ind: Indicator, definition: dict[str, Any], cell: dict[str, Any] | None, provenance: str, month: date, series: dict
-) -> dict[str, Any]:
+    ind: Indicator, definition: LocalDefinition, cell: ServiceRef | None, provenance: str, month: date, series: dict
+) -> OverviewRow:
     """One line of the overview: the value of the period, the change, the sparkline."""
     start = align(ind.granularity, month)
     periods = [shift(ind.granularity, start, -k) for k in range(SPARK - 1, -1, -1)]
@@ -186,7 +207,7 @@ def overview(
     group: str | None = None,
     service: str | None = None,
     area: str | None = None,
-) -> dict[str, Any]:
+) -> Overview:
     """Every active indicator for a period (indicators of a coarser granularity: the period containing it) and a
     cell (service or all, area or municipality): value, interval, n, provenance, status, target, the change
     against the previous period and the last periods for a sparkline. A service group lists its services."""
@@ -195,15 +216,15 @@ def overview(
         j = jurisdiction_of(s, staff)
         month = month_of(period, j.timezone)
         look = lookups(s, j.id, lang, j.default_language)
-        chosen_group = resolve(look, "groups", group)
-        chosen_service = resolve(look, "services", service)
-        chosen_area = resolve(look, "areas", area)
+        chosen_group = resolve(look["groups"], "groups", group)
+        chosen_service = resolve(look["services"], "services", service)
+        chosen_area = resolve(look["areas"], "areas", area)
         cells = _overview_cells(look, chosen_group, chosen_service)
         inds = s.scalars(
             select(Indicator).where(Indicator.jurisdiction_id == j.id, Indicator.active).order_by(Indicator.code)
         ).all()
         by_cell = _values_by_cell(s, j.id, month, cells, chosen_area)
-        rows = []
+        rows: list[OverviewRow] = []
         for ind in inds:
             definition = definition_in(ind, lang, j.default_language)
             provenances = sorted({p for (i, _, p) in by_cell if i == ind.id}) or [preferred_provenance(ind)]
@@ -219,13 +240,13 @@ def overview(
             "service": chosen_service,
             "area": chosen_area,
             "rows": rows,
-            "choices": {k: list(v.values()) for k, v in look.items()},
+            "choices": choices_of(look),
         }
     finally:
         s.rollback()
 
 
-def definitions_table(staff: StaffUser, lang: str) -> list[dict[str, Any]]:
+def definitions_table(staff: StaffUser, lang: str) -> list[LocalDefinition]:
     """The catalogue for an export's second sheet."""
     s = session()
     try:

@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 from backend.db import session
 from backend.errors import DomainError
 from backend.i18n import gettext
-
-#: Periods in a sparkline and in the period choice.
 from backend.indicators.dashboard import definition_in
 from backend.indicators.page import request_cell
 from backend.indicators.periods import align, parse_period, period_label, shift
 from backend.indicators.provenance import preferred_provenance
 from backend.indicators.sql import RULES, members
+from backend.indicators.views import DrillDown, Lookups
 from backend.models import (
     VALUE_PROVENANCES,
     Indicator,
@@ -40,7 +39,7 @@ def _drill_provenance(s: Session, ind: Indicator, provenance: str | None) -> str
     return preferred_provenance(ind, stored)
 
 
-def _drill_items(result: Any, look: dict[str, Any], kind: str) -> tuple[list[dict[str, Any]], int]:
+def _drill_items(result: Any, look: Lookups, kind: str) -> tuple[list[dict[str, Any]], int]:
     """The listed rows with service and area codes, and the total the value counted."""
     service_codes = {v["id"]: v["code"] for v in look["services"].values()}
     area_codes = {a["id"]: a["code"] for a in look["areas"].values()}
@@ -75,7 +74,7 @@ def drill_down(
     service: str | None = None,
     area: str | None = None,
     provenance: str | None = None,
-) -> dict[str, Any]:
+) -> DrillDown:
     """What one value counted: its reports (objective and feedback values; at most MEMBERS_LIMIT listed, all
     counted), the distribution of survey answers (never a response), or the surveys' invitations."""
     s = session()

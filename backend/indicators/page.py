@@ -13,10 +13,17 @@ from backend.db import session
 from backend.errors import NotFound
 from backend.i18n import gettext
 from backend.indicators.catalogue import CODE
-
-#: Periods in a sparkline and in the period choice.
-from backend.indicators.dashboard import definition_in, jurisdiction_of, lookups, month_of, resolve, value_view
+from backend.indicators.dashboard import (
+    choices_of,
+    definition_in,
+    jurisdiction_of,
+    lookups,
+    month_of,
+    resolve,
+    value_view,
+)
 from backend.indicators.periods import align, period_label, shift
+from backend.indicators.views import AreaRef, DistrictValue, IndicatorPage, Lookups, ServiceRef, ServiceValue, ValueView
 from backend.models import (
     Indicator,
     IndicatorValue,
@@ -36,21 +43,23 @@ def _indicator(s: Session, jid: int, code: str) -> Indicator:
 
 def request_cell(
     s: Session, staff: StaffUser, lang: str, code: str, service: str | None, area: str | None
-) -> tuple[Jurisdiction, Indicator, dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
+) -> tuple[Jurisdiction, Indicator, Lookups, ServiceRef | None, AreaRef | None]:
     """The municipality, the indicator, the names, and the chosen service and area (None: all) of a request."""
     j = jurisdiction_of(s, staff)
     ind = _indicator(s, j.id, code)
     look = lookups(s, j.id, lang, j.default_language)
-    return j, ind, look, resolve(look, "services", service), resolve(look, "areas", area)
+    return j, ind, look, resolve(look["services"], "services", service), resolve(look["areas"], "areas", area)
 
 
-def _signal(value: dict[str, Any], total: dict[str, Any] | None) -> str:
+def _signal(value: ValueView, total: ValueView | None) -> str:
     """above / below the municipality's value when the district's interval excludes it, else within the noise."""
-    if total is None or value["suppressed"] or total["headline"] is None or value["ci_low"] is None:
+    mid = None if total is None else total["headline"]
+    low, high = value["ci_low"], value["ci_high"]
+    if value["suppressed"] or mid is None or low is None or high is None:
         return "unknown"
-    if value["ci_low"] > total["headline"]:
+    if low > mid:
         return "above"
-    if value["ci_high"] < total["headline"]:
+    if high < mid:
         return "below"
     return "within"
 
@@ -65,19 +74,18 @@ def _chosen_provenance(present: list[str], wanted: str | None) -> str | None:
 
 
 def _districts(
-    rows: list[Any], at: date, sid: int | None, area_codes: dict[int, Any], direction: str
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    rows: list[Any], at: date, sid: int | None, area_codes: dict[int, AreaRef], direction: str
+) -> tuple[list[DistrictValue], ValueView | None]:
     """The districts' values of a period, best first, each marked against the municipality's value."""
     total = next(
         (value_view(r) for r in rows if r.period_start == at and r.service_id == sid and r.area_id is None), None
     )
-    out = [
-        {**value_view(r), "area": area_codes[r.area_id]}
+    out: list[DistrictValue] = [
+        {**value, "area": area_codes[r.area_id], "signal": _signal(value, total)}
         for r in rows
         if r.period_start == at and r.service_id == sid and r.area_id is not None
+        for value in (value_view(r),)
     ]
-    for item in out:
-        item["signal"] = _signal(item, total)
     out.sort(
         key=lambda v: (
             v["headline"] is None,
@@ -96,7 +104,7 @@ def indicator_page(
     area: str | None = None,
     compare: str | None = None,
     provenance: str | None = None,
-) -> dict[str, Any]:
+) -> IndicatorPage:
     """An indicator's page: its trend (cell: service × area), its districts for the period (ranked, with the
     municipality value and whether each interval excludes it) and for a comparison period, its services."""
     s = session()
@@ -119,7 +127,7 @@ def indicator_page(
 
         now, total_now = _districts(rows, start, sid, area_codes, ind.direction)
         then, total_then = _districts(rows, other, sid, area_codes, ind.direction)
-        services = sorted(
+        services: list[ServiceValue] = sorted(
             (
                 {**value_view(r), "service": service_codes[r.service_id]}
                 for r in rows
@@ -142,7 +150,7 @@ def indicator_page(
             "districts_compare": {d["area"]["code"]: d for d in then},
             "services": services,
             "periods": sorted({period_label(ind.granularity, r.period_start) for r in rows}, reverse=True),
-            "choices": {k: list(v.values()) for k, v in look.items()},
+            "choices": choices_of(look),
         }
     finally:
         s.rollback()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select, update
 
 from backend import audit
@@ -12,9 +10,10 @@ from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import gettext, pick
 from backend.models import ApiKey, Department, Jurisdiction, Service, StaffToken, StaffUser, utcnow
 from backend.staff import accounts
+from backend.staff.views import AdministrationOverview, DepartmentRow, KeyRow, ServiceRow, StaffRow
 
 
-def overview(admin: StaffUser) -> dict[str, Any]:
+def overview(admin: StaffUser) -> AdministrationOverview:
     s = session()
     j = s.get_one(Jurisdiction, admin.jurisdiction_id)
     lang, fallback = admin.locale, j.default_language
@@ -22,46 +21,46 @@ def overview(admin: StaffUser) -> dict[str, Any]:
         d.id: d
         for d in s.scalars(select(Department).where(Department.jurisdiction_id == j.id).order_by(Department.code))
     }
-    out = {
-        "staff": [
-            {
-                "id": u.id,
-                "email": u.email,
-                "name": u.full_name,
-                "role": u.role,
-                "active": u.active,
-                "department": departments[u.department_id].code if u.department_id in departments else None,
-                "last_login_at": u.last_login_at,
-            }
+    out = AdministrationOverview(
+        staff=[
+            StaffRow(
+                id=u.id,
+                email=u.email,
+                name=u.full_name,
+                role=u.role,
+                active=u.active,
+                department=departments[u.department_id].code if u.department_id in departments else None,
+                last_login_at=u.last_login_at,
+            )
             for u in s.scalars(select(StaffUser).where(StaffUser.jurisdiction_id == j.id).order_by(StaffUser.email))
         ],
-        "departments": [
-            {"id": d.id, "code": d.code, "name": pick(d.name, lang, fallback), "active": d.active, "email": d.email}
+        departments=[
+            DepartmentRow(id=d.id, code=d.code, name=pick(d.name, lang, fallback), active=d.active, email=d.email)
             for d in departments.values()
         ],
-        "services": [
-            {
-                "id": sv.id,
-                "code": sv.code,
-                "name": pick(sv.name, lang, fallback),
-                "active": sv.active,
-                "sla_hours": sv.sla_hours,
-                "department": departments[sv.department_id].code if sv.department_id in departments else None,
-            }
+        services=[
+            ServiceRow(
+                id=sv.id,
+                code=sv.code,
+                name=pick(sv.name, lang, fallback),
+                active=sv.active,
+                sla_hours=sv.sla_hours,
+                department=departments[sv.department_id].code if sv.department_id in departments else None,
+            )
             for sv in s.scalars(select(Service).where(Service.jurisdiction_id == j.id).order_by(Service.code))
         ],
-        "keys": [
-            {
-                "id": k.id,
-                "name": k.name,
-                "prefix": k.prefix,
-                "scopes": k.scopes,
-                "last_used_at": k.last_used_at,
-                "revoked_at": k.revoked_at,
-            }
+        keys=[
+            KeyRow(
+                id=k.id,
+                name=k.name,
+                prefix=k.prefix,
+                scopes=k.scopes,
+                last_used_at=k.last_used_at,
+                revoked_at=k.revoked_at,
+            )
             for k in s.scalars(select(ApiKey).where(ApiKey.jurisdiction_id == j.id).order_by(ApiKey.id))
         ],
-    }
+    )
     s.rollback()
     return out
 

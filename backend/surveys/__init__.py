@@ -6,8 +6,24 @@ from backend.surveys.definitions import close, create, definition, listing, prev
 from backend.surveys.importing import import_survey
 from backend.surveys.invitations import invite, invited
 from backend.surveys.results import export, results
+from backend.surveys.views import (
+    Invitation,
+    QuestionResult,
+    QuestionView,
+    Summary,
+    SurveyDefinition,
+    SurveyResults,
+    SurveySpec,
+)
 
 __all__ = [
+    "Invitation",
+    "QuestionResult",
+    "QuestionView",
+    "Summary",
+    "SurveyDefinition",
+    "SurveyResults",
+    "SurveySpec",
     "close",
     "create",
     "definition",

@@ -6,6 +6,7 @@ the survey's key, which stops a second response (to any version of the survey) a
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,9 +28,10 @@ from backend.models import (
     utcnow,
 )
 from backend.surveys.answering import resident_view
+from backend.surveys.views import QuestionView, SurveyDefinition, SurveySpec
 
 
-def check_definition(s: Any, jurisdiction: Jurisdiction, spec: dict[str, Any]) -> None:
+def check_definition(s: Any, jurisdiction: Jurisdiction, spec: Mapping[str, Any]) -> None:
     """A survey definition checked before it is stored (422 naming the field)."""
     if not (spec.get("title") or {}).get(jurisdiction.default_language):
         raise DomainError(
@@ -46,14 +48,14 @@ def check_definition(s: Any, jurisdiction: Jurisdiction, spec: dict[str, Any]) -
     questions = spec.get("questions") or []
     if not questions:
         raise DomainError(gettext("A survey needs at least one question."), field="questions")
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, Mapping[str, Any]] = {}
     for q in questions:
         _check_question(q, seen, jurisdiction, services)
         seen[q["code"]] = q
 
 
 def _check_question(
-    q: dict[str, Any], seen: dict[str, dict[str, Any]], jurisdiction: Jurisdiction, services: set[str]
+    q: Mapping[str, Any], seen: dict[str, Mapping[str, Any]], jurisdiction: Jurisdiction, services: set[str]
 ) -> None:
     """One question of a definition: its code, kind, text, options, dimension, service and condition."""
     code = q.get("code")
@@ -85,7 +87,7 @@ def _check_question(
             raise DomainError(gettext("The condition's values are not answers of that question."), field=field)
 
 
-def _valid_value(q: dict[str, Any], value: Any) -> bool:
+def _valid_value(q: Mapping[str, Any], value: Any) -> bool:
     kind = q["kind"]
     if kind in ("single", "multiple"):
         return value in {o["code"] for o in q.get("options") or []}
@@ -96,7 +98,7 @@ def _valid_value(q: dict[str, Any], value: Any) -> bool:
     return False
 
 
-def build_survey(s: Any, survey: Survey, spec: dict[str, Any], jurisdiction: Jurisdiction) -> None:
+def build_survey(s: Any, survey: Survey, spec: Mapping[str, Any], jurisdiction: Jurisdiction) -> None:
     areas = dict(s.execute(select(Area.code, Area.id).where(Area.jurisdiction_id == jurisdiction.id)).all())
     survey.title, survey.intro = spec["title"], spec.get("intro") or {}
     survey.service_codes = spec.get("service_codes") or []
@@ -128,7 +130,7 @@ def build_survey(s: Any, survey: Survey, spec: dict[str, Any], jurisdiction: Jur
     ]
 
 
-def create(staff: StaffUser, spec: dict[str, Any], provenance: str = "opt-in") -> dict[str, Any]:
+def create(staff: StaffUser, spec: SurveySpec, provenance: str = "opt-in") -> SurveyDefinition:
     """A new survey (a draft, version 1)."""
     with unit_of_work() as s:
         jurisdiction = s.get_one(Jurisdiction, staff.jurisdiction_id)
@@ -169,7 +171,7 @@ def own_survey(s: Any, staff: StaffUser, survey_id: int, lock: bool = False) -> 
     return survey
 
 
-def update(staff: StaffUser, survey_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+def update(staff: StaffUser, survey_id: int, spec: SurveySpec) -> SurveyDefinition:
     """Change a draft; a published survey gets a new draft version instead (the published one stays as it is)."""
     with unit_of_work() as s:
         current = own_survey(s, staff, survey_id, lock=True)
@@ -208,7 +210,7 @@ def update(staff: StaffUser, survey_id: int, spec: dict[str, Any]) -> dict[str, 
     return definition(staff, sid)
 
 
-def publish(staff: StaffUser, survey_id: int) -> dict[str, Any]:
+def publish(staff: StaffUser, survey_id: int) -> SurveyDefinition:
     """Publish a draft (from then on immutable); an earlier published version of it is closed."""
     with unit_of_work() as s:
         survey = own_survey(s, staff, survey_id, lock=True)
@@ -233,7 +235,7 @@ def publish(staff: StaffUser, survey_id: int) -> dict[str, Any]:
     return definition(staff, survey_id)
 
 
-def close(staff: StaffUser, survey_id: int) -> dict[str, Any]:
+def close(staff: StaffUser, survey_id: int) -> SurveyDefinition:
     with unit_of_work() as s:
         survey = own_survey(s, staff, survey_id, lock=True)
         if survey.status != "published":
@@ -243,11 +245,11 @@ def close(staff: StaffUser, survey_id: int) -> dict[str, Any]:
     return definition(staff, survey_id)
 
 
-def definition(staff: StaffUser, survey_id: int) -> dict[str, Any]:
+def definition(staff: StaffUser, survey_id: int) -> SurveyDefinition:
     s = session()
     survey = own_survey(s, staff, survey_id)
     areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == survey.jurisdiction_id)).all())
-    out = {
+    out: SurveyDefinition = {
         "id": survey.id,
         "key": survey.key,
         "version": survey.version,
@@ -263,28 +265,29 @@ def definition(staff: StaffUser, survey_id: int) -> dict[str, Any]:
         "reporter_services": survey.reporter_services,
         "reporter_days": survey.reporter_days,
         "published_at": survey.published_at,
-        "responses": s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)),
-        "questions": [
-            {
-                "code": q.code,
-                "kind": q.kind,
-                "required": q.required,
-                "dont_know": q.dont_know,
-                "text": q.text,
-                "options": q.options,
-                "scale_labels": q.scale_labels,
-                "service_code": q.service_code,
-                "dimension": q.dimension,
-                "show_if": {"code": q.show_if_code, "values": q.show_if_values} if q.show_if_code else None,
-            }
-            for q in survey.questions
-        ],
+        "responses": s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) or 0,
+        "questions": [_question_view(q) for q in survey.questions],
     }
     s.rollback()
     return out
 
 
-def listing(staff: StaffUser) -> list[dict[str, Any]]:
+def _question_view(q: SurveyQuestion) -> QuestionView:
+    return {
+        "code": q.code,
+        "kind": q.kind,
+        "required": q.required,
+        "dont_know": q.dont_know,
+        "text": q.text,
+        "options": q.options,
+        "scale_labels": q.scale_labels,
+        "service_code": q.service_code,
+        "dimension": q.dimension,
+        "show_if": {"code": q.show_if_code, "values": q.show_if_values} if q.show_if_code else None,
+    }
+
+
+def listing(staff: StaffUser) -> list[SurveyDefinition]:
     s = session()
     ids = list(
         s.scalars(

@@ -22,6 +22,7 @@ from backend.models import (
     utcnow,
 )
 from backend.surveys.definitions import own_survey
+from backend.surveys.views import Invitation
 from push.broadcasts import request_send
 
 INVITATION = "A short survey from {city}: {title}"
@@ -49,7 +50,7 @@ def _reporter_services(s: Session, survey: Survey, j: Jurisdiction) -> list[int]
     return list(s.scalars(select(Service.id).where(*wanted)))
 
 
-def invite(staff: StaffUser, survey_id: int, per_minute: int) -> dict[str, Any]:
+def invite(staff: StaffUser, survey_id: int, per_minute: int) -> Invitation:
     """Invite the survey's audience by push (topic `surveys`), at most `per_minute` devices a minute; the
     invitation is a private broadcast whose statistics give the response rate."""
     with unit_of_work() as s:
@@ -89,7 +90,7 @@ def invite(staff: StaffUser, survey_id: int, per_minute: int) -> dict[str, Any]:
         )
         request_send(s, b.id)
         bid = b.id
-    return {"broadcast_id": bid, "survey_id": survey_id, "per_minute": per_minute}
+    return Invitation(broadcast_id=bid, survey_id=survey_id, per_minute=per_minute)
 
 
 def invited(s: Any, survey_id: int) -> int:

@@ -21,20 +21,26 @@ from backend.models import (
 from backend.stats import MIN_CELL, t_interval, wilson
 from backend.surveys.definitions import own_survey
 from backend.surveys.invitations import invited
+from backend.surveys.views import QuestionResult, Summary, SurveyResults
 
 
-def summarise(kind: str, counts: dict[int, int]) -> dict[str, Any]:
+def summarise(kind: str, counts: dict[int, int]) -> Summary:
     """n, mean, its interval, top-2-box with its interval (1–5) or NPS (0–10), from a distribution."""
     n = sum(counts.values())
-    out: dict[str, Any] = {"n": n, "distribution": {str(k): v for k, v in sorted(counts.items())}}
     if n < MIN_CELL:
         return {"n": n, "suppressed": True}
     mean = sum(k * v for k, v in counts.items()) / n
     var = sum(v * (k - mean) ** 2 for k, v in counts.items()) / (n - 1) if n > 1 else 0.0
-    out.update({"mean": mean, "mean_ci": t_interval(mean, math.sqrt(var), n), "suppressed": False})
+    out: Summary = {
+        "n": n,
+        "distribution": {str(k): v for k, v in sorted(counts.items())},
+        "mean": mean,
+        "mean_ci": t_interval(mean, math.sqrt(var), n),
+        "suppressed": False,
+    }
     if kind == "likert5":
         top = counts.get(4, 0) + counts.get(5, 0)
-        out.update({"top2": top / n, "top2_ci": wilson(top, n)})
+        out["top2"], out["top2_ci"] = top / n, wilson(top, n)
     else:
         promoters = sum(v for k, v in counts.items() if k >= 9)
         detractors = sum(v for k, v in counts.items() if k <= 6)
@@ -81,9 +87,9 @@ def _question_result(
     dont_know: int,
     choices: dict[str, int],
     areas: dict[int, str],
-) -> dict[str, Any]:
+) -> QuestionResult:
     """One question's result: overall and by area for scales, the distribution for choices."""
-    entry: dict[str, Any] = {
+    entry: QuestionResult = {
         "code": q.code,
         "kind": q.kind,
         "service_code": q.service_code,
@@ -102,13 +108,13 @@ def _question_result(
         }
     elif q.kind in ("single", "multiple", "district"):
         n = sum(choices.values())
-        entry["overall"] = {"n": n, "distribution": choices, "suppressed": n < MIN_CELL}
-        if n < MIN_CELL:
-            entry["overall"] = {"n": n, "suppressed": True}
+        entry["overall"] = (
+            {"n": n, "suppressed": True} if n < MIN_CELL else {"n": n, "distribution": choices, "suppressed": False}
+        )
     return entry
 
 
-def results(staff: StaffUser, survey_id: int) -> dict[str, Any]:
+def results(staff: StaffUser, survey_id: int) -> SurveyResults:
     """Per question: distribution, mean, top-2-box or NPS with n and 95% intervals, overall and by area;
     cells under MIN_CELL responses suppressed."""
     s = session()

@@ -27,6 +27,16 @@ from backend.triage.detail import detail as report_detail
 from backend.triage.etag import PreconditionFailed, PreconditionRequired, etag
 from backend.triage.queue import SORTS, map_points, overdue_by_department
 from backend.triage.queue import queue as queue_page
+from backend.triage.views import (
+    AuditEntry,
+    MapPoint,
+    ModeratedPhoto,
+    QueueFilters,
+    QueueItem,
+    QueuePage,
+    StaffReport,
+    TimelineEntry,
+)
 
 __all__ = [
     "ACTIONS",
@@ -35,20 +45,28 @@ __all__ = [
     "REPLY_TEMPLATES",
     "SORTS",
     "TRANSITIONS",
+    "TimelineEntry",
     "Assign",
+    "AuditEntry",
     "BulkItem",
     "BulkOutcome",
     "ChangeStatus",
     "Command",
+    "MapPoint",
     "Merge",
     "ModerateText",
+    "ModeratedPhoto",
     "Note",
     "PreconditionFailed",
     "PreconditionRequired",
+    "QueueFilters",
+    "QueueItem",
+    "QueuePage",
     "Recategorise",
     "Reply",
     "ReplyFromTemplate",
     "SetPriority",
+    "StaffReport",
     "audit_trail",
     "bulk",
     "etag",

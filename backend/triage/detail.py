@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,9 +16,10 @@ from backend.reporting.submission import nearby_reports
 from backend.staff.policy import allowed
 from backend.triage.access import visible_report
 from backend.triage.etag import etag
+from backend.triage.views import AuditEntry, Contact, ModeratedPhoto, StaffPhoto, StaffReport, TimelineEntry
 
 
-def _staff_photo(p: Photo) -> dict[str, Any]:
+def _staff_photo(p: Photo) -> StaffPhoto:
     return {
         "id": p.id,
         "state": p.state,
@@ -32,7 +31,7 @@ def _staff_photo(p: Photo) -> dict[str, Any]:
     }
 
 
-def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
+def detail(staff: StaffUser, report_id: int) -> StaffReport:
     """Everything about a report that this staff member may see."""
 
     s = session()
@@ -46,44 +45,59 @@ def detail(staff: StaffUser, report_id: int) -> dict[str, Any]:
         .options(selectinload(ReportEvent.actor_staff))
         .order_by(ReportEvent.created_at, ReportEvent.id)
     ).all()
-    contact = None
+    contact: Contact | None = None
     if allowed(staff.role, "reports.contact") and report.reporter is not None and not report.anonymous:
         contact = {"name": report.reporter.name, "email": report.reporter.email, "phone": report.reporter.phone}
-    view.update(
-        {
-            "priority": report.priority,
-            "hidden": report.hidden,
-            "channel": report.channel,
-            "answers": report.answers,
-            "anonymous": report.anonymous,
-            "contact": contact,
-            "department": None
-            if report.department is None
-            else {"code": report.department.code, "name": pick(report.department.name, lang, fallback)},
-            "photos": [_staff_photo(p) for p in report.photos],
-            "timeline": [
-                {
-                    "id": e.id,
-                    "kind": e.kind,
-                    "public": e.public,
-                    "at": e.created_at,
-                    "from_status": e.from_status,
-                    "to_status": e.to_status,
-                    "body": e.body,
-                    "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None,
-                }
-                for e in events
-            ],
-            "nearby": nearby_reports(s, report, view["lon"], view["lat"], lang),
-            "etag": etag(report),
-            "assignee_id": report.assignee_id,
-        }
-    )
+    out: StaffReport = {
+        "id": view["id"],
+        "public_id": view["public_id"],
+        "service_code": view["service_code"],
+        "service_name": view["service_name"],
+        "description": view["description"],
+        "status": view["status"],
+        "lat": view["lat"],
+        "lon": view["lon"],
+        "address": view["address"],
+        "jurisdiction": view["jurisdiction"],
+        "area": view["area"],
+        "requested_at": view["requested_at"],
+        "updated_at": view["updated_at"],
+        "sla_due_at": view["sla_due_at"],
+        "support_count": view["support_count"],
+        "merged_into": view["merged_into"],
+        "priority": report.priority,
+        "hidden": report.hidden,
+        "channel": report.channel,
+        "answers": report.answers,
+        "anonymous": report.anonymous,
+        "contact": contact,
+        "department": None
+        if report.department is None
+        else {"code": report.department.code, "name": pick(report.department.name, lang, fallback)},
+        "photos": [_staff_photo(p) for p in report.photos],
+        "timeline": [_timeline_entry(e) for e in events],
+        "nearby": nearby_reports(s, report, view["lon"], view["lat"], lang),
+        "etag": etag(report),
+        "assignee_id": report.assignee_id,
+    }
     s.rollback()
-    return view
+    return out
 
 
-def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> dict[str, Any]:
+def _timeline_entry(e: ReportEvent) -> TimelineEntry:
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "public": e.public,
+        "at": e.created_at,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "body": e.body,
+        "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None,
+    }
+
+
+def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> ModeratedPhoto:
     """Approve (public) or hide a photo of a report this staff member can see; audited."""
     if not 0 < photo_id < 2**63:
         raise NotFound(gettext("Not found."))
@@ -104,7 +118,7 @@ def moderate_photo(staff: StaffUser, photo_id: int, approve: bool) -> dict[str, 
             before=before,
             after={"state": photo.state, "report_id": report.id},
         )
-    return {**_staff_photo(photo), "report_id": photo.report_id}
+    return ModeratedPhoto(**_staff_photo(photo), report_id=photo.report_id)
 
 
 def photo_file_for_staff(staff: StaffUser, kind: str, name: str) -> str:
@@ -119,7 +133,7 @@ def photo_file_for_staff(staff: StaffUser, kind: str, name: str) -> str:
     return str(storage.path_of(kind, name))
 
 
-def audit_trail(staff: StaffUser, report_id: int) -> list[dict[str, Any]]:
+def audit_trail(staff: StaffUser, report_id: int) -> list[AuditEntry]:
     """The report's audit entries, newest first (for the roles allowed to see them)."""
 
     s = session()
@@ -132,13 +146,13 @@ def audit_trail(staff: StaffUser, report_id: int) -> list[dict[str, Any]]:
     )
     s.rollback()
     return [
-        {
-            "at": e.at,
-            "action": e.action,
-            "actor": (people.get(e.staff_id) if e.staff_id else None)
+        AuditEntry(
+            at=e.at,
+            action=e.action,
+            actor=(people.get(e.staff_id) if e.staff_id else None)
             or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
-            "before": e.before,
-            "after": e.after,
-        }
+            before=e.before,
+            after=e.after,
+        )
         for e in entries
     ]

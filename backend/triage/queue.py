@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVarTuple
+from typing import Any, TypeVarTuple
 
 from geoalchemy2 import Geometry
 from sqlalchemy import Select, Text, and_, cast, func, or_, select, tuple_
@@ -31,6 +31,7 @@ from backend.models import (
 )
 from backend.reporting.presenters import media_url
 from backend.triage.etag import etag_of
+from backend.triage.views import CodeName, MapPoint, QueueFilters, QueueItem, QueuePage, QueuePhoto, TextQuery
 
 SORTS = ("newest", "oldest", "due", "updated")
 
@@ -74,21 +75,21 @@ def _after(sort: str, value: datetime | None, rid: int) -> Any:
     return or_(tuple_(key, Report.id) > tuple_(value, rid), key.is_(None))
 
 
-def _facet_filters(stmt: Select[*Columns], table: Any, staff: StaffUser, f: dict[str, Any]) -> Select[*Columns]:
+def _facet_filters(stmt: Select[*Columns], table: Any, staff: StaffUser, f: QueueFilters) -> Select[*Columns]:
     """Jurisdiction, department scope, service, department, area and priority filters on `table`
     (the reports, or the facet count table: both have these columns)."""
     stmt = stmt.where(table.jurisdiction_id == staff.jurisdiction_id)
     if staff.role == "department_staff":
         stmt = stmt.where(table.department_id == staff.department_id)
-    for name, column, model in (
-        ("service", table.service_id, Service),
-        ("department", table.department_id, Department),
-        ("area", table.area_id, Area),
+    for codes, column, model in (
+        (f.get("service"), table.service_id, Service),
+        (f.get("department"), table.department_id, Department),
+        (f.get("area"), table.area_id, Area),
     ):
-        if f.get(name):
+        if codes:
             stmt = stmt.where(
                 column.in_(
-                    select(model.id).where(model.jurisdiction_id == staff.jurisdiction_id, model.code.in_(f[name]))
+                    select(model.id).where(model.jurisdiction_id == staff.jurisdiction_id, model.code.in_(codes))
                 )
             )
     if f.get("priority"):
@@ -97,25 +98,27 @@ def _facet_filters(stmt: Select[*Columns], table: Any, staff: StaffUser, f: dict
 
 
 def _filtered(
-    staff: StaffUser, f: dict[str, Any], with_status: bool = True, stmt: Select[Any] | None = None
+    staff: StaffUser, f: QueueFilters, with_status: bool = True, stmt: Select[Any] | None = None
 ) -> Select[Any]:
     """`stmt` (by default all of each report) restricted to the reports these filters select."""
     stmt = _facet_filters(select(Report) if stmt is None else stmt, Report, staff, f)
-    if with_status and f.get("status"):
-        stmt = stmt.where(Report.status.in_(f["status"]))
-    if f.get("overdue") is not None:
+    status, overdue, since, until = f.get("status"), f.get("overdue"), f.get("since"), f.get("until")
+    if with_status and status:
+        stmt = stmt.where(Report.status.in_(status))
+    if overdue is not None:
         late = and_(Report.status.in_(OPEN_STATUSES), Report.sla_due_at < utcnow())
-        stmt = stmt.where(late if f["overdue"] else ~late)
-    if f.get("since"):
-        stmt = stmt.where(Report.requested_at >= f["since"])
-    if f.get("until"):
-        stmt = stmt.where(Report.requested_at < f["until"])
+        stmt = stmt.where(late if overdue else ~late)
+    if since:
+        stmt = stmt.where(Report.requested_at >= since)
+    if until:
+        stmt = stmt.where(Report.requested_at < until)
     if f.get("assignee_id"):
-        stmt = stmt.where(Report.assignee_id == f["assignee_id"])
+        stmt = stmt.where(Report.assignee_id == f.get("assignee_id"))
     if f.get("hidden") is not None:
-        stmt = stmt.where(Report.hidden == f["hidden"])
-    if f.get("q"):
-        terms = f["q"] if isinstance(f["q"], TextQuery) else text_query(f["q"])
+        stmt = stmt.where(Report.hidden == f.get("hidden"))
+    q = f.get("q")
+    if q:
+        terms = q if isinstance(q, TextQuery) else text_query(q)
         stmt = stmt.where(
             or_(
                 Report.search_tsv.op("@@")(cast(terms.tsquery, TSQUERY)),
@@ -123,15 +126,6 @@ def _filtered(
             )
         )
     return stmt
-
-
-class TextQuery(NamedTuple):
-    """A search normalised once by the database as the reports' search columns are (lower + unaccent):
-    its words as a tsquery, and one LIKE pattern per word for partial words (served by the trigram index).
-    A report matches when it has all the words, or contains each of them as a part of a word."""
-
-    tsquery: str
-    patterns: tuple[str, ...]
 
 
 def text_query(q: str) -> TextQuery:
@@ -144,9 +138,10 @@ def text_query(q: str) -> TextQuery:
     )
 
 
-def prepared(f: dict[str, Any]) -> dict[str, Any]:
+def prepared(f: QueueFilters) -> QueueFilters:
     """The filters with the full-text search normalised (once per request, not once per statement)."""
-    return {**f, "q": text_query(f["q"])} if isinstance(f.get("q"), str) and f["q"] else f
+    q = f.get("q")
+    return {**f, "q": text_query(q)} if isinstance(q, str) and q else f
 
 
 #: What a queue row shows, read as plain columns (no ORM objects: a page is one statement).
@@ -175,7 +170,7 @@ _ROW = (
 )
 
 
-def page_stmt(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None, limit: int) -> Select[Any]:
+def page_stmt(staff: StaffUser, f: QueueFilters, *, sort: str, cursor: str | None, limit: int) -> Select[Any]:
     """The statement for one page (`limit` + 1 rows, to know whether there is a next page)."""
     key = _sort_key(sort)
     base = (
@@ -193,9 +188,9 @@ def page_stmt(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | N
     return stmt.order_by(*order).limit(limit + 1)
 
 
-def _photos(s: Session, rows: list[Any]) -> dict[int, list[dict[str, Any]]]:
+def _photos(s: Session, rows: list[Any]) -> dict[int, list[QueuePhoto]]:
     """The approved photos stored here of these rows' reports, oldest first, per report id."""
-    photos: dict[int, list[dict[str, Any]]] = {}
+    photos: dict[int, list[QueuePhoto]] = {}
     if rows:
         for p in s.execute(
             select(Photo.report_id, Photo.id, Photo.name, Photo.has_thumbnail)
@@ -203,54 +198,54 @@ def _photos(s: Session, rows: list[Any]) -> dict[int, list[dict[str, Any]]]:
             .order_by(Photo.id)
         ):
             photos.setdefault(p.report_id, []).append(
-                {
-                    "id": p.id,
-                    "url": media_url("photos", p.name),
-                    "thumbnail_url": media_url("thumbs", p.name) if p.has_thumbnail else None,
-                }
+                QueuePhoto(
+                    id=p.id,
+                    url=media_url("photos", p.name),
+                    thumbnail_url=media_url("thumbs", p.name) if p.has_thumbnail else None,
+                )
             )
     return photos
 
 
 def _item(
     r: Any,
-    photos: dict[int, list[dict[str, Any]]],
-    where: dict[str, Any],
+    photos: dict[int, list[QueuePhoto]],
+    where: CodeName,
     lang: str,
     fallback: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> QueueItem:
     """One queue row as the staff see it (names in `lang`, else in the municipality's `fallback` language)."""
-    return {
-        "id": r.id,
-        "public_id": r.public_id,
-        "service_code": r.service_code,
-        "service_name": pick(r.service_name, lang, fallback),
-        "description": r.description,
-        "status": r.status,
-        "lat": r.lat,
-        "lon": r.lon,
-        "address": r.address,
-        "jurisdiction": where,
-        "area": None if r.area_code is None else {"code": r.area_code, "name": pick(r.area_name, lang, fallback)},
-        "requested_at": r.requested_at,
-        "updated_at": r.updated_at,
-        "sla_due_at": r.sla_due_at,
-        "support_count": r.support_count,
-        "merged_into": r.merged_into_id,
-        "photos": photos.get(r.id, []),
-        "priority": r.priority,
-        "hidden": r.hidden,
-        "assignee_id": r.assignee_id,
-        "etag": etag_of(r.id, r.updated_at, r.support_count, r.hidden),
-        "overdue": r.status in OPEN_STATUSES and r.sla_due_at is not None and r.sla_due_at < now,
-        "department": None
+    return QueueItem(
+        id=r.id,
+        public_id=r.public_id,
+        service_code=r.service_code,
+        service_name=pick(r.service_name, lang, fallback),
+        description=r.description,
+        status=r.status,
+        lat=r.lat,
+        lon=r.lon,
+        address=r.address,
+        jurisdiction=where,
+        area=None if r.area_code is None else {"code": r.area_code, "name": pick(r.area_name, lang, fallback)},
+        requested_at=r.requested_at,
+        updated_at=r.updated_at,
+        sla_due_at=r.sla_due_at,
+        support_count=r.support_count,
+        merged_into=r.merged_into_id,
+        photos=photos.get(r.id, []),
+        priority=r.priority,
+        hidden=r.hidden,
+        assignee_id=r.assignee_id,
+        etag=etag_of(r.id, r.updated_at, r.support_count, r.hidden),
+        overdue=r.status in OPEN_STATUSES and r.sla_due_at is not None and r.sla_due_at < now,
+        department=None
         if r.department_code is None
         else {"code": r.department_code, "name": pick(r.department_name, lang, fallback)},
-    }
+    )
 
 
-def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None, limit: int) -> dict[str, Any]:
+def queue(staff: StaffUser, f: QueueFilters, *, sort: str, cursor: str | None, limit: int) -> QueuePage:
     """One page of the queue and the counts for the same filters."""
     s = session()
     f = prepared(f)
@@ -260,7 +255,7 @@ def queue(staff: StaffUser, f: dict[str, Any], *, sort: str, cursor: str | None,
     photos = _photos(s, rows)
     jurisdiction = s.get_one(Jurisdiction, staff.jurisdiction_id)
     lang, fallback = staff.locale, jurisdiction.default_language
-    where = {"code": jurisdiction.code, "name": pick(jurisdiction.name, lang, fallback)}
+    where: CodeName = {"code": jurisdiction.code, "name": pick(jurisdiction.name, lang, fallback)}
     now = utcnow()
     items = [_item(r, photos, where, lang, fallback, now) for r in rows]
     counts = status_counts(staff, f)
@@ -281,16 +276,16 @@ CAPPED = frozenset({"q", "since", "until"})
 COUNT_CAP = 10_000
 
 
-def capped(f: dict[str, Any]) -> bool:
+def capped(f: QueueFilters) -> bool:
     return any(f.get(k) for k in CAPPED)
 
 
-def status_counts(staff: StaffUser, f: dict[str, Any]) -> dict[str, int]:
+def status_counts(staff: StaffUser, f: QueueFilters) -> dict[str, int]:
     """Reports per status for these filters (the status filter itself aside)."""
     return {row[0]: int(row[1]) for row in session().execute(status_counts_stmt(staff, prepared(f)))}
 
 
-def status_counts_stmt(staff: StaffUser, f: dict[str, Any]) -> Select[str, int]:
+def status_counts_stmt(staff: StaffUser, f: QueueFilters) -> Select[str, int]:
     """Three ways, cheapest first: the facet table when it can answer these filters; for a search or a date
     range, the first COUNT_CAP + 1 matching reports (exact below the cap, lower bounds above it); else
     (overdue, assignee) all matching reports, which the indexes answer (overdue from the partial index
@@ -324,7 +319,7 @@ def overdue_by_department(staff: StaffUser) -> dict[str, int]:
     return out
 
 
-def map_points(staff: StaffUser, f: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
+def map_points(staff: StaffUser, f: QueueFilters, *, limit: int) -> list[MapPoint]:
     """The newest `limit` reports of the same selection as the queue, as map points."""
     s = session()
     f = prepared(f)

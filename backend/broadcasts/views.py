@@ -1,0 +1,65 @@
+"""The shapes broadcasts take in and give back: the spec of an audience and a message, the audience's size,
+a broadcast with its delivery statistics. The HTTP schemas in admin/api decide the wire names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
+
+
+class Text(TypedDict):
+    title: str
+    body: str
+
+
+class BroadcastSpec(TypedDict, total=False):
+    """An audience (for a preview), and with texts and times a broadcast to create; checked by the use case."""
+
+    topic: str | None
+    audience: str | None
+    areas: list[str]
+    polygon: dict[str, Any] | None
+    lat: float | None
+    lon: float | None
+    radius_m: float | None
+    texts: dict[str, Text]
+    send_at: datetime | None
+    expires_at: datetime | None
+    private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceSize:
+    """Devices in the audience following the topic, and of those the ones with a push token."""
+
+    devices: int
+    with_push: int
+
+
+class DeliveryStats(TypedDict):
+    targeted: int
+    sent: int
+    failed: int
+    pruned: int
+    pending: int
+
+
+class BroadcastView(TypedDict):
+    """A broadcast and its delivery statistics (subscripted by callers: `create(...)["id"]`)."""
+
+    id: int
+    topic: str
+    audience: str
+    areas: list[str]
+    lat: float | None
+    lon: float | None
+    radius_m: float | None
+    texts: dict[str, Text]
+    private: bool
+    send_at: datetime
+    expires_at: datetime | None
+    status: str
+    sent_at: datetime | None
+    created_at: datetime
+    stats: DeliveryStats

@@ -1,0 +1,133 @@
+"""The shapes of the staff side of surveys: a definition as it comes in and as it is shown, the invitation,
+the results. The HTTP schemas in admin/api decide the wire names; these decide the types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NotRequired, Required, TypedDict
+
+
+class OptionSpec(TypedDict):
+    code: str
+    label: dict[str, str]
+
+
+class Condition(TypedDict):
+    code: str
+    values: list[str]
+
+
+class QuestionSpec(TypedDict, total=False):
+    code: Required[str]
+    kind: Required[str]
+    text: Required[dict[str, str]]
+    required: bool
+    dont_know: bool
+    options: list[OptionSpec]
+    scale_labels: dict[str, list[str]]
+    service_code: str | None
+    dimension: str | None
+    show_if: Condition | None
+
+
+class SurveySpec(TypedDict, total=False):
+    """A survey definition to store (loaded by the API's schema, or typed in the page); checked by the use case."""
+
+    key: str | None
+    title: Required[dict[str, str]]
+    intro: dict[str, str]
+    service_codes: list[str]
+    opens_at: datetime | None
+    closes_at: datetime | None
+    audience: str
+    areas: list[str]
+    reporter_services: list[str]
+    reporter_days: int | None
+    questions: Required[list[QuestionSpec]]
+
+
+class ShownIf(TypedDict):
+    code: str
+    values: list[str] | None
+
+
+class QuestionView(TypedDict):
+    code: str
+    kind: str
+    required: bool
+    dont_know: bool
+    text: dict[str, str]
+    options: list[dict[str, Any]]
+    scale_labels: dict[str, Any]
+    service_code: str | None
+    dimension: str | None
+    show_if: ShownIf | None
+
+
+class SurveyDefinition(TypedDict):
+    """A survey version as staff see it (subscripted by callers: `create(...)["id"]`)."""
+
+    id: int
+    key: str
+    version: int
+    status: str
+    provenance: str
+    title: dict[str, str]
+    intro: dict[str, str]
+    service_codes: list[str]
+    opens_at: datetime | None
+    closes_at: datetime | None
+    audience: str
+    areas: list[str]
+    reporter_services: list[str] | None
+    reporter_days: int | None
+    published_at: datetime | None
+    responses: int
+    questions: list[QuestionView]
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """The private broadcast that invites a survey's audience."""
+
+    broadcast_id: int
+    survey_id: int
+    per_minute: int
+
+
+class Summary(TypedDict):
+    """A distribution summarised: n always; the rest unless the cell is suppressed (under MIN_CELL)."""
+
+    n: int
+    suppressed: bool
+    distribution: NotRequired[dict[str, int]]
+    mean: NotRequired[float]
+    mean_ci: NotRequired[tuple[float, float]]
+    top2: NotRequired[float]
+    top2_ci: NotRequired[tuple[float, float]]
+    nps: NotRequired[float]
+
+
+class QuestionResult(TypedDict):
+    code: str
+    kind: str
+    service_code: str | None
+    dimension: str | None
+    dont_know: int
+    overall: NotRequired[Summary]
+    by_area: NotRequired[dict[str, Summary]]
+
+
+class SurveyResults(TypedDict):
+    """A survey version's results (sent as JSON as they are, and read by the web page)."""
+
+    survey_id: int
+    key: str
+    version: int
+    provenance: str
+    responses: int
+    invited: int
+    response_rate: float | None
+    min_cell: int
+    questions: list[QuestionResult]
