@@ -20,7 +20,7 @@ from backend.open311.inputs import Open311Request
 from backend.open311.results import JurisdictionRef, RequestToken
 from backend.reporting import photos
 from backend.reporting.answers import check_answers
-from backend.reporting.submission import create_report, place
+from backend.reporting.submission import ReportData, file_report, place_report
 from backend.security import digest
 
 Point = tuple[float, float]
@@ -78,8 +78,8 @@ def _report_data(
     answers: dict[str, Any],
     point: Point | None,
     address: str | None,
-) -> dict[str, Any]:
-    """The report as create_report takes it."""
+) -> ReportData:
+    """The report as reporting's submission takes it."""
     return {
         "service_code": service.code,
         "description": req.description,
@@ -92,24 +92,24 @@ def _report_data(
     }
 
 
-def _create(s: Session, j: JurisdictionRef, data: dict[str, Any], token: str) -> Report:
+def _create(s: Session, j: JurisdictionRef, data: ReportData, token: str) -> Report:
     """Place the report, check that it lies in this jurisdiction and create it."""
     try:
-        data = place(s, data)
+        placed = place_report(s, data)
     except DomainError as exc:
         raise InputRefused(exc.message, field="address") from exc
     try:
-        _, located = locate_or_refuse(data["lon"], data["lat"])
+        _, located = locate_or_refuse(placed["lon"], placed["lat"])
     except DomainError as exc:
         raise DomainError(gettext("the location is outside every jurisdiction served here"), field="location") from exc
     if located.id != j.id:
         raise DomainError(gettext("the location is outside jurisdiction {code}", code=j.code), field="location")
-    report, _ = create_report(s, None, data, channel="open311", token=token)
+    report, _ = file_report(s, None, placed, channel="open311", token=token)
     return report
 
 
 def _file(
-    s: Session, j: JurisdictionRef, key: ApiKey, req: Open311Request, data: dict[str, Any], token: str, clean: Any
+    s: Session, j: JurisdictionRef, key: ApiKey, req: Open311Request, data: ReportData, token: str, clean: Any
 ) -> Report:
     """Create the report with a note of its origin, its photo and media link, in one transaction (undone on error)."""
     try:

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from geoalchemy2 import WKTElement
@@ -185,23 +185,6 @@ def place_report(s: Session, data: ReportData) -> PlacedReport:
         hit = addresses.nearest(s, lon, lat)
         address = hit.label if hit is not None else address
     return {**data, "lon": lon, "lat": lat, "address": address}
-
-
-def place(s: Session, data: dict[str, Any]) -> dict[str, Any]:
-    """place_report for a caller that still passes a plain dict (backend.open311)."""
-    return cast(dict[str, Any], place_report(s, cast(ReportData, data)))
-
-
-def create_report(
-    s: Session,
-    device: Device | None,
-    data: dict[str, Any],
-    *,
-    channel: str = "app",
-    token: str | None = None,
-) -> tuple[Report, str]:
-    """file_report for a caller that still passes a plain dict (backend.open311)."""
-    return file_report(s, device, cast(PlacedReport, data), channel=channel, token=token)
 
 
 def file_report(
