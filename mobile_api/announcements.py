@@ -37,6 +37,6 @@ class Announcements(MethodView):
     @blp.arguments(AnnouncementsQuery, location="query")
     @blp.response(200, AnnouncementsOut)
     @blp.alt_response(422, description=ERRORS["422"])
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, query: dict[str, Any]) -> broadcasts.Announcements:
         """News, events, transport changes and alerts in force at a place (emergencies first)."""
         return broadcasts.announcements(query["lon"], query["lat"], query["topic"], g.language)

@@ -63,7 +63,7 @@ class ReportFeedback(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(404, description=ERRORS["404"])
     @blp.doc(security=[BEARER])
-    def get(self, report_ref: str) -> dict[str, Any]:
+    def get(self, report_ref: str) -> reporting.FeedbackState:
         """Whether I am asked about this report's resolution, and whether I answered."""
         return reporting.feedback_status(current_device(), report_ref)
 
@@ -75,7 +75,7 @@ class ReportFeedback(MethodView):
     @blp.alt_response(409, description="Already answered, or not asked yet")
     @blp.alt_response(422, description=ERRORS["422"])
     @blp.doc(security=[BEARER])
-    def post(self, data: dict[str, Any], report_ref: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], report_ref: str) -> reporting.FeedbackRecorded:
         """Is it fixed, and how satisfied am I? "Not fixed" reopens the report."""
         return reporting.answer_feedback(
             current_device(),
@@ -117,7 +117,7 @@ class EmailFeedback(MethodView):
         result = reporting.answer_feedback_by_email(
             data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"], comment=data["comment"]
         )
-        return _page("resident/feedback_recorded.html", reopened=result["reopened"])
+        return _page("resident/feedback_recorded.html", reopened=result.reopened)
 
 
 @blp.route("/email/unsubscribe")

@@ -85,7 +85,7 @@ class Surveys(MethodView):
     @blp.response(200, SurveyList)
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
-    def get(self) -> dict[str, Any]:
+    def get(self) -> dict[str, list[surveys.OpenSurvey]]:
         """Open surveys meant for this device (its municipality, its places, the survey's audience)."""
         return {"items": surveys.open_for(current_device(), g.language)}
 
@@ -97,7 +97,7 @@ class OneSurvey(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.alt_response(404, description=ERRORS["404"])
     @blp.doc(security=[BEARER])
-    def get(self, survey_id: int) -> dict[str, Any]:
+    def get(self, survey_id: int) -> surveys.ResidentSurvey:
         """A survey's questions in my language."""
         return surveys.for_device(current_device(), survey_id, g.language)
 

@@ -136,7 +136,7 @@ class SurveyPreview(MethodView):
     @blp.arguments(PreviewQuery, location="query")
     @blp.response(200)
     @blp.doc(security=[BEARER])
-    def get(self, query: dict[str, Any], survey_id: int) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], survey_id: int) -> surveys.ResidentSurvey:
         """The survey as residents see it, in a language."""
         return surveys.preview(current_staff(), survey_id, query["lang"])
 

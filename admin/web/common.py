@@ -180,7 +180,7 @@ def me() -> StaffUser:
     return staff
 
 
-def choices() -> dict[str, Any]:
+def choices() -> cities.Choices:
     """The municipality's services, departments and areas, for the pages' forms and filters."""
     return cities.choices(me())
 

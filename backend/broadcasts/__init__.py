@@ -12,9 +12,19 @@ from backend.broadcasts.manage import (
     preview,
     target,
 )
-from backend.broadcasts.views import AudienceSize, BroadcastSpec, BroadcastView, DeliveryStats, Text
+from backend.broadcasts.views import (
+    Announcement,
+    Announcements,
+    AudienceSize,
+    BroadcastSpec,
+    BroadcastView,
+    DeliveryStats,
+    Text,
+)
 
 __all__ = [
+    "Announcement",
+    "Announcements",
     "AudienceSize",
     "BroadcastSpec",
     "BroadcastView",

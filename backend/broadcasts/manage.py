@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import Table, case, func, select
@@ -13,8 +13,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend import audit
-from backend.broadcasts.views import AudienceSize, BroadcastSpec, BroadcastView, DeliveryStats, Text
-from backend.cities.geography import locate_or_refuse
+from backend.broadcasts.views import (
+    Announcement,
+    Announcements,
+    AudienceSize,
+    BroadcastSpec,
+    BroadcastView,
+    DeliveryStats,
+    Text,
+)
+from backend.cities.geography import Named, locate_or_refuse
 from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import LANGUAGES, gettext, pick
@@ -294,7 +302,7 @@ def cancel(staff: StaffUser, broadcast_id: int) -> BroadcastView:
     return detail(staff, broadcast_id)
 
 
-def announcements(lon: float, lat: float, topic: str | None, lang: str, limit: int = 50) -> dict[str, Any]:
+def announcements(lon: float, lat: float, topic: str | None, lang: str, limit: int = 50) -> Announcements:
     """Public broadcasts in force at a point (emergencies first, then the newest)."""
     if topic is not None and topic not in BROADCAST_TOPICS:
         raise DomainError(gettext("Must be one of: {0}.").format(", ".join(BROADCAST_TOPICS)), field="topic")
@@ -315,24 +323,21 @@ def announcements(lon: float, lat: float, topic: str | None, lang: str, limit: i
     )
     if topic is not None:
         stmt = stmt.where(Broadcast.topic == topic)
-    items = []
+    items: list[Announcement] = []
     for b in s.scalars(stmt):
         text = b.texts.get(lang) or b.texts.get(jurisdiction.default_language) or next(iter(b.texts.values()))
         items.append(
-            {
-                "id": b.id,
-                "topic": b.topic,
-                "title": text["title"],
-                "body": text["body"],
-                "sent_at": b.send_at,
-                "expires_at": b.expires_at,
-            }
+            Announcement(
+                id=b.id,
+                topic=b.topic,
+                title=text["title"],
+                body=text["body"],
+                sent_at=b.send_at,
+                expires_at=b.expires_at,
+            )
         )
     s.rollback()
-    return {
-        "jurisdiction": {
-            "code": jurisdiction.code,
-            "name": pick(jurisdiction.name, lang, jurisdiction.default_language),
-        },
-        "items": items,
-    }
+    return Announcements(
+        jurisdiction=Named(code=jurisdiction.code, name=pick(jurisdiction.name, lang, jurisdiction.default_language)),
+        items=items,
+    )

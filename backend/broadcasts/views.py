@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
+from backend.cities.geography import Named
+
 
 class Text(TypedDict):
     title: str
@@ -63,3 +65,23 @@ class BroadcastView(TypedDict):
     sent_at: datetime | None
     created_at: datetime
     stats: DeliveryStats
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A public broadcast in force, in the reader's language."""
+
+    id: int
+    topic: str
+    title: str
+    body: str
+    sent_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Announcements:
+    """The announcements in force at a point, and the municipality it lies in (dumped by the app's schema)."""
+
+    jurisdiction: Named
+    items: list[Announcement]

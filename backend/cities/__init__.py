@@ -2,11 +2,12 @@
 waste-collection calendar, and where a point lies."""
 
 from backend.cities.addresses import load_addresses
-from backend.cities.geography import Named, areas_geojson, choices, locate_or_refuse
+from backend.cities.geography import Choices, Named, areas_geojson, choices, locate_or_refuse
 from backend.cities.loading import load_city, read_city
 from backend.cities.waste import Collection, WasteSchedule, load_schedule, schedule_at
 
 __all__ = [
+    "Choices",
     "Collection",
     "Named",
     "WasteSchedule",

@@ -4,7 +4,7 @@ departments, and the district outlines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
@@ -24,17 +24,27 @@ class Named:
     name: str
 
 
-def choices(staff: StaffUser) -> dict[str, Any]:
+class Choices(TypedDict):
+    """What the staff pages' forms and filters offer (read by the templates)."""
+
+    services: list[Named]
+    areas: list[Named]
+    departments: list[Named]
+    timezone: str
+    default_language: str
+
+
+def choices(staff: StaffUser) -> Choices:
     """(code, name) of the services, areas and departments of the staff member's jurisdiction."""
     s = session()
     j = s.get_one(Jurisdiction, staff.jurisdiction_id)
     lang, fallback = staff.locale, j.default_language
 
-    def named(model: Any, *extra: Any) -> list[dict[str, Any]]:
+    def named(model: Any, *extra: Any) -> list[Named]:
         rows = s.scalars(select(model).where(model.jurisdiction_id == j.id, *extra).order_by(model.code)).all()
-        return [{"code": r.code, "name": pick(r.name, lang, fallback)} for r in rows]
+        return [Named(code=r.code, name=pick(r.name, lang, fallback)) for r in rows]
 
-    out = {
+    out: Choices = {
         "services": named(Service, Service.active),
         "areas": named(Area),
         "departments": named(Department, Department.active),

@@ -25,6 +25,7 @@ from backend.indicators.views import (
     LocalDefinition,
     Overview,
     RecomputeAccepted,
+    Recomputed,
     ValueView,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "LocalDefinition",
     "Overview",
     "RecomputeAccepted",
+    "Recomputed",
     "ValueView",
     "IndicatorSpec",
     "LinksSchema",

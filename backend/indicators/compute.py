@@ -17,6 +17,7 @@ from backend.db import unit_of_work
 from backend.indicators.periods import align, local_today, period_label, shift
 from backend.indicators.provenance import fixed_provenance
 from backend.indicators.sql import RULES, statement
+from backend.indicators.views import Recomputed
 from backend.models import (
     Area,
     Indicator,
@@ -213,7 +214,7 @@ def history_start(tz: str, months: int) -> date:
 
 def recompute(
     jurisdiction_id: int, first: date | None = None, last: date | None = None, codes: list[str] | None = None
-) -> dict[str, Any]:
+) -> Recomputed:
     """Recompute the active indicators (or those in `codes`) of a municipality for the months first…last (default:
     the configured history up to the current month). One transaction: readers see the old or the new values."""
     with unit_of_work() as s:
@@ -226,7 +227,7 @@ def recompute_in(
     first: date | None = None,
     last: date | None = None,
     codes: list[str] | None = None,
-) -> dict[str, Any]:
+) -> Recomputed:
     """`recompute` in the caller's transaction (one recompute per municipality at a time)."""
     t0 = time.perf_counter()
     s.execute(text("SELECT pg_advisory_xact_lock(hashtext('hromada.indicators'), :j)"), {"j": jurisdiction_id})

@@ -15,6 +15,7 @@ from backend.db import session, unit_of_work
 from backend.indicators.compute import recompute, recompute_in
 from backend.indicators.periods import shift
 from backend.indicators.sql import RULES
+from backend.indicators.views import Recomputed
 from backend.models import (
     Indicator,
     IndicatorDirty,
@@ -24,7 +25,7 @@ from backend.models import (
 _FAMILIES_OF = {"reports": ("reports", "feedback"), "surveys": ("survey", "invitations"), "feedback": ("feedback",)}
 
 
-def refresh_dirty() -> list[dict[str, Any]]:
+def refresh_dirty() -> list[Recomputed]:
     """Recompute the months whose reports, feedback or survey responses changed (marked by triggers), for the
     indicators that read what changed. The marks are taken in a short transaction of their own (a long one would
     hold up the writers that mark them) and put back if the recompute fails; a worker lost in between leaves them
@@ -38,7 +39,7 @@ def refresh_dirty() -> list[dict[str, Any]]:
     work: dict[tuple[int, str], list[date]] = {}
     for jid, month, source in claimed:
         work.setdefault((jid, source), []).append(month)
-    done = []
+    done: list[Recomputed] = []
     for (jid, source), months in sorted(work.items()):
         try:
             with unit_of_work() as s:
@@ -78,7 +79,7 @@ def month_runs(months: list[date], most: int = 12) -> list[tuple[date, date]]:
     return [(a, b) for a, b in runs]
 
 
-def recompute_all() -> list[dict[str, Any]]:
+def recompute_all() -> list[Recomputed]:
     """The nightly full recompute of every municipality that has indicators."""
     ids = session().scalars(select(Indicator.jurisdiction_id).where(Indicator.active).distinct()).all()
     session().rollback()

@@ -205,3 +205,10 @@ class DrillDown(TypedDict):
     total: int
     items: list[dict[str, Any]]
     shape: str
+
+
+#: What one recompute did (subscripted by the CLI; "from" and "to" are the months, YYYY-MM).
+Recomputed = TypedDict(
+    "Recomputed",
+    {"jurisdiction_id": int, "indicators": list[str], "values": int, "from": str, "to": str, "seconds": float},
+)

@@ -3,10 +3,11 @@ counts; a report's status changes; retention; the import of historical requests.
 
 from backend.reporting.catalogue import Catalogue
 from backend.reporting.catalogue import catalogue as service_catalogue
+from backend.reporting.feedback import FeedbackRecorded, FeedbackState
 from backend.reporting.feedback import answer as answer_feedback
 from backend.reporting.feedback import answer_by_email as answer_feedback_by_email
 from backend.reporting.feedback import status as feedback_status
-from backend.reporting.history import REJECTIONS, import_requests
+from backend.reporting.history import REJECTIONS, ImportSummary, import_requests
 from backend.reporting.lifecycle import record_status, reopen_by_resident
 from backend.reporting.map import reports_map
 from backend.reporting.photos import PhotoUploaded, public_photo
@@ -22,6 +23,9 @@ __all__ = [
     "REJECTIONS",
     "Catalogue",
     "ContactData",
+    "FeedbackRecorded",
+    "FeedbackState",
+    "ImportSummary",
     "PhotoUploaded",
     "ReportData",
     "ReportDetail",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -24,6 +25,26 @@ from backend.reporting.reads import find_visible
 from push.email import feedback_of
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackState:
+    """Whether a device is asked about a report's latest resolution, and whether it answered."""
+
+    asked: bool
+    answered: bool
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecorded:
+    """An answer recorded; `reopened` when "not fixed" reopened the report."""
+
+    report_id: int
+    fixed: bool
+    satisfaction: int | None
+    reopened: bool
+    status: str
+
+
 def _respondent(device: Device, request_id: int) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, f"feedback:{request_id}:{device.id}".encode(), hashlib.sha256).hexdigest()
@@ -35,18 +56,18 @@ def _concerned(s: Session, report: Report, device: Device) -> bool:
     )
 
 
-def status(device: Device, report_ref: str) -> dict[str, Any]:
+def status(device: Device, report_ref: str) -> FeedbackState:
     """Whether this device is asked about the report's latest resolution, and whether it answered."""
 
     s = session()
     report = find_visible(s, report_ref)
     request = _latest(s, report.id)
-    out: dict[str, Any] = {"asked": False, "answered": False, "resolved_at": None}
+    out = FeedbackState(asked=False, answered=False, resolved_at=None)
     if request is not None and _concerned(s, report, device):
-        out = {
-            "asked": True,
-            "resolved_at": request.resolved_at,
-            "answered": bool(
+        out = FeedbackState(
+            asked=True,
+            resolved_at=request.resolved_at,
+            answered=bool(
                 s.scalar(
                     select(
                         exists().where(
@@ -56,7 +77,7 @@ def status(device: Device, report_ref: str) -> dict[str, Any]:
                     )
                 )
             ),
-        }
+        )
     s.rollback()
     return out
 
@@ -71,7 +92,7 @@ def _latest(s: Session, report_id: int) -> FeedbackRequest | None:
 
 def answer(
     device: Device, report_ref: str, *, fixed: bool, satisfaction: int | None, comment: str | None
-) -> dict[str, Any]:
+) -> FeedbackRecorded:
     """Record a device's answer; "not fixed" reopens a resolved or closed report and tells its reporter."""
 
     with unit_of_work() as s:
@@ -85,7 +106,7 @@ def answer(
         return _record(s, report, request, _respondent(device, request.id), fixed, satisfaction, comment)
 
 
-def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> dict[str, Any]:
+def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> FeedbackRecorded:
     """Record the answer of a resident who reported by e-mail, from the signed link in the question's e-mail."""
 
     found = feedback_of(token)
@@ -110,7 +131,7 @@ def _record(
     fixed: bool,
     satisfaction: int | None,
     comment: str | None,
-) -> dict[str, Any]:
+) -> FeedbackRecorded:
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise DomainError(gettext("Must be between {0} and {1}.").format(1, 5), field="satisfaction")
     stored = s.execute(
@@ -147,10 +168,6 @@ def _record(
                 "comment": (comment or "").strip()[:2000] or None,
             },
         )
-    return {
-        "report_id": report.id,
-        "fixed": fixed,
-        "satisfaction": satisfaction,
-        "reopened": reopened,
-        "status": report.status,
-    }
+    return FeedbackRecorded(
+        report_id=report.id, fixed=fixed, satisfaction=satisfaction, reopened=reopened, status=report.status
+    )

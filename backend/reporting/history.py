@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -306,7 +306,17 @@ def _insert(conn: Any, jurisdiction: Jurisdiction, rejected: Counter[str]) -> in
     return imported
 
 
-def import_requests(jurisdiction_code: str, path: Path) -> dict[str, Any]:
+class ImportSummary(TypedDict):
+    """What an import read, imported, found already there, rejected (per reason) and created (read by the CLI)."""
+
+    read: int
+    imported: int
+    already: int
+    rejected: dict[str, int]
+    services_created: list[str]
+
+
+def import_requests(jurisdiction_code: str, path: Path) -> ImportSummary:
     """Import a file of historical requests into a municipality; returns what was read, imported, already there,
     rejected (per reason) and which services were created. One transaction: an error leaves nothing behind."""
     with unit_of_work() as s:
@@ -320,7 +330,7 @@ def import_requests(jurisdiction_code: str, path: Path) -> dict[str, Any]:
         _stage(conn, rows, mapping)
         imported = _insert(conn, jurisdiction, rejected)
         already = len(rows) - rejected["outside"] - imported
-        summary = {
+        summary: ImportSummary = {
             "read": read,
             "imported": imported,
             "already": already,

@@ -8,8 +8,12 @@ from backend.surveys.invitations import invite, invited
 from backend.surveys.results import export, results
 from backend.surveys.views import (
     Invitation,
+    OpenSurvey,
     QuestionResult,
     QuestionView,
+    ResidentOption,
+    ResidentQuestion,
+    ResidentSurvey,
     Summary,
     SurveyDefinition,
     SurveyResults,
@@ -18,8 +22,12 @@ from backend.surveys.views import (
 
 __all__ = [
     "Invitation",
+    "OpenSurvey",
     "QuestionResult",
     "QuestionView",
+    "ResidentOption",
+    "ResidentQuestion",
+    "ResidentSurvey",
     "Summary",
     "SurveyDefinition",
     "SurveyResults",

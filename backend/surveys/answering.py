@@ -28,6 +28,7 @@ from backend.models import (
     utcnow,
 )
 from backend.surveys.answers import AnswerRow, check_answers
+from backend.surveys.views import OpenSurvey, ResidentQuestion, ResidentSurvey
 
 HOME_LABELS = ("home", "dom", "дім", "дом")
 
@@ -37,31 +38,31 @@ def respondent_hash(survey_key: str, device_id: int) -> str:
     return hmac.new(secret, f"survey:{survey_key}:{device_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def resident_view(survey: Survey, lang: str, fallback: str, areas: list[Area]) -> dict[str, Any]:
+def resident_view(survey: Survey, lang: str, fallback: str, areas: list[Area]) -> ResidentSurvey:
     """A survey as the app shows it (also the managers' preview)."""
 
     def tr(texts: dict[str, str] | None) -> str:
         return pick(texts, lang, fallback)
+
+    def question(q: SurveyQuestion) -> ResidentQuestion:
+        return {
+            "code": q.code,
+            "kind": q.kind,
+            "text": tr(q.text),
+            "required": q.required,
+            "dont_know": q.dont_know,
+            "options": [{"code": o["code"], "label": tr(o.get("label"))} for o in q.options or []]
+            or ([{"code": a.code, "label": tr(a.name)} for a in areas] if q.kind == "district" else []),
+            "scale_labels": (q.scale_labels or {}).get(lang) or (q.scale_labels or {}).get(fallback) or [],
+            "show_if": {"code": q.show_if_code, "values": q.show_if_values} if q.show_if_code else None,
+        }
 
     return {
         "id": survey.id,
         "title": tr(survey.title),
         "intro": tr(survey.intro),
         "closes_at": survey.closes_at,
-        "questions": [
-            {
-                "code": q.code,
-                "kind": q.kind,
-                "text": tr(q.text),
-                "required": q.required,
-                "dont_know": q.dont_know,
-                "options": [{"code": o["code"], "label": tr(o.get("label"))} for o in q.options or []]
-                or ([{"code": a.code, "label": tr(a.name)} for a in areas] if q.kind == "district" else []),
-                "scale_labels": (q.scale_labels or {}).get(lang) or (q.scale_labels or {}).get(fallback) or [],
-                "show_if": {"code": q.show_if_code, "values": q.show_if_values} if q.show_if_code else None,
-            }
-            for q in survey.questions
-        ],
+        "questions": [question(q) for q in survey.questions],
     }
 
 
@@ -106,10 +107,10 @@ def _open() -> Any:
     )
 
 
-def open_for(device: Device, lang: str) -> list[dict[str, Any]]:
+def open_for(device: Device, lang: str) -> list[OpenSurvey]:
     """Open app surveys meant for this device (its municipality and places, the survey's audience)."""
     s = session()
-    out = []
+    out: list[OpenSurvey] = []
     for survey in s.scalars(
         _open().where(Survey.jurisdiction_id.in_(_device_jurisdictions(s, device))).order_by(Survey.published_at.desc())
     ):
@@ -127,19 +128,19 @@ def open_for(device: Device, lang: str) -> list[dict[str, Any]]:
             )
         )
         out.append(
-            {
-                "id": survey.id,
-                "title": pick(survey.title, lang, j.default_language),
-                "closes_at": survey.closes_at,
-                "answered": answered,
-                "questions": len(survey.questions),
-            }
+            OpenSurvey(
+                id=survey.id,
+                title=pick(survey.title, lang, j.default_language),
+                closes_at=survey.closes_at,
+                answered=answered,
+                questions=len(survey.questions),
+            )
         )
     s.rollback()
     return out
 
 
-def for_device(device: Device, survey_id: int, lang: str) -> dict[str, Any]:
+def for_device(device: Device, survey_id: int, lang: str) -> ResidentSurvey:
     s = session()
     survey = _reachable(s, device, survey_id)
     j = s.get_one(Jurisdiction, survey.jurisdiction_id)

@@ -28,7 +28,7 @@ from backend.models import (
     utcnow,
 )
 from backend.surveys.answering import resident_view
-from backend.surveys.views import QuestionView, SurveyDefinition, SurveySpec
+from backend.surveys.views import QuestionView, ResidentSurvey, SurveyDefinition, SurveySpec
 
 
 def check_definition(s: Any, jurisdiction: Jurisdiction, spec: Mapping[str, Any]) -> None:
@@ -300,7 +300,7 @@ def listing(staff: StaffUser) -> list[SurveyDefinition]:
     return [definition(staff, i) for i in ids]
 
 
-def preview(staff: StaffUser, survey_id: int, lang: str) -> dict[str, Any]:
+def preview(staff: StaffUser, survey_id: int, lang: str) -> ResidentSurvey:
     """A survey (any status) as residents would see it."""
     s = session()
     survey = own_survey(s, staff, survey_id)

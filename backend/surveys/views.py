@@ -65,6 +65,44 @@ class QuestionView(TypedDict):
     show_if: ShownIf | None
 
 
+class ResidentOption(TypedDict):
+    code: str
+    label: str
+
+
+class ResidentQuestion(TypedDict):
+    code: str
+    kind: str
+    text: str
+    required: bool
+    dont_know: bool
+    options: list[ResidentOption]
+    scale_labels: list[str]
+    show_if: ShownIf | None
+
+
+class ResidentSurvey(TypedDict):
+    """A survey as the app shows it, in one language (also the managers' preview, sent as JSON without a
+    schema and read by the web page)."""
+
+    id: int
+    title: str
+    intro: str
+    closes_at: datetime | None
+    questions: list[ResidentQuestion]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSurvey:
+    """An open survey in a device's list (dumped by the app's schema)."""
+
+    id: int
+    title: str
+    closes_at: datetime | None
+    answered: bool
+    questions: int
+
+
 class SurveyDefinition(TypedDict):
     """A survey version as staff see it (subscripted by callers: `create(...)["id"]`)."""
 
