@@ -6,6 +6,8 @@ one row with FOR UPDATE SKIP LOCKED, runs the handler registered for its type an
 in the same transaction, so a handler's database work and the "done" mark commit together.
 The `sweep` task (Celery beat) re-publishes rows still pending; failed rows are retried later
 through `available_at` (back-off kept in the database). A broker outage delays work, loses none.
+The sweep also deletes `done` rows handled more than `OUTBOX_KEEP_DONE_DAYS` ago, in small batches
+(one short transaction each); `pending` and `dead` rows are never deleted.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import CursorResult, delete, event, select
 from sqlalchemy.orm import Session
 
 from backend.db import session as current_session
@@ -43,6 +45,10 @@ DEFAULT_HANDLER_MODULES: tuple[str, ...] = (
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)
 SWEEP_BATCH = 1000
+#: Handled rows are deleted this many per statement (and transaction), so no lock is held for long...
+PURGE_BATCH = 1000
+#: ...and at most this many statements per sweep: a large backlog goes over several sweeps.
+PURGE_MAX_BATCHES = 10
 DISPATCH = "hromada.outbox.dispatch"
 
 
@@ -143,6 +149,34 @@ def due_ids(limit: int = SWEEP_BATCH) -> list[int]:
     return list(ids)
 
 
+def purge_done(keep: timedelta, batch: int = PURGE_BATCH, max_batches: int = PURGE_MAX_BATCHES) -> int:
+    """Delete `done` rows handled longer than `keep` ago, oldest first, `batch` rows per statement, each
+    committed on its own, until none is left or `max_batches` ran; returns how many went.
+
+    Never a `pending` or `dead` row. Rows another transaction has locked are skipped (the next sweep takes
+    them), so two sweeps running at once do not wait for each other. `ix_outbox_done_processed` (processed_at,
+    only `done` rows) makes finding a batch an index range scan however large the table is.
+    """
+    s = current_session()
+    cutoff = utcnow() - keep
+    purged = 0
+    for _ in range(max_batches):
+        oldest = (
+            select(OutboxEvent.id)
+            .where(OutboxEvent.status == "done", OutboxEvent.processed_at < cutoff)
+            .order_by(OutboxEvent.processed_at)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = delete(OutboxEvent).where(OutboxEvent.id.in_(oldest)).execution_options(synchronize_session=False)
+        deleted = cast(CursorResult[Any], s.execute(stmt)).rowcount
+        s.commit()
+        purged += deleted
+        if deleted < batch:
+            break
+    return purged
+
+
 @shared_task(name=DISPATCH, ignore_result=True)
 def dispatch(event_id: int) -> str:
     """Handle one outbox row (idempotent: a done or locked row is skipped)."""
@@ -151,6 +185,12 @@ def dispatch(event_id: int) -> str:
 
 @shared_task(name="hromada.outbox.sweep", ignore_result=True)
 def sweep() -> int:
-    """Re-publish pending rows that are due (beat runs this every few seconds)."""
+    """Re-publish pending rows that are due (beat runs this every few seconds), then delete old done rows;
+    returns how many rows it re-published."""
     ids = due_ids()
-    return publish(ids) if ids else 0
+    published = publish(ids) if ids else 0
+    keep = timedelta(days=current_app.config["HROMADA_SETTINGS"].OUTBOX_KEEP_DONE_DAYS)
+    purged = purge_done(keep)
+    if purged:
+        log.info("outbox: deleted %d done rows handled more than %d days ago", purged, keep.days)
+    return published

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_SWEEP_INTERVAL": "15",
     "OUTBOX_MAX_ATTEMPTS": "12",
     "OUTBOX_HANDLER_MODULES": "",
+    # Days a handled (`done`) outbox row is kept before the sweeper deletes it; pending and dead rows are kept.
+    "OUTBOX_KEEP_DONE_DAYS": "14",
     "DB_POOL_SIZE": "10",
     "DB_CONNECT_TIMEOUT": "3",
     "DB_STATEMENT_TIMEOUT_MS": "30000",
@@ -93,6 +95,7 @@ class Settings:
     OUTBOX_SWEEP_INTERVAL: float
     OUTBOX_MAX_ATTEMPTS: int
     OUTBOX_HANDLER_MODULES: tuple[str, ...]
+    OUTBOX_KEEP_DONE_DAYS: int
     DB_POOL_SIZE: int
     DB_CONNECT_TIMEOUT: int
     DB_STATEMENT_TIMEOUT_MS: int

@@ -100,9 +100,11 @@ def smtp() -> Iterator[SmtpSink]:
     from aiosmtpd.controller import Controller
 
     from tests.support.services import free_port
+    from tests.support.waiting import STARTUP_TIMEOUT
 
     sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    # aiosmtpd gives its server thread 5 s to come up by default: too short on a busy machine.
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), ready_timeout=STARTUP_TIMEOUT)
     controller.start()
     sink.port = controller.port  # type: ignore[attr-defined]
     yield sink

@@ -30,4 +30,6 @@ class OutboxEvent(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending','done','dead')", name="status_known"),
         Index("ix_outbox_pending", "available_at", postgresql_where="status = 'pending'"),
+        # The sweeper's purge of old handled rows (backend.outbox.purge_done).
+        Index("ix_outbox_done_processed", "processed_at", postgresql_where="status = 'done'"),
     )

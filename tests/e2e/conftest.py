@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import ROOT, push_settings
 from tests.support.gunicorn import Gunicorn
+from tests.support.waiting import eventually
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -88,17 +88,16 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
 
 
-def until(page: Any, js: str, timeout: float = 20.0) -> None:
-    """Poll a JavaScript condition (page.wait_for_function would evaluate a string, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if page.evaluate(js):
-                return
-        except Exception:  # noqa: BLE001 - not there yet (e.g. the map has not loaded its first points)
-            pass
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {js}")
+def until(page: Any, js: str, timeout: float = 60.0) -> None:
+    """Poll a JavaScript condition (page.wait_for_function would evaluate a string, which the CSP forbids).
+    An exception counts as not there yet (e.g. the map has not loaded its first points)."""
+    eventually(lambda: page.evaluate(js), timeout=timeout, what=f"this to be true in the page: {js}",
+               sleep=page_sleep(page))
+
+
+def page_sleep(page: Any) -> Callable[[float], None]:
+    """Wait through the page (Playwright's event loop keeps running), in seconds as `eventually` counts."""
+    return lambda seconds: page.wait_for_timeout(seconds * 1000)
 
 
 def api_headers(app: Flask, email: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ test-artifacts/."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
@@ -20,12 +19,14 @@ from tests.e2e.conftest import (
     Resident,
     api_headers,
     base,
+    page_sleep,
     shot,
     signed_in,
     until,
     web_session,
 )
 from tests.support.gunicorn import Gunicorn
+from tests.support.waiting import eventually
 
 OLD_TOWN = (50.0614, 19.9372)
 NOWA_HUTA = (50.0720, 20.0378)
@@ -205,10 +206,9 @@ def test_a_radius_broadcast_is_previewed_sent_and_its_statistics_shown(
     shot(page, "broadcast-compose")
     page.click("#compose button[type=submit]")
     page.wait_for_url(re.compile(r".*/admin/broadcasts/\d+$"))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and page.locator(".bstatus").inner_text() != "sent":
-        page.wait_for_timeout(500)
-    until(page, "Number(document.querySelector('.sent').innerText) >= 1", timeout=30)
+    eventually(lambda: page.locator(".bstatus").inner_text() == "sent", interval=0.5,
+               what="the broadcast's status to show sent", sleep=page_sleep(page))
+    until(page, "Number(document.querySelector('.sent').innerText) >= 1")
     assert int(page.locator(".targeted").inner_text()) >= 1
     shot(page, "broadcast-stats")
     page.context.close()

@@ -11,7 +11,6 @@ import gzip
 import io
 import json
 import statistics
-import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -29,6 +28,7 @@ from tests.conftest import ROOT, SHARED_DATA
 from tests.e2e.conftest import Resident
 from tests.integration.test_load_city import run_cli
 from tests.support.indicators import post_stratified
+from tests.support.waiting import eventually
 
 BOSTON_CSV = SHARED_DATA / "open311" / "boston311_2015.csv.gz"
 BOSTON_JSON = SHARED_DATA / "open311" / "boston311_2015_sample5000_georeport_v2.json"
@@ -273,13 +273,7 @@ def test_small_cells_are_flagged_for_staff_and_absent_from_open_data(app: Flask,
 
 
 def wait_for(app: Flask, headers: dict[str, str], query: dict[str, Any], seconds: float = 60) -> list[dict]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        items = feed(app, headers, **query)
-        if items:
-            return items
-        time.sleep(0.3)
-    raise AssertionError(f"no values for {query}")
+    return eventually(lambda: feed(app, headers, **query), timeout=seconds, interval=0.3, what=f"values for {query}")
 
 
 KC_INDICATORS = [
@@ -413,13 +407,12 @@ def test_a_new_report_refreshes_its_month_through_the_worker(app: Flask, cities:
         return int(row[0]), int(row[1])
 
     def settles_at(n: int) -> dict[str, Any]:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def counted_n() -> dict[str, Any] | None:
             items = feed(app, admin, **query)
-            if items and items[0]["n"] == n:
-                return items[0]
-            time.sleep(0.3)
-        raise AssertionError(f"the value never counted {n} reports: {feed(app, admin, **query)}")
+            return items[0] if items and items[0]["n"] == n else None
+
+        return eventually(counted_n, interval=0.3,
+                          what=lambda: f"the value to count {n} reports: {feed(app, admin, **query)}")
 
     me: Resident = resident()
     for _ in range(5):

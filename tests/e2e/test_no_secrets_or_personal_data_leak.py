@@ -9,7 +9,6 @@ answer (resident API, Open311 in JSON and XML, open data, announcements) is scan
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.conftest import ROOT, push_settings
 from tests.e2e.conftest import PASSWORD
 from tests.support.gunicorn import Gunicorn
 from tests.support.services import PrivateRedis, WorkerProcesses
+from tests.support.waiting import STARTUP_TIMEOUT, eventually
 
 
 def get(server: Gunicorn, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -75,9 +75,8 @@ def test_no_secret_reaches_the_logs(app: Flask, cities: dict, migrated: str, fak
         changed = server.request("POST", f"/api/admin/reports/{report['id']}/status", {"status": "acknowledged"},
                                  {**staff, "If-Match": etag})
         assert changed[0] == 200
-        deadline = time.monotonic() + 60
-        while not any(r.token == push for r in fake_fcm.accepted()) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        eventually(lambda: any(r.token == push for r in fake_fcm.accepted()), timeout=STARTUP_TIMEOUT, interval=0.2,
+                   what="the worker (started with the test) to send the push")
         assert any(r.token == push for r in fake_fcm.accepted())  # the worker did send the push
         worker_log = worker.log_text()
     broker.stop()

@@ -3,7 +3,6 @@ against the fake FCM server) and by e-mail (a real SMTP server), through a real 
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from push import broadcasts, delivery
 from push.render import STATUS_TEXT
 from tests.e2e.conftest import Resident
 from tests.e2e.test_triage import Desk
+from tests.support.waiting import eventually
 
 PASSWORD = "correct horse battery staple"
 
@@ -44,18 +44,20 @@ def device(client: FlaskClient, locale: str, push_token: str | None) -> Resident
     return r
 
 
-def settle(app: Flask, done: Callable[[], bool], timeout: float = 30.0) -> None:
+def settle(app: Flask, done: Callable[[], bool], timeout: float = 60.0) -> None:
     """Run the sweepers (what beat does every few seconds) until `done()` or the timeout. `.run` calls the
     task functions in this app's context (calling the task itself would pick the newest Celery app)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def done_or_sweep() -> bool:
         if done():
-            return
+            return True
         with app.app_context():
             outbox.sweep.run()
             delivery.sweep.run()
             broadcasts.sweep.run()
-        time.sleep(0.3)
+        return False
+
+    eventually(done_or_sweep, timeout=timeout, interval=0.3, what="deliveries to settle")
     assert done(), "deliveries did not settle in time"
 
 
@@ -238,7 +240,7 @@ def test_a_429_and_503_storm_ends_in_delivery_of_all_without_duplicates(app: Fla
         device(client, "pl", f"ok-{tag}-{i}").post(f"/api/v1/reports/{made['public_id']}/supports")
     fake_fcm.storm(200, ("quota", "unavailable"))  # the first attempt and part of the second: 429s and 503s
     Desk(client, staff, made["id"]).act("status", {"status": "in_progress"})
-    settle(app, lambda: all_settled(app, made["id"], 120), timeout=60)
+    settle(app, lambda: all_settled(app, made["id"], 120), timeout=120)
     accepted = Counter(r.token for r in fake_fcm.accepted() if tag in r.token)
     assert len(accepted) == 120 and set(accepted.values()) == {1}
     assert all(d.status == "sent" for d in deliveries(app, made["id"]))

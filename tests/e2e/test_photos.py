@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from backend.models import Photo
 from backend.reporting import photos as photo_service
 from tests.conftest import MEDIA_ROOT
 from tests.e2e.conftest import Resident
+from tests.support.waiting import eventually
 
 GPS = {1: "N", 2: (50.0, 3.0, 42.0), 3: "E", 4: (19.0, 56.0, 14.0)}
 XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -70,14 +70,12 @@ def stored(kind: str, name: str) -> Path:
 
 
 def wait_thumbnail(db: Session, photo_id: int) -> Photo:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def with_thumbnail() -> Photo | None:
         db.expire_all()
         photo = db.get(Photo, photo_id)
-        if photo is not None and photo.has_thumbnail:
-            return photo
-        time.sleep(0.1)
-    raise AssertionError("no thumbnail was made")
+        return photo if photo is not None and photo.has_thumbnail else None
+
+    return eventually(with_thumbnail, what=f"a thumbnail of photo {photo_id}")
 
 
 def assert_clean(path: Path) -> Image.Image:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import select, text
 from backend.staff import create_staff
 from tests.conftest import ROOT, SHARED_DATA
 from tests.e2e.conftest import Resident
+from tests.support.waiting import eventually
 
 PASSWORD = "correct horse battery staple"
 KC_CSV = SHARED_DATA / "surveys" / "kcmo_resident_survey_2021q3.csv"
@@ -257,14 +257,14 @@ def test_a_throttled_invitation_pauses_after_its_minute_s_worth(app: Flask, clie
     with app.app_context():
         # This step or the worker (which got the task when the invitation committed) takes the first batch.
         assert send_step(bid) in ("paused", "later", "idle")
-        deadline = time.monotonic() + 10
-        while True:
+
+        def first_batch() -> tuple[str, int, Any] | None:
             b = session().get(Broadcast, bid)
-            status, targeted, send_at = b.status, b.targeted, b.send_at
+            seen = (b.status, b.targeted, b.send_at)
             session().rollback()
-            if targeted or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+            return seen if seen[1] else None
+
+        status, targeted, send_at = eventually(first_batch, what="the invitation's first batch to be targeted")
         assert status == "sending" and targeted == 2  # two devices a minute
         assert send_at > utcnow() + timedelta(seconds=50)
         assert send_step(bid) == "later"  # not before its time

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as redis_lib
 from flask import Flask
-from sqlalchemy import select, text, update
+from sqlalchemy import event, insert, select, text, update
 
 from backend import outbox
 from backend.db import session, unit_of_work
 from backend.models import OutboxEvent, utcnow
 from tests.conftest import ROOT, make_app
 from tests.support.services import PrivateRedis, WorkerProcesses
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
+from tests.support.waiting import eventually
 
 
 def hits(app: Flask, keys: list[int]) -> dict[int, int]:
@@ -45,6 +39,15 @@ def statuses(app: Flask, ids: list[int]) -> dict[int, str]:
     with app.app_context():
         rows = session().execute(select(OutboxEvent.id, OutboxEvent.status).where(OutboxEvent.id.in_(ids))).all()
         return {r[0]: r[1] for r in rows}
+
+
+def all_done(app: Flask, ids: list[int], timeout: float = 60.0) -> None:
+    """Wait until every one of these rows is done (the failure shows the statuses last seen)."""
+    eventually(
+        lambda: set(statuses(app, ids).values()) == {"done"},
+        timeout=timeout,
+        what=lambda: f"{len(ids)} outbox rows done; now: {dict(Counter(statuses(app, ids).values()))}",
+    )
 
 
 def write_events(app: Flask, n: int, event_type: str = "test.record") -> tuple[list[int], list[int]]:
@@ -70,7 +73,7 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 def test_a_committed_event_is_handled_once_by_the_worker(app: Flask, worker: object) -> None:
     ids, keys = write_events(app, 5)
-    assert wait_for(lambda: set(statuses(app, ids).values()) == {"done"})
+    all_done(app, ids)
     assert hits(app, keys) == dict.fromkeys(keys, 1)
 
 
@@ -83,8 +86,10 @@ def test_two_workers_and_duplicate_publishes_still_handle_each_event_exactly_onc
         outbox.publish(ids)  # ...and twice more, as a sweeper racing the first publish would
         outbox.publish(list(reversed(ids)))
     with WorkerProcesses(ROOT, worker_env(migrated, private_redis.url), count=2, concurrency=4):
-        assert wait_for(lambda: set(statuses(app, ids).values()) == {"done"}, timeout=60)
-        assert wait_for(lambda: redis_lib.Redis.from_url(private_redis.url).llen("celery") == 0, timeout=30)
+        all_done(app, ids, timeout=120)
+        eventually(
+            lambda: redis_lib.Redis.from_url(private_redis.url).llen("celery") == 0, what="the celery queue drained"
+        )
     assert hits(app, keys) == dict.fromkeys(keys, 1)
 
 
@@ -118,7 +123,7 @@ def test_with_redis_down_the_use_case_commits_and_the_event_runs_after_redis_ret
     with WorkerProcesses(ROOT, worker_env(migrated, private_redis.url)):
         with app.app_context():
             assert outbox.sweep() >= 3  # what celery beat runs periodically
-        assert wait_for(lambda: set(statuses(app, ids).values()) == {"done"})
+        all_done(app, ids)
     assert hits(app, keys) == dict.fromkeys(keys, 1)
 
 
@@ -130,9 +135,109 @@ def test_a_failing_handler_leaves_no_partial_work_and_is_retried_later(app: Flas
             ev = session().get(OutboxEvent, ids[0])
             return ev is not None and ev.attempts >= 1
 
-    assert wait_for(failed_once)
+    eventually(failed_once, what="the failing handler's first attempt")
     with app.app_context():
         ev = session().get(OutboxEvent, ids[0])
         assert ev.status == "pending" and "failed on purpose" in (ev.last_error or "")
         assert ev.available_at > utcnow()  # back-off kept in the database
     assert hits(app, keys) == {}  # the handler's own insert was rolled back
+
+
+def put_rows(app: Flask, rows: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Outbox rows as they would be after their life so far, written with a plain INSERT (so nothing is
+    published for them); returns their ids by name."""
+    with app.app_context(), unit_of_work() as s:
+        return {
+            name: s.execute(
+                insert(OutboxEvent)
+                .values(event_type="test.purge", payload={"row": name}, **values)
+                .returning(OutboxEvent.id)
+            ).scalar_one()
+            for name, values in rows.items()
+        }
+
+
+def done(ago: timedelta) -> dict[str, Any]:
+    at = utcnow() - ago
+    return {"status": "done", "attempts": 1, "created_at": at, "available_at": at, "processed_at": at}
+
+
+def test_the_sweeper_deletes_done_rows_older_than_the_setting_and_never_pending_or_dead_ones(app: Flask) -> None:
+    assert app.config["HROMADA_SETTINGS"].OUTBOX_KEEP_DONE_DAYS == 14  # the default
+    long_ago = utcnow() - timedelta(days=60)
+    ids = put_rows(
+        app,
+        {
+            "done 15 days ago": done(timedelta(days=15)),
+            "done 14 days and an hour ago": done(timedelta(days=14, hours=1)),
+            "done 13 days ago": done(timedelta(days=13)),
+            "done just now": done(timedelta(0)),
+            # failed twice long ago, waiting for its next attempt
+            "pending since long ago": {
+                "status": "pending",
+                "attempts": 2,
+                "created_at": long_ago,
+                "available_at": utcnow() + timedelta(hours=1),
+            },
+            # given up on long ago (with a handled time too: only its status keeps it)
+            "dead since long ago": {
+                "status": "dead",
+                "attempts": 12,
+                "created_at": long_ago,
+                "available_at": long_ago,
+                "processed_at": long_ago,
+                "last_error": "RuntimeError: gone",
+            },
+        },
+    )
+    with app.app_context():
+        outbox.sweep()  # what celery beat runs
+    kept = {name for name, i in ids.items() if i in statuses(app, list(ids.values()))}
+    assert kept == {"done 13 days ago", "done just now", "pending since long ago", "dead since long ago"}
+
+
+def test_the_kept_days_come_from_the_setting(migrated: str, redis_url: str) -> None:
+    app = make_app(migrated, redis_url, OUTBOX_KEEP_DONE_DAYS="3")
+    ids = put_rows(app, {"4 days": done(timedelta(days=4)), "2 days": done(timedelta(days=2))})
+    with app.app_context():
+        outbox.sweep()
+    assert set(statuses(app, list(ids.values()))) == {ids["2 days"]}
+
+
+def test_the_purge_deletes_in_batches_oldest_first_and_stops_at_its_cap(app: Flask) -> None:
+    # Handled decades ago, with a cut-off of ten years: no row of another test is that old.
+    keep = timedelta(days=3650)
+    # Written youngest first: the oldest row has the highest id, so "oldest first" is not "lowest id first".
+    ids = put_rows(app, {f"row {i}": done(timedelta(days=7300 + i)) for i in range(7)})
+    ordered = [ids[f"row {i}"] for i in range(7)]  # youngest to oldest
+    deletes: list[str] = []
+
+    def count_deletes(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM OUTBOX"):
+            deletes.append(statement)
+
+    with app.app_context():
+        engine = session().get_bind()
+        event.listen(engine, "before_cursor_execute", count_deletes)
+        try:
+            assert outbox.purge_done(keep, batch=3, max_batches=1) == 3  # one batch: the three oldest
+            assert sorted(statuses(app, ordered)) == ordered[:4]
+            assert outbox.purge_done(keep, batch=3, max_batches=1) == 3
+            assert sorted(statuses(app, ordered)) == ordered[:1]
+            assert outbox.purge_done(keep, batch=3, max_batches=5) == 1  # a short batch: nothing is left
+            assert outbox.purge_done(keep, batch=3, max_batches=5) == 0
+        finally:
+            event.remove(engine, "before_cursor_execute", count_deletes)
+    assert statuses(app, ordered) == {}
+    assert len(deletes) == 4  # one statement per batch, each with its LIMIT
+    assert all("LIMIT" in d.upper() for d in deletes)
+
+
+def test_a_large_backlog_goes_over_several_sweeps_of_at_most_the_cap(app: Flask) -> None:
+    keep = timedelta(days=3650)
+    ids = list(put_rows(app, {f"row {i}": done(timedelta(days=7300)) for i in range(10)}).values())
+    with app.app_context():
+        assert outbox.purge_done(keep, batch=2, max_batches=3) == 6  # three batches of two, then the cap
+        assert len(statuses(app, ids)) == 4
+        assert outbox.purge_done(keep, batch=2, max_batches=3) == 4  # two full batches, then a short one
+    assert statuses(app, ids) == {}

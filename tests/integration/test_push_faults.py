@@ -6,7 +6,7 @@ import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from backend.staff import create_staff
 from push import delivery
 from tests.conftest import ROOT, make_app, push_settings
 from tests.support.services import PrivateRedis, WorkerProcesses
+from tests.support.waiting import eventually
 
 PASSWORD = "correct horse battery staple"
 CHUNK = 100
@@ -38,17 +39,6 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 def settings(fake_fcm: Any, smtp: Any) -> dict[str, str]:
     return {**push_settings(fake_fcm, smtp), "PUSH_CHUNK": str(CHUNK), "PUSH_LEASE_SECONDS": "3", "PUSH_PARALLEL": "2"}
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, every: Callable[[], Any] | None = None) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        if every is not None:
-            every()
-        time.sleep(0.25)
-    return predicate()
 
 
 def report_with_followers(app: Flask, n: int, tag: str) -> tuple[int, list[str]]:
@@ -120,6 +110,23 @@ def sweep(app: Flask) -> None:
         delivery.sweep.run()
 
 
+def all_sent(app: Flask, report_id: int, tokens: list[str]) -> None:
+    """Wait until every device's delivery is sent, sweeping (as beat would) between two looks."""
+
+    def sent_or_sweep() -> bool:
+        if states(app, report_id) == Counter({"sent": len(tokens)}):
+            return True
+        sweep(app)
+        return False
+
+    eventually(
+        sent_or_sweep,
+        timeout=120,
+        interval=0.25,
+        what=lambda: f"{len(tokens)} deliveries sent; now {dict(states(app, report_id))}",
+    )
+
+
 def worker_env(app: Flask, fake_fcm: Any, smtp: Any) -> dict[str, str]:
     conf = app.config["HROMADA_SETTINGS"]
     return {"DATABASE_URL": conf.DATABASE_URL, "REDIS_URL": conf.REDIS_URL, **settings(fake_fcm, smtp)}
@@ -140,15 +147,18 @@ def test_a_worker_killed_mid_batch_still_serves_every_device_repeating_only_its_
     try:
         with WorkerProcesses(ROOT, env) as first:
             assert acknowledge(app, report_id) == 200
-            assert wait_for(lambda: sum(accepted().values()) >= 150, timeout=60), first.log_text()[-3000:]
+            eventually(
+                lambda: sum(accepted().values()) >= 150,
+                timeout=120,
+                interval=0.25,
+                what=lambda: f"150 pushes accepted; worker log: {first.log_text()[-3000:]}",
+            )
             first.procs[0].kill()  # SIGKILL: no chance to mark what FCM already accepted
             first.procs[0].wait(10)
         killed_at = sum(accepted().values())
         assert killed_at < len(tokens), "the worker finished before it could be killed"
         with WorkerProcesses(ROOT, env):
-            assert wait_for(
-                lambda: states(app, report_id) == Counter({"sent": len(tokens)}), timeout=90, every=lambda: sweep(app)
-            )
+            all_sent(app, report_id, tokens)
     finally:
         fake_fcm.delay = 0.0
     got = accepted()
@@ -194,8 +204,6 @@ def test_with_redis_stopped_the_api_answers_and_notifications_go_out_once_after_
             .values(created_at=utcnow() - 2 * outbox.SWEEP_GRACE)
         )
     with WorkerProcesses(ROOT, worker_env(app, fake_fcm, smtp)):
-        assert wait_for(
-            lambda: states(app, report_id) == Counter({"sent": len(tokens)}), timeout=90, every=lambda: sweep(app)
-        )
+        all_sent(app, report_id, tokens)
     got = Counter(r.token for r in fake_fcm.accepted() if tag in r.token)
     assert set(got) == set(tokens) and set(got.values()) == {1}  # each device once

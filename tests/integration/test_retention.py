@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from dateutil.relativedelta import relativedelta
 from flask import Flask
 from sqlalchemy import select, update
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 from backend.models import Report, Resident, utcnow
 from backend.reporting import record_status
 from tests.e2e.conftest import Resident as AppUser
+from tests.support.waiting import eventually
 
 
 def test_retention_anonymises_exactly_the_reports_past_the_limit(
@@ -43,12 +42,12 @@ def test_retention_anonymises_exactly_the_reports_past_the_limit(
     db.commit()
 
     app.extensions["celery"].send_task("hromada.reports.retention")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def old_one_anonymised() -> bool:
         db.expire_all()
-        if db.get(Report, ids["old"]).anonymised_at is not None:
-            break
-        time.sleep(0.2)
+        return db.get(Report, ids["old"]).anonymised_at is not None
+
+    eventually(old_one_anonymised, interval=0.2, what="the retention task to anonymise the old report")
     db.expire_all()
     for name, (_, expected) in cases.items():
         report = db.get(Report, ids[name])

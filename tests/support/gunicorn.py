@@ -6,13 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from tests.support.services import free_port
+from tests.support.waiting import STARTUP_TIMEOUT, eventually
 
 
 class Gunicorn:
@@ -51,19 +51,37 @@ class Gunicorn:
             stdout=out,
             stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        try:
+            eventually(
+                self._healthy,
+                timeout=STARTUP_TIMEOUT,
+                interval=0.2,
+                backoff=1.5,
+                max_interval=1.0,
+                retry_on=(OSError,),
+                what=f"gunicorn to answer GET /healthz on port {self.port}",
+            )
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _healthy(self) -> bool:
+        """200 from /healthz; a refused connection is "not yet", a master that has exited is a failure now."""
+        assert self.proc is not None
+        code = self.proc.poll()
+        if code is not None:
+            raise RuntimeError(f"gunicorn exited with status {code} before it answered /healthz")
+        return self.request("GET", "/healthz")[0] == 200
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(20)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(20)
 
     def request(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from tests.support.waiting import STARTUP_TIMEOUT, eventually
 
 
 def free_port() -> int:
@@ -44,16 +45,29 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis did not start")
+        try:
+            eventually(
+                self._pong,
+                timeout=STARTUP_TIMEOUT,
+                interval=0.05,
+                backoff=1.5,
+                max_interval=0.5,
+                retry_on=(OSError,),
+                what=f"the private redis-server to answer PING on port {self.port}",
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def _pong(self) -> bool:
+        """PONG from the server; a refused connection is "not yet", a server that has exited is a failure now."""
+        assert self.proc is not None
+        code = self.proc.poll()
+        if code is not None:
+            raise RuntimeError(f"redis-server exited with status {code} (port {self.port} taken?)")
+        with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
 
     def stop(self) -> None:
         if self.proc is not None:

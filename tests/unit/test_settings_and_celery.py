@@ -39,3 +39,8 @@ def test_the_sweeper_is_scheduled_at_the_configured_interval() -> None:
     cfg = celery_config(Settings.from_env({"OUTBOX_SWEEP_INTERVAL": "7"}))
     assert cfg["beat_schedule"]["outbox-sweep"]["task"] == "hromada.outbox.sweep"
     assert cfg["beat_schedule"]["outbox-sweep"]["schedule"] == 7.0
+
+
+def test_handled_outbox_rows_are_kept_two_weeks_unless_configured() -> None:
+    assert Settings.from_env({}).OUTBOX_KEEP_DONE_DAYS == 14
+    assert Settings.from_env({"OUTBOX_KEEP_DONE_DAYS": "30"}).OUTBOX_KEEP_DONE_DAYS == 30
