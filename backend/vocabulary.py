@@ -4,17 +4,16 @@ A code (`in_progress`, `opt-in`, `report.assign`) is what the database, the APIs
 ("In progress", "W realizacji", "У роботі") is only ever shown to a person. Each vocabulary is a `StrEnum`, so a
 member compares equal to its code, and the models derive their tuples (`STATUSES`, `ROLES`, …) from these.
 
-Cross-cutting like `backend.i18n`: standard library only, usable from the models up to the HTTP packages.
+Cross-cutting like `backend.i18n` (whose languages it is written in), usable from the models up to the HTTP
+packages.
 """
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
-#: The languages every label is written in; English is the fallback (as in `backend.i18n`).
-LANGUAGES = ("pl", "uk", "en")
-DEFAULT_LANGUAGE = "en"
+from backend.i18n import DEFAULT_LANGUAGE, normalise
+from backend.i18n import LANGUAGES as LANGUAGES  # the languages every label is written in
 
 
 class ReportStatus(StrEnum):
@@ -330,12 +329,6 @@ LABELS: dict[type[StrEnum], dict[str, dict[str, str]]] = {
 }
 
 
-def _language(lang: str | None) -> str:
-    """'uk-UA', 'PL' -> 'uk', 'pl'; anything else -> English."""
-    code = re.split(r"[-_]", (lang or "").strip().lower(), maxsplit=1)[0]
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
-
-
 def _vocabulary(value: str, vocabulary: type[StrEnum] | str | None) -> type[StrEnum] | None:
     if isinstance(vocabulary, str):
         return VOCABULARIES.get(vocabulary)
@@ -357,7 +350,7 @@ def label(value: str | None, lang: str | None = None, vocabulary: type[StrEnum] 
     words = LABELS[found].get(value) if found is not None else None
     if not words:
         return str(value)
-    return words.get(_language(lang)) or words[DEFAULT_LANGUAGE]
+    return words.get(normalise(lang) or DEFAULT_LANGUAGE) or words[DEFAULT_LANGUAGE]
 
 
 def choices(enum_cls: type[StrEnum], lang: str | None = None) -> list[tuple[str, str]]:

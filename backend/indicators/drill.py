@@ -15,7 +15,7 @@ from backend.i18n import gettext
 from backend.indicators.dashboard import definition_in
 from backend.indicators.page import request_cell
 from backend.indicators.periods import align, parse_period, period_label, shift
-from backend.indicators.provenance import preferred_provenance
+from backend.indicators.provenance import fixed_provenance, preferred_provenance
 from backend.indicators.sql import RULES, members
 from backend.indicators.views import DrillDown, Lookups
 from backend.models import (
@@ -35,6 +35,9 @@ def _drill_provenance(s: Session, ind: Indicator, provenance: str | None) -> str
         if provenance not in VALUE_PROVENANCES:
             raise DomainError(gettext("Unknown provenance."), field="provenance")
         return provenance
+    fixed = fixed_provenance(ind)
+    if fixed is not None:  # its source decides: no need to look at what is stored
+        return fixed
     stored = s.scalars(select(IndicatorValue.provenance).where(IndicatorValue.indicator_id == ind.id).distinct())
     return preferred_provenance(ind, stored)
 

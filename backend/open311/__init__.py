@@ -9,7 +9,6 @@ from backend.open311.inputs import MAX_DESCRIPTION, MAX_PAGE, BBox, Open311Reque
 from backend.open311.query import one_request, query
 from backend.open311.requests import submit, token
 from backend.open311.results import (
-    AreaName,
     Attribute,
     AttributeValue,
     JurisdictionRef,
@@ -24,7 +23,6 @@ from backend.open311.results import (
 __all__ = [
     "MAX_DESCRIPTION",
     "MAX_PAGE",
-    "AreaName",
     "Attribute",
     "AttributeValue",
     "BBox",

@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from backend.cities.geography import Named
 from backend.db import session
 from backend.errors import NotFound
 from backend.i18n import gettext, pick
 from backend.models import OPEN_STATUSES, Report, ReportEvent, Service, utcnow
 from backend.open311.discovery import language
 from backend.open311.inputs import MAX_PAGE, RequestQuery
-from backend.open311.results import AreaName, JurisdictionRef, RequestExtras, ServiceRequest, StatusNote
+from backend.open311.results import JurisdictionRef, RequestExtras, ServiceRequest, StatusNote
 from backend.reporting.presenters import location_of, media_url
 
 #: Without a start date, the requests of this long before the end (or before now).
@@ -26,7 +27,7 @@ def _extras(r: Report, notes: list[ReportEvent], public_photos: list[Any], lang:
     j = r.jurisdiction
     return RequestExtras(
         internal_status=r.status,
-        area=None if r.area is None else AreaName(r.area.code, pick(r.area.name, lang, j.default_language)),
+        area=None if r.area is None else Named(r.area.code, pick(r.area.name, lang, j.default_language)),
         duplicate_of=r.merged_into.public_id if r.merged_into else None,
         support_count=r.support_count,
         history=tuple(StatusNote(e.created_at, e.to_status, e.body if e.kind == "reply" else None) for e in notes),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from backend.cities.geography import Named
+
 
 @dataclass(frozen=True)
 class JurisdictionRef:
@@ -76,17 +78,11 @@ class StatusNote:
 
 
 @dataclass(frozen=True)
-class AreaName:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
 class RequestExtras:
     """What the common extensions add to a request."""
 
     internal_status: str
-    area: AreaName | None
+    area: Named | None
     duplicate_of: str | None
     support_count: int
     history: tuple[StatusNote, ...]
