@@ -34,7 +34,8 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    url = base.rsplit("/", 1)[0] + "/1"  # the suite's own Redis database
+    # The suite's own Redis database (TEST_REDIS_URL lets two runs on one machine keep apart).
+    url = os.environ.get("TEST_REDIS_URL") or base.rsplit("/", 1)[0] + "/1"
     redis_lib.Redis.from_url(url).flushdb()
     return url
 
