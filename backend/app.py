@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `config` is Settings, or overrides applied on top of the environment."""
     settings = config if isinstance(config, Settings) else Settings.from_env(**dict(config or {}))
+    settings.check()  # no SECRET_KEY, or production without its safeguards: nothing starts
     app = Flask("hromada")
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,

@@ -13,10 +13,14 @@ from backend import cities, indicators, migrate, reporting, staff, surveys
 from backend.app import create_app
 from backend.errors import CityDefinitionError, DomainError
 from backend.models import ROLES, SCOPES
+from backend.settings import ConfigurationError
 
 
 def _create_app() -> object:
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as exc:  # e.g. no SECRET_KEY: say why, without a traceback
+        raise SystemExit(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -25,8 +29,14 @@ def main() -> None:
 
 
 def _db_url() -> str:
-    url: str = current_app.config["HROMADA_SETTINGS"].DATABASE_URL
+    """Migrations connect as the owner of the tables (DATABASE_OWNER_URL, else DATABASE_URL)."""
+    url: str = current_app.config["HROMADA_SETTINGS"].owner_database_url
     return url
+
+
+def _app_role() -> str | None:
+    """The role web, worker and beat connect as (DATABASE_URL's user): the migrations grant it what it needs."""
+    return migrate.role_of(current_app.config["HROMADA_SETTINGS"].DATABASE_URL)
 
 
 @main.group()
@@ -39,7 +49,7 @@ def db() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: head)."""
-    migrate.upgrade(_db_url(), revision)
+    migrate.upgrade(_db_url(), revision, app_role=_app_role())
 
 
 @db.command("downgrade")
@@ -47,7 +57,7 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (e.g. base, -1)."""
-    migrate.downgrade(_db_url(), revision)
+    migrate.downgrade(_db_url(), revision, app_role=_app_role())
 
 
 @db.command("current")
@@ -142,6 +152,7 @@ def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path
 @click.option("--department", "department_code", default=None)
 @click.option("--name", "full_name", default=None)
 @click.option("--if-missing", is_flag=True, help="Do nothing when the e-mail already exists.")
+@click.option("--totp-secret", default=None, help="Enrol a known second factor (base32 TOTP secret) at once.")
 @with_appcontext
 def create_staff(
     email: str,
@@ -151,6 +162,7 @@ def create_staff(
     department_code: str | None,
     full_name: str | None,
     if_missing: bool,
+    totp_secret: str | None,
 ) -> None:
     """Create a staff account."""
 
@@ -163,11 +175,27 @@ def create_staff(
             department_code=department_code,
             full_name=full_name,
             if_missing=if_missing,
+            totp_secret=totp_secret,
         )
     except DomainError as exc:
         _fail(exc)
         return
     click.echo(f"{'created' if created else 'exists'}: staff {user.email} ({user.role})")
+
+
+@main.command("reset-second-factor")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor(email: str) -> None:
+    """Remove a staff member's second factor (a lost phone and no admin to reset it); audited. An admin enrols
+    again at the next sign-in."""
+
+    try:
+        staff.reset_second_factor_by_email(email)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"second factor reset: {email}")
 
 
 @main.command("create-api-key")

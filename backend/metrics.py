@@ -4,7 +4,8 @@ HTTP requests are counted per route template and status in each web process; wit
 set `PROMETHEUS_MULTIPROC_DIR` (the client library's multi-process mode: `make run` does) so a scrape sums them.
 Everything about the queues is read from the database at scrape time, so it is right whichever process
 (web, worker, another host) did the work: outbox pending rows and lag, deliveries per channel and state, and
-push tokens pruned. `METRICS_TOKEN`, when set, must be sent as a bearer token.
+push tokens pruned. `METRICS_TOKEN`, when set, must be sent as a bearer token; without it /metrics is open only
+in development and answers 404 in production (`Settings.metrics_access`).
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/metrics")
 def metrics() -> Any:
-    token = current_app.config["HROMADA_SETTINGS"].METRICS_TOKEN
+    settings = current_app.config["HROMADA_SETTINGS"]
+    if settings.metrics_access == "closed":
+        return Response("not found\n", status=404, mimetype="text/plain")
+    token = settings.METRICS_TOKEN
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), token.encode()):

@@ -41,6 +41,7 @@ DEFAULT_HANDLER_MODULES: tuple[str, ...] = (
     "push.handlers",
     "push.broadcasts",
     "push.waste_reminders",
+    "backend.staff.credentials",
 )
 #: A fresh row is left to its immediate publish for this long before the sweeper takes it.
 SWEEP_GRACE = timedelta(seconds=10)

@@ -38,3 +38,26 @@ def limit_setting(name: str) -> str:
     """A limit string from the settings, read per request (e.g. '20/minute;300/day')."""
     value: str = getattr(current_app.config["HROMADA_SETTINGS"], name)
     return value
+
+
+def everyone() -> str:
+    """One key for all callers together (a limit on the whole service, not on one client)."""
+    return "everyone"
+
+
+#: Staff sign-in: per client address and across all callers. The admin API's POST /api/admin/tokens and the
+#: web form's POST /admin/login carry both, sharing the counters (a `shared_limit` counts per scope).
+SIGN_IN_LIMITS = (
+    limiter.shared_limit(
+        lambda: limit_setting("RATE_LIMIT_SIGN_IN_PER_IP"), scope="sign-in-ip", key_func=client_ip, methods=["POST"]
+    ),
+    limiter.shared_limit(
+        lambda: limit_setting("RATE_LIMIT_SIGN_IN_GLOBAL"), scope="sign-in-global", key_func=everyone, methods=["POST"]
+    ),
+)
+
+
+def keep_own_retry_after() -> None:
+    """This response refuses for a reason of its own (not one of the limits above) and gives its own Retry-After:
+    the limiter adds none of its headers to it (it would raise Retry-After to its own window's end)."""
+    limiter.context.view_rate_limit = None

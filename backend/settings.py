@@ -7,11 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULTS: dict[str, Any] = {
-    "DATABASE_URL": "postgresql+psycopg://hromada@127.0.0.1:5432/hromada",
+    # `production` (the default) or `development`: the one switch that relaxes PUBLIC_BASE_URL, the /metrics
+    # token and secure cookies (see Settings.problems).
+    "HROMADA_ENV": "production",
+    # The application's role: reads and writes rows, owns nothing (web, worker, beat).
+    "DATABASE_URL": "postgresql+psycopg://hromada_app@127.0.0.1:5432/hromada",
+    # The owner of the tables, used only by `hromada db upgrade` (empty: DATABASE_URL).
+    "DATABASE_OWNER_URL": "",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "SECRET_KEY": "dev-only-not-secret",
+    # No default: at least 32 bytes, or nothing starts (`make run` writes one into .env).
+    "SECRET_KEY": "",
     "MEDIA_ROOT": str(Path("var") / "media"),
     "PORT": "8000",
     # Seconds a Celery message may stay unacknowledged before Redis hands it to another worker.
@@ -32,11 +40,25 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_REPORTS_PER_IP": "120/minute;2000/day",
     # Per client address on device registration.
     "RATE_LIMIT_DEVICE_REGISTRATION": "30/hour;200/day",
+    # Staff sign-in (POST /api/admin/tokens and /admin/login share the counters): per client address, and across
+    # all callers together.
+    "RATE_LIMIT_SIGN_IN_PER_IP": "20/minute;200/hour",
+    "RATE_LIMIT_SIGN_IN_GLOBAL": "100/minute;2000/hour",
+    # Password checks (argon2, 64 MiB each) running at once per process; an excess sign-in is refused at once.
+    "SIGN_IN_CONCURRENT_CHECKS": "2",
+    # Failed sign-ins a client address may have for one e-mail before it waits (1 min, doubling up to 1 h).
+    "SIGN_IN_FREE_FAILURES": "5",
+    # Staff password reset: requests per client address, and per e-mail address asked about.
+    "RATE_LIMIT_PASSWORD_RESET": "5/15minutes;30/day",
+    "RATE_LIMIT_PASSWORD_RESET_PER_EMAIL": "3/hour",
+    # Minutes a password reset link works (it also acts only once).
+    "PASSWORD_RESET_MINUTES": "60",
     # Months after a report closed before its reporter's contact data is unlinked (per jurisdiction
     # `settings.retention_months` overrides).
     "RETENTION_MONTHS": "24",
     "RETENTION_INTERVAL": "3600",
-    # Base of absolute media URLs (e.g. https://hromada.example.org); empty: the request's host.
+    # Base of absolute links and media URLs (e.g. https://hromada.example.org); required in production. Empty
+    # (development only): the request's host, or http://localhost:PORT outside a request.
     "PUBLIC_BASE_URL": "",
     # Hours a staff member's admin API token stays valid.
     "STAFF_TOKEN_HOURS": "12",
@@ -69,9 +91,16 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": "10",
     # A link to a report in e-mails, e.g. https://city.example/reports/{public_id} (empty: no link).
     "REPORT_LINK_TEMPLATE": "",
-    # When set, GET /metrics needs "Authorization: Bearer <this>".
+    # Days an e-mail's signed links work (backend/links.py). "Is it fixed?" asks about one resolution: a month
+    # later the answer no longer describes it. Unsubscribing must keep working from any e-mail a resident still
+    # keeps (and from mail clients' one-click button on old messages): a year.
+    "LINK_FEEDBACK_DAYS": "30",
+    "LINK_UNSUBSCRIBE_DAYS": "365",
+    # When set, GET /metrics needs "Authorization: Bearer <this>"; unset, /metrics is open in development and
+    # answers 404 in production.
     "METRICS_TOKEN": "",
-    # The staff UI's session cookie is sent only over HTTPS (browsers also accept it on http://localhost).
+    # The staff UI's session cookie is sent only over HTTPS (browsers also accept it on http://localhost); false
+    # is allowed only in development.
     "WEB_COOKIE_SECURE": "true",
     # Quality indicators: months of history the nightly full recompute covers, seconds between two incremental
     # refreshes of the months whose reports or responses changed, and the hour (UTC) of the nightly run.
@@ -85,7 +114,9 @@ DEFAULTS: dict[str, Any] = {
 class Settings:
     """Typed view of the configuration; `from_env` is the one place that reads os.environ."""
 
+    HROMADA_ENV: str
     DATABASE_URL: str
+    DATABASE_OWNER_URL: str
     REDIS_URL: str
     SECRET_KEY: str
     MEDIA_ROOT: str
@@ -103,6 +134,13 @@ class Settings:
     RATE_LIMIT_REPORTS_PER_DEVICE: str
     RATE_LIMIT_REPORTS_PER_IP: str
     RATE_LIMIT_DEVICE_REGISTRATION: str
+    RATE_LIMIT_SIGN_IN_PER_IP: str
+    RATE_LIMIT_SIGN_IN_GLOBAL: str
+    SIGN_IN_CONCURRENT_CHECKS: int
+    SIGN_IN_FREE_FAILURES: int
+    RATE_LIMIT_PASSWORD_RESET: str
+    RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: str
+    PASSWORD_RESET_MINUTES: int
     RETENTION_MONTHS: int
     RETENTION_INTERVAL: float
     INDICATOR_HISTORY_MONTHS: int
@@ -129,6 +167,8 @@ class Settings:
     MAIL_FROM: str
     MAIL_TIMEOUT: float
     REPORT_LINK_TEMPLATE: str
+    LINK_FEEDBACK_DAYS: int
+    LINK_UNSUBSCRIBE_DAYS: int
     METRICS_TOKEN: str
     WEB_COOKIE_SECURE: bool
     extra: dict[str, Any] = field(default_factory=dict)
@@ -154,3 +194,81 @@ class Settings:
             values[f.name] = value
         extra = {k: v for k, v in overrides.items() if k not in DEFAULTS}
         return cls(**values, extra=extra)
+
+    # -- what HROMADA_ENV decides: the one place that reads it ------------------------------------------------
+
+    @property
+    def development(self) -> bool:
+        """True only for HROMADA_ENV=development (a checkout on plain HTTP); anything else is production."""
+        return self.HROMADA_ENV == "development"
+
+    @property
+    def owner_database_url(self) -> str:
+        """The URL that may change the schema (`hromada db upgrade`); DATABASE_URL when no owner is given."""
+        return self.DATABASE_OWNER_URL or self.DATABASE_URL
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Whether the staff UI's session cookie is sent only over HTTPS: always, except when development says."""
+        return self.WEB_COOKIE_SECURE or not self.development
+
+    @property
+    def metrics_access(self) -> str:
+        """How GET /metrics answers: "token" (METRICS_TOKEN set: only with it), "open" (development without a
+        token), "closed" (production without a token: 404)."""
+        if self.METRICS_TOKEN:
+            return "token"
+        return "open" if self.development else "closed"
+
+    def public_base(self, request_host_url: str | None = None) -> str:
+        """The base of absolute links (e-mails, media), without a trailing slash.
+
+        PUBLIC_BASE_URL when set; in production it must be set, so a link never comes from a Host header.
+        In development only: the request's host, else http://localhost:PORT."""
+        if self.PUBLIC_BASE_URL:
+            return self.PUBLIC_BASE_URL.rstrip("/")
+        if not self.development:
+            raise ConfigurationError("PUBLIC_BASE_URL is required when HROMADA_ENV is production")
+        return (request_host_url or f"http://localhost:{self.PORT}").rstrip("/")
+
+    def problems(self) -> list[str]:
+        """Why these settings must not run a process (empty: they may), in words an operator can act on."""
+        found = []
+        if self.HROMADA_ENV not in ENVIRONMENTS:
+            found.append(f"HROMADA_ENV must be one of {', '.join(ENVIRONMENTS)} (it is {self.HROMADA_ENV!r})")
+        if len(self.SECRET_KEY.encode()) < MIN_SECRET_BYTES:
+            found.append(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_BYTES} random bytes (e.g. the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`); `make run` writes one into .env"
+            )
+        if self.PUBLIC_BASE_URL and not _absolute_http(self.PUBLIC_BASE_URL):
+            found.append(f"PUBLIC_BASE_URL must be an absolute http(s) URL (it is {self.PUBLIC_BASE_URL!r})")
+        if not self.development:
+            if not self.PUBLIC_BASE_URL:
+                found.append(
+                    "PUBLIC_BASE_URL is required in production (e.g. https://hromada.example.org): links in "
+                    "e-mails must not be taken from a request's Host header; or set HROMADA_ENV=development"
+                )
+            if not self.WEB_COOKIE_SECURE:
+                found.append("WEB_COOKIE_SECURE=false is allowed only with HROMADA_ENV=development")
+        return found
+
+    def check(self) -> Settings:
+        """These settings, or ConfigurationError naming every problem (web, worker, beat and CLI call it)."""
+        found = self.problems()
+        if found:
+            raise ConfigurationError("Hromada cannot start:\n  - " + "\n  - ".join(found))
+        return self
+
+
+ENVIRONMENTS = ("production", "development")
+MIN_SECRET_BYTES = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run a process; the message says what to set."""
+
+
+def _absolute_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -123,6 +123,15 @@ class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
+    SECOND_FACTOR_ON = "staff.second_factor_on"
+    SECOND_FACTOR_OFF = "staff.second_factor_off"
+    SECOND_FACTOR_RESET = "staff.second_factor_reset"
+    SECOND_FACTOR_RECOVERY_CODE = "staff.second_factor_recovery_code"
+    RECOVERY_CODES_RENEW = "staff.recovery_codes_renew"
+    PASSWORD_CHANGE = "staff.password_change"  # noqa: S105 - an audit action
+    PASSWORD_CHANGE_FAILED = "staff.password_change_failed"  # noqa: S105 - an audit action
+    PASSWORD_RESET_SENT = "staff.password_reset_sent"  # noqa: S105 - an audit action
+    PASSWORD_RESET = "staff.password_reset"  # noqa: S105 - an audit action
     INDICATOR_CREATE = "indicator.create"
     INDICATOR_UPDATE = "indicator.update"
     INDICATOR_RECOMPUTE = "indicator.recompute"
@@ -281,6 +290,35 @@ LABELS: dict[type[StrEnum], dict[str, dict[str, str]]] = {
         AuditAction.LOGIN: {"en": "Signed in", "pl": "Logowanie", "uk": "Вхід"},
         AuditAction.LOGIN_FAILED: {"en": "Failed sign-in", "pl": "Nieudane logowanie", "uk": "Невдалий вхід"},
         AuditAction.LOGOUT: {"en": "Signed out", "pl": "Wylogowanie", "uk": "Вихід"},
+        AuditAction.SECOND_FACTOR_ON: {
+            "en": "Second factor turned on",
+            "pl": "Włączenie drugiego składnika",
+            "uk": "Увімкнення другого фактора",
+        },
+        AuditAction.SECOND_FACTOR_OFF: {
+            "en": "Second factor turned off",
+            "pl": "Wyłączenie drugiego składnika",
+            "uk": "Вимкнення другого фактора",
+        },
+        AuditAction.SECOND_FACTOR_RESET: {
+            "en": "Second factor reset",
+            "pl": "Zresetowanie drugiego składnika",
+            "uk": "Скидання другого фактора",
+        },
+        AuditAction.SECOND_FACTOR_RECOVERY_CODE: {
+            "en": "Signed in with a recovery code",
+            "pl": "Logowanie kodem odzyskiwania",
+            "uk": "Вхід за кодом відновлення",
+        },
+        AuditAction.RECOVERY_CODES_RENEW: {
+            "en": "New recovery codes",
+            "pl": "Nowe kody odzyskiwania",
+            "uk": "Нові коди відновлення",
+        },
+        AuditAction.PASSWORD_CHANGE: {"en": "Password changed", "pl": "Zmiana hasła", "uk": "Зміна пароля"},
+        AuditAction.PASSWORD_CHANGE_FAILED: {"en": "Wrong password", "pl": "Błędne hasło", "uk": "Хибний пароль"},
+        AuditAction.PASSWORD_RESET_SENT: {"en": "Reset link sent", "pl": "Wysłano link", "uk": "Надіслано посилання"},
+        AuditAction.PASSWORD_RESET: {"en": "Password reset", "pl": "Ustawienie hasła", "uk": "Відновлення пароля"},
         AuditAction.INDICATOR_CREATE: {"en": "Indicator added", "pl": "Dodanie wskaźnika", "uk": "Додавання показника"},
         AuditAction.INDICATOR_UPDATE: {"en": "Indicator changed", "pl": "Zmiana wskaźnika", "uk": "Зміна показника"},
         AuditAction.INDICATOR_RECOMPUTE: {

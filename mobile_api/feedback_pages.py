@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Response, g, render_template
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from backend import reporting, residents
-from backend.i18n import gettext
+from backend import links, reporting, residents
+from backend.errors import Conflict
+from backend.i18n import LANGUAGES, gettext
 from mobile_api.auth import BEARER, current_device, device_required
 from mobile_api.blueprint import ERRORS, blp
 
@@ -86,52 +86,110 @@ class ReportFeedback(MethodView):
         )
 
 
-def _page(template: str, **context: Any) -> Response:
-    """A resident page (mobile_api/templates/resident/) in the request's language; t() translates its texts."""
-    lang = g.language
+def _page(template: str, status: int = 200, lang: str | None = None, **context: Any) -> Response:
+    """A resident page (mobile_api/templates/resident/) in the e-mail's language, else the request's; t()
+    translates its texts."""
+    language = lang if lang in LANGUAGES else g.language
 
     def t(message: str, **params: Any) -> str:
-        return gettext(message, lang, **params)
+        return gettext(message, language, **params)
 
-    return Response(render_template(template, lang=lang, t=t, **context), mimetype="text/html")
+    html = render_template(template, lang=language, t=t, **context)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _invalid() -> Response:
+    return _page("resident/link.html", 404, state="invalid", purpose=None, report_url=None)
+
+
+# What the pages of e-mail links answer (the signed links of backend/links.py: a link opens a page, only the page's
+# POST acts, and acts once).
+LINK_PAGES = {
+    "404": {"description": "A page: the link is not valid (unknown, mistyped, forged, or made for another page)"},
+    "409": {"description": "A page: the link was used already (it acts once)"},
+    "410": {
+        "description": "A page: the link expired, or has the old format that no longer acts; with a link to the "
+        "report where there is one. Nothing changes."
+    },
+    "422": {"description": ERRORS["422"]},
+}
+UNSUBSCRIBE_PAGES = {k: v for k, v in LINK_PAGES.items() if k != "409"}
 
 
 @blp.route("/feedback")
 class EmailFeedback(MethodView):
     @blp.arguments(FeedbackLinkQuery, location="query")
-    @blp.doc(responses={"200": {"description": "The form of the question (a GET changes nothing)"}})
+    @blp.doc(responses={"200": {"description": "The form of the question (a GET changes nothing)"}, **LINK_PAGES})
     def get(self, query: dict[str, Any]) -> Response:
         """The page the e-mail's "Is it fixed?" links open: the answer preselected, satisfaction and comment."""
-        return _page("resident/feedback.html", token=query["token"], fixed=query["fixed"])
+        try:
+            found = reporting.open_feedback_link(query["token"])
+        except links.LinkInvalid:
+            return _invalid()
+        if found.state != "open":
+            return _feedback_closed(found)
+        return _page("resident/feedback.html", lang=found.lang, token=query["token"], fixed=query["fixed"])
 
     @blp.arguments(FeedbackFormIn, location="form")
-    @blp.doc(
-        responses={
-            "200": {"description": "Recorded"},
-            "404": {"description": "Not a valid link"},
-            "409": {"description": "Already answered"},
-        }
-    )
+    @blp.doc(responses={"200": {"description": "Recorded"}, **LINK_PAGES})
     def post(self, data: dict[str, Any]) -> Response:
-        """Record the answer from the e-mail's page ("not fixed" reopens the report)."""
-        result = reporting.answer_feedback_by_email(
-            data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"], comment=data["comment"]
-        )
-        return _page("resident/feedback_recorded.html", reopened=result.reopened)
+        """Record the answer from the e-mail's page ("not fixed" reopens the report); the link acts once."""
+        try:
+            result = reporting.answer_feedback_by_email(
+                data["token"], fixed=data["fixed"], satisfaction=data["satisfaction"], comment=data["comment"]
+            )
+        except links.LinkInvalid:
+            return _invalid()
+        except (links.LinkExpired, links.LinkUsed):
+            return _feedback_closed(reporting.open_feedback_link(data["token"]))
+        except Conflict:  # answered already (e.g. from another copy of the question's e-mail)
+            found = reporting.open_feedback_link(data["token"])
+            return _feedback_closed(reporting.FeedbackLink("used", found.report_url, found.lang))
+        found = reporting.open_feedback_link(data["token"])
+        return _page("resident/feedback_recorded.html", lang=found.lang, reopened=result.reopened)
+
+
+def _feedback_closed(found: reporting.FeedbackLink) -> Response:
+    """The page of a used or expired "Is it fixed?" link, with the report's page where there is one."""
+    status = 409 if found.state == "used" else 410
+    return _page(
+        "resident/link.html", status, found.lang, state=found.state, purpose="feedback", report_url=found.report_url
+    )
 
 
 @blp.route("/email/unsubscribe")
 class EmailUnsubscribe(MethodView):
     @blp.arguments(UnsubscribeQuery, location="query")
-    @blp.doc(responses={"200": {"description": "A page with the button that stops the e-mails"}})
+    @blp.doc(
+        responses={
+            "200": {"description": "A page with the button that stops the e-mails, or saying they are stopped"},
+            **UNSUBSCRIBE_PAGES,
+        }
+    )
     def get(self, query: dict[str, Any]) -> Response:
         """The page an e-mail's unsubscribe link opens (a GET changes nothing: link scanners open links)."""
-        return _page("resident/unsubscribe.html", unsubscribed=False)
+        try:
+            found = residents.unsubscribe_link(query["token"])
+        except links.LinkInvalid:
+            return _invalid()
+        return _unsubscribe_page(found)
 
     @blp.arguments(UnsubscribeQuery, location="query")
-    @blp.doc(responses={"200": {"description": "Unsubscribed"}, "404": {"description": "Not a valid link"}})
+    @blp.doc(
+        responses={"200": {"description": "Unsubscribed (also when this link did it already)"}, **UNSUBSCRIBE_PAGES}
+    )
     def post(self, query: dict[str, Any]) -> Response:
-        """Stop e-mails (the page's button, or a mail client's one-click unsubscribe, RFC 8058)."""
-        if not residents.unsubscribe(query["token"]):
-            abort(404, message=gettext("This unsubscribe link is not valid."))
-        return _page("resident/unsubscribe.html", unsubscribed=True)
+        """Stop e-mails (the page's button, or a mail client's one-click unsubscribe, RFC 8058); the link acts
+        once, and a second press says the e-mails are stopped."""
+        try:
+            return _unsubscribe_page(residents.unsubscribe(query["token"]))
+        except links.LinkInvalid:
+            return _invalid()
+        except (links.LinkExpired, links.LinkUsed):
+            return _unsubscribe_page(residents.unsubscribe_link(query["token"]))
+
+
+def _unsubscribe_page(found: residents.UnsubscribeLink) -> Response:
+    if found.state == "expired":
+        return _page("resident/link.html", 410, found.lang, state="expired", purpose="unsubscribe", report_url=None)
+    return _page("resident/unsubscribe.html", lang=found.lang, state=found.state)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from backend import links
 from backend.db import session as current_session
 from backend.i18n import pick
 from backend.models import Delivery, Device, Jurisdiction, Notification, Resident, utcnow
@@ -154,23 +156,9 @@ def email_batch() -> int:
     if not claimed:
         s.rollback()
         return 0
-    rows = _email_rows(s, list(claimed))
-    s.commit()
-    template = settings().REPORT_LINK_TEMPLATE
     marks: list[dict[str, Any]] = []
-    messages: list[email.EmailMessage] = []
-    for did, address, rid, lang, title, body, data, opted_out, city, city_lang in rows:
-        if opted_out is not None or not address:
-            marks.append(outcome(did, claimed[did], "failed", error="the resident unsubscribed"))
-            continue
-        link = template.format(public_id=(data or {}).get("public_id", "")) if template else None
-        request_id = (data or {}).get("feedback_request_id")
-        actions = email.feedback_actions(int(request_id), rid, lang) if request_id else ()
-        messages.append(
-            email.EmailMessage(
-                did, address, rid, lang, title, body, link, pick(city, lang, city_lang or lang) if city else "", actions
-            )
-        )
+    messages = _email_messages(s, _email_rows(s, list(claimed)), claimed, marks)
+    s.commit()  # the claim, and the signed links of the messages, are durable before anything leaves
     try:
         results = email.send(messages)
     except Exception as exc:  # noqa: BLE001 - no SMTP connection: the whole batch waits
@@ -181,6 +169,33 @@ def email_batch() -> int:
     mark(s, marks)
     s.commit()
     return len(claimed)
+
+
+def _email_messages(
+    s: Session, rows: Sequence[Sequence[Any]], claimed: dict[int, int], marks: list[dict[str, Any]]
+) -> list[email.EmailMessage]:
+    """The messages to send, each with its own signed links (added to `s`); rows of unsubscribed residents are
+    marked failed instead."""
+    conf = settings()
+    template = conf.REPORT_LINK_TEMPLATE
+    messages: list[email.EmailMessage] = []
+    for did, address, rid, lang, title, body, data, opted_out, city, city_lang in rows:
+        if opted_out is not None or not address:
+            marks.append(outcome(did, claimed[did], "failed", error="the resident unsubscribed"))
+            continue
+        link = template.format(public_id=(data or {}).get("public_id", "")) if template else None
+        request_id = (data or {}).get("feedback_request_id")
+        actions: tuple[tuple[str, str], ...] = ()
+        if request_id:
+            subject = {"request_id": int(request_id), "resident_id": rid, "lang": lang}
+            token = links.issue(s, links.FEEDBACK, subject, timedelta(days=conf.LINK_FEEDBACK_DAYS))
+            actions = email.feedback_actions(token, lang)
+        unsubscribe = links.issue(
+            s, links.UNSUBSCRIBE, {"resident_id": rid, "lang": lang}, timedelta(days=conf.LINK_UNSUBSCRIBE_DAYS)
+        )
+        city_name = pick(city, lang, city_lang or lang) if city else ""
+        messages.append(email.EmailMessage(did, address, rid, lang, title, body, link, city_name, actions, unsubscribe))
+    return messages
 
 
 def _email_rows(s: Session, ids: list[int]) -> Sequence[Sequence[Any]]:

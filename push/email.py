@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
-from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backend.i18n import gettext
@@ -19,7 +18,6 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 mail = Mail()
-UNSUBSCRIBE_SALT = "email-unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,8 @@ class EmailMessage:
     city: str
     #: Buttons of the message, e.g. the answers to "Is it fixed?": (label, url).
     actions: tuple[tuple[str, str], ...] = ()
+    #: The signed link (backend.links, purpose "unsubscribe") of this message's unsubscribe URL.
+    unsubscribe_token: str = ""
 
 
 def init_app(app: Flask) -> None:
@@ -53,27 +53,15 @@ def init_app(app: Flask) -> None:
     mail.init_app(app)
 
 
-def unsubscribe_token(resident_id: int) -> str:
-    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(resident_id))
-
-
-def resident_of(token: str) -> int | None:
-    """The resident an unsubscribe token was made for, or None when it is not ours."""
-    try:
-        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(token)
-    except BadSignature:
-        return None
-    return value if isinstance(value, int) else None
-
-
-def unsubscribe_url(resident_id: int) -> str:
-    base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL.rstrip("/") or "http://localhost:8000"
-    return f"{base}/api/v1/email/unsubscribe?token={unsubscribe_token(resident_id)}"
+def unsubscribe_url(token: str) -> str:
+    """The page of an unsubscribe link (its POST, also RFC 8058's one-click, stops the e-mails)."""
+    base = current_app.config["HROMADA_SETTINGS"].public_base()  # never a request's Host header
+    return f"{base}/api/v1/email/unsubscribe?token={token}"
 
 
 def render(m: EmailMessage) -> EmailMultiAlternatives:
     """One e-mail: plain text, an HTML alternative, and the List-Unsubscribe headers (RFC 2369, RFC 8058)."""
-    url = unsubscribe_url(m.resident_id)
+    url = unsubscribe_url(m.unsubscribe_token)
     context = {
         "lang": m.lang,
         "title": m.title,
@@ -118,27 +106,9 @@ def send(messages: list[EmailMessage]) -> dict[int, tuple[str, str | None]]:
     return out
 
 
-FEEDBACK_SALT = "feedback-answer"
-
-
-def feedback_token(request_id: int, resident_id: int) -> str:
-    """A signed link argument: this resident may answer about this resolution."""
-    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=FEEDBACK_SALT).dumps([request_id, resident_id]))
-
-
-def feedback_of(token: str) -> tuple[int, int] | None:
-    try:
-        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=FEEDBACK_SALT).loads(token)
-    except BadSignature:
-        return None
-    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return int(value[0]), int(value[1])
-    return None
-
-
-def feedback_actions(request_id: int, resident_id: int, lang: str) -> tuple[tuple[str, str], ...]:
-    base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL.rstrip("/") or "http://localhost:8000"
-    token = feedback_token(request_id, resident_id)
+def feedback_actions(token: str, lang: str) -> tuple[tuple[str, str], ...]:
+    """The answers to "Is it fixed?" as links to the question's page (token: a signed link, purpose "feedback")."""
+    base = current_app.config["HROMADA_SETTINGS"].public_base()  # never a request's Host header
     return (
         (gettext("Yes, it is fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=true"),
         (gettext("No, it is not fixed", lang), f"{base}/api/v1/feedback?token={token}&fixed=false"),

@@ -31,7 +31,9 @@ STATE = Path(
     os.environ.get("HROMADA_STATE_DIR") or f"/var/tmp/hromada-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}"
 )
 IS_ROOT = os.geteuid() == 0
-DB_NAME, TEST_DB_NAME, DB_USER = "hromada", "hromada_test", "hromada"
+# The owner of the databases and every table (migrations only) and the application's role (web, worker, beat:
+# reads and writes rows, owns nothing; migration 0020 grants it what it needs).
+DB_NAME, TEST_DB_NAME, DB_USER, APP_USER = "hromada", "hromada_test", "hromada", "hromada_app"
 EXTENSIONS = ("postgis", "pg_trgm", "unaccent")
 
 
@@ -224,6 +226,57 @@ def with_db(url: str, db: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
 
 
+def ensure_role(admin_url: str, role: str) -> None:
+    if psql(admin_url, f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'") != "1":
+        say(f"creating role {role}")
+        psql(admin_url, f'CREATE ROLE "{role}" LOGIN')
+
+
+def grant_connect(admin_url: str, db: str, role: str) -> None:
+    """The application's role may connect and use temporary tables; the tables' grants come with migration 0020."""
+    psql(admin_url, f'GRANT CONNECT, TEMPORARY ON DATABASE "{db}" TO "{role}"')
+
+
+def local_databases(admin: str) -> dict[str, str]:
+    """Both roles and both databases on the checkout's own PostgreSQL; the four URLs for .env."""
+    for role in (DB_USER, APP_USER):
+        ensure_role(admin, role)
+    for name in (DB_NAME, TEST_DB_NAME):
+        prepare_database(admin, name, DB_USER)
+        grant_connect(admin, name, APP_USER)
+    owner = admin.replace("postgresql://postgres@", f"postgresql+psycopg://{DB_USER}@")
+    app = admin.replace("postgresql://postgres@", f"postgresql+psycopg://{APP_USER}@")
+    return {
+        "DATABASE_URL": with_db(app, DB_NAME),
+        "DATABASE_OWNER_URL": with_db(owner, DB_NAME),
+        "TEST_DATABASE_URL": with_db(app, TEST_DB_NAME),
+        "TEST_DATABASE_OWNER_URL": with_db(owner, TEST_DB_NAME),
+    }
+
+
+def external_databases(app_url: str) -> dict[str, str]:
+    """DATABASE_URL given from outside (the application's role); DATABASE_OWNER_URL may be given with it, else
+    the one URL owns the tables too (with a warning: the application could then rewrite the audit log)."""
+    owner_url = os.environ.get("DATABASE_OWNER_URL")
+    if not owner_url:
+        say(
+            "WARNING: DATABASE_OWNER_URL is not set: the application connects as the owner of the tables; set it "
+            "to a role that owns them and DATABASE_URL to one that does not (see README, Security)"
+        )
+        owner_url = app_url
+    test_name = urlsplit(app_url).path.strip("/") + "_test"
+    test_url = os.environ.get("TEST_DATABASE_URL") or with_db(app_url, test_name)
+    test_owner_url = os.environ.get("TEST_DATABASE_OWNER_URL") or with_db(owner_url, urlsplit(test_url).path.strip("/"))
+    for url in (owner_url, test_owner_url):
+        prepare_database(url, urlsplit(url).path.strip("/"), None)
+    return {
+        "DATABASE_URL": app_url,
+        "DATABASE_OWNER_URL": owner_url,
+        "TEST_DATABASE_URL": test_url,
+        "TEST_DATABASE_OWNER_URL": test_owner_url,
+    }
+
+
 # --------------------------------------------------------------------------- Redis
 def redis_ping(port: int) -> bool:
     try:
@@ -295,6 +348,11 @@ def write_env_file(values: dict[str, str]) -> None:
     os.chmod(ENV_FILE, 0o600)
 
 
+def secret_key(kept: str) -> str:
+    """The .env's SECRET_KEY when it is long enough (the app refuses one under 32 bytes), else a new one."""
+    return kept if len(kept.encode()) >= 32 else secrets.token_urlsafe(32)
+
+
 def ensure_assets() -> None:
     """The staff UI's front-end libraries from the npm registry, exactly as the lockfile says (npm ci)."""
     frontend = ROOT / "admin" / "frontend"
@@ -318,21 +376,12 @@ def setup() -> tuple[dict[str, str], list[str]]:
     started: list[str] = []
     settings = read_env_file()
     if ext_db:
-        db_url = ext_db
-        test_url = os.environ.get("TEST_DATABASE_URL") or with_db(ext_db, urlsplit(ext_db).path.strip("/") + "_test")
-        for url in (db_url, test_url):
-            name = urlsplit(url).path.strip("/")
-            prepare_database(url, name, None)
+        databases = external_databases(ext_db)
     else:
         admin, now = start_postgres()
         if now:
             started.append("postgres")
-        if psql(admin, f"SELECT 1 FROM pg_roles WHERE rolname = '{DB_USER}'") != "1":
-            psql(admin, f'CREATE ROLE "{DB_USER}" LOGIN')
-        for name in (DB_NAME, TEST_DB_NAME):
-            prepare_database(admin, name, DB_USER)
-        base = admin.replace("postgresql://postgres@", f"postgresql+psycopg://{DB_USER}@")
-        db_url, test_url = with_db(base, DB_NAME), with_db(base, TEST_DB_NAME)
+        databases = local_databases(admin)
     if ext_redis:
         redis_url = ext_redis
     else:
@@ -341,10 +390,11 @@ def setup() -> tuple[dict[str, str], list[str]]:
             started.append("redis")
     settings.update(
         {
-            "DATABASE_URL": db_url,
-            "TEST_DATABASE_URL": test_url,
+            **databases,
             "REDIS_URL": redis_url,
-            "SECRET_KEY": settings.get("SECRET_KEY") or secrets.token_urlsafe(32),
+            # A checkout on plain HTTP: PUBLIC_BASE_URL and the /metrics token optional (production is the default).
+            "HROMADA_ENV": os.environ.get("HROMADA_ENV") or settings.get("HROMADA_ENV") or "development",
+            "SECRET_KEY": secret_key(settings.get("SECRET_KEY", "")),
             "MEDIA_ROOT": settings.get("MEDIA_ROOT") or str(STATE / "media"),
             "PORT": os.environ.get("PORT") or settings.get("PORT") or "8000",
             "HROMADA_STATE_DIR": str(STATE),
@@ -383,6 +433,10 @@ def hromada(env: dict[str, str], *args: str) -> None:
     sh([str(VENV / "bin" / "hromada"), *args], env=env, cwd=ROOT)
 
 
+#: The demo admin's second factor: a known secret, printed by `make run` (never for a real account).
+DEMO_TOTP_SECRET = "HROMADADEMOKRAKOWTRAMWAJOBWARZAN"
+
+
 def run() -> None:
     settings, started = setup()
     env = venv_env(settings)
@@ -400,12 +454,14 @@ def run() -> None:
         "--email",
         "admin@krakow.example",
         "--password",
-        "hromada-demo",
+        "tramwaj-obwarzanek-demo",
         "--role",
         "admin",
         "--jurisdiction",
         "1261011",
         "--if-missing",
+        "--totp-secret",
+        DEMO_TOTP_SECRET,
     )
     port = settings["PORT"]
     metrics_dir = STATE / "prometheus"  # gunicorn's workers share their HTTP counters here
@@ -424,7 +480,9 @@ def run() -> None:
     metrics           http://127.0.0.1:{port}/metrics
     open data         http://127.0.0.1:{port}/api/v1/open-data/indicator-values?jurisdiction=krakow&area=total
   Notifications: {push}; {mail}.
-  Demo staff login: admin@krakow.example / hromada-demo
+  Demo staff login: admin@krakow.example / tramwaj-obwarzanek-demo
+    second factor (TOTP) secret {DEMO_TOTP_SECRET}: add it to any authenticator app, or get a code with
+    {VENV / "bin" / "python"} -c "import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())"
   Ctrl-C stops the web server, the worker, the scheduler{" and the services started now" if started else ""}.
 """,
         flush=True,
@@ -455,7 +513,7 @@ def test(args: list[str]) -> None:
     say("checking docker-compose.yml syntax")
     sh(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-        env={**os.environ, "SECRET_KEY": "x"},
+        env={**os.environ, "SECRET_KEY": "x" * 32, "PUBLIC_BASE_URL": "https://hromada.example.org"},
     )
     gates = [  # the house rules of docs/architecture.md, before the tests
         ("ruff format --check", ["ruff", "format", "--check", "--quiet", "."]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 import redis as redis_lib
 from dotenv import load_dotenv
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,9 @@ CITIES = ROOT / "cities"
 
 # Use the settings `make test` wrote to .env unless the environment names them.
 load_dotenv(ROOT / ".env", override=False)
+# The suite runs as `make run` does, on plain HTTP on localhost: every app, gunicorn, worker and CLI it starts is
+# in development (PUBLIC_BASE_URL and the /metrics token optional). Tests about production set it themselves.
+os.environ["HROMADA_ENV"] = "development"
 
 
 @pytest.fixture(scope="session")
@@ -41,21 +45,40 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated(database_url: str) -> str:
-    """A schema built from the migrations alone (from base to head) for this run."""
+def database_owner_url(database_url: str) -> str:
+    """The owner of the test schema (TEST_DATABASE_OWNER_URL), which only rebuilds it; the app connects as
+    TEST_DATABASE_URL's restricted role. Unset: one URL does both (the migrations then grant nothing)."""
+    url = os.environ.get("TEST_DATABASE_OWNER_URL") or database_url
+    owner, app = make_url(url), make_url(database_url)
+    if (owner.host, owner.port, owner.database) != (app.host, app.port, app.database):
+        # e.g. TEST_DATABASE_URL set by hand for another database, the owner's URL from .env: never mix the two
+        warnings.warn(
+            f"TEST_DATABASE_OWNER_URL names database {owner.database} on {owner.host}:{owner.port}, not "
+            f"TEST_DATABASE_URL's {app.database} on {app.host}:{app.port}: using TEST_DATABASE_URL for both",
+            stacklevel=1,
+        )
+        return database_url
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, database_owner_url: str) -> str:
+    """A schema built from the migrations alone (from base to head) for this run, by the owner; returns the
+    application role's URL, which the apps, servers and workers of the tests use."""
     from backend import migrate
 
-    engine = create_engine(database_url)
+    app_role = migrate.role_of(database_url)
+    engine = create_engine(database_owner_url)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS test_outbox_hits"))
     engine.dispose()
-    migrate.downgrade(database_url, "base")
-    migrate.upgrade(database_url, "head")
+    migrate.downgrade(database_owner_url, "base", app_role=app_role)
+    migrate.upgrade(database_owner_url, "head", app_role=app_role)
     from tests.support.handlers import HITS_TABLE
 
-    engine = create_engine(database_url)
+    engine = create_engine(database_owner_url)
     with engine.begin() as conn:
-        conn.execute(text(HITS_TABLE))
+        conn.execute(text(HITS_TABLE))  # the app role may use it through the owner's default privileges
     engine.dispose()
     return database_url
 
@@ -76,6 +99,8 @@ def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
         "RATE_LIMIT_REPORTS_PER_DEVICE": "100000/minute",
         "RATE_LIMIT_REPORTS_PER_IP": "100000/minute",
         "RATE_LIMIT_DEVICE_REGISTRATION": "100000/minute",
+        "RATE_LIMIT_SIGN_IN_PER_IP": "100000/minute",
+        "RATE_LIMIT_SIGN_IN_GLOBAL": "100000/minute",
         **overrides,
     }
     return create_app(config)

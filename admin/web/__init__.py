@@ -7,20 +7,21 @@ installed with `npm ci` at set-up) and are served from here; the Content-Securit
 script.
 
 One blueprint, `web` (`common`), to which each area attaches its pages: `reports` (the queue, its map, a report
-and its actions), `broadcasts`, `surveys`, `manage` (people, departments, services, keys) and `dashboard`
-(the indicators).
+and its actions), `broadcasts`, `surveys`, `manage` (people, departments, services, keys), `dashboard`
+(the indicators), `account` (the second factor: the sign-in's second step, one's own account page) and
+`passwords` (changing one's own password, a forgotten one set again through an e-mailed link).
 """
 
 from __future__ import annotations
 
 # The pages join the blueprint in this order (as when they were one module): keep it.
 # isort: off
-from admin.web import reports, broadcasts, surveys, manage, dashboard
+from admin.web import reports, broadcasts, surveys, manage, dashboard, account, passwords
 
 # isort: on
 from admin.web.common import bp, init_app
 
 #: The area modules are imported for their pages, which join the blueprint.
-AREAS = (reports, broadcasts, surveys, manage, dashboard)
+AREAS = (reports, broadcasts, surveys, manage, dashboard, account, passwords)
 
 __all__ = ["AREAS", "bp", "init_app"]

@@ -3,6 +3,7 @@ gate, security headers, CSRF, the front-end assets, and signing in and out."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from admin.policy import POLICY, guarded
@@ -28,6 +30,7 @@ from backend import staff as staff_service
 from backend.errors import DomainError, NotFound
 from backend.i18n import LANGUAGES, gettext, pick
 from backend.models import StaffUser
+from backend.ratelimit import SIGN_IN_LIMITS, keep_own_retry_after, limiter
 from backend.vocabulary import label
 
 #: The admin package's folder: the blueprint's templates and static files live there.
@@ -69,7 +72,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.WEB_COOKIE_SECURE,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_NAME="hromada_staff",
     )
     csrf.init_app(app)
@@ -131,6 +134,20 @@ def _refused(exc: DomainError) -> Any:
     return render_template(
         "admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"), message=exc.message
     ), 404 if isinstance(exc, NotFound) else 422
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many(exc: RateLimitExceeded) -> Any:
+    """Over a rate limit: the sign-in form again with how long to wait (Retry-After is added by the limiter)."""
+    current = limiter.current_limit
+    wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
+    if request.endpoint == "web.login":
+        return render_template(
+            "admin/login.html", error=t("Too many sign-in attempts; try again in {n} s.", n=wait)
+        ), 429
+    return render_template(
+        "admin/error.html", title=t("Refused"), message=t("Too many requests; try again later.")
+    ), 429
 
 
 @bp.app_context_processor
@@ -202,15 +219,22 @@ def asset(name: str) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@SIGN_IN_LIMITS[0]
+@SIGN_IN_LIMITS[1]
 def login() -> Any:
-    error, status = None, 200
+    error, status, wait = None, 200, 0
     if request.method == "POST":
         try:
             user, secret, _ = staff_service.login(request.form.get("email", ""), request.form.get("password", ""))
+        except staff_service.Busy:
+            error, status, wait = t("Too many sign-ins at once; try again in a moment."), 429, 1
         except staff_service.LockedOut as exc:
             error, status = t("Too many failed sign-ins; try again in {n} s.", n=exc.retry_after), 429
+            wait = exc.retry_after
         except staff_service.InvalidCredentials:
             error, status = t("Invalid e-mail or password."), 401
+        except (staff_service.FactorRequired, staff_service.EnrolmentRequired) as exc:
+            return second_step(exc.ticket)
         else:
             session.clear()
             session["token"] = secret
@@ -218,7 +242,21 @@ def login() -> Any:
             session.permanent = True
             target = request.args.get("next") or ""
             return redirect(target if target.startswith("/admin/") else url_for("web.queue_page"))
-    return render_template("admin/login.html", error=error), status
+    if wait:
+        keep_own_retry_after()
+    return render_template("admin/login.html", error=error), status, {"Retry-After": str(wait)} if wait else {}
+
+
+def second_step(ticket: str) -> Any:
+    """After a right password, where a second factor is needed: the session keeps a short-lived ticket (proof of
+    the password, no staff token) and the browser goes to the code's page (`account.py`)."""
+    target = request.args.get("next") or ""
+    session.clear()
+    session["signin_ticket"] = ticket
+    session["pending_until"] = int(time.time()) + 300
+    if target.startswith("/admin/"):
+        session["pending_next"] = target
+    return redirect(url_for("web.login_code"))
 
 
 @bp.post("/logout")

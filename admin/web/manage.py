@@ -16,6 +16,7 @@ from backend.staff import (
     add_key,
     add_staff,
     administration_overview,
+    reset_second_factor,
     revoke_key,
     set_staff_active,
     update_service,
@@ -70,6 +71,14 @@ def manage_staff_create() -> Any:
 def manage_staff_active() -> Any:
     f = request.form
     return _manage_action(lambda: set_staff_active(me(), int(f.get("staff_id") or 0), f.get("active") == "true"))
+
+
+@bp.post("/manage/staff/second-factor-reset")
+@allow("manage.second_factor_reset")
+def manage_second_factor_reset() -> Any:
+    f = request.form
+    staff_id = int(f.get("staff_id") or 0) if (f.get("staff_id") or "0").isdigit() else 0
+    return _manage_action(lambda: reset_second_factor(me(), staff_id))
 
 
 @bp.post("/manage/departments")

@@ -1,4 +1,7 @@
-"""Alembic environment: the URL comes from the caller (hromada db ...), never from a file."""
+"""Alembic environment: the URL comes from the caller (hromada db ...), never from a file.
+
+The caller connects as the owner of the tables (DATABASE_OWNER_URL) and names the application's role in
+`config.attributes["app_role"]`; migrations that grant (0020) read it there."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from backend.models.indicators import (
     IndicatorValue,
 )
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
+from backend.models.links import SignedLink
 from backend.models.map import ReportCellCount, ReportCellTotal, ReportFacetCount
 from backend.models.media import PHOTO_STATES, Photo
 from backend.models.notifications import (
@@ -118,6 +119,7 @@ __all__ = [
     "Service",
     "ServiceGroup",
     "ServiceQuestion",
+    "SignedLink",
     "StaffToken",
     "StaffUser",
     "utcnow",

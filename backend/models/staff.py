@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, TimestampMixin, sql_list
@@ -40,6 +41,14 @@ class StaffUser(TimestampMixin, Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    #: The second factor (TOTP): the secret, encrypted (`backend/staff/second_factor.py`); unconfirmed while
+    #: `totp_confirmed_at` is NULL (enrolment under way).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[datetime | None]
+    #: The last 30-second time step a code was accepted for: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    #: SHA-256 digests of the unused one-time recovery codes.
+    totp_recovery_hashes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -48,6 +57,7 @@ class StaffUser(TimestampMixin, Base):
         Index("uq_staff_users_email_lower", func.lower(email), unique=True),
         CheckConstraint(f"role IN ({sql_list(ROLES)})", name="role_known"),
         CheckConstraint("role <> 'department_staff' OR department_id IS NOT NULL", name="department_staff_has_dept"),
+        CheckConstraint("totp_confirmed_at IS NULL OR totp_secret IS NOT NULL", name="totp_confirmed_has_secret"),
     )
 
 

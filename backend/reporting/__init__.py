@@ -3,9 +3,10 @@ counts; a report's status changes; retention; the import of historical requests.
 
 from backend.reporting.catalogue import Catalogue
 from backend.reporting.catalogue import catalogue as service_catalogue
-from backend.reporting.feedback import FeedbackRecorded, FeedbackState
+from backend.reporting.feedback import FeedbackLink, FeedbackRecorded, FeedbackState
 from backend.reporting.feedback import answer as answer_feedback
 from backend.reporting.feedback import answer_by_email as answer_feedback_by_email
+from backend.reporting.feedback import open_by_email as open_feedback_link
 from backend.reporting.feedback import status as feedback_status
 from backend.reporting.history import REJECTIONS, ImportSummary, import_requests
 from backend.reporting.lifecycle import record_status, reopen_by_resident
@@ -23,6 +24,7 @@ __all__ = [
     "REJECTIONS",
     "Catalogue",
     "ContactData",
+    "FeedbackLink",
     "FeedbackRecorded",
     "FeedbackState",
     "ImportSummary",
@@ -40,6 +42,7 @@ __all__ = [
     "find_visible",
     "import_requests",
     "moderate_photo",
+    "open_feedback_link",
     "my_reports",
     "public_detail",
     "public_photo",

@@ -15,14 +15,13 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from backend import audit
+from backend import audit, links
 from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import Device, FeedbackAnswer, FeedbackRequest, Report, ReportSupport, utcnow
 from backend.reporting.lifecycle import reopen_by_resident
 from backend.reporting.reads import find_visible
-from push.email import feedback_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +105,69 @@ def answer(
         return _record(s, report, request, _respondent(device, request.id), fixed, satisfaction, comment)
 
 
-def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> FeedbackRecorded:
-    """Record the answer of a resident who reported by e-mail, from the signed link in the question's e-mail."""
+@dataclass(frozen=True, slots=True)
+class FeedbackLink:
+    """What the question's e-mail link leads to: `state` is "open" (the form), "used" (answered with it) or
+    "expired" (also every link of the old format); the report's public page where there is one; the language
+    of the e-mail (None: the request's)."""
 
-    found = feedback_of(token)
-    if found is None:
-        raise NotFound(gettext("This link is not valid."))
-    request_id, resident_id = found
+    state: str
+    report_url: str | None
+    lang: str | None
+
+
+def open_by_email(token: str) -> FeedbackLink:
+    """The page of an e-mail's "Is it fixed?" link (changes nothing: mail scanners open links); LinkInvalid for
+    a link that is not ours."""
+
+    s = session()
+    try:
+        if links.is_legacy(token):
+            return FeedbackLink("expired", _legacy_report_url(s, token), None)
+        try:
+            link, state = links.peek(s, links.FEEDBACK, token), "open"
+        except (links.LinkExpired, links.LinkUsed) as exc:
+            if exc.link is None:
+                raise
+            link, state = exc.link, "used" if isinstance(exc, links.LinkUsed) else "expired"
+        return FeedbackLink(state, _report_url(s, link.subject.get("request_id")), link.subject.get("lang"))
+    finally:
+        s.rollback()
+
+
+def _legacy_report_url(s: Session, token: str) -> str | None:
+    """The report an old-format link (signed [request id, resident id]) was about, when its signature holds."""
+    value = links.legacy_subject(links.FEEDBACK, token)
+    if isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value):
+        return _report_url(s, value[0])
+    return None
+
+
+def _report_url(s: Session, request_id: object) -> str | None:
+    template = current_app.config["HROMADA_SETTINGS"].REPORT_LINK_TEMPLATE
+    if not template or type(request_id) is not int or not 0 < request_id < 2**63:
+        return None
+    public_id = s.scalar(
+        select(Report.public_id)
+        .join(FeedbackRequest, FeedbackRequest.report_id == Report.id)
+        .where(FeedbackRequest.id == request_id)
+    )
+    return template.format(public_id=public_id) if public_id else None
+
+
+def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> FeedbackRecorded:
+    """Record the answer of a resident who reported by e-mail, from the signed link in the question's e-mail
+    (the link acts once). LinkInvalid, LinkExpired (also for every link of the old format) or LinkUsed else."""
+
     with unit_of_work() as s:
-        request = s.get(FeedbackRequest, request_id)
+        if links.is_legacy(token):
+            raise links.LinkExpired()
+        link = links.consume(s, links.FEEDBACK, token)
+        request_id, resident_id = link.subject.get("request_id"), link.subject.get("resident_id")
+        request = s.get(FeedbackRequest, request_id) if type(request_id) is int else None
         report = s.get(Report, request.report_id, with_for_update=True) if request is not None else None
         if request is None or report is None or report.reporter_id != resident_id:
-            raise NotFound(gettext("This link is not valid."))
+            raise links.LinkInvalid()
         secret = current_app.config["SECRET_KEY"].encode()
         digest = hmac.new(secret, f"feedback:{request.id}:resident:{resident_id}".encode(), hashlib.sha256).hexdigest()
         return _record(s, report, request, digest, fixed, satisfaction, comment)

@@ -129,11 +129,9 @@ def public_report(report: Report, lang: str) -> dict[str, Any]:
 
 
 def media_url(kind: str, name: str) -> str:
-    """Absolute URL of a media file (PUBLIC_BASE_URL, else the request's host)."""
-    base = current_app.config["HROMADA_SETTINGS"].PUBLIC_BASE_URL or (
-        request.host_url if has_request_context() else "/"
-    )
-    return f"{base.rstrip('/')}/media/{kind}/{name}.jpg"
+    """Absolute URL of a media file (PUBLIC_BASE_URL; in development without one, the request's host)."""
+    base = current_app.config["HROMADA_SETTINGS"].public_base(request.host_url if has_request_context() else None)
+    return f"{base}/media/{kind}/{name}.jpg"
 
 
 def photo_entry(photo: Photo) -> PhotoView:

@@ -1,10 +1,14 @@
-"""Retention: reporters' contact data unlinked from reports closed longer ago than the retention period."""
+"""Retention: reporters' contact data unlinked from reports closed longer ago than the retention period; e-mail
+links that expired long ago deleted."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select, update
 
+from backend import links
 from backend.db import unit_of_work
 from backend.models import (
     Jurisdiction,
@@ -12,6 +16,9 @@ from backend.models import (
     utcnow,
 )
 from backend.residents.devices import delete_orphan_residents
+
+#: An expired e-mail link is kept this long, so that it still opens the page saying it expired (then, "not valid").
+LINKS_KEPT_AFTER_EXPIRY = timedelta(days=90)
 
 
 def apply_retention(default_months: int) -> int:
@@ -34,4 +41,5 @@ def apply_retention(default_months: int) -> int:
             )
             total += len(result.all())
         delete_orphan_residents(s)
+        links.purge(s, LINKS_KEPT_AFTER_EXPIRY)
     return total

@@ -9,12 +9,14 @@ from backend.residents.notifications import (
     InboxItem,
     Preferences,
     ReadCount,
+    UnsubscribeLink,
     inbox,
     mark_one_read,
     mark_read,
     preferences,
     set_preferences,
     unsubscribe,
+    unsubscribe_link,
 )
 from backend.residents.places import PlaceView, add_place, remove_place
 from backend.residents.places import places as saved_places
@@ -39,6 +41,8 @@ __all__ = [
     "remove_place",
     "saved_places",
     "set_preferences",
+    "UnsubscribeLink",
     "unsubscribe",
+    "unsubscribe_link",
     "update_settings",
 ]

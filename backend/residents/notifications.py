@@ -8,11 +8,11 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
 
+from backend import links
 from backend.db import session, unit_of_work
 from backend.errors import DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import TOPICS, Device, Notification, Resident, utcnow
-from push.email import resident_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +124,45 @@ def mark_one_read(device_id: int, notification_id: int) -> ReadCount:
     return mark_read(device_id, [notification_id])
 
 
-def unsubscribe(token: str) -> bool:
-    """Stop e-mails to the resident an unsubscribe link was made for; False for a link that is not ours."""
-    resident_id = resident_of(token)
-    if resident_id is None:
-        return False
+@dataclass(frozen=True, slots=True)
+class UnsubscribeLink:
+    """What an e-mail's unsubscribe link leads to: `state` is "open" (the button), "done" (unsubscribed just now),
+    "used" (unsubscribed with it before) or "expired" (also every link of the old format); the language of the
+    e-mail (None: the request's)."""
+
+    state: str
+    lang: str | None
+
+
+def unsubscribe_link(token: str) -> UnsubscribeLink:
+    """The page of an unsubscribe link (changes nothing: mail scanners open links); LinkInvalid for a link that
+    is not ours."""
+    if links.is_legacy(token):
+        return UnsubscribeLink("expired", None)
+    s = session()
+    try:
+        link, state = links.peek(s, links.UNSUBSCRIBE, token), "open"
+    except (links.LinkExpired, links.LinkUsed) as exc:
+        if exc.link is None:
+            raise
+        link, state = exc.link, "used" if isinstance(exc, links.LinkUsed) else "expired"
+    finally:
+        s.rollback()
+    lang = link.subject.get("lang")
+    return UnsubscribeLink(state, lang if isinstance(lang, str) else None)
+
+
+def unsubscribe(token: str) -> UnsubscribeLink:
+    """Stop e-mails to the resident an unsubscribe link was made for (the link acts once); LinkInvalid,
+    LinkExpired (also for every link of the old format) or LinkUsed else."""
+    if links.is_legacy(token):
+        raise links.LinkExpired()
     with unit_of_work() as s:
+        link = links.consume(s, links.UNSUBSCRIBE, token)
         s.execute(
             update(Resident)
-            .where(Resident.id == resident_id, Resident.email_opt_out_at.is_(None))
+            .where(Resident.id == link.subject.get("resident_id"), Resident.email_opt_out_at.is_(None))
             .values(email_opt_out_at=utcnow())
         )
-    return True
+    lang = link.subject.get("lang")
+    return UnsubscribeLink("done", lang if isinstance(lang, str) else None)

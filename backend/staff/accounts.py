@@ -9,8 +9,7 @@ from backend.errors import DomainError, NotFound
 from backend.i18n import LANGUAGES, gettext
 from backend.models import ROLES, SCOPES, ApiKey, Department, Jurisdiction, StaffUser
 from backend.security import digest, hash_password, new_token
-
-MIN_PASSWORD = 10
+from backend.staff import passwords, second_factor
 
 
 def create_staff(
@@ -22,8 +21,10 @@ def create_staff(
     department_code: str | None = None,
     full_name: str | None = None,
     if_missing: bool = False,
+    totp_secret: str | None = None,
 ) -> tuple[StaffUser, bool]:
-    """Create a staff account; returns (user, created)."""
+    """Create a staff account; returns (user, created). `totp_secret` (base32) enrols and confirms a known second
+    factor at once (test fixtures, the demo admin)."""
     email = email.strip().lower()
     if "@" not in email:
         raise DomainError("not an e-mail address", field="email")
@@ -33,10 +34,10 @@ def create_staff(
         existing = s.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email)).first()
         if existing is not None:
             if if_missing:
+                if totp_secret and existing.totp_confirmed_at is None:
+                    second_factor.enrol_known(s, existing, totp_secret)
                 return existing, False
             raise DomainError("a staff account with this e-mail exists", field="email")
-        if len(password) < MIN_PASSWORD:
-            raise DomainError(f"at least {MIN_PASSWORD} characters", field="password")
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:
             raise NotFound(f"no jurisdiction {jurisdiction_code}", field="jurisdiction")
@@ -51,6 +52,7 @@ def create_staff(
                 raise NotFound(f"no department {department_code} in {jurisdiction_code}", field="department")
         if role == "department_staff" and department is None:
             raise DomainError("department_staff needs --department", field="department")
+        passwords.check(password, email=email, full_name=full_name, place_names=passwords.place_names(jurisdiction))
         user = StaffUser(
             email=email,
             password_hash=hash_password(password),
@@ -60,6 +62,8 @@ def create_staff(
             full_name=full_name,
             locale=jurisdiction.default_language,
         )
+        if totp_secret:
+            second_factor.enrol_known(s, user, totp_secret)
         s.add(user)
     return user, True
 

@@ -31,6 +31,7 @@ def overview(admin: StaffUser) -> AdministrationOverview:
                 active=u.active,
                 department=departments[u.department_id].code if u.department_id in departments else None,
                 last_login_at=u.last_login_at,
+                second_factor=u.totp_confirmed_at is not None,
             )
             for u in s.scalars(select(StaffUser).where(StaffUser.jurisdiction_id == j.id).order_by(StaffUser.email))
         ],

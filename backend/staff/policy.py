@@ -16,6 +16,19 @@ POLICY: dict[str, frozenset[str] | None] = {
     "tokens.create": None,
     "tokens.delete": ALL,
     "me.get": ALL,
+    # Changing one's own password (the API and the web UI's account page).
+    "me.password": ALL,
+    # A forgotten password: asking for a link by e-mail and setting a new one with it (no sign-in).
+    "password_reset.request": None,
+    "password_reset.confirm": None,
+    # The web UI's page for changing one's own password.
+    "account.password": ALL,
+    "me.second_factor": ALL,
+    "me.second_factor_start": ALL,
+    "me.second_factor_confirm": ALL,
+    "me.recovery_codes": ALL,
+    "me.second_factor_off": ALL,
+    "staff.second_factor_reset": frozenset({"admin"}),
     "reports.get": ALL,
     # Not a route: who sees a reporter's name, e-mail and phone on a report (viewers and read-only keys do not).
     "reports.contact": frozenset({"admin", "manager", "dispatcher", "department_staff"}),
@@ -62,6 +75,9 @@ POLICY: dict[str, frozenset[str] | None] = {
     "manage.service_update": frozenset({"admin"}),
     "manage.key_create": frozenset({"admin"}),
     "manage.key_revoke": frozenset({"admin"}),
+    "manage.second_factor_reset": frozenset({"admin"}),
+    # The web UI's own account page (the second factor).
+    "account.view": ALL,
 }
 
 #: Machine clients (API keys): endpoint -> scope a key needs. Endpoints not listed refuse keys.

@@ -1,22 +1,24 @@
-"""Staff sign-in for the admin API: expiring, revocable bearer tokens; lockout with back-off."""
+"""Staff sign-in for the admin API: expiring, revocable bearer tokens; failures throttled per client address and
+e-mail together, the same for staff and unknown e-mails (backend/staff/throttle.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from backend import audit
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
 from backend.i18n import gettext
 from backend.models import ApiKey, Jurisdiction, StaffToken, StaffUser, utcnow
+from backend.ratelimit import client_ip
 from backend.security import digest, hash_password, new_token, verify_password
+from backend.staff import second_factor, throttle
+from backend.staff.throttle import record_failed_sign_in
 
-#: Failures allowed before the account locks; each further failure doubles the lock (1 min .. 1 h).
-FREE_FAILURES = 5
-MAX_LOCK = timedelta(hours=1)
 _DUMMY_HASH = hash_password("not a real password, only for constant-time checks")
 
 
@@ -24,60 +26,96 @@ class InvalidCredentials(DomainError):
     status = 401
 
 
-class LockedOut(DomainError):
-    status = 429
+def login(
+    email: str,
+    password: str,
+    totp: str | None = None,
+    issued_codes: list[str] | None = None,
+    *,
+    address: str | None = None,
+) -> tuple[StaffUser, str, StaffToken]:
+    """Exchange e-mail, password and (where the second factor is on, and for every admin) a TOTP or recovery code
+    for a bearer token (shown once). A right password without the code raises `second_factor.FactorRequired` or
+    `EnrolmentRequired`; a sign-in that confirms a new factor appends its recovery codes to `issued_codes`.
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many failed sign-ins; try again later.")
-        self.retry_after = retry_after
-
-
-def lock_for(failures: int) -> timedelta:
-    """How long an account locks after this many consecutive failures."""
-    if failures < FREE_FAILURES:
-        return timedelta(0)
-    return min(timedelta(minutes=2 ** (failures - FREE_FAILURES)), MAX_LOCK)
-
-
-def login(email: str, password: str) -> tuple[StaffUser, str, StaffToken]:
-    """Exchange e-mail and password for a bearer token (shown once)."""
+    Known and unknown e-mails are answered alike: the same password work (in one of the process's few
+    password-check slots, else `Busy` at once), the same error, and the same wait (`LockedOut`, no password
+    checked) once the client `address` (default: the request's) has failed too often for this e-mail."""
+    address = address or client_ip()
+    throttle.refuse_if_waiting(address, email)
     now = utcnow()
     with unit_of_work() as s:
-        user = s.scalars(
-            select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower()).with_for_update()
-        ).first()
-        if user is None or not user.active:
-            verify_password(_DUMMY_HASH, password)  # the same work whether or not the account exists
+        found = s.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())).first()
+        user = found if found is not None and found.active else None
+        with throttle.password_check():  # the same work whether or not the account exists
+            right = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password)
+        if user is None or not right:
+            record_failure(s, user, now, address, email)
             raise InvalidCredentials(gettext("Invalid e-mail or password."))
-        if user.locked_until is not None and user.locked_until > now:
-            raise LockedOut(int((user.locked_until - now).total_seconds()) + 1)
-        if not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            lock = lock_for(user.failed_logins)
-            if lock:
-                user.locked_until = now + lock
-            audit.record(
-                s,
-                user,
-                "login_failed",
-                "staff",
-                user.id,
-                jurisdiction_id=user.jurisdiction_id,
-                after={"failed_logins": user.failed_logins},
-            )
-            s.commit()
-            raise InvalidCredentials(gettext("Invalid e-mail or password."))
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        secret = new_token("hs_")
-        hours = current_app.config["HROMADA_SETTINGS"].STAFF_TOKEN_HOURS
-        token = StaffToken(
-            staff_id=user.id, token_hash=digest(secret), created_at=now, expires_at=now + timedelta(hours=hours)
-        )
-        s.add(token)
-        audit.record(s, user, "login", "staff", user.id, jurisdiction_id=user.jurisdiction_id)
+        try:
+            second_factor.check(s, user, totp, issued_codes)
+        except second_factor.WrongCode:
+            record_failure(s, user, now, address, email)
+            raise
+        throttle.forget_failures(address, email)
+        secret, token = _issue_token(s, user, now)
     return user, secret, token
+
+
+def login_second_step(
+    ticket: str, code: str, issued_codes: list[str] | None = None, *, address: str | None = None
+) -> tuple[StaffUser, str, StaffToken]:
+    """The web UI's second step: the ticket `FactorRequired`/`EnrolmentRequired` carried (proof of the password,
+    for a few minutes) and a code, for a bearer token. A wrong code counts as a failed sign-in."""
+    address = address or client_ip()
+    now = utcnow()
+    with unit_of_work() as s:
+        user = second_factor.staff_for_ticket(s, ticket)
+        if user is None:
+            raise InvalidCredentials(gettext("This sign-in expired; enter your e-mail and password again."))
+        throttle.refuse_if_waiting(address, user.email)
+        try:
+            second_factor.check(s, user, code or "", issued_codes)
+        except second_factor.WrongCode:
+            record_failure(s, user, now, address, user.email)
+            raise
+        throttle.forget_failures(address, user.email)
+        secret, token = _issue_token(s, user, now)
+    return user, secret, token
+
+
+def record_failure(s: Session, user: StaffUser | None, now: datetime, address: str, email: str) -> None:
+    """A failed sign-in (wrong password or wrong second-factor code): counted for the client address and e-mail
+    (known or not, see `throttle`); for a known account also audited and counted on it for the staff screens
+    (that count changes no behaviour), committed at once."""
+    record_failed_sign_in(address, email)
+    if user is None:
+        return
+    user.failed_logins += 1
+    audit.record(
+        s,
+        user,
+        "login_failed",
+        "staff",
+        user.id,
+        jurisdiction_id=user.jurisdiction_id,
+        after={"failed_logins": user.failed_logins},
+    )
+    s.commit()
+
+
+def _issue_token(s: Session, user: StaffUser, now: datetime) -> tuple[str, StaffToken]:
+    """A successful sign-in: a new bearer token (its secret, shown once), audited."""
+    user.failed_logins = 0
+    user.last_login_at = now
+    secret = new_token("hs_")
+    hours = current_app.config["HROMADA_SETTINGS"].STAFF_TOKEN_HOURS
+    token = StaffToken(
+        staff_id=user.id, token_hash=digest(secret), created_at=now, expires_at=now + timedelta(hours=hours)
+    )
+    s.add(token)
+    audit.record(s, user, "login", "staff", user.id, jurisdiction_id=user.jurisdiction_id)
+    return secret, token
 
 
 def authenticate(secret: str) -> tuple[StaffUser, StaffToken] | None:

@@ -15,6 +15,7 @@ class StaffRow:
     active: bool
     department: str | None
     last_login_at: datetime | None
+    second_factor: bool = False
 
 
 @dataclass(frozen=True, slots=True)

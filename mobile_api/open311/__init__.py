@@ -58,8 +58,8 @@ def _http_error(exc: HTTPException) -> Response:
 
 @bp.get("/discovery.<fmt>")
 def discovery(fmt: str) -> Response:
-    base = request.host_url.rstrip("/") + "/open311/v2"
     settings = current_app.config["HROMADA_SETTINGS"]
+    base = settings.public_base(request.host_url) + "/open311/v2"  # the Host header only in development
     body = {
         "changeset": CHANGESET,
         "contact": settings.extra.get("OPEN311_CONTACT", "Contact your city's 311 team."),

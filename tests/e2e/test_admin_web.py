@@ -16,6 +16,7 @@ from tests.e2e.conftest import (
     CHROMIUM,
     HTTPS,
     PASSWORD,
+    TOTP_SECRET,
     Resident,
     api_headers,
     base,
@@ -219,7 +220,7 @@ def test_administration_adds_staff_and_api_keys_and_deactivates_accounts(
     tag = uuid.uuid4().hex[:6]
     with app.app_context():
         create_staff(email=f"admin-web-{tag}@krakow.example", password=PASSWORD, role="admin",
-                     jurisdiction_code="1261011")
+                     jurisdiction_code="1261011", totp_secret=TOTP_SECRET)
     page = signed_in(browser, server, f"admin-web-{tag}@krakow.example")
     page.goto(f"{base(server)}/admin/manage")
     staff = page.locator("#staff form").last
@@ -250,7 +251,8 @@ def test_administration_adds_staff_and_api_keys_and_deactivates_accounts(
 def test_every_web_page_goes_through_the_policy(app: Flask, people: dict) -> None:
     from admin.policy import POLICY
 
-    public = {"web.login", "web.logout", "web.language", "web.asset", "web.static", "web.home"}
+    public = {"web.login", "web.login_code", "web.login_continue", "web.logout", "web.language", "web.asset",
+              "web.static", "web.home", "web.password_forgot", "web.password_reset"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("web.") and rule.endpoint not in public:
             view = app.view_functions[rule.endpoint]
@@ -348,8 +350,10 @@ def test_every_web_route_answers_each_role_as_the_policy_says(app: Flask, people
             if role not in emails:
                 emails[role] = f"{role}-routes-{tag}@krakow.example"
                 create_staff(email=emails[role], password=PASSWORD, role=role, jurisdiction_code="1261011",
-                             department_code="zdmk" if role == "department_staff" else None)
-    public = {"web.login", "web.logout", "web.language", "web.asset", "web.static", "web.home"}
+                             department_code="zdmk" if role == "department_staff" else None,
+                             totp_secret=TOTP_SECRET if role == "admin" else None)
+    public = {"web.login", "web.login_code", "web.login_continue", "web.logout", "web.language", "web.asset",
+              "web.static", "web.home", "web.password_forgot", "web.password_reset"}
     routes = [(rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("web.")
               and rule.endpoint not in public for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     assert len(routes) >= 30

@@ -25,7 +25,7 @@ from sqlalchemy import text
 from backend.indicators import status_of
 from backend.staff import create_api_key, create_staff
 from tests.conftest import ROOT, SHARED_DATA
-from tests.e2e.conftest import Resident
+from tests.e2e.conftest import TOTP_SECRET, Resident, sign_in_body
 from tests.integration.test_load_city import run_cli
 from tests.support.indicators import post_stratified
 from tests.support.waiting import eventually
@@ -42,8 +42,9 @@ PASSWORD = "correct horse battery staple"
 def token(app: Flask, jurisdiction: str, role: str) -> dict[str, str]:
     email = f"ind-{role}-{uuid.uuid4().hex[:8]}@example.org"
     with app.app_context():
-        create_staff(email=email, password=PASSWORD, role=role, jurisdiction_code=jurisdiction)
-    got = app.test_client().post("/api/admin/tokens", json={"email": email, "password": PASSWORD})
+        create_staff(email=email, password=PASSWORD, role=role, jurisdiction_code=jurisdiction,
+                     totp_secret=TOTP_SECRET if role == "admin" else None)
+    got = app.test_client().post("/api/admin/tokens", json=sign_in_body(app, email))
     return {"Authorization": f"Bearer {got.json['token']}"}
 
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from backend import links as signed_links
+from backend.db import unit_of_work
 from backend.staff import create_api_key, create_staff
-from push.email import feedback_token, unsubscribe_token
 from tests.conftest import ROOT, push_settings
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, TOTP_SECRET, sign_in_body
 from tests.support.gunicorn import Gunicorn
 from tests.support.services import PrivateRedis, WorkerProcesses
 from tests.support.waiting import STARTUP_TIMEOUT, eventually
@@ -43,13 +45,14 @@ def test_no_secret_reaches_the_logs(app: Flask, cities: dict, migrated: str, fak
     broker.start()
     email = f"logs-{uuid.uuid4().hex[:8]}@krakow.example"
     with app.app_context():
-        create_staff(email=email, password=PASSWORD, role="admin", jurisdiction_code="1261011")
+        create_staff(email=email, password=PASSWORD, role="admin", jurisdiction_code="1261011",
+                     totp_secret=TOTP_SECRET)
         _, key = create_api_key(name="log test", jurisdiction_code="1261011", scopes=["reports:read"])
     env = {"DATABASE_URL": migrated, "REDIS_URL": broker.url, "RATELIMIT_ENABLED": "false",
            **push_settings(fake_fcm, smtp)}
     with Gunicorn(ROOT, env, workers=1, log=log) as server, \
             WorkerProcesses(ROOT, env, loglevel="INFO") as worker:
-        status, _, body = server.request("POST", "/api/admin/tokens", {"email": email, "password": PASSWORD})
+        status, _, body = server.request("POST", "/api/admin/tokens", sign_in_body(app, email))
         staff_token = body["token"]
         assert status == 201
         assert server.request("POST", "/api/admin/tokens", {"email": email, "password": PASSWORD + "x"})[0] == 401
@@ -65,8 +68,10 @@ def test_no_secret_reaches_the_logs(app: Flask, cities: dict, migrated: str, fak
             "contact": {"name": "Log Test", "email": "logs@example.org"}}, bearer)
         assert status == 201
         assert server.request("GET", "/api/v1/me/reports", headers=bearer)[0] == 200
-        with app.app_context():
-            links = [unsubscribe_token(1), feedback_token(1, 1)]
+        with app.app_context(), unit_of_work() as s:
+            links = [signed_links.issue(s, signed_links.UNSUBSCRIBE, {"resident_id": 1}, timedelta(days=1)),
+                     signed_links.issue(s, signed_links.FEEDBACK, {"request_id": 1, "resident_id": 1},
+                                        timedelta(days=1))]
         get(server, f"/api/v1/email/unsubscribe?token={links[0]}")
         get(server, f"/api/v1/feedback?token={links[1]}&fixed=true")
         get(server, "/api/v1/reports/" + report["public_id"] + "?token=" + staff_token)  # a token in the wrong place

@@ -98,14 +98,12 @@ def test_bad_answers_name_the_question(answers: dict, field: str) -> None:
     assert err.value.field == field
 
 
-def test_lockout_doubles_after_five_failures_up_to_an_hour() -> None:
-    from datetime import timedelta
+def test_a_sign_in_wait_doubles_after_five_failures_up_to_an_hour() -> None:
+    from backend.staff.throttle import wait_after
 
-    from backend.staff.sign_in import lock_for
-
-    assert [lock_for(n) for n in (1, 4)] == [timedelta(0)] * 2
-    assert [lock_for(n) for n in (5, 6, 7)] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
-    assert lock_for(30) == timedelta(hours=1)
+    assert [wait_after(n, free=5) for n in (1, 4)] == [0, 0]
+    assert [wait_after(n, free=5) for n in (5, 6, 7)] == [60, 120, 240]
+    assert wait_after(30, free=5) == 3600
 
 
 def test_working_hours_skip_a_weekend_and_a_polish_public_holiday() -> None:

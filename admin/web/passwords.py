@@ -1,0 +1,86 @@
+"""Staff passwords in the web UI: changing one's own (signed in), and a forgotten one set again through an
+e-mailed link ("Forgot your password?" on the sign-in page). Opening a link's page changes nothing; only its
+form's POST sets the password, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, render_template, request
+
+from admin.web.common import allow, bp, lang, me, t
+from backend import links
+from backend import staff as staff_service
+from backend.errors import DomainError
+from backend.ratelimit import client_ip, limit_setting, limiter
+
+
+def _email_key() -> str:
+    return "reset-email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow("account.password")
+def password_page() -> Any:
+    """Change one's own password: the current one, the new one twice."""
+    error, status, done = None, 200, False
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new != request.form.get("new_password_again", ""):
+            error, status = t("The two new passwords are not the same."), 422
+        else:
+            try:
+                staff_service.change_password(
+                    me().id, g.web_token.id, request.form.get("current_password", ""), new, client_ip()
+                )
+                done = True
+            except DomainError as exc:
+                error, status = exc.message, 429 if exc.status == 429 else 422
+    return render_template("admin/password_change.html", error=error, done=done), status
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: limit_setting("RATE_LIMIT_PASSWORD_RESET"),
+    key_func=client_ip,
+    methods=["POST"],
+    scope="pw-reset-ip",
+)
+@limiter.limit(
+    lambda: limit_setting("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL"),
+    key_func=_email_key,
+    methods=["POST"],
+    scope="pw-reset-email",
+)
+def password_forgot() -> Any:
+    """Ask for a reset link: the same answer for every e-mail address."""
+    sent = False
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()
+        if 3 <= len(email) <= 254:
+            staff_service.request_reset(email)
+        sent = True
+    return render_template("admin/password_forgot.html", sent=sent, error=None)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def password_reset(token: str) -> Any:
+    """The e-mailed link: a form for the new password (twice); its POST sets it, once."""
+    g.language = lang()  # the page's language for the use case's messages too (nobody is signed in)
+    try:
+        page = staff_service.reset_page(token)
+    except (links.LinkInvalid, links.LinkExpired, links.LinkUsed) as exc:
+        return render_template("admin/password_reset.html", broken=exc.message, page=None), exc.status
+    error, status = None, 200
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new != request.form.get("new_password_again", ""):
+            error, status = t("The two new passwords are not the same."), 422
+        else:
+            try:
+                staff_service.reset_password(token, new, client_ip())
+            except DomainError as exc:
+                error, status = exc.message, exc.status
+            else:
+                return render_template("admin/password_reset.html", done=True, page=page)
+    return render_template("admin/password_reset.html", page=page, error=error), status

@@ -1,0 +1,157 @@
+"""Throttling staff sign-in without telling who is staff.
+
+Failed sign-ins are counted per client address and e-mail together (hashed; known and unknown e-mails alike):
+after a few free failures that pair waits, doubling from a minute to an hour, and is answered at once without
+checking the password. A stranger failing from their address never stops the colleague signing in from
+another one. Password checks (argon2, tens of MiB each) running at once in one process are capped: an excess
+check is refused at once, never queued. The counters live in Redis and fall back to this process's memory
+while Redis is unreachable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar, cast
+
+from flask import current_app
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from redis.exceptions import RedisError
+
+from backend.errors import DomainError
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: The first wait after the free failures; each further failure doubles it, up to MAX_WAIT (seconds).
+FIRST_WAIT = 60
+MAX_WAIT = 3600
+#: How long a pair's failures are remembered after its first one (seconds).
+FAILURES_KEPT = 24 * 3600
+PREFIX = "hromada-sign-in"
+
+T = TypeVar("T")
+_MEMORY = MemoryStorage()
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+class LockedOut(DomainError):
+    """This address has failed too often for this e-mail: it waits `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, retry_after: int, message: str = "Too many failed sign-ins; try again later.") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Busy(LockedOut):
+    """Every password-check slot of this process is taken: try again in a second."""
+
+    def __init__(self) -> None:
+        super().__init__(1, "Too many sign-ins at once; try again in a moment.")
+
+
+def wait_after(failures: int, free: int) -> int:
+    """Seconds a pair waits after this many consecutive failures (0 while they are free)."""
+    if failures < free:
+        return 0
+    return min(FIRST_WAIT * 2 ** min(failures - free, 12), MAX_WAIT)
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["HROMADA_SETTINGS"]
+    return settings
+
+
+def _pair(address: str, email: str) -> str:
+    return hashlib.sha256(f"{address}\n{email.strip().lower()}".encode()).hexdigest()[:40]
+
+
+def _storage() -> Storage:
+    found = current_app.extensions.get("hromada.sign_in_storage")
+    if not isinstance(found, Storage):
+        found = cast(  # a redis:// URL gives the synchronous storage
+            Storage,
+            storage_from_string(
+                _settings().REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5, key_prefix=PREFIX
+            ),
+        )
+        current_app.extensions["hromada.sign_in_storage"] = found
+    return found
+
+
+def _on_storage(operation: Callable[[Storage], T]) -> T:
+    """Run on Redis; while Redis is unreachable, on this process's memory (sign-in keeps working)."""
+    try:
+        return operation(_storage())
+    except (RedisError, StorageError, OSError) as exc:
+        log.warning("sign-in counters in memory, Redis unreachable: %s", exc)
+        return operation(_MEMORY)
+
+
+def _seconds_left(storage: Storage, key: str) -> int:
+    if storage.get(key) <= 0:
+        return 0
+    return max(1, math.ceil(storage.get_expiry(key) - time.time()))
+
+
+def refuse_if_waiting(address: str, email: str) -> None:
+    """Raise LockedOut while this address and e-mail wait after their failures (no password is checked)."""
+    left = _on_storage(lambda storage: _seconds_left(storage, f"wait:{_pair(address, email)}"))
+    if left:
+        raise LockedOut(left)
+
+
+def record_failed_sign_in(address: str, email: str) -> int:
+    """Count a failed sign-in (a wrong password or second-factor code) for this client address and e-mail;
+    the seconds that pair must now wait before its next attempt (0 while its failures are free)."""
+    pair = _pair(address, email)
+    free = _settings().SIGN_IN_FREE_FAILURES
+
+    def count(storage: Storage) -> int:
+        failures = storage.incr(f"failures:{pair}", FAILURES_KEPT)
+        wait = wait_after(failures, free)
+        if wait:
+            storage.clear(f"wait:{pair}")
+            storage.incr(f"wait:{pair}", wait)
+        return wait
+
+    return _on_storage(count)
+
+
+def forget_failures(address: str, email: str) -> None:
+    """A successful sign-in: this address and e-mail start again with their free failures."""
+    pair = _pair(address, email)
+
+    def clear(storage: Storage) -> None:
+        storage.clear(f"failures:{pair}")
+        storage.clear(f"wait:{pair}")
+
+    _on_storage(clear)
+
+
+def _slots(size: int) -> threading.BoundedSemaphore:
+    with _SLOTS_LOCK:
+        if size not in _SLOTS:
+            _SLOTS[size] = threading.BoundedSemaphore(size)
+        return _SLOTS[size]
+
+
+@contextmanager
+def password_check() -> Iterator[None]:
+    """Hold one of this process's password-check slots, or raise Busy at once when all are taken."""
+    slots = _slots(max(1, _settings().SIGN_IN_CONCURRENT_CHECKS))
+    if not slots.acquire(blocking=False):
+        raise Busy()
+    try:
+        yield
+    finally:
+        slots.release()
