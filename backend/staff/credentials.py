@@ -16,18 +16,19 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend import audit, links
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext
-from backend.models import StaffToken, StaffUser, utcnow
+from backend.models import StaffUser
 from backend.outbox import add_event, handles
 from backend.security import digest, hash_password, verify_password
 from backend.settings import Settings
 from backend.staff import passwords, throttle
+from backend.staff.sign_in import end_sessions
 from push import staff_mail
 
 RESET_REQUESTED = "staff.password_reset_requested"
@@ -62,16 +63,6 @@ def _check_new(user: StaffUser, new_password: str) -> None:
     )
 
 
-def _end_sessions(s: Session, staff_id: int, keep_token_id: int | None = None) -> int:
-    """Revoke the person's live tokens (but `keep_token_id`); how many."""
-    query = update(StaffToken).where(
-        StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > utcnow()
-    )
-    if keep_token_id is not None:
-        query = query.where(StaffToken.id != keep_token_id)
-    return int(getattr(s.execute(query.values(revoked_at=utcnow())), "rowcount", 0) or 0)
-
-
 def change_password(user_id: int, token_id: int, current_password: str, new_password: str, address: str) -> None:
     """Change one's own password; every other session of the person ends."""
     with unit_of_work() as s:
@@ -91,7 +82,7 @@ def change_password(user_id: int, token_id: int, current_password: str, new_pass
         _check_new(user, new_password)
         with throttle.password_check():  # hashing costs what checking does
             user.password_hash = hash_password(new_password)
-        ended = _end_sessions(s, user.id, keep_token_id=token_id)
+        ended = end_sessions(s, user.id, keep_token_id=token_id)
         audit.record(
             s,
             user,
@@ -166,7 +157,7 @@ def reset_password(token: str, new_password: str, address: str) -> None:
             user.password_hash = hash_password(new_password)
         user.failed_logins = 0
         user.locked_until = None
-        ended = _end_sessions(s, user.id)
+        ended = end_sessions(s, user.id)
         audit.record(
             s,
             user,

@@ -17,6 +17,7 @@ from backend.i18n import gettext
 from backend.models import StaffUser
 from backend.staff import second_factor
 from backend.staff.second_factor import Enrolment
+from backend.staff.sign_in import end_sessions
 from backend.vocabulary import AuditAction
 
 
@@ -115,8 +116,9 @@ def _clear(user: StaffUser) -> None:
 
 
 def reset(admin: StaffUser, staff_id: int) -> None:
-    """An admin removes another staff member's factor (a lost phone): an admin enrols again at the next sign-in,
-    anyone else signs in with the password alone until turning it on again. Same municipality only; audited."""
+    """An admin removes another staff member's factor (a lost phone): every session of theirs ends (the lost phone
+    may hold one); an admin enrols again at the next sign-in, anyone else signs in with the password alone until
+    turning it on again. Same municipality only; audited."""
     if staff_id == admin.id:
         raise Conflict(gettext("You cannot reset your own second factor."), field="staff")
     with unit_of_work() as s:
@@ -125,6 +127,7 @@ def reset(admin: StaffUser, staff_id: int) -> None:
             raise NotFound(gettext("Not found."))
         before = {"on": user.totp_confirmed_at is not None}
         _clear(user)
+        ended = end_sessions(s, user.id)
         audit.record(
             s,
             admin,
@@ -133,7 +136,7 @@ def reset(admin: StaffUser, staff_id: int) -> None:
             user.id,
             jurisdiction_id=admin.jurisdiction_id,
             before=before,
-            after={"on": False},
+            after={"on": False, "sessions_ended": ended},
         )
 
 
@@ -148,6 +151,7 @@ def reset_by_email(email: str) -> None:
             raise NotFound(gettext("Not found."), field="email")
         before = {"on": user.totp_confirmed_at is not None}
         _clear(user)
+        ended = end_sessions(s, user.id)
         audit.record(
             s,
             None,
@@ -156,5 +160,5 @@ def reset_by_email(email: str) -> None:
             user.id,
             jurisdiction_id=user.jurisdiction_id,
             before=before,
-            after={"on": False, "by": "command line"},
+            after={"on": False, "by": "command line", "sessions_ended": ended},
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend import audit
@@ -132,6 +132,16 @@ def authenticate(secret: str) -> tuple[StaffUser, StaffToken] | None:
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def end_sessions(s: Session, staff_id: int, keep_token_id: int | None = None) -> int:
+    """Revoke the person's live tokens (but `keep_token_id`) in s's transaction; how many."""
+    query = update(StaffToken).where(
+        StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > utcnow()
+    )
+    if keep_token_id is not None:
+        query = query.where(StaffToken.id != keep_token_id)
+    return int(getattr(s.execute(query.values(revoked_at=utcnow())), "rowcount", 0) or 0)
 
 
 def logout(user: StaffUser, token_id: int) -> None:

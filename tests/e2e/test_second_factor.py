@@ -151,11 +151,15 @@ def test_an_admin_resets_a_colleagues_factor_audited_in_the_own_municipality_onl
     foreign = person(app, "admin", enrolled=True, jurisdiction="1206")
     headers = {"Authorization": f"Bearer {sign_in(client, admin, totp_code(admin)).json['token']}"}
     target = staff_row(db, colleague).id
+    theirs = {"Authorization": f"Bearer {sign_in(client, colleague, totp_code(colleague)).json['token']}"}
+    assert client.get("/api/admin/me", headers=theirs).status_code == 200
     res = client.post(f"/api/admin/staff/{target}/second-factor/reset", headers=headers)
     assert res.status_code == 204
+    assert client.get("/api/admin/me", headers=theirs).status_code == 401  # the lost phone's session ends too
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "staff.second_factor_reset",
                                                 AuditEntry.target_id == target)).one()
     assert entry.staff_id == staff_row(db, admin).id and entry.before == {"on": True}
+    assert entry.after == {"on": False, "sessions_ended": 1}
     again = sign_in(client, colleague)  # enrols again at the next sign-in
     assert again.status_code == 401 and again.json["code"] == "totp_enrolment_required"
     assert again.json["secret"] != TOTP_SECRET
