@@ -145,6 +145,12 @@ def _too_many(exc: RateLimitExceeded) -> Any:
         return render_template(
             "admin/login.html", error=t("Too many sign-in attempts; try again in {n} s.", n=wait)
         ), 429
+    if request.endpoint == "web.password_forgot":
+        return render_template(
+            "admin/password_forgot.html",
+            sent=False,
+            error=t("Too many requests; try again in {n} minutes.", n=max(1, -(-wait // 60))),
+        ), 429
     return render_template(
         "admin/error.html", title=t("Refused"), message=t("Too many requests; try again later.")
     ), 429

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
 
 from admin.web.common import allow, bp, lang, me, t
 from backend import links
@@ -60,7 +60,8 @@ def password_forgot() -> Any:
         if 3 <= len(email) <= 254:
             staff_service.request_reset(email)
         sent = True
-    return render_template("admin/password_forgot.html", sent=sent, error=None)
+    minutes = current_app.config["HROMADA_SETTINGS"].PASSWORD_RESET_MINUTES
+    return render_template("admin/password_forgot.html", sent=sent, error=None, minutes=minutes)
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])

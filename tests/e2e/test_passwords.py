@@ -86,8 +86,18 @@ def test_creating_staff_refuses_a_weak_password_saying_why(app: Flask, cities: d
     for password, why in (("short pw", "too short"), ("zaq12wsxcde3", "most common"), (email, "built on your e-mail")):
         with app.app_context(), pytest.raises(WeakPassword, match=why):
             create_staff(email=email, password=password, role="viewer", jurisdiction_code="1261011")
-    cli = run_cli(app, "create-staff", "--email", email, "--password", "hromada-demo", "--role", "viewer",
-                  "--jurisdiction", "1261011")  # the old demo password: the product's and the city's names
+    cli = run_cli(
+        app,
+        "create-staff",
+        "--email",
+        email,
+        "--password",
+        "hromada-demo",
+        "--role",
+        "viewer",
+        "--jurisdiction",
+        "1261011",
+    )  # the old demo password: the product's and the city's names
     assert cli.exit_code == 2 and "too easy to guess" in cli.output
 
 
@@ -123,12 +133,19 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(app: F
 def test_wrong_current_passwords_count_as_failed_sign_ins(app: Flask, client: FlaskClient) -> None:
     email = new_staff(app)
     mine = bearer(client, email)
-    answers = [client.post("/api/admin/me/password", headers=mine, **elsewhere(6),
-                           json={"current_password": f"a wrong guess {i}", "new_password": NEW}).status_code
-               for i in range(6)]
+    answers = [
+        client.post(
+            "/api/admin/me/password",
+            headers=mine,
+            **elsewhere(6),
+            json={"current_password": f"a wrong guess {i}", "new_password": NEW},
+        ).status_code
+        for i in range(6)
+    ]
     assert answers == [422] * 5 + [429]
-    right = client.post("/api/admin/me/password", headers=mine, **elsewhere(6),
-                        json={"current_password": PASSWORD, "new_password": NEW})
+    right = client.post(
+        "/api/admin/me/password", headers=mine, **elsewhere(6), json={"current_password": PASSWORD, "new_password": NEW}
+    )
     assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0  # even the right one waits now
     signing_in = client.post("/api/admin/tokens", json={"email": email, "password": PASSWORD}, **elsewhere(6))
     assert signing_in.status_code == 429  # the same count as signing in from that address
@@ -286,10 +303,20 @@ def test_the_reset_page_refuses_too_many_requests_in_words(app: Flask) -> None:
     web = app.test_client()
     html = web.get("/admin/password-reset", base_url=HTTPS, **elsewhere(5)).get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    answers = [web.post("/admin/password-reset", base_url=HTTPS, data={"email": f"z{i}@krakow.example",
-                        "csrf_token": csrf}, headers={"Referer": f"{HTTPS}/admin/password-reset"}, **elsewhere(5))
-               for i in range(6)]
+    answers = [
+        web.post(
+            "/admin/password-reset",
+            base_url=HTTPS,
+            data={"email": f"z{i}@krakow.example", "csrf_token": csrf},
+            headers={"Referer": f"{HTTPS}/admin/password-reset"},
+            **elsewhere(5),
+        )
+        for i in range(6)
+    ]
     assert [a.status_code for a in answers] == [200] * 5 + [429]
     assert all("wysłaliśmy" in a.get_data(as_text=True) for a in answers[:5])  # the same answer, in Polish
-    assert "Zbyt wiele" in answers[5].get_data(as_text=True)  # "too many requests", in words
+    refused = answers[5].get_data(as_text=True)
+    assert re.search(r"Zbyt wiele próśb; spróbuj ponownie za \d+ min\.", refused)  # in words, with the wait
+    assert 'name="email"' in refused  # the form again, to try later
+    assert "przez 60 min" in answers[0].get_data(as_text=True)  # the link's validity from the setting
     assert int(answers[5].headers["Retry-After"]) > 0
