@@ -31,7 +31,7 @@ from bench.push_fanout import (  # noqa: E402
     wait_for_tokens,
     worker_pids,
 )
-from bench.seed import dsn  # noqa: E402
+from bench.seed import dsn, maintain  # noqa: E402
 
 
 def followers(conn: psycopg.Connection, n: int, area_code: str, tag: str) -> None:
@@ -58,9 +58,7 @@ def followers(conn: psycopg.Connection, n: int, area_code: str, tag: str) -> Non
         {"tag": tag, "n": n, "area": area_id, "jid": jid},
     )
     conn.commit()
-    conn.execute("ANALYZE devices")
-    conn.execute("ANALYZE device_places")
-    conn.commit()
+    maintain("ANALYZE devices", "ANALYZE device_places")
 
 
 def send(n: int, area_code: str, env: dict[str, str], port: int) -> dict[str, Any]:

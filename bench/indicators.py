@@ -22,7 +22,7 @@ from dotenv import load_dotenv
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import dsn  # noqa: E402
+from bench.seed import dsn, maintain  # noqa: E402
 
 KEY = "bench-indicators"
 SERVICES = ("pothole", "street_light", "overflowing_bin", "greenery", "transport_stop")
@@ -85,10 +85,7 @@ def seed_answers(conn: psycopg.Connection, target: int) -> int:
         {"j": jid, "s": sid, "n": respondents, "q": questions},
     )
     conn.commit()
-    conn.autocommit = True
-    conn.execute("VACUUM ANALYZE survey_responses")
-    conn.execute("VACUUM ANALYZE survey_answers")
-    conn.autocommit = False
+    maintain("VACUUM ANALYZE survey_responses", "VACUUM ANALYZE survey_answers")
     print(f"seeded {respondents * len(questions):,} survey answers in {time.perf_counter() - t0:.1f} s")
     return int(sid)
 

@@ -36,6 +36,16 @@ def dsn() -> str:
     return os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
 
 
+def maintain(*statements: str) -> None:
+    """VACUUM/ANALYZE after a bulk load, as the tables' owner (DATABASE_OWNER_URL): the application's role owns
+    nothing, and PostgreSQL skips tables it does not own."""
+    load_dotenv(ROOT / ".env", override=False)
+    url = os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"]
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as owner:
+        for statement in statements:
+            owner.execute(statement)
+
+
 def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
     """Top the seeded reports up to `target`; returns how many were added."""
     have = conn.execute(
@@ -131,10 +141,7 @@ def seed(conn: psycopg.Connection, target: int, rng: random.Random) -> int:
     # What autovacuum would do shortly after a bulk load: statistics, and the visibility map that lets the
     # overdue counts be answered from their index alone.
     conn.commit()
-    conn.autocommit = True
-    conn.execute("VACUUM ANALYZE reports")
-    conn.execute("ANALYZE report_cell_counts")
-    conn.autocommit = False
+    maintain("VACUUM ANALYZE reports", "ANALYZE report_cell_counts")
     return missing
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import gunicorn, pct, request, timed_get  # noqa: E402
-from bench.seed import dsn  # noqa: E402
+from bench.seed import dsn, maintain  # noqa: E402
 
 KEY = "bench-1m"
 
@@ -87,9 +87,7 @@ def survey_with_responses(n: int) -> int:
                 "UPDATE survey_answers SET dont_know = true WHERE question_id = %s AND number IS NULL", (q["overall"],)
             )
             conn.commit()
-            conn.autocommit = True
-            conn.execute("VACUUM ANALYZE survey_responses")
-            conn.execute("VACUUM ANALYZE survey_answers")
+            maintain("VACUUM ANALYZE survey_responses", "VACUUM ANALYZE survey_answers")
             print(f"seeded {missing:,} responses in {time.perf_counter() - t0:.1f} s")
     return int(found)
 
