@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,16 @@ CITIES = ROOT / "cities"
 
 # Use the settings `make test` wrote to .env unless the environment names them.
 load_dotenv(ROOT / ".env", override=False)
+
+# CPython 3.11 keeps one AST-construction depth counter per interpreter (python/cpython#106905): two threads
+# building Python AST objects at once can fail with "SystemError: AST constructor recursion depth mismatch".
+# In this process the in-process Celery worker's threads format tracebacks of failing tasks, and 3.11's
+# traceback module parses each source line with `ast.parse` to place its ^^^ carets, while the test's own
+# thread builds an app (werkzeug compiles its URL rules through `ast`). Tracebacks here do without the
+# carets' anchors (the plain ^^^^ underline remains).
+if sys.version_info[:2] == (3, 11) and hasattr(traceback, "_extract_caret_anchors_from_line_segment"):
+    traceback._extract_caret_anchors_from_line_segment = lambda segment: None
+
 # The suite runs as `make run` does, on plain HTTP on localhost: every app, gunicorn, worker and CLI it starts is
 # in development (PUBLIC_BASE_URL and the /metrics token optional). Tests about production set it themselves.
 os.environ["HROMADA_ENV"] = "development"
