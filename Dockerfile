@@ -15,6 +15,7 @@ COPY cities ./cities
 COPY gunicorn.conf.py ./
 
 USER hromada
+# Behind a reverse proxy set PROXY_FIX_X_FOR to the number of proxies (README, Configuration).
 ENV PORT=8000 MEDIA_ROOT=/data/media
 EXPOSE 8000
 CMD ["sh", "-c", "gunicorn --bind 0.0.0.0:${PORT} --workers 3 --threads 4 --access-logfile - backend.wsgi:app"]

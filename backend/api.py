@@ -90,4 +90,6 @@ def register_domain_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
         errors = {"json": {exc.field: [exc.message]}} if exc.field else None
-        return error_response(exc.status, exc.message, errors, translated=True)
+        wait = getattr(exc, "retry_after", None)  # a refusal for now (e.g. too many wrong codes): how long
+        headers = {"Retry-After": str(wait)} if isinstance(wait, int) else None
+        return error_response(exc.status, exc.message, errors, headers, translated=True)

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import init_app as init_admin
 from backend import metrics, outbox, tasks  # noqa: F401 - registers the tasks
@@ -39,6 +40,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         **settings.extra,
     )
+    if settings.PROXY_FIX_X_FOR > 0:
+        # Behind that many reverse proxies: the client's address and scheme come from their X-Forwarded-For and
+        # X-Forwarded-Proto (the rightmost entries, which the proxies wrote); the Host header is never trusted.
+        n = settings.PROXY_FIX_X_FOR
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)  # type: ignore[method-assign]
     Database(settings).init_app(app)
     app.extensions["hromada.redis"] = redis.Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5

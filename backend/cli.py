@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import create_engine, text
 
-from backend import cities, indicators, migrate, reporting, staff, surveys
+from backend import cities, db_roles, indicators, migrate, reporting, staff, surveys
 from backend.app import create_app
 from backend.errors import CityDefinitionError, DomainError
 from backend.models import ROLES, SCOPES
@@ -58,6 +59,32 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (e.g. base, -1)."""
     migrate.downgrade(_db_url(), revision, app_role=_app_role())
+
+
+@db.command("grant")
+@with_appcontext
+def db_grant() -> None:
+    """Give DATABASE_URL's role what the application needs (again), connected as the owner of the tables
+    (DATABASE_OWNER_URL): for an install that had one role for both, moving to a role that owns nothing."""
+    role = _app_role()
+    engine = create_engine(_db_url())
+    try:
+        with engine.begin() as conn:
+            granted = db_roles.role_to_grant(conn, role)
+            if granted is not None:
+                db_roles.grant(conn, granted)
+            owner = conn.scalar(text("SELECT current_user"))
+    except db_roles.RoleMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    if granted is None:
+        raise click.ClickException(
+            f"DATABASE_URL connects as {owner!r}, the owner of the tables (DATABASE_OWNER_URL): there is nothing to "
+            "grant. Create a role that owns nothing, set DATABASE_URL to it and DATABASE_OWNER_URL to the owner, "
+            "then run this again (see README, Upgrading to separate database roles)"
+        )
+    click.echo(f"granted {granted!r} what the application needs on the tables of {owner!r}")
 
 
 @db.command("current")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
@@ -9,8 +11,19 @@ from backend.settings import Settings
 
 
 def client_ip() -> str:
-    """The client's address (behind a proxy, configure ProxyFix so remote_addr is the client)."""
-    return request.remote_addr or "unknown"
+    """The client's address as the limits and the sign-in throttle count it: an IPv4 address, or an IPv6
+    address's /64 network (one subscriber usually holds a whole /64). Behind a reverse proxy, PROXY_FIX_X_FOR
+    makes remote_addr the client's address (`backend.app`)."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def device_or_ip() -> str:
@@ -61,3 +74,25 @@ def keep_own_retry_after() -> None:
     """This response refuses for a reason of its own (not one of the limits above) and gives its own Retry-After:
     the limiter adds none of its headers to it (it would raise Retry-After to its own window's end)."""
     limiter.context.view_rate_limit = None
+
+
+def reset_email() -> str:
+    """The e-mail a password reset is asked for (the per-e-mail limit's key), from the JSON body or the form."""
+    body = request.get_json(silent=True) if request.is_json else None
+    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
+    return "reset-email:" + (email if isinstance(email, str) else "").strip().lower()[:254]
+
+
+#: Asking for a password reset link: per client address and per e-mail. The admin API's
+#: POST /api/admin/password-reset and the web form's POST /admin/password-reset share both counters.
+PASSWORD_RESET_LIMITS = (
+    limiter.shared_limit(
+        lambda: limit_setting("RATE_LIMIT_PASSWORD_RESET"), scope="pw-reset-ip", key_func=client_ip, methods=["POST"]
+    ),
+    limiter.shared_limit(
+        lambda: limit_setting("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL"),
+        scope="pw-reset-email",
+        key_func=reset_email,
+        methods=["POST"],
+    ),
+)

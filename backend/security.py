@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,8 +19,14 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):  # a lone surrogate is no password
         return False
+
+
+def typable(text: str) -> bool:
+    """Whether the text could have been typed: no control characters (NUL and the like, which PostgreSQL's text
+    refuses) and no lone surrogates (which UTF-8 cannot carry)."""
+    return not any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
 def new_token(prefix: str = "") -> str:

@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "DB_CONNECT_TIMEOUT": "3",
     "DB_STATEMENT_TIMEOUT_MS": "30000",
     "RATELIMIT_ENABLED": "true",
+    # How many reverse proxies in front of gunicorn append to X-Forwarded-For (and set X-Forwarded-Proto): the
+    # client's address is taken that many hops back. 0 (no proxy): the headers are ignored, the connecting
+    # address is the client's. Set it to exactly the proxies there are: one too many lets a caller pick its
+    # address by sending the header itself.
+    "PROXY_FIX_X_FOR": "0",
     # Per device, and per client address, on report submission.
     "RATE_LIMIT_REPORTS_PER_DEVICE": "20/minute;200/day",
     "RATE_LIMIT_REPORTS_PER_IP": "120/minute;2000/day",
@@ -48,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_CONCURRENT_CHECKS": "2",
     # Failed sign-ins a client address may have for one e-mail before it waits (1 min, doubling up to 1 h).
     "SIGN_IN_FREE_FAILURES": "5",
+    # Wrong second-factor codes one account may have (signing in, or on its second-factor settings) before it
+    # waits (15 min, doubling up to 1 h), from whatever addresses; a correct code starts again.
+    "SECOND_FACTOR_FREE_FAILURES": "10",
     # Staff password reset: requests per client address, and per e-mail address asked about.
     "RATE_LIMIT_PASSWORD_RESET": "5/15minutes;30/day",
     "RATE_LIMIT_PASSWORD_RESET_PER_EMAIL": "3/hour",
@@ -131,6 +139,7 @@ class Settings:
     DB_CONNECT_TIMEOUT: int
     DB_STATEMENT_TIMEOUT_MS: int
     RATELIMIT_ENABLED: bool
+    PROXY_FIX_X_FOR: int
     RATE_LIMIT_REPORTS_PER_DEVICE: str
     RATE_LIMIT_REPORTS_PER_IP: str
     RATE_LIMIT_DEVICE_REGISTRATION: str
@@ -138,6 +147,7 @@ class Settings:
     RATE_LIMIT_SIGN_IN_GLOBAL: str
     SIGN_IN_CONCURRENT_CHECKS: int
     SIGN_IN_FREE_FAILURES: int
+    SECOND_FACTOR_FREE_FAILURES: int
     RATE_LIMIT_PASSWORD_RESET: str
     RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: str
     PASSWORD_RESET_MINUTES: int
@@ -241,8 +251,19 @@ class Settings:
                 f"SECRET_KEY must be set to at least {MIN_SECRET_BYTES} random bytes (e.g. the output of "
                 "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`); `make run` writes one into .env"
             )
+        elif _guessable_secret(self.SECRET_KEY):
+            found.append(
+                f"SECRET_KEY looks like a placeholder or repeats itself (it needs at least {MIN_SECRET_CHARACTERS} "
+                "different characters and no words such as 'change-me' or 'secret'): use random bytes, e.g. the "
+                "output of `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
         if self.PUBLIC_BASE_URL and not _absolute_http(self.PUBLIC_BASE_URL):
             found.append(f"PUBLIC_BASE_URL must be an absolute http(s) URL (it is {self.PUBLIC_BASE_URL!r})")
+        if self.PROXY_FIX_X_FOR < 0:
+            found.append(
+                f"PROXY_FIX_X_FOR must be the number of reverse proxies in front (0 without one; it is "
+                f"{self.PROXY_FIX_X_FOR})"
+            )
         if not self.development:
             if not self.PUBLIC_BASE_URL:
                 found.append(
@@ -263,6 +284,15 @@ class Settings:
 
 ENVIRONMENTS = ("production", "development")
 MIN_SECRET_BYTES = 32
+MIN_SECRET_CHARACTERS = 16
+#: Words of placeholder keys from examples and templates; a random key practically never contains one.
+PLACEHOLDER_SECRET_WORDS = ("change", "replace", "placeholder", "example", "secret", "dev-only", "insecure", "password")
+
+
+def _guessable_secret(key: str) -> bool:
+    """A key long enough but not random: too few different characters, or a placeholder's words."""
+    lowered = key.lower()
+    return len(set(key)) < MIN_SECRET_CHARACTERS or any(word in lowered for word in PLACEHOLDER_SECRET_WORDS)
 
 
 class ConfigurationError(RuntimeError):

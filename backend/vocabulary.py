@@ -3,9 +3,7 @@
 A code (`in_progress`, `opt-in`, `report.assign`) is what the database, the APIs and the feeds carry; a label
 ("In progress", "W realizacji", "У роботі") is only ever shown to a person. Each vocabulary is a `StrEnum`, so a
 member compares equal to its code, and the models derive their tuples (`STATUSES`, `ROLES`, …) from these.
-
-Cross-cutting like `backend.i18n` (whose languages it is written in), usable from the models up to the HTTP
-packages.
+Cross-cutting like `backend.i18n` (whose languages it is written in), usable from the models up to HTTP.
 """
 
 from __future__ import annotations
@@ -128,6 +126,7 @@ class AuditAction(StrEnum):
     SECOND_FACTOR_RESET = "staff.second_factor_reset"
     SECOND_FACTOR_RECOVERY_CODE = "staff.second_factor_recovery_code"
     RECOVERY_CODES_RENEW = "staff.recovery_codes_renew"
+    REAUTHENTICATION_FAILED = "staff.reauthentication_failed"
     PASSWORD_CHANGE = "staff.password_change"  # noqa: S105 - an audit action
     PASSWORD_CHANGE_FAILED = "staff.password_change_failed"  # noqa: S105 - an audit action
     PASSWORD_RESET_SENT = "staff.password_reset_sent"  # noqa: S105 - an audit action
@@ -314,6 +313,11 @@ LABELS: dict[type[StrEnum], dict[str, dict[str, str]]] = {
             "en": "New recovery codes",
             "pl": "Nowe kody odzyskiwania",
             "uk": "Нові коди відновлення",
+        },
+        AuditAction.REAUTHENTICATION_FAILED: {
+            "en": "Wrong password or code in the second factor's settings",
+            "pl": "Błędne hasło lub kod w ustawieniach drugiego składnika",
+            "uk": "Хибний пароль або код у налаштуваннях другого фактора",
         },
         AuditAction.PASSWORD_CHANGE: {"en": "Password changed", "pl": "Zmiana hasła", "uk": "Зміна пароля"},
         AuditAction.PASSWORD_CHANGE_FAILED: {"en": "Wrong password", "pl": "Błędne hasło", "uk": "Хибний пароль"},

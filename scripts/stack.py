@@ -349,8 +349,8 @@ def write_env_file(values: dict[str, str]) -> None:
 
 
 def secret_key(kept: str) -> str:
-    """The .env's SECRET_KEY when it is long enough (the app refuses one under 32 bytes), else a new one."""
-    return kept if len(kept.encode()) >= 32 else secrets.token_urlsafe(32)
+    """The .env's SECRET_KEY when the app would take it (32 bytes, 16 different characters), else a new one."""
+    return kept if len(kept.encode()) >= 32 and len(set(kept)) >= 16 else secrets.token_urlsafe(32)
 
 
 def ensure_assets() -> None:
@@ -433,8 +433,23 @@ def hromada(env: dict[str, str], *args: str) -> None:
     sh([str(VENV / "bin" / "hromada"), *args], env=env, cwd=ROOT)
 
 
+#: The database passwords docker-compose.yml requires (it has no defaults for them).
+COMPOSE_PASSWORDS = ("POSTGRES_PASSWORD", "HROMADA_DB_OWNER_PASSWORD", "HROMADA_DB_APP_PASSWORD")
+
 #: The demo admin's second factor: a known secret, printed by `make run` (never for a real account).
 DEMO_TOTP_SECRET = "HROMADADEMOKRAKOWTRAMWAJOBWARZAN"
+
+
+def serve(env: dict[str, str], procfile: Path = ROOT / "Procfile", **kw) -> subprocess.Popen:
+    """Web, worker and beat under honcho, connecting as the application's role only: the owner's URLs stay with
+    the migration (and honcho is told not to read .env, which holds them)."""
+    served = {k: v for k, v in env.items() if k not in ("DATABASE_OWNER_URL", "TEST_DATABASE_OWNER_URL")}
+    return subprocess.Popen(
+        [str(VENV / "bin" / "honcho"), "-e", "/dev/null", "-f", str(procfile), "start"],
+        env=served,
+        cwd=ROOT,
+        **kw,
+    )
 
 
 def run() -> None:
@@ -488,12 +503,7 @@ def run() -> None:
         flush=True,
     )
     (ROOT / "var").mkdir(exist_ok=True)
-    proc = subprocess.Popen(
-        [str(VENV / "bin" / "honcho"), "-f", str(ROOT / "Procfile"), "start"],
-        env=env,
-        cwd=ROOT,
-        start_new_session=False,
-    )
+    proc = serve(env)
     try:
         proc.wait()
     except KeyboardInterrupt:
@@ -513,7 +523,12 @@ def test(args: list[str]) -> None:
     say("checking docker-compose.yml syntax")
     sh(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-        env={**os.environ, "SECRET_KEY": "x" * 32, "PUBLIC_BASE_URL": "https://hromada.example.org"},
+        env={
+            **os.environ,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "PUBLIC_BASE_URL": "https://hromada.example.org",
+            **{name: secrets.token_urlsafe(16) for name in COMPOSE_PASSWORDS},
+        },
     )
     gates = [  # the house rules of docs/architecture.md, before the tests
         ("ruff format --check", ["ruff", "format", "--check", "--quiet", "."]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -13,7 +13,7 @@ from admin.api.blueprint import blp
 from backend import staff as staff_service
 from backend.api import error_response
 from backend.errors import DomainError
-from backend.ratelimit import client_ip, limit_setting, limiter
+from backend.ratelimit import PASSWORD_RESET_LIMITS, client_ip
 
 PASSWORD = validate.Length(min=1, max=4096)
 
@@ -39,16 +39,9 @@ class ResetConfirmIn(Schema):
     token = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500),
-        metadata={"description": "The last part of the e-mailed link /admin/password-reset/<token>."},
+        metadata={"description": "The e-mailed link's `token` (/admin/password-reset/new?token=...)."},
     )
     new_password = fields.String(required=True, validate=PASSWORD, load_only=True)
-
-
-def email_in_request() -> str:
-    """The e-mail a reset is asked for (the per-address limit's key), from the JSON body or the form."""
-    body = request.get_json(silent=True) if request.is_json else None
-    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
-    return "reset-email:" + (email if isinstance(email, str) else "").strip().lower()[:254]
 
 
 def refused_for_now(exc: DomainError) -> Response:
@@ -80,14 +73,7 @@ class MyPassword(MethodView):
 
 @blp.route("/password-reset")
 class PasswordReset(MethodView):
-    decorators = [
-        limiter.limit(lambda: limit_setting("RATE_LIMIT_PASSWORD_RESET"), key_func=client_ip, scope="pw-reset-ip"),
-        limiter.limit(
-            lambda: limit_setting("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL"),
-            key_func=email_in_request,
-            scope="pw-reset-email",
-        ),
-    ]
+    decorators = list(PASSWORD_RESET_LIMITS)  # shared with the web form's POST /admin/password-reset
 
     @allow("password_reset.request")
     @blp.arguments(ResetRequestIn)

@@ -13,12 +13,27 @@ from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
 from backend import staff as staff_service
 
+#: The 429 of the endpoints that take a code.
+WAIT = (
+    "Too many wrong codes or passwords for this account (at sign-in or here), or too many wrong passwords from "
+    "this address: `Retry-After` gives the seconds to wait."
+)
+
 
 class CodeIn(Schema):
     totp = fields.String(
         required=True,
         validate=validate.Length(min=1, max=64),
         metadata={"description": "A current 6-digit code from the authenticator app."},
+    )
+
+
+class ReauthenticateIn(CodeIn):
+    password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1024),
+        load_only=True,
+        metadata={"description": "The current password (asked again before the factor is weakened)."},
     )
 
 
@@ -68,6 +83,7 @@ class ConfirmSecondFactor(MethodView):
     @blp.arguments(CodeIn)
     @blp.response(200, RecoveryCodesOut)
     @blp.alt_response(409, description="Nothing to confirm, or already on")
+    @blp.alt_response(429, description=WAIT)
     @blp.doc(security=[BEARER])
     def post(self, data: dict[str, Any]) -> Any:
         """Turn the second factor on with a first code; answers the one-time recovery codes (shown once)."""
@@ -77,25 +93,29 @@ class ConfirmSecondFactor(MethodView):
 @blp.route("/me/second-factor/recovery-codes")
 class RecoveryCodes(MethodView):
     @allow("me.recovery_codes")
-    @blp.arguments(CodeIn)
+    @blp.arguments(ReauthenticateIn)
     @blp.response(200, RecoveryCodesOut)
     @blp.alt_response(409, description="The second factor is off")
+    @blp.alt_response(422, description="Wrong password or code (each counts against the account)")
+    @blp.alt_response(429, description=WAIT)
     @blp.doc(security=[BEARER])
     def post(self, data: dict[str, Any]) -> Any:
-        """New recovery codes after a current code; the old ones stop working."""
-        return {"recovery_codes": staff_service.renew_recovery_codes(current_staff(), data["totp"])}
+        """New recovery codes after the current password and a current code; the old ones stop working."""
+        return {"recovery_codes": staff_service.renew_recovery_codes(current_staff(), data["totp"], data["password"])}
 
 
 @blp.route("/me/second-factor/off")
 class SecondFactorOff(MethodView):
     @allow("me.second_factor_off")
-    @blp.arguments(CodeIn)
+    @blp.arguments(ReauthenticateIn)
     @blp.response(204)
     @blp.alt_response(409, description="Admins must keep it on, or it is off")
+    @blp.alt_response(422, description="Wrong password or code (each counts against the account)")
+    @blp.alt_response(429, description=WAIT)
     @blp.doc(security=[BEARER])
     def post(self, data: dict[str, Any]) -> Response | None:
-        """Turn my second factor off after a current code (not for admins)."""
-        staff_service.turn_second_factor_off(current_staff(), data["totp"])
+        """Turn my second factor off after the current password and a current code (not for admins)."""
+        staff_service.turn_second_factor_off(current_staff(), data["totp"], data["password"])
         return None
 
 

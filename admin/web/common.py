@@ -83,9 +83,17 @@ def init_app(app: Flask) -> None:
 
 
 def lang() -> str:
+    """The person's choice (kept across sign-out), else the staff member's language (a reset link's page: the
+    account's), else the browser's preference, else Polish."""
     staff = g.get("web_staff")
-    chosen = session.get("lang") or (staff.locale if staff is not None else None)
-    return chosen if chosen in LANGUAGES else "pl"
+    for chosen in (
+        session.get("lang"),
+        staff.locale if staff is not None else g.get("page_locale"),
+        request.accept_languages.best_match(LANGUAGES),
+    ):
+        if chosen in LANGUAGES:
+            return str(chosen)
+    return "pl"
 
 
 def t(message: str, **params: Any) -> str:
@@ -242,7 +250,7 @@ def login() -> Any:
         except (staff_service.FactorRequired, staff_service.EnrolmentRequired) as exc:
             return second_step(exc.ticket)
         else:
-            session.clear()
+            fresh_session()
             session["token"] = secret
             session["lang"] = user.locale
             session.permanent = True
@@ -250,14 +258,25 @@ def login() -> Any:
             return redirect(target if target.startswith("/admin/") else url_for("web.queue_page"))
     if wait:
         keep_own_retry_after()
-    return render_template("admin/login.html", error=error), status, {"Retry-After": str(wait)} if wait else {}
+    email = request.form.get("email", "")[:254]  # typed again after a failure (never the password)
+    page = render_template("admin/login.html", error=error, email=email)
+    return page, status, {"Retry-After": str(wait)} if wait else {}
+
+
+def fresh_session() -> None:
+    """Empty the session but for the language the person chose; its form token goes with it."""
+    chosen = session.get("lang")
+    session.clear()
+    g.pop("csrf_token", None)
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
 
 
 def second_step(ticket: str) -> Any:
     """After a right password, where a second factor is needed: the session keeps a short-lived ticket (proof of
     the password, no staff token) and the browser goes to the code's page (`account.py`)."""
     target = request.args.get("next") or ""
-    session.clear()
+    fresh_session()
     session["signin_ticket"] = ticket
     session["pending_until"] = int(time.time()) + 300
     if target.startswith("/admin/"):
@@ -269,7 +288,8 @@ def second_step(ticket: str) -> Any:
 def logout() -> Any:
     if g.get("web_staff") is not None:
         staff_service.logout(g.web_staff, g.web_token.id)
-    session.clear()
+    session["lang"] = lang()
+    fresh_session()
     return redirect(url_for("web.login"))
 
 

@@ -1,6 +1,7 @@
 """Staff: accounts and API keys, signing in (tokens, keys, throttling), and the administration screens' use
 cases (people, departments, services, keys)."""
 
+from backend.staff import notices  # noqa: F401 - registers the credential change notices
 from backend.staff.accounts import create_api_key, create_staff, set_locale
 from backend.staff.administration import (
     add_department,
@@ -31,7 +32,7 @@ from backend.staff.factor_settings import turn_off as turn_second_factor_off
 from backend.staff.passwords import WeakPassword
 from backend.staff.passwords import check as check_password
 from backend.staff.policy import KEY_ROLE, KEY_SCOPES, POLICY, allowed
-from backend.staff.second_factor import Enrolment, EnrolmentRequired, FactorRequired, WrongCode
+from backend.staff.second_factor import Enrolment, EnrolmentRequired, FactorRequired, WrongCode, seal, unseal
 from backend.staff.second_factor import ticket_state as second_step_state
 from backend.staff.sign_in import (
     InvalidCredentials,
@@ -42,7 +43,7 @@ from backend.staff.sign_in import (
     login_second_step,
     logout,
 )
-from backend.staff.throttle import Busy, LockedOut, record_failed_sign_in
+from backend.staff.throttle import Busy, LockedOut, TooManyWrongCodes, record_failed_sign_in
 
 __all__ = [
     "Busy",
@@ -65,6 +66,8 @@ __all__ = [
     "pending_second_factor",
     "renew_recovery_codes",
     "reset_second_factor",
+    "seal",
+    "unseal",
     "reset_second_factor_by_email",
     "second_factor_state",
     "second_step_state",
@@ -76,6 +79,7 @@ __all__ = [
     "allowed",
     "InvalidCredentials",
     "LockedOut",
+    "TooManyWrongCodes",
     "acting_for_key",
     "add_department",
     "add_key",

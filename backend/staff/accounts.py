@@ -27,9 +27,9 @@ def create_staff(
     factor at once (test fixtures, the demo admin)."""
     email = email.strip().lower()
     if "@" not in email:
-        raise DomainError("not an e-mail address", field="email")
+        raise DomainError(gettext("This is not an e-mail address."), field="email")
     if role not in ROLES:
-        raise DomainError(f"unknown role; one of {', '.join(ROLES)}", field="role")
+        raise DomainError(gettext("Unknown role; one of {roles}.", roles=", ".join(ROLES)), field="role")
     with unit_of_work() as s:
         existing = s.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email)).first()
         if existing is not None:
@@ -37,10 +37,10 @@ def create_staff(
                 if totp_secret and existing.totp_confirmed_at is None:
                     second_factor.enrol_known(s, existing, totp_secret)
                 return existing, False
-            raise DomainError("a staff account with this e-mail exists", field="email")
+            raise DomainError(gettext("A staff account with this e-mail address exists."), field="email")
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:
-            raise NotFound(f"no jurisdiction {jurisdiction_code}", field="jurisdiction")
+            raise NotFound(gettext("No municipality {code}.", code=jurisdiction_code), field="jurisdiction")
         department = None
         if department_code:
             department = s.scalars(
@@ -49,9 +49,11 @@ def create_staff(
                 )
             ).first()
             if department is None:
-                raise NotFound(f"no department {department_code} in {jurisdiction_code}", field="department")
+                raise NotFound(
+                    gettext("No department {code} in this municipality.", code=department_code), field="department"
+                )
         if role == "department_staff" and department is None:
-            raise DomainError("department_staff needs --department", field="department")
+            raise DomainError(gettext("A department's staff member needs a department."), field="department")
         passwords.check(password, email=email, full_name=full_name, place_names=passwords.place_names(jurisdiction))
         user = StaffUser(
             email=email,

@@ -25,7 +25,7 @@ from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext
 from backend.models import StaffUser
 from backend.outbox import add_event, handles
-from backend.security import digest, hash_password, verify_password
+from backend.security import digest, hash_password, typable, verify_password
 from backend.settings import Settings
 from backend.staff import passwords, throttle
 from backend.staff.sign_in import end_sessions
@@ -44,9 +44,10 @@ class WrongPassword(DomainError):
 
 @dataclass(frozen=True)
 class ResetPage:
-    """What the reset page shows about a valid link: whose password it sets."""
+    """What the reset page shows about a valid link: whose password it sets, and in which language."""
 
     email: str
+    locale: str = "pl"
 
 
 def _settings() -> Settings:
@@ -71,7 +72,7 @@ def change_password(user_id: int, token_id: int, current_password: str, new_pass
         with throttle.password_check():
             right = verify_password(user.password_hash, current_password)
         if not right:
-            throttle.record_failed_sign_in(address, user.email)
+            throttle.record_failed_sign_in(address, user.email, "wrong current password")
             audit.record(
                 s, user, "staff.password_change_failed", "staff", user.id, jurisdiction_id=user.jurisdiction_id
             )
@@ -95,7 +96,10 @@ def change_password(user_id: int, token_id: int, current_password: str, new_pass
 
 
 def request_reset(email: str) -> None:
-    """Ask for a reset link: the same work and answer for every e-mail (the worker looks it up)."""
+    """Ask for a reset link: the same work and answer for every e-mail (the worker looks it up). An e-mail with NUL
+    or the like is nobody's: the same answer, nothing to look up."""
+    if not typable(email):
+        return
     with unit_of_work() as s:
         add_event(s, RESET_REQUESTED, {"email": email.strip().lower()[:254]})
 
@@ -122,7 +126,8 @@ def send_reset_link(s: Session, payload: dict[str, Any]) -> None:
         s, links.PASSWORD_RESET, {"staff_id": user.id, "password": _fingerprint(user)}, timedelta(minutes=minutes)
     )
     lang = user.locale if user.locale in LANGUAGES else user.jurisdiction.default_language
-    link = f"{settings.public_base()}/admin/password-reset/{token}"
+    # The token goes in the query, which the access log leaves out (a log reader could use a path's token).
+    link = f"{settings.public_base()}/admin/password-reset/new?token={token}"
     staff_mail.send(
         staff_mail.password_reset(address=user.email, lang=lang, name=user.full_name, link=link, minutes=minutes)
     )
@@ -141,7 +146,7 @@ def reset_page(token: str) -> ResetPage:
     s = session()
     try:
         user = _reset_subject(s, links.peek(s, links.PASSWORD_RESET, token))
-        return ResetPage(email=user.email)
+        return ResetPage(email=user.email, locale=user.locale)
     finally:
         s.rollback()
 

@@ -5,6 +5,7 @@ each a use case of its own transaction, audited. The factor itself (codes, secre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import pyotp
 from sqlalchemy import func, select
@@ -15,7 +16,9 @@ from backend.db import session, unit_of_work
 from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import StaffUser
-from backend.staff import second_factor
+from backend.ratelimit import client_ip
+from backend.security import verify_password
+from backend.staff import second_factor, throttle
 from backend.staff.second_factor import Enrolment
 from backend.staff.sign_in import end_sessions
 from backend.vocabulary import AuditAction
@@ -59,7 +62,8 @@ def pending(staff: StaffUser) -> Enrolment | None:
 
 
 def confirm(staff: StaffUser, code: str) -> list[str]:
-    """Turn the factor on with a first code of the pending secret; the new recovery codes (shown once)."""
+    """Turn the factor on with a first code of the pending secret; the new recovery codes (shown once). A wrong
+    code counts for the account (`_refused`)."""
     with unit_of_work() as s:
         user = _mine(s, staff)
         secret = second_factor.unseal(user.totp_secret)
@@ -67,36 +71,69 @@ def confirm(staff: StaffUser, code: str) -> list[str]:
             raise Conflict(gettext("The second factor is already on."))
         if secret is None:
             raise Conflict(gettext("Start setting up the second factor first."))
+        throttle.refuse_if_codes_waiting(user.id)
         if not second_factor.accept_totp(user, secret, "".join((code or "").split())):
-            raise DomainError(gettext("Wrong or already used code."), field="totp")
+            _refused(s, user, "code")
+        throttle.forget_wrong_codes(user.id)
         return second_factor.turn_on(s, user, actor=user)
 
 
-def _require_code(user: StaffUser, code: str) -> None:
+def _refused(s: Session, user: StaffUser, wrong: str) -> NoReturn:
+    """A wrong password or code on these settings: counted for the account like a wrong code at sign-in (a
+    stolen session cannot guess without limit), audited and committed; then refused."""
+    wait = throttle.record_wrong_code(user.id)
+    audit.record(
+        s,
+        user,
+        AuditAction.REAUTHENTICATION_FAILED,
+        "staff",
+        user.id,
+        jurisdiction_id=user.jurisdiction_id,
+        after={"wrong": wrong, **({"account_waits_seconds": wait} if wait else {})},
+    )
+    s.commit()
+    if wrong == "password":
+        raise DomainError(gettext("The current password is not right."), field="password")
+    raise DomainError(gettext("Wrong or already used code."), field="totp")
+
+
+def _reauthenticate(s: Session, user: StaffUser, password: str, code: str, address: str | None) -> None:
+    """The current password and a current code, before a change that weakens the factor (ASVS 3.7.1). A wrong
+    password also counts as a failed sign-in of this address and e-mail."""
     secret = second_factor.unseal(user.totp_secret)
     if user.totp_confirmed_at is None or secret is None:
         raise Conflict(gettext("The second factor is off."))
+    address = address or client_ip()
+    throttle.refuse_if_waiting(address, user.email)
+    throttle.refuse_if_codes_waiting(user.id)
+    with throttle.password_check():
+        right = verify_password(user.password_hash, password or "")
+    if not right:
+        throttle.record_failed_sign_in(address, user.email, "wrong password in the second factor's settings")
+        _refused(s, user, "password")
     if not second_factor.accept_totp(user, secret, "".join((code or "").split())):
-        raise DomainError(gettext("Wrong or already used code."), field="totp")
+        _refused(s, user, "code")
+    throttle.forget_wrong_codes(user.id)
 
 
-def regenerate(staff: StaffUser, code: str) -> list[str]:
-    """New recovery codes (the old ones stop working), after a current code."""
+def regenerate(staff: StaffUser, code: str, password: str, *, address: str | None = None) -> list[str]:
+    """New recovery codes (the old ones stop working), after the current password and a current code."""
     with unit_of_work() as s:
         user = _mine(s, staff)
-        _require_code(user, code)
+        _reauthenticate(s, user, password, code, address)
         codes = second_factor.new_recovery_codes(user)
         audit.record(s, user, AuditAction.RECOVERY_CODES_RENEW, "staff", user.id, jurisdiction_id=user.jurisdiction_id)
         return codes
 
 
-def turn_off(staff: StaffUser, code: str) -> None:
-    """Turn the factor off, after a current code (not for admins: they must have one)."""
+def turn_off(staff: StaffUser, code: str, password: str, *, address: str | None = None) -> None:
+    """Turn the factor off, after the current password and a current code (not for admins: they must have
+    one)."""
     with unit_of_work() as s:
         user = _mine(s, staff)
         if user.role == "admin":
             raise Conflict(gettext("Admins must keep the second factor on."))
-        _require_code(user, code)
+        _reauthenticate(s, user, password, code, address)
         _clear(user)
         audit.record(
             s,

@@ -18,6 +18,7 @@ from zxcvbn import zxcvbn
 from backend.errors import DomainError
 from backend.i18n import gettext
 from backend.models import Jurisdiction
+from backend.security import typable
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -26,6 +27,8 @@ MIN_SCORE = 3
 COMMON_PASSWORDS = Path(__file__).resolve().parent / "common_passwords" / "passwords.txt"
 #: Characters a password must keep beyond the person's and the municipality's names.
 PERSONAL_REST = 8
+#: The longest text zxcvbn scores; a longer password is scored on its beginning (more cannot make it weaker).
+SCORED_LENGTH = 72
 #: Words every password of this product would be guessed with first.
 PRODUCT_WORDS = ("hromada", "admin", "administrator", "staff")
 
@@ -83,20 +86,24 @@ def check(password: str, *, email: str, full_name: str | None = None, place_name
         raise WeakPassword(gettext("The password is too short: use at least {n} characters.", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
         raise WeakPassword(gettext("The password is too long: use at most {n} characters.", n=MAX_LENGTH))
+    if not typable(password):
+        raise WeakPassword(
+            gettext("The password holds characters no keyboard types (such as control characters). Choose another one.")
+        )
     lowered = password.lower()
     if lowered in common_passwords() or lowered.strip() in common_passwords():
         raise WeakPassword(
             gettext("This is one of the most common passwords, which are tried first. Choose another one.")
         )
     inputs = user_inputs(email, full_name, place_names)
-    result = zxcvbn(password, user_inputs=inputs)
+    result = zxcvbn(password[:SCORED_LENGTH], user_inputs=inputs, max_length=SCORED_LENGTH)
     personal = any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"])
     if result["score"] >= MIN_SCORE and not _mostly_personal(password, inputs):
         return
     if personal or _mostly_personal(password, inputs):
         raise WeakPassword(
             gettext(
-                "The password is too easy to guess: it is built on your e-mail address, your name or the "
+                "The password is too easy to guess: it is built on the e-mail address, the name or the "
                 "municipality's name. Choose words that have nothing to do with them."
             )
         )

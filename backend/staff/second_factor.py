@@ -123,7 +123,7 @@ def current_step(now: float | None = None) -> int:
 
 def accept_totp(user: StaffUser, secret: str, code: str) -> bool:
     """Whether `code` is the secret's code for a step near now that is later than the last accepted one."""
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):  # "１２３４５６" is no code
         return False
     totp = pyotp.TOTP(secret, interval=STEP)
     now = current_step()
@@ -136,10 +136,14 @@ def accept_totp(user: StaffUser, secret: str, code: str) -> bool:
     return False
 
 
+#: The recovery codes' letters: capitals and digits without look-alikes (no 0/O, 1/I/L).
+RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
 def new_recovery_codes(user: StaffUser) -> list[str]:
     codes = []
     for _ in range(RECOVERY_CODES):
-        raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()  # 80 bits, 16 characters
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(16))  # 16 of 31 characters: 79 bits
         codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
     user.totp_recovery_hashes = [digest(_plain(c)) for c in codes]
     return codes
@@ -150,8 +154,10 @@ def _plain(code: str) -> str:
 
 
 def _use_recovery_code(user: StaffUser, code: str) -> bool:
+    if len(_plain(code)) != 16 or not _plain(code).isascii():
+        return False
     hashed = digest(_plain(code))
-    if len(_plain(code)) != 16 or hashed not in (user.totp_recovery_hashes or []):
+    if hashed not in (user.totp_recovery_hashes or []):
         return False
     user.totp_recovery_hashes = [h for h in user.totp_recovery_hashes if h != hashed]
     return True
@@ -229,10 +235,17 @@ def _ticket_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hromada staff second factor ticket")
 
 
+def _ticket_binding(user: StaffUser) -> str:
+    """Changes with the password and with every successful sign-in: a ticket works for one sign-in at most."""
+    last = user.last_login_at.isoformat() if user.last_login_at is not None else ""
+    return digest(f"{user.password_hash}\n{last}")[:16]
+
+
 def ticket_for(user: StaffUser) -> str:
     """Proof, for a few minutes, that this person gave the right password (the web UI's second step). Bound to
-    the password hash: a changed password voids it."""
-    return str(_ticket_serializer().dumps({"staff": user.id, "pw": digest(user.password_hash)[:16]}))
+    the password hash and the last sign-in: a changed password voids it, and so does any sign-in completed
+    since (a copy of the pending session cannot sign in a second time)."""
+    return str(_ticket_serializer().dumps({"staff": user.id, "pw": _ticket_binding(user)}))
 
 
 def staff_for_ticket(s: Session, ticket: str) -> StaffUser | None:
@@ -245,7 +258,7 @@ def staff_for_ticket(s: Session, ticket: str) -> StaffUser | None:
     if not isinstance(staff_id, int):
         return None
     user = s.get(StaffUser, staff_id, with_for_update=True)
-    if user is None or not user.active or digest(user.password_hash)[:16] != data.get("pw"):
+    if user is None or not user.active or not hmac.compare_digest(_ticket_binding(user), str(data.get("pw"))):
         return None
     return user
 

@@ -15,7 +15,7 @@ from backend.errors import DomainError
 from backend.i18n import gettext
 from backend.models import ApiKey, Jurisdiction, StaffToken, StaffUser, utcnow
 from backend.ratelimit import client_ip
-from backend.security import digest, hash_password, new_token, verify_password
+from backend.security import digest, hash_password, new_token, typable, verify_password
 from backend.staff import second_factor, throttle
 from backend.staff.throttle import record_failed_sign_in
 
@@ -42,22 +42,28 @@ def login(
     password-check slots, else `Busy` at once), the same error, and the same wait (`LockedOut`, no password
     checked) once the client `address` (default: the request's) has failed too often for this e-mail."""
     address = address or client_ip()
+    possible = typable(email)  # an e-mail with NUL or the like is nobody's: answered like any unknown one
+    email = email.encode("utf-8", "backslashreplace").decode()  # a lone surrogate as text the counters can key
     throttle.refuse_if_waiting(address, email)
     now = utcnow()
     with unit_of_work() as s:
-        found = s.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())).first()
+        lookup = select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
+        found = s.scalars(lookup).first() if possible else None
         user = found if found is not None and found.active else None
         with throttle.password_check():  # the same work whether or not the account exists
             right = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password)
         if user is None or not right:
             record_failure(s, user, now, address, email)
             raise InvalidCredentials(gettext("Invalid e-mail or password."))
+        if (totp or "").strip() and second_factor.required(user):
+            throttle.refuse_if_codes_waiting(user.id)  # too many wrong codes for this account, from anywhere
         try:
             second_factor.check(s, user, totp, issued_codes)
         except second_factor.WrongCode:
-            record_failure(s, user, now, address, email)
+            record_failure(s, user, now, address, email, wrong_code=True)
             raise
         throttle.forget_failures(address, email)
+        throttle.forget_wrong_codes(user.id)
         secret, token = _issue_token(s, user, now)
     return user, secret, token
 
@@ -74,24 +80,37 @@ def login_second_step(
         if user is None:
             raise InvalidCredentials(gettext("This sign-in expired; enter your e-mail and password again."))
         throttle.refuse_if_waiting(address, user.email)
+        throttle.refuse_if_codes_waiting(user.id)
         try:
             second_factor.check(s, user, code or "", issued_codes)
         except second_factor.WrongCode:
-            record_failure(s, user, now, address, user.email)
+            record_failure(s, user, now, address, user.email, wrong_code=True)
             raise
         throttle.forget_failures(address, user.email)
-        secret, token = _issue_token(s, user, now)
+        throttle.forget_wrong_codes(user.id)
+        secret, token = _issue_token(s, user, now)  # the ticket dies: it is bound to the last sign-in
     return user, secret, token
 
 
-def record_failure(s: Session, user: StaffUser | None, now: datetime, address: str, email: str) -> None:
+def record_failure(
+    s: Session, user: StaffUser | None, now: datetime, address: str, email: str, *, wrong_code: bool = False
+) -> None:
     """A failed sign-in (wrong password or wrong second-factor code): counted for the client address and e-mail
     (known or not, see `throttle`); for a known account also audited and counted on it for the staff screens
-    (that count changes no behaviour), committed at once."""
-    record_failed_sign_in(address, email)
+    (that count changes no behaviour), committed at once. A wrong code (after a right password) also counts
+    for the account itself, from whatever address (`throttle.record_wrong_code`). Each is logged (a WARNING
+    with the address and a digest of the e-mail)."""
+    what = "wrong second-factor code" if wrong_code else "wrong password" if user else "sign-in for no active account"
+    record_failed_sign_in(address, email, what)
     if user is None:
         return
     user.failed_logins += 1
+    after: dict[str, object] = {"failed_logins": user.failed_logins}
+    if wrong_code:
+        after["wrong_code"] = True
+        wait = throttle.record_wrong_code(user.id)
+        if wait:
+            after["account_waits_seconds"] = wait
     audit.record(
         s,
         user,
@@ -99,7 +118,7 @@ def record_failure(s: Session, user: StaffUser | None, now: datetime, address: s
         "staff",
         user.id,
         jurisdiction_id=user.jurisdiction_id,
-        after={"failed_logins": user.failed_logins},
+        after=after,
     )
     s.commit()
 

@@ -3,9 +3,10 @@
 Failed sign-ins are counted per client address and e-mail together (hashed; known and unknown e-mails alike):
 after a few free failures that pair waits, doubling from a minute to an hour, and is answered at once without
 checking the password. A stranger failing from their address never stops the colleague signing in from
-another one. Password checks (argon2, tens of MiB each) running at once in one process are capped: an excess
-check is refused at once, never queued. The counters live in Redis and fall back to this process's memory
-while Redis is unreachable.
+another one. Wrong second-factor codes are counted per account too, from whatever address: only someone
+holding the password or a session can cause them. Password checks (argon2, tens of MiB each) running at
+once in one process are capped: an excess check is refused at once, never queued. The counters live in Redis
+and fall back to this process's memory while Redis is unreachable.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from redis.exceptions import RedisError
 
 from backend.errors import DomainError
+from backend.i18n import gettext
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 #: The first wait after the free failures; each further failure doubles it, up to MAX_WAIT (seconds).
 FIRST_WAIT = 60
 MAX_WAIT = 3600
+#: An account's first wait after its free wrong second-factor codes (seconds; doubling up to MAX_WAIT).
+CODE_FIRST_WAIT = 900
 #: How long a pair's failures are remembered after its first one (seconds).
 FAILURES_KEPT = 24 * 3600
 PREFIX = "hromada-sign-in"
@@ -52,6 +56,14 @@ class LockedOut(DomainError):
         self.retry_after = retry_after
 
 
+class TooManyWrongCodes(LockedOut):
+    """This account has had too many wrong second-factor codes (from any address): it waits `retry_after`
+    seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after, gettext("Too many wrong codes; try again later."))
+
+
 class Busy(LockedOut):
     """Every password-check slot of this process is taken: try again in a second."""
 
@@ -59,11 +71,11 @@ class Busy(LockedOut):
         super().__init__(1, "Too many sign-ins at once; try again in a moment.")
 
 
-def wait_after(failures: int, free: int) -> int:
-    """Seconds a pair waits after this many consecutive failures (0 while they are free)."""
+def wait_after(failures: int, free: int, first: int = FIRST_WAIT) -> int:
+    """Seconds a pair (or an account, for codes) waits after this many consecutive failures (0 while free)."""
     if failures < free:
         return 0
-    return min(FIRST_WAIT * 2 ** min(failures - free, 12), MAX_WAIT)
+    return min(first * 2 ** min(failures - free, 12), MAX_WAIT)
 
 
 def _settings() -> Settings:
@@ -73,6 +85,12 @@ def _settings() -> Settings:
 
 def _pair(address: str, email: str) -> str:
     return hashlib.sha256(f"{address}\n{email.strip().lower()}".encode()).hexdigest()[:40]
+
+
+def email_tag(email: str) -> str:
+    """How the log names an e-mail: the first 12 hex digits of the SHA-256 of its trimmed, lowercased form
+    (`printf %s anna@example.org | sha256sum | cut -c1-12`), never the address itself."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8", "backslashreplace")).hexdigest()[:12]
 
 
 def _storage() -> Storage:
@@ -107,24 +125,30 @@ def refuse_if_waiting(address: str, email: str) -> None:
     """Raise LockedOut while this address and e-mail wait after their failures (no password is checked)."""
     left = _on_storage(lambda storage: _seconds_left(storage, f"wait:{_pair(address, email)}"))
     if left:
+        log.warning(
+            "sign-in refused: %s waits %d s for e-mail %s after failed sign-ins", address, left, email_tag(email)
+        )
         raise LockedOut(left)
 
 
-def record_failed_sign_in(address: str, email: str) -> int:
-    """Count a failed sign-in (a wrong password or second-factor code) for this client address and e-mail;
-    the seconds that pair must now wait before its next attempt (0 while its failures are free)."""
+def record_failed_sign_in(address: str, email: str, what: str = "failed sign-in") -> int:
+    """Count a failed sign-in (a wrong password or second-factor code) for this client address and e-mail,
+    logged as `what`; the seconds that pair must now wait before its next attempt (0 while its failures are
+    free)."""
     pair = _pair(address, email)
     free = _settings().SIGN_IN_FREE_FAILURES
 
-    def count(storage: Storage) -> int:
+    def count(storage: Storage) -> tuple[int, int]:
         failures = storage.incr(f"failures:{pair}", FAILURES_KEPT)
         wait = wait_after(failures, free)
         if wait:
             storage.clear(f"wait:{pair}")
             storage.incr(f"wait:{pair}", wait)
-        return wait
+        return failures, wait
 
-    return _on_storage(count)
+    failures, wait = _on_storage(count)
+    log.warning("%s: %s, e-mail %s, %d failed in a row, waits %d s", what, address, email_tag(email), failures, wait)
+    return wait
 
 
 def forget_failures(address: str, email: str) -> None:
@@ -134,6 +158,44 @@ def forget_failures(address: str, email: str) -> None:
     def clear(storage: Storage) -> None:
         storage.clear(f"failures:{pair}")
         storage.clear(f"wait:{pair}")
+
+    _on_storage(clear)
+
+
+def refuse_if_codes_waiting(staff_id: int) -> None:
+    """Raise LockedOut while this account waits after too many wrong second-factor codes (from any address)."""
+    left = _on_storage(lambda storage: _seconds_left(storage, f"code-wait:{staff_id}"))
+    if left:
+        log.warning("second-factor code refused: staff %s waits %d s after wrong codes", staff_id, left)
+        raise TooManyWrongCodes(left)
+
+
+def record_wrong_code(staff_id: int) -> int:
+    """Count a wrong second-factor code for this account, wherever it came from (signing in from any address,
+    or its second-factor settings): after SECOND_FACTOR_FREE_FAILURES the account waits 15 minutes, doubling up
+    to an hour. Only someone holding the password (or a session) can cause it, so no stranger can lock a colleague
+    out with it. The seconds the account must now wait (0 while its wrong codes are free)."""
+    free = _settings().SECOND_FACTOR_FREE_FAILURES
+
+    def count(storage: Storage) -> tuple[int, int]:
+        failures = storage.incr(f"code-failures:{staff_id}", FAILURES_KEPT)
+        wait = wait_after(failures, free, CODE_FIRST_WAIT)
+        if wait:
+            storage.clear(f"code-wait:{staff_id}")
+            storage.incr(f"code-wait:{staff_id}", wait)
+        return failures, wait
+
+    failures, wait = _on_storage(count)
+    log.warning("wrong second-factor code: staff %s, %d wrong in a row, waits %d s", staff_id, failures, wait)
+    return wait
+
+
+def forget_wrong_codes(staff_id: int) -> None:
+    """A correct code: the account starts again with its free wrong codes."""
+
+    def clear(storage: Storage) -> None:
+        storage.clear(f"code-failures:{staff_id}")
+        storage.clear(f"code-wait:{staff_id}")
 
     _on_storage(clear)
 

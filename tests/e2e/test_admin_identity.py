@@ -35,12 +35,22 @@ def staff(app: Flask, cities: dict) -> dict[str, str]:
     with app.app_context():
         for role in ROLES:
             emails[role] = f"{role}-{tag}@krakow.example"
-            create_staff(email=emails[role], password=PASSWORD, role=role, jurisdiction_code="1261011",
-                         department_code="zdmk" if role == "department_staff" else None,
-                         totp_secret=TOTP_SECRET if role == "admin" else None)
+            create_staff(
+                email=emails[role],
+                password=PASSWORD,
+                role=role,
+                jurisdiction_code="1261011",
+                department_code="zdmk" if role == "department_staff" else None,
+                totp_secret=TOTP_SECRET if role == "admin" else None,
+            )
         emails["foreign_admin"] = f"admin-{tag}@powiat.example"
-        create_staff(email=emails["foreign_admin"], password=PASSWORD, role="admin", jurisdiction_code="1206",
-                     totp_secret=TOTP_SECRET)
+        create_staff(
+            email=emails["foreign_admin"],
+            password=PASSWORD,
+            role="admin",
+            jurisdiction_code="1206",
+            totp_secret=TOTP_SECRET,
+        )
     return emails
 
 
@@ -64,9 +74,12 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, Any]:
     foreign = me.report(service_code="road_sign", lat=50.2, lon=20.1, answers={})
     out = {"own": own["id"], "other_dept": other_dept["id"], "foreign": foreign["id"]}
     for key in ("own", "foreign"):
-        res = client.post(f"/api/v1/reports/{out[key]}/photos", headers=me.headers,
-                          data={"photo": (io.BytesIO(jpeg_with_gps_rotated()), "p.jpg")},
-                          content_type="multipart/form-data")
+        res = client.post(
+            f"/api/v1/reports/{out[key]}/photos",
+            headers=me.headers,
+            data={"photo": (io.BytesIO(jpeg_with_gps_rotated()), "p.jpg")},
+            content_type="multipart/form-data",
+        )
         assert res.status_code == 201
         out[f"{key}_photo"] = res.json["id"]
     with app.app_context():  # a broadcast scheduled a month ahead in each municipality
@@ -78,16 +91,39 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, Any]:
         code_of = {key: f"policy-{uuid.uuid4().hex[:6]}" for key in ("own_broadcast", "foreign_broadcast")}
 
         for key, code in (("own_broadcast", "1261011"), ("foreign_broadcast", "1206")):
-            author = session().scalars(select(StaffUser).join(StaffUser.jurisdiction)
-                                       .where(Jurisdiction.code == code, StaffUser.role == "admin")).first()
-            out[key] = create(author, {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
-                                       "send_at": utcnow() + timedelta(days=30)})["id"]
+            author = (
+                session()
+                .scalars(
+                    select(StaffUser)
+                    .join(StaffUser.jurisdiction)
+                    .where(Jurisdiction.code == code, StaffUser.role == "admin")
+                )
+                .first()
+            )
+            out[key] = create(
+                author,
+                {
+                    **BROADCAST,
+                    "texts": {"pl": {"title": "Test", "body": "Test"}},
+                    "send_at": utcnow() + timedelta(days=30),
+                },
+            )["id"]
             out[key.replace("broadcast", "survey")] = surveys.create(author, SURVEY)["id"]
             made = indicators.create(author, {**INDICATOR, "code": code_of[key]})
             out[key.replace("broadcast", "indicator")] = made["code"]
-        # A colleague without a second factor (resetting it changes nothing) and the powiat's admin.
-        for key, who in (("own_staff", "viewer"), ("foreign_staff", "foreign_admin")):
-            out[key] = session().scalars(select(StaffUser.id).where(StaffUser.email == staff[who])).one()
+        # A colleague of no other use here (a reset of their factor ends their sessions) and the powiat's admin.
+        from backend.staff.accounts import create_staff
+
+        colleague, _ = create_staff(
+            email=f"colleague-{uuid.uuid4().hex[:8]}@krakow.example",
+            password=PASSWORD,
+            role="viewer",
+            jurisdiction_code="1261011",
+        )
+        out["own_staff"] = colleague.id
+        out["foreign_staff"] = (
+            session().scalars(select(StaffUser.id).where(StaffUser.email == staff["foreign_admin"])).one()
+        )
     return out
 
 
@@ -100,8 +136,11 @@ def test_sign_in_gives_an_expiring_token_and_sign_out_revokes_it(client: FlaskCl
     assert client.delete("/api/admin/tokens/current", headers=headers).status_code == 204
     assert client.get("/api/admin/me", headers=headers).status_code == 401
     headers = bearer(client, staff["dispatcher"])
-    db.execute(update(StaffToken).where(StaffToken.token_hash.is_not(None), StaffToken.revoked_at.is_(None))
-               .values(expires_at=utcnow()))
+    db.execute(
+        update(StaffToken)
+        .where(StaffToken.token_hash.is_not(None), StaffToken.revoked_at.is_(None))
+        .values(expires_at=utcnow())
+    )
     db.commit()
     assert client.get("/api/admin/me", headers=headers).status_code == 401
 
@@ -128,11 +167,21 @@ def _path(rule: str, args: dict[str, Any]) -> str:
     return rule
 
 
-ARG_KINDS = {"report_id": ("own", "foreign"), "photo_id": ("own_photo", "foreign_photo"),
-             "broadcast_id": ("own_broadcast", "foreign_broadcast"), "survey_id": ("own_survey", "foreign_survey"),
-             "code": ("own_indicator", "foreign_indicator"), "staff_id": ("own_staff", "foreign_staff")}
-INDICATOR = {"name": {"pl": "Test"}, "unit": "%", "direction": "higher", "kind": "objective",
-             "computation": "pct_resolved_within_sla"}
+ARG_KINDS = {
+    "report_id": ("own", "foreign"),
+    "photo_id": ("own_photo", "foreign_photo"),
+    "broadcast_id": ("own_broadcast", "foreign_broadcast"),
+    "survey_id": ("own_survey", "foreign_survey"),
+    "code": ("own_indicator", "foreign_indicator"),
+    "staff_id": ("own_staff", "foreign_staff"),
+}
+INDICATOR = {
+    "name": {"pl": "Test"},
+    "unit": "%",
+    "direction": "higher",
+    "kind": "objective",
+    "computation": "pct_resolved_within_sla",
+}
 
 
 def admin_routes(app: Flask) -> list[tuple[str, str, Any]]:
@@ -156,22 +205,35 @@ def test_every_admin_route_has_a_policy_entry(app: Flask) -> None:
         assert getattr(handler, "policy_endpoint", None) in POLICY, f"{method} {rule} has no policy entry"
 
 
-def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask, client: FlaskClient, staff: dict,
-                                                                     fixtures: dict) -> None:
+def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(
+    app: Flask, client: FlaskClient, staff: dict, fixtures: dict
+) -> None:
     tokens: dict[str, dict[str, str]] = {"admin": bearer(client, staff["admin"])}
     # Bodies chosen so that allowed calls have no lasting side effect (merge into itself is refused).
-    bodies = {"photos.moderate": {"approve": True}, "reports.status": {"status": "acknowledged"},
-              "reports.assign": {"department": "zdmk"}, "reports.priority": {"priority": "high"},
-              "reports.reply": {"body": "On it"}, "reports.note": {"body": "Crew booked"},
-              "reports.recategorise": {"service_code": "pothole"}, "reports.merge": {"master_id": fixtures["own"]},
-              "reports.moderate": {"description": "Redacted"}, "reports.template_reply": {"status": "in_progress"},
-              "reports.bulk": {"action": "assign", "department": "zdmk",
-                               "items": [{"id": fixtures["own"], "etag": "stale"}]},
-              "broadcasts.preview": BROADCAST, "surveys.create": SURVEY, "surveys.update": SURVEY,
-              "indicators.create": {**INDICATOR, "code": f"policy-new-{uuid.uuid4().hex[:6]}"},
-              "indicators.update": {"owner": "Policy test"}, "indicators.recompute": {"codes": []},
-              "broadcasts.create": {**BROADCAST, "texts": {"pl": {"title": "Test", "body": "Test"}},
-                                    "send_at": (utcnow() + timedelta(days=30)).isoformat()}}
+    bodies = {
+        "photos.moderate": {"approve": True},
+        "reports.status": {"status": "acknowledged"},
+        "reports.assign": {"department": "zdmk"},
+        "reports.priority": {"priority": "high"},
+        "reports.reply": {"body": "On it"},
+        "reports.note": {"body": "Crew booked"},
+        "reports.recategorise": {"service_code": "pothole"},
+        "reports.merge": {"master_id": fixtures["own"]},
+        "reports.moderate": {"description": "Redacted"},
+        "reports.template_reply": {"status": "in_progress"},
+        "reports.bulk": {"action": "assign", "department": "zdmk", "items": [{"id": fixtures["own"], "etag": "stale"}]},
+        "broadcasts.preview": BROADCAST,
+        "surveys.create": SURVEY,
+        "surveys.update": SURVEY,
+        "indicators.create": {**INDICATOR, "code": f"policy-new-{uuid.uuid4().hex[:6]}"},
+        "indicators.update": {"owner": "Policy test"},
+        "indicators.recompute": {"codes": []},
+        "broadcasts.create": {
+            **BROADCAST,
+            "texts": {"pl": {"title": "Test", "body": "Test"}},
+            "send_at": (utcnow() + timedelta(days=30)).isoformat(),
+        },
+    }
     for rule, method, handler in admin_routes(app):
         endpoint = handler.policy_endpoint
         roles = POLICY[endpoint]
@@ -198,13 +260,13 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(app: Flask,
                     assert res.status_code == 404, (method, rule, role, where, res.json)
                 else:  # allowed: whatever the action's own outcome, never refused by the policy
                     assert res.status_code not in (401, 403, 404), (method, rule, role, res.status_code, res.json)
-        anonymous = client.open(_path(rule, {k: fixtures[ARG_KINDS[k][0]] for k in kinds}), method=method,
-                                json=bodies.get(endpoint))
+        anonymous = client.open(
+            _path(rule, {k: fixtures[ARG_KINDS[k][0]] for k in kinds}), method=method, json=bodies.get(endpoint)
+        )
         assert anonymous.status_code == 401, (method, rule)
 
 
-def test_department_staff_see_only_their_departments_reports(client: FlaskClient, staff: dict,
-                                                              fixtures: dict) -> None:
+def test_department_staff_see_only_their_departments_reports(client: FlaskClient, staff: dict, fixtures: dict) -> None:
     headers = bearer(client, staff["department_staff"])
     assert client.get(f"/api/admin/reports/{fixtures['own']}", headers=headers).status_code == 200
     assert client.get(f"/api/admin/reports/{fixtures['other_dept']}", headers=headers).status_code == 404
@@ -218,8 +280,9 @@ def test_contact_data_is_shown_by_role(client: FlaskClient, staff: dict, fixture
     assert hidden["contact"] is None
 
 
-def test_staff_moderate_photos_and_see_unpublished_ones(client: FlaskClient, staff: dict, fixtures: dict,
-                                                        db: Session) -> None:
+def test_staff_moderate_photos_and_see_unpublished_ones(
+    client: FlaskClient, staff: dict, fixtures: dict, db: Session
+) -> None:
     headers = bearer(client, staff["foreign_admin"])  # the powiat pre-moderates its photos
     detail = client.get(f"/api/admin/reports/{fixtures['foreign']}", headers=headers).json
     photo = next(p for p in detail["photos"] if p["id"] == fixtures["foreign_photo"])
@@ -236,8 +299,7 @@ def test_staff_moderate_photos_and_see_unpublished_ones(client: FlaskClient, sta
     assert entry["before"] == {"state": "pending"} and entry["after"]["state"] == "approved"
 
 
-def test_the_audit_log_cannot_be_altered_through_the_orm_or_sql(db: Session, client: FlaskClient,
-                                                                 staff: dict) -> None:
+def test_the_audit_log_cannot_be_altered_through_the_orm_or_sql(db: Session, client: FlaskClient, staff: dict) -> None:
     bearer(client, staff["manager"])  # writes a login entry
     from sqlalchemy import select
 

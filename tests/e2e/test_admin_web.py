@@ -252,7 +252,8 @@ def test_every_web_page_goes_through_the_policy(app: Flask, people: dict) -> Non
     from admin.policy import POLICY
 
     public = {"web.login", "web.login_code", "web.login_continue", "web.logout", "web.language", "web.asset",
-              "web.static", "web.home", "web.password_forgot", "web.password_reset"}
+              "web.static", "web.home", "web.password_forgot", "web.password_reset",
+              "web.password_reset_done", "web.login_restart"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("web.") and rule.endpoint not in public:
             view = app.view_functions[rule.endpoint]
@@ -353,7 +354,8 @@ def test_every_web_route_answers_each_role_as_the_policy_says(app: Flask, people
                              department_code="zdmk" if role == "department_staff" else None,
                              totp_secret=TOTP_SECRET if role == "admin" else None)
     public = {"web.login", "web.login_code", "web.login_continue", "web.logout", "web.language", "web.asset",
-              "web.static", "web.home", "web.password_forgot", "web.password_reset"}
+              "web.static", "web.home", "web.password_forgot", "web.password_reset",
+              "web.password_reset_done", "web.login_restart"}
     routes = [(rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("web.")
               and rule.endpoint not in public for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     assert len(routes) >= 30
@@ -369,3 +371,32 @@ def test_every_web_route_answers_each_role_as_the_policy_says(app: Flask, people
                 assert res.status_code not in (401, 403), (role, method, rule.rule, res.status_code)
             else:
                 assert res.status_code == 403, (role, method, rule.rule, res.status_code)
+
+
+def test_adding_a_staff_member_refused_says_why_in_words_and_keeps_what_was_typed(app: Flask, cities: dict) -> None:
+    admin = f"admin-add-{uuid.uuid4().hex[:8]}@krakow.example"
+    with app.app_context():
+        create_staff(email=admin, password=PASSWORD, role="admin", jurisdiction_code="1261011",
+                     totp_secret=TOTP_SECRET)
+    web, token = web_session(app, admin)
+    web.post("/admin/language", data={"lang": "uk", "csrf_token": token, "back": "/admin/manage"}, base_url=HTTPS,
+             headers={"Referer": f"{HTTPS}/admin/manage"})
+    page = web.get("/admin/manage", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="new-staff-password-rule"' in page and "12" in page  # the rule beside the password field
+
+    def add(email: str, password: str) -> tuple[int, str]:
+        answer = web.post("/admin/manage/staff", base_url=HTTPS, headers={"Referer": f"{HTTPS}/admin/manage"},
+                          data={"email": email, "password": password, "role": "manager", "full_name": "Olena Test",
+                                "department": "", "csrf_token": token})
+        return answer.status_code, answer.get_data(as_text=True)
+
+    status, html = add(admin, "secret typed here 1234")  # an e-mail that already has an account
+    error = re.search(r'<p class="error" role="alert">([^<]+)</p>', html).group(1)  # type: ignore[union-attr]
+    assert status == 409 or 400 <= status < 500
+    assert "вже існує" in error and not re.search(r"\b(email|password):", error)
+    assert "Електронна пошта" in error  # the field in words
+    assert f'value="{admin}"' in html and 'value="Olena Test"' in html and "secret typed here" not in html
+    assert re.search(r'<option value="manager" selected>', html)
+    status, html = add(f"new-{uuid.uuid4().hex[:6]}@krakow.example", "new-x@krakow.example")
+    error = re.search(r'<p class="error" role="alert">([^<]+)</p>', html).group(1)  # type: ignore[union-attr]
+    assert 400 <= status < 500 and "ваш" not in error.lower()  # a colleague's password: no "your e-mail"

@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -24,7 +25,7 @@ from tests.support.waiting import eventually
 
 PASSWORD = "correct horse battery staple"
 NEW = "Zielony rower stoi pod Wawelem"
-LINK = re.compile(r"https?://[^\s\"<>]+/admin/password-reset/([A-Za-z0-9_-]+)")
+LINK = re.compile(r"https?://[^\s\"<>]+/admin/password-reset/new\?token=([A-Za-z0-9_-]+)")
 
 
 def new_staff(app: Flask, role: str = "dispatcher", **extra: Any) -> str:
@@ -63,10 +64,15 @@ def mails_to(smtp: Any, address: str) -> list[Any]:
     return [m for m in smtp.messages if m["To"] == address]
 
 
+def reset_mails(smtp: Any, address: str) -> list[Any]:
+    """The reset e-mails to `address` (it gets notices of changes to its account, too)."""
+    return [m for m in mails_to(smtp, address) if LINK.search(m.get_body(("plain",)).get_content())]
+
+
 def reset_link(smtp: Any, address: str, count: int = 1) -> str:
-    """The token of the newest reset link e-mailed to `address`, once `count` e-mails have arrived."""
-    eventually(lambda: len(mails_to(smtp, address)) >= count, timeout=60, what=f"a reset e-mail to {address}")
-    found = LINK.search(mails_to(smtp, address)[-1].get_body(("plain",)).get_content())
+    """The token of the newest reset link e-mailed to `address`, once `count` reset e-mails have arrived."""
+    eventually(lambda: len(reset_mails(smtp, address)) >= count, timeout=60, what=f"a reset e-mail to {address}")
+    found = LINK.search(reset_mails(smtp, address)[-1].get_body(("plain",)).get_content())
     assert found, "no link in the e-mail"
     return found.group(1)
 
@@ -83,7 +89,7 @@ def test_creating_staff_refuses_a_weak_password_saying_why(app: Flask, cities: d
     from backend.staff import WeakPassword
 
     email = f"weak-{uuid.uuid4().hex[:8]}@krakow.example"
-    for password, why in (("short pw", "too short"), ("zaq12wsxcde3", "most common"), (email, "built on your e-mail")):
+    for password, why in (("short pw", "too short"), ("zaq12wsxcde3", "most common"), (email, "built on the e-mail")):
         with app.app_context(), pytest.raises(WeakPassword, match=why):
             create_staff(email=email, password=password, role="viewer", jurisdiction_code="1261011")
     cli = run_cli(
@@ -152,6 +158,22 @@ def test_wrong_current_passwords_count_as_failed_sign_ins(app: Flask, client: Fl
     assert sign_in(client, email).status_code == 201  # from another address: not held up
 
 
+def test_a_passphrase_longer_than_72_characters_is_accepted_everywhere(app: Flask, client: FlaskClient) -> None:
+    long_phrase = "Zielony rower stoi pod Wawelem, a obok niego czeka tramwaj do Nowej Huty i dalej na Bieńczyce"
+    assert len(long_phrase) > 72
+    email = new_staff(app)
+    mine = bearer(client, email)
+    body = {"current_password": PASSWORD, "new_password": long_phrase}
+    done = client.post("/api/admin/me/password", headers=mine, json=body)
+    assert done.status_code == 204
+    assert sign_in(client, email, long_phrase).status_code == 201
+    other = f"pw-long-{uuid.uuid4().hex[:8]}@krakow.example"
+    args = ["--email", other, "--password", long_phrase, "--role", "viewer", "--jurisdiction", "1261011"]
+    cli = run_cli(app, "create-staff", *args)
+    assert cli.exit_code == 0, cli.output
+    assert sign_in(client, other, long_phrase).status_code == 201
+
+
 def test_an_api_key_cannot_change_a_password(app: Flask, client: FlaskClient) -> None:
     from backend.staff import create_api_key
 
@@ -179,14 +201,14 @@ def test_reset_by_e_mailed_link_acts_once_and_unknown_addresses_get_the_same_ans
     assert known_answer.get_data() == unknown_answer.get_data()
 
     token = reset_link(smtp, email)
-    mail = mails_to(smtp, email)[-1]
+    mail = reset_mails(smtp, email)[-1]
     assert mail["Subject"] == "Ustaw nowe hasło do Hromady"  # Kraków's staff read Polish
     assert "60 minut" in mail.get_body(("plain",)).get_content()
-    assert f"/admin/password-reset/{token}" in mail.get_body(("html",)).get_content()
+    assert f"/admin/password-reset/new?token={token}" in mail.get_body(("html",)).get_content()
     time.sleep(2)  # the unknown address's event was handled by now, too: it sent nothing
     assert mails_to(smtp, unknown) == []
 
-    page = client.get(f"/admin/password-reset/{token}", base_url=HTTPS)
+    page = client.get(f"/admin/password-reset/new?token={token}", base_url=HTTPS)
     assert page.status_code == 200 and email in page.get_data(as_text=True)
     assert client.get("/api/admin/me", headers=session_before).status_code == 200  # the GET changed nothing
     assert sign_in(client, email).status_code == 201
@@ -201,7 +223,7 @@ def test_reset_by_e_mailed_link_acts_once_and_unknown_addresses_get_the_same_ans
 
     again = client.post("/api/admin/password-reset/confirm", json={"token": token, "new_password": PASSWORD + "!"})
     assert again.status_code == 409
-    assert client.get(f"/admin/password-reset/{token}", base_url=HTTPS).status_code == 409
+    assert client.get(f"/admin/password-reset/new?token={token}", base_url=HTTPS).status_code == 409
     assert sign_in(client, email, NEW).status_code == 201
     assert {"staff.password_reset_sent", "staff.password_reset"} <= set(audited(app, email))
 
@@ -221,7 +243,7 @@ def test_an_expired_or_forged_reset_link_changes_nothing(
                 .where(SignedLink.nonce_hash == digest(token))
                 .values(expires_at=utcnow() - timedelta(minutes=1))
             )
-    page = client.get(f"/admin/password-reset/{token}", base_url=HTTPS)
+    page = client.get(f"/admin/password-reset/new?token={token}", base_url=HTTPS)
     assert page.status_code == 410 and "wygasł" in page.get_data(as_text=True)  # Polish: the link has expired
     assert (
         client.post("/api/admin/password-reset/confirm", json={"token": token, "new_password": NEW}).status_code == 410
@@ -262,7 +284,7 @@ def test_the_password_pages_in_the_browser(app: Flask, server: Any, browser: Any
     page.fill("input[name=new_password]", "olena.kowalenko.krakow")
     page.fill("input[name=new_password_again]", "olena.kowalenko.krakow")
     page.click("#password-change button[type=submit]")
-    assert "built on your e-mail address" in page.inner_text("#password-error") or "adresie e-mail" in page.inner_text(
+    assert "built on the e-mail address" in page.inner_text("#password-error") or "adresie e-mail" in page.inner_text(
         "#password-error"
     )
     page.fill("input[name=current_password]", PASSWORD)
@@ -280,7 +302,7 @@ def test_the_password_pages_in_the_browser(app: Flask, server: Any, browser: Any
     shot(page, "password-forgot")
 
     token = reset_link(smtp, email)
-    page.goto(f"{base(server)}/admin/password-reset/{token}")
+    page.goto(f"{base(server)}/admin/password-reset/new?token={token}")
     page.fill("input[name=new_password]", PASSWORD + " again")
     page.fill("input[name=new_password_again]", PASSWORD + " agian")
     page.click("#password-reset button[type=submit]")
@@ -320,3 +342,203 @@ def test_the_reset_page_refuses_too_many_requests_in_words(app: Flask) -> None:
     assert 'name="email"' in refused  # the form again, to try later
     assert "przez 60 min" in answers[0].get_data(as_text=True)  # the link's validity from the setting
     assert int(answers[5].headers["Retry-After"]) > 0
+
+
+def test_the_reset_link_keeps_its_token_out_of_the_path_the_access_log_records(
+    app: Flask, client: FlaskClient, worker: Any, smtp: Any
+) -> None:
+    email = new_staff(app)
+    assert client.post("/api/admin/password-reset", json={"email": email}, **elsewhere(6)).status_code == 202
+    token = reset_link(smtp, email)
+    link = re.search(r"https?://[^\s\"<>]+", reset_mails(smtp, email)[-1].get_body(("plain",)).get_content())
+    assert link and "/admin/password-reset" in link.group(0)
+    parts = urlsplit(link.group(0))
+    assert token not in parts.path and parse_qs(parts.query) == {"token": [token]}
+    assert client.get(f"/admin/password-reset/{token}", base_url=HTTPS).status_code == 404  # no token in a path
+
+    web = app.test_client()
+    url = f"/admin/password-reset/new?token={token}"
+    html = web.get(url, base_url=HTTPS).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    form = {"new_password": NEW, "new_password_again": NEW, "csrf_token": csrf}
+    done = web.post(url, base_url=HTTPS, data=form, headers={"Referer": f"{HTTPS}{url}"}, follow_redirects=True)
+    assert done.status_code == 200 and 'id="password-set"' in done.get_data(as_text=True)
+    assert "token" not in done.request.url  # a reload of the answer sends nothing again
+    assert sign_in(client, email, NEW).status_code == 201
+    assert web.get("/admin/password-reset", base_url=HTTPS).status_code == 200  # the "forgot" form is where it was
+
+
+def test_the_reset_limit_per_e_mail_counts_the_api_and_the_web_form_together(app: Flask, client: FlaskClient) -> None:
+    email = f"shared-{uuid.uuid4().hex[:8]}@krakow.example"  # 3 an hour per e-mail
+    web = app.test_client()
+    html = web.get("/admin/password-reset", base_url=HTTPS, **elsewhere(8)).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+    def by_web() -> int:
+        return web.post(
+            "/admin/password-reset",
+            base_url=HTTPS,
+            data={"email": email, "csrf_token": csrf},
+            headers={"Referer": f"{HTTPS}/admin/password-reset"},
+            **elsewhere(8),
+        ).status_code
+
+    def by_api() -> int:
+        return client.post("/api/admin/password-reset", json={"email": email}, **elsewhere(7)).status_code
+
+    assert [by_api(), by_api(), by_web(), by_web()] == [202, 202, 200, 429]
+    assert by_api() == 429
+
+
+# -- the person is told about changes to their password ---------------------------------------------------------
+
+
+def notices(smtp: Any, address: str) -> list[str]:
+    """The texts of the notices of account changes e-mailed to `address` (Kraków's staff read Polish)."""
+    return [
+        m.get_body(("plain",)).get_content()
+        for m in mails_to(smtp, address)
+        if m["Subject"] == "Zmiana na Twoim koncie pracownika w Hromadzie"
+    ]
+
+
+def test_a_changed_or_reset_password_is_told_to_its_owner_by_e_mail(
+    app: Flask, client: FlaskClient, worker: Any, smtp: Any
+) -> None:
+    email = new_staff(app, full_name="Olena Kowalenko")
+    headers = bearer(client, email)
+    changed = client.post(
+        "/api/admin/me/password", json={"current_password": PASSWORD, "new_password": NEW}, headers=headers
+    )
+    assert changed.status_code == 204
+    eventually(lambda: len(notices(smtp, email)) == 1, timeout=60, what="a notice of the password change")
+    text = notices(smtp, email)[0]
+    assert "Dzień dobry, Olena Kowalenko," in text
+    assert "Hasło do Twojego konta pracownika w Hromadzie zostało zmienione." in text
+    assert email in text and "natychmiast powiadom administratora" in text
+
+    assert client.post("/api/admin/password-reset", json={"email": email}, **elsewhere(9)).status_code == 202
+    token = reset_link(smtp, email)
+    assert len(notices(smtp, email)) == 1  # asking for a link changes nothing yet
+    done = client.post("/api/admin/password-reset/confirm", json={"token": token, "new_password": PASSWORD})
+    assert done.status_code == 204
+    eventually(lambda: len(notices(smtp, email)) == 2, timeout=60, what="a notice of the reset")
+    assert "ustawione na nowo przez link do resetu hasła" in notices(smtp, email)[1]
+    wrong = client.post(
+        "/api/admin/me/password",
+        json={"current_password": "not it", "new_password": NEW},
+        headers=bearer(client, email),
+    )
+    assert wrong.status_code == 422
+    time.sleep(2)
+    assert len(notices(smtp, email)) == 2  # a refused change is no change
+
+
+def test_without_a_mail_server_no_notice_is_written(
+    app: Flask, migrated: str, redis_url: str, worker: Any, smtp: Any
+) -> None:
+    from tests.conftest import make_app
+
+    quiet = make_app(migrated, redis_url, MAIL_SERVER="")
+    email = new_staff(quiet)
+    headers = bearer(quiet.test_client(), email)
+    changed = quiet.test_client().post(
+        "/api/admin/me/password", json={"current_password": PASSWORD, "new_password": NEW}, headers=headers
+    )
+    assert changed.status_code == 204
+    with quiet.app_context():
+        from backend.db import session
+        from backend.models import OutboxEvent
+
+        s = session()
+        staff_id = s.scalars(select(StaffUser.id).where(StaffUser.email == email)).one()
+        written = s.scalars(
+            select(OutboxEvent).where(
+                OutboxEvent.event_type == "staff.credential_changed",
+                OutboxEvent.payload["staff_id"].as_integer() == staff_id,
+            )
+        ).all()
+        s.rollback()
+    assert written == []
+    time.sleep(2)
+    assert notices(smtp, email) == []
+
+
+def test_a_reset_for_an_e_mail_no_keyboard_types_gets_the_answer_every_address_gets(
+    app: Flask, client: FlaskClient
+) -> None:
+    unknown = client.post("/api/admin/password-reset", json={"email": "nobody@krakow.example"}, **elsewhere(20))
+    for odd in ("a\x00b@krakow.example", "a\x1bb@krakow.example", "a\ud800b@krakow.example"):
+        res = client.post("/api/admin/password-reset", json={"email": odd}, **elsewhere(20))
+        assert res.status_code == unknown.status_code == 202 and res.get_data() == unknown.get_data()
+    web = app.test_client()
+    html = web.get("/admin/password-reset", base_url=HTTPS, **elsewhere(21)).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    pages = [
+        web.post(
+            "/admin/password-reset",
+            base_url=HTTPS,
+            data={"email": email, "csrf_token": csrf},
+            headers={"Referer": f"{HTTPS}/admin/password-reset"},
+            **elsewhere(21),
+        )
+        for email in ("nobody@krakow.example", "a\x00b@krakow.example")
+    ]
+    assert [p.status_code for p in pages] == [200, 200]
+    assert pages[0].get_data(as_text=True) == pages[1].get_data(as_text=True)
+
+
+def test_a_password_no_keyboard_types_is_refused_saying_why(app: Flask, client: FlaskClient) -> None:
+    email = new_staff(app)
+    mine = bearer(client, email)
+    for odd in (NEW + "\x00", NEW + "\ud800"):
+        body = {"current_password": PASSWORD, "new_password": odd}
+        res = client.post("/api/admin/me/password", headers=mine, json=body)
+        assert res.status_code == 422 and "nie da się wpisać z klawiatury" in res.json["message"]
+    wrong = client.post(
+        "/api/admin/me/password", headers=mine, json={"current_password": "x\ud800", "new_password": NEW}
+    )
+    assert wrong.status_code == 422 and wrong.json["errors"]["json"]["current_password"]
+    assert sign_in(client, email).status_code == 201  # nothing changed
+
+
+def test_a_changed_password_page_can_be_reloaded_without_sending_it_again_and_leads_on(app: Flask) -> None:
+    from tests.e2e.conftest import PASSWORD, web_session
+
+    email = new_staff(app)
+    web, token = web_session(app, email)
+    page = web.get("/admin/account/password", base_url=HTTPS).get_data(as_text=True)
+    assert re.search(r'<form [^>]*id="password-change"[^>]*novalidate', page)  # the server's words, not the browser's
+    form = {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW, "csrf_token": token}
+    sent = web.post(
+        "/admin/account/password", data=form, base_url=HTTPS, headers={"Referer": f"{HTTPS}/admin/account/password"}
+    )
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/admin/account/password")
+    done = web.get("/admin/account/password", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="password-changed"' in done and 'id="password-onward"' in done and 'name="new_password"' not in done
+    reloaded = web.get("/admin/account/password", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="password-changed"' not in reloaded  # said once; a reload is the empty form
+
+
+def test_the_reset_links_page_speaks_the_accounts_language_unless_the_person_switches(
+    app: Flask, client: FlaskClient, worker: Any, smtp: Any
+) -> None:
+    from backend.staff import set_locale
+    from tests.e2e.test_second_factor import staff_id_of
+
+    email = new_staff(app)
+    with app.app_context():
+        set_locale(staff_id_of(app, email), "uk")
+    assert client.post("/api/admin/password-reset", json={"email": email}, **elsewhere(7)).status_code == 202
+    url = f"/admin/password-reset/new?token={reset_link(smtp, email)}"
+    web = app.test_client()
+    html = web.get(url, base_url=HTTPS, headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    assert '<html lang="uk">' in html and 'action="/admin/language"' in html
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    web.post(
+        "/admin/language",
+        data={"lang": "en", "back": url, "csrf_token": csrf},
+        base_url=HTTPS,
+        headers={"Referer": f"{HTTPS}{url}"},
+    )
+    assert '<html lang="en">' in web.get(url, base_url=HTTPS).get_data(as_text=True)

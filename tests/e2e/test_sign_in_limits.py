@@ -253,7 +253,7 @@ def test_with_redis_unreachable_sign_in_works_and_failures_still_count(
 
 def test_in_a_browser_the_form_says_how_long_to_wait_on_a_phone(server: Gunicorn, browser: Any) -> None:
     """Failures for an e-mail nobody has (the same answers as for a colleague's), on a 390 px wide screen."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pl-PL")  # a Polish browser
     page = context.new_page()
     email = f"nobody-{uuid.uuid4().hex[:8]}@krakow.example"
     for attempt in range(6):
@@ -269,3 +269,99 @@ def test_in_a_browser_the_form_says_how_long_to_wait_on_a_phone(server: Gunicorn
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     shot(page, "sign-in-wait-390")
     context.close()
+
+
+# -- who the client is: behind a reverse proxy, and IPv6 networks --------------------------------------------
+
+
+def _ipv6_network() -> str:
+    """The first four groups of an IPv6 /64 of its own for each test (documentation range)."""
+    groups = uuid.uuid4().hex
+    return f"2001:db8:{groups[:4]}:{groups[4:8]}"
+
+
+def test_behind_one_proxy_a_stranger_failing_does_not_stop_the_owner_behind_the_same_proxy(
+    migrated: str, redis_url: str, cities: dict, dispatcher: str
+) -> None:
+    app = make_app(migrated, redis_url, PROXY_FIX_X_FOR="1", RATE_LIMIT_SIGN_IN_PER_IP="50/minute",
+                   RATE_LIMIT_SIGN_IN_GLOBAL="100000/day")
+    proxy = _from(app, _address())  # every request arrives from the proxy's address
+    stranger, owner = _address(), _address()
+
+    def attempt(forwarded_for: str, password: str) -> int:
+        return int(proxy.post("/api/admin/tokens", json={"email": dispatcher, "password": password},
+                              headers={"X-Forwarded-For": forwarded_for}).status_code)
+
+    assert [attempt(stranger, "guess") for _ in range(6)] == [401] * 5 + [429]
+    # the stranger cannot pose as someone else: the proxy appends the address it saw, and only that one counts
+    assert attempt(f"{owner}, {stranger}", PASSWORD) == 429
+    assert attempt(owner, PASSWORD) == 201  # the owner, behind the same proxy: at once
+
+
+def test_without_a_proxy_setting_a_forged_forwarded_for_header_does_not_escape_the_wait(
+    limited: Flask, dispatcher: str
+) -> None:
+    stranger = _from(limited, _address())
+    statuses = [
+        stranger.post("/api/admin/tokens", json={"email": dispatcher, "password": "guess"},
+                      headers={"X-Forwarded-For": _address()}).status_code
+        for _ in range(7)
+    ]
+    assert statuses == [401] * 5 + [429] * 2
+
+
+def test_the_addresses_of_one_ipv6_network_count_as_one_client(
+    migrated: str, redis_url: str, cities: dict, limited: Flask, dispatcher: str
+) -> None:
+    network = _ipv6_network()
+    guesses = [_sign_in(_from(limited, f"{network}::{i}"), dispatcher, "guess").status_code for i in range(1, 8)]
+    assert guesses == [401] * 5 + [429] * 2  # seven addresses of one /64: one client's failures
+    assert _sign_in(_from(limited, f"{_ipv6_network()}::1"), dispatcher).status_code == 201  # another network
+    app = make_app(migrated, redis_url, RATE_LIMIT_SIGN_IN_PER_IP="3/minute")
+    network = _ipv6_network()
+    limits = [_sign_in(_from(app, f"{network}:{i}::1"), f"x-{uuid.uuid4().hex[:6]}@example.org", "guess").status_code
+              for i in range(1, 5)]
+    assert limits == [401] * 3 + [429]  # the per-address limit counts the network too
+
+
+@pytest.mark.parametrize("email", ["a\x00b@krakow.example", "a\x1bb@krakow.example", "a\ud800b@krakow.example"])
+def test_an_e_mail_no_keyboard_types_is_answered_like_an_unknown_one(
+    limited: Flask, dispatcher: str, email: str
+) -> None:
+    unknown = _sign_in(_from(limited, _address()), f"nobody-{uuid.uuid4().hex[:8]}@krakow.example", "guess")
+    odd = _sign_in(_from(limited, _address()), email, "guess")
+    assert odd.status_code == unknown.status_code == 401 and odd.json == unknown.json
+    client = _from(limited, _address())
+    assert [_sign_in(client, email, "guess").status_code for _ in range(6)] == [401] * 5 + [429]  # counted alike
+    web = _from(limited, _address())
+    token = _web_form(web)
+    page = _web_sign_in(web, token, email.replace("\ud800", "\x00"), "guess")  # a form cannot carry a surrogate
+    assert page.status_code == 401 and "Nieprawidłowy e-mail lub hasło." in page.get_data(as_text=True)
+    for password in ("x\x00y", "x\ud800y"):  # and such a password is only a wrong one
+        assert _sign_in(_from(limited, _address()), dispatcher, password).json == unknown.json
+
+
+def test_failures_wrong_codes_and_waits_are_logged_without_the_e_mail(
+    limited: Flask, dispatcher: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import hashlib
+
+    from backend.staff import create_staff
+    from tests.e2e.conftest import TOTP_SECRET
+
+    admin = f"logged-{uuid.uuid4().hex[:8]}@krakow.example"
+    with limited.app_context():
+        create_staff(email=admin, password=PASSWORD, role="admin", jurisdiction_code="1261011", totp_secret=TOTP_SECRET)
+    unknown, address = f"nobody-{uuid.uuid4().hex[:8]}@krakow.example", _address()
+    client = _from(limited, address)
+    caplog.set_level("WARNING", logger="backend.staff")
+    assert [_sign_in(client, unknown, "guess").status_code for _ in range(6)] == [401] * 5 + [429]
+    assert _sign_in(client, dispatcher, "guess").status_code == 401
+    assert client.post("/api/admin/tokens", json={"email": admin, "password": PASSWORD, "totp": "x"}).status_code == 401
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    tag = hashlib.sha256(unknown.encode()).hexdigest()[:12]
+    assert sum(f"sign-in for no active account: {address}, e-mail {tag}" in line for line in lines) == 5
+    assert any(f"sign-in refused: {address} waits" in line and tag in line for line in lines)
+    assert any(line.startswith(f"wrong password: {address}") for line in lines)
+    assert any(line.startswith(f"wrong second-factor code: {address}") for line in lines)
+    assert not any(e in line for line in lines for e in (unknown, dispatcher, admin))

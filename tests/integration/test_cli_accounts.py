@@ -63,7 +63,7 @@ def test_create_staff_refuses_an_unknown_jurisdiction_or_department(app: Flask, 
         "--jurisdiction",
         "0000000",
     )
-    assert bad_j.exit_code == 2 and "jurisdiction 0000000" in bad_j.output
+    assert bad_j.exit_code == 2 and "No municipality 0000000" in bad_j.output
     no_dept = run_cli(
         app,
         "create-staff",

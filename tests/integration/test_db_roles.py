@@ -3,6 +3,9 @@ rewrite the audit log, change the schema or drop anything; the owner (TEST_DATAB
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -11,6 +14,7 @@ import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 
 from backend import migrate
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +179,91 @@ def test_the_owner_migrates_but_even_it_cannot_rewrite_the_audit_log(database_ow
                 conn.execute(text("UPDATE audit_log SET action = 'nothing happened'"))
             tx.rollback()
     engine.dispose()
+
+
+# -- upgrading an install that had one role for both ---------------------------------------------------------------
+
+
+def _has(conn: Connection, role: str, table: str, right: str) -> bool:
+    return bool(conn.scalar(text("SELECT has_table_privilege(:r, :t, :p)"), {"r": role, "t": table, "p": right}))
+
+
+def test_hromada_db_grant_gives_a_new_application_role_what_it_needs_and_no_more(
+    app_engine: Engine, migrated: str, database_owner_url: str, redis_url: str
+) -> None:
+    from backend import db_roles
+    from tests.conftest import make_app
+    from tests.integration.test_load_city import run_cli
+
+    role = str(make_url(migrated).username)
+    owner = create_engine(database_owner_url)
+    try:
+        with owner.begin() as conn:  # as after migrating with one URL for both: the new role has nothing
+            db_roles.revoke(conn, role)
+        with app_engine.connect() as conn:
+            assert not _has(conn, role, "reports", "SELECT")
+        app = make_app(migrated, redis_url, DATABASE_OWNER_URL=database_owner_url)
+        done = run_cli(app, "db", "grant")
+        assert done.exit_code == 0, done.output
+        assert f"granted {role!r}" in done.output
+        assert run_cli(app, "db", "grant").exit_code == 0  # running it again changes nothing
+        with app_engine.connect() as conn:
+            assert all(_has(conn, role, "reports", right) for right in ("SELECT", "INSERT", "UPDATE", "DELETE"))
+            assert _has(conn, role, "audit_log", "INSERT") and not _has(conn, role, "audit_log", "UPDATE")
+            assert _has(conn, role, "report_cell_counts", "TRUNCATE") and not _has(conn, role, "reports", "TRUNCATE")
+            assert _has(conn, role, "test_outbox_hits", "DELETE")  # a table the owner made after 0020 too
+            assert "must be owner" in refused(conn, "ALTER TABLE audit_log DISABLE TRIGGER ALL")
+    finally:
+        with owner.begin() as conn:
+            db_roles.grant(conn, role)
+        owner.dispose()
+
+
+def test_hromada_db_grant_says_when_database_url_is_the_owner(database_owner_url: str, redis_url: str) -> None:
+    from tests.conftest import make_app
+    from tests.integration.test_load_city import run_cli
+
+    app = make_app(database_owner_url, redis_url, DATABASE_OWNER_URL=database_owner_url)
+    done = run_cli(app, "db", "grant")
+    assert done.exit_code != 0
+    assert "the owner of the tables" in done.output and "nothing to grant" in done.output
+
+
+def _start(module: str, database_url: str, redis_url: str) -> str:
+    """Import web's (backend.wsgi) or the worker's and beat's (backend.worker) entry point as production does;
+    what it logged."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DATABASE")},
+        "PYTHONPATH": str(ROOT),
+        "HROMADA_ENV": "production",
+        "PUBLIC_BASE_URL": "https://hromada.krakow.example",
+        "SECRET_KEY": "Hq3vN8zR1xT6wB0mK5cJ9pL2sY7fD4gA",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        env=env,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("module", ["backend.wsgi", "backend.worker"])
+def test_in_production_web_worker_and_beat_warn_when_they_connect_as_the_owner(
+    module: str, database_owner_url: str, redis_url: str
+) -> None:
+    said = _start(module, database_owner_url, redis_url)
+    assert "connects with more rights than it needs" in said and "owns" in said
+    assert "hromada db grant" in said
+
+
+def test_in_production_the_application_role_starts_without_a_warning(
+    app_engine: Engine, migrated: str, redis_url: str
+) -> None:
+    assert "more rights" not in _start("backend.wsgi", migrated, redis_url)

@@ -3,7 +3,9 @@ production /metrics needs its token and links never come from a request's Host h
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +53,7 @@ def test_production_refuses_to_start_without_public_base_url_or_with_insecure_co
         command,
         tmp_path,
         HROMADA_ENV="production",
-        SECRET_KEY="s" * 32,
+        SECRET_KEY="Hq3vN8zR1xT6wB0mK5cJ9pL2sY7fD4gA",
         WEB_COOKIE_SECURE="false",
         DATABASE_URL=migrated,
     )
@@ -95,3 +97,47 @@ def test_the_session_cookie_is_secure_in_production(production: Flask) -> None:
     page = production.test_client().get("/admin/login", base_url="https://hromada.krakow.example")
     cookie = page.headers.get("Set-Cookie", "")
     assert "hromada_staff=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_docker_compose_needs_the_database_passwords_and_ignores_the_checkouts_development_setting(
+    tmp_path: Path,
+) -> None:
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        pytest.skip("docker-compose is not installed")
+    (tmp_path / "docker-compose.yml").write_text((ROOT / "docker-compose.yml").read_text())
+    env_file = "HROMADA_ENV=development\nSECRET_KEY=Hq3vN8zR1xT6wB0mK5cJ9pL2sY7fD4gA\n"  # as `make run` leaves .env
+    (tmp_path / ".env").write_text(env_file)
+    plain = {"PATH": os.environ["PATH"]}
+
+    def config() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [compose, "config"], cwd=tmp_path, env=plain, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    refused = config()
+    assert refused.returncode != 0 and "set POSTGRES_PASSWORD" in refused.stderr  # no weak default password
+    passwords = "POSTGRES_PASSWORD=p1x\nHROMADA_DB_OWNER_PASSWORD=o2y\nHROMADA_DB_APP_PASSWORD=a3z\n"
+    (tmp_path / ".env").write_text(env_file + passwords)
+    done = config()
+    assert done.returncode == 0, done.stderr
+    assert "HROMADA_ENV: production" in done.stdout and "development" not in done.stdout
+    assert "hromada_app:a3z@db" in done.stdout and "hromada:o2y@db" in done.stdout
+
+
+def test_make_run_serves_web_worker_and_beat_without_the_owners_database_url(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
+    assert spec and spec.loader
+    stack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stack)
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("web: env\n")
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": "postgresql+psycopg://hromada_app@db/hromada",
+        "DATABASE_OWNER_URL": "postgresql+psycopg://hromada@db/hromada",
+        "TEST_DATABASE_OWNER_URL": "postgresql+psycopg://hromada@db/hromada_test",
+    }
+    out, _ = stack.serve(env, procfile, stdout=subprocess.PIPE, text=True).communicate(timeout=60)
+    assert "DATABASE_URL=postgresql+psycopg://hromada_app@db/hromada" in out
+    assert "OWNER_URL" not in out  # neither given nor read from the checkout's .env

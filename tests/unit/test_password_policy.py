@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ANNA = {"email": "anna.nowak@krakow.example", "full_name": "Anna Nowak", "place_names": ["Kraków", "Краків"]}
 COMMON = "This is one of the most common passwords, which are tried first. Choose another one."
 PERSONAL = (
-    "The password is too easy to guess: it is built on your e-mail address, your name or the municipality's "
+    "The password is too easy to guess: it is built on the e-mail address, the name or the municipality's "
     "name. Choose words that have nothing to do with them."
 )
 GUESSABLE = (
@@ -47,6 +47,15 @@ def test_a_long_unguessable_password_is_accepted(password: str) -> None:
 def test_too_short_and_too_long_are_refused_saying_how_long() -> None:
     assert refusal("Xq7#mP2!vL9") == "The password is too short: use at least 12 characters."
     assert refusal("x" * 1025) == "The password is too long: use at most 1024 characters."
+
+
+def test_a_password_longer_than_zxcvbn_scores_is_judged_on_its_beginning_and_on_the_whole() -> None:
+    phrase = "Zielony rower stoi pod Wawelem, a obok niego czeka tramwaj do Nowej Huty i dalej na Bieńczyce"
+    assert 72 < len(phrase) <= 1024
+    check(phrase, **ANNA)  # type: ignore[arg-type]
+    check((phrase * 11)[:1024], **ANNA)  # type: ignore[arg-type]
+    assert refusal("a" * 100) == GUESSABLE
+    assert refusal("Kraków-Anna-Nowak-" * 5) == PERSONAL
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from backend.app import create_app
 from backend.settings import ConfigurationError, Settings
 
-KEY = "k" * 32
+KEY = "Hq3vN8zR1xT6wB0mK5cJ9pL2sY7fD4gA"  # 32 random-looking bytes
 # Explicit: the suite's own environment is development (tests/conftest.py), create_app reads the environment.
 PRODUCTION = {"SECRET_KEY": KEY, "PUBLIC_BASE_URL": "https://hromada.krakow.example", "HROMADA_ENV": "production"}
 DEVELOPMENT = {"SECRET_KEY": KEY, "HROMADA_ENV": "development"}
@@ -35,7 +35,25 @@ def test_a_missing_or_short_secret_key_refuses_to_start_in_every_environment(key
 def test_the_web_app_starts_with_a_32_byte_key() -> None:
     assert Settings.from_env(PRODUCTION).problems() == []
     assert Settings.from_env(DEVELOPMENT).problems() == []
-    assert Settings.from_env({**PRODUCTION, "SECRET_KEY": "ż" * 16}).problems() == []  # 32 bytes in UTF-8
+    assert Settings.from_env({**PRODUCTION, "SECRET_KEY": "ąćęłńóśźżĄĆĘŁŃÓŚ"}).problems() == []  # 32 bytes in UTF-8
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x" * 32,
+        "ż" * 16,
+        "abcabcabcabcabcabcabcabcabcabcabc",
+        "change-me-change-me-change-me-change-me",
+        "dev-only-not-secret-0123456789abcdefghij",
+        "please-replace-with-a-long-random-value-1234",
+        "my-super-secret-key-for-hromada-2026",
+    ],
+)
+def test_a_long_but_guessable_secret_key_refuses_to_start(key: str) -> None:
+    for base in (PRODUCTION, DEVELOPMENT):
+        with pytest.raises(ConfigurationError, match="SECRET_KEY looks like a placeholder or repeats itself"):
+            create_app({**base, "SECRET_KEY": key})
 
 
 def test_production_requires_an_absolute_public_base_url() -> None:
@@ -92,3 +110,10 @@ def test_migrations_use_the_owner_url_and_fall_back_to_the_application_url() -> 
     owner_url = "postgresql+psycopg://hromada@db/hromada"
     assert Settings.from_env({"DATABASE_URL": app_url, "DATABASE_OWNER_URL": owner_url}).owner_database_url == owner_url
     assert Settings.from_env({"DATABASE_URL": app_url}).owner_database_url == app_url
+
+
+def test_the_number_of_trusted_proxies_cannot_be_negative() -> None:
+    assert Settings.from_env(PRODUCTION).PROXY_FIX_X_FOR == 0  # no proxy trusted unless said
+    negative = problems(**{**PRODUCTION, "PROXY_FIX_X_FOR": "-1"})
+    assert "PROXY_FIX_X_FOR must be the number of reverse proxies" in negative
+    assert Settings.from_env({**PRODUCTION, "PROXY_FIX_X_FOR": "1"}).problems() == []
