@@ -4,6 +4,7 @@ notice whenever a credential of theirs changes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask_mailman import EmailMultiAlternatives
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -40,14 +41,7 @@ def password_reset(*, address: str, lang: str, name: str | None, link: str, minu
         ),
         "signature": "Hromada",
     }
-    msg = EmailMultiAlternatives(
-        subject=title,
-        body=_env.get_template("password_reset.txt").render(context),
-        to=[address],
-        headers={"Content-Language": lang, "Auto-Submitted": "auto-generated"},
-    )
-    msg.attach_alternative(_env.get_template("password_reset.html").render(context), "text/html")
-    return msg
+    return _message("password_reset", title, context, address, lang)
 
 
 def _what_changed(change: str, lang: str) -> str | None:
@@ -105,13 +99,18 @@ def credential_changed(
         ),
         "signature": "Hromada",
     }
+    return _message("credential_changed", title, context, address, lang)
+
+
+def _message(template: str, title: str, context: dict[str, Any], address: str, lang: str) -> EmailMultiAlternatives:
+    """A message to one staff member: the template's .txt as the body, its .html as the alternative."""
     msg = EmailMultiAlternatives(
         subject=title,
-        body=_env.get_template("credential_changed.txt").render(context),
+        body=_env.get_template(f"{template}.txt").render(context),
         to=[address],
         headers={"Content-Language": lang, "Auto-Submitted": "auto-generated"},
     )
-    msg.attach_alternative(_env.get_template("credential_changed.html").render(context), "text/html")
+    msg.attach_alternative(_env.get_template(f"{template}.html").render(context), "text/html")
     return msg
 
 
