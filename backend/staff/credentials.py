@@ -25,7 +25,7 @@ from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext
 from backend.models import StaffUser
 from backend.outbox import add_event, handles
-from backend.security import digest, hash_password, typable, verify_password
+from backend.security import digest, hash_password, typable
 from backend.settings import Settings
 from backend.staff import passwords, throttle
 from backend.staff.sign_in import end_sessions
@@ -69,10 +69,9 @@ def change_password(user_id: int, token_id: int, current_password: str, new_pass
     with unit_of_work() as s:
         user = s.get_one(StaffUser, user_id, with_for_update=True)
         throttle.refuse_if_waiting(address, user.email)
-        with throttle.password_check():
-            right = verify_password(user.password_hash, current_password)
-        if not right:
-            throttle.record_failed_sign_in(address, user.email, "wrong current password")
+        if not throttle.current_password_matches(
+            address, user.email, user.password_hash, current_password, "wrong current password"
+        ):
             audit.record(
                 s, user, "staff.password_change_failed", "staff", user.id, jurisdiction_id=user.jurisdiction_id
             )

@@ -17,7 +17,6 @@ from backend.errors import Conflict, DomainError, NotFound
 from backend.i18n import gettext
 from backend.models import StaffUser
 from backend.ratelimit import client_ip
-from backend.security import verify_password
 from backend.staff import second_factor, throttle
 from backend.staff.second_factor import Enrolment
 from backend.staff.sign_in import end_sessions
@@ -106,10 +105,9 @@ def _reauthenticate(s: Session, user: StaffUser, password: str, code: str, addre
     address = address or client_ip()
     throttle.refuse_if_waiting(address, user.email)
     throttle.refuse_if_codes_waiting(user.id)
-    with throttle.password_check():
-        right = verify_password(user.password_hash, password or "")
-    if not right:
-        throttle.record_failed_sign_in(address, user.email, "wrong password in the second factor's settings")
+    if not throttle.current_password_matches(
+        address, user.email, user.password_hash, password or "", "wrong password in the second factor's settings"
+    ):
         _refused(s, user, "password")
     if not second_factor.accept_totp(user, secret, "".join((code or "").split())):
         _refused(s, user, "code")

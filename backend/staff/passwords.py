@@ -97,10 +97,10 @@ def check(password: str, *, email: str, full_name: str | None = None, place_name
         )
     inputs = user_inputs(email, full_name, place_names)
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=inputs, max_length=SCORED_LENGTH)
-    personal = any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"])
-    if result["score"] >= MIN_SCORE and not _mostly_personal(password, inputs):
+    mostly_personal = _mostly_personal(password, inputs)
+    if result["score"] >= MIN_SCORE and not mostly_personal:
         return
-    if personal or _mostly_personal(password, inputs):
+    if mostly_personal or any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
         raise WeakPassword(
             gettext(
                 "The password is too easy to guess: it is built on the e-mail address, the name or the "

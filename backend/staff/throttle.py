@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from backend.errors import DomainError
 from backend.i18n import gettext
+from backend.security import verify_password
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,38 @@ def _seconds_left(storage: Storage, key: str) -> int:
     return max(1, math.ceil(storage.get_expiry(key) - time.time()))
 
 
+def _waiting(key: str) -> int:
+    """Seconds the counter `key` (a pair, or an account's codes) still waits; 0 when it may try."""
+    return _on_storage(lambda storage: _seconds_left(storage, f"wait:{key}"))
+
+
+def _count_failure(key: str, free: int, first_wait: int) -> tuple[int, int]:
+    """One more failure for the counter `key`: (failures in a row, seconds it must now wait)."""
+
+    def count(storage: Storage) -> tuple[int, int]:
+        failures = storage.incr(f"failures:{key}", FAILURES_KEPT)
+        wait = wait_after(failures, free, first_wait)
+        if wait:
+            storage.clear(f"wait:{key}")
+            storage.incr(f"wait:{key}", wait)
+        return failures, wait
+
+    return _on_storage(count)
+
+
+def _forget(key: str) -> None:
+    """The counter `key` starts again with its free failures."""
+
+    def clear(storage: Storage) -> None:
+        storage.clear(f"failures:{key}")
+        storage.clear(f"wait:{key}")
+
+    _on_storage(clear)
+
+
 def refuse_if_waiting(address: str, email: str) -> None:
     """Raise LockedOut while this address and e-mail wait after their failures (no password is checked)."""
-    left = _on_storage(lambda storage: _seconds_left(storage, f"wait:{_pair(address, email)}"))
+    left = _waiting(_pair(address, email))
     if left:
         log.warning(
             "sign-in refused: %s waits %d s for e-mail %s after failed sign-ins", address, left, email_tag(email)
@@ -135,36 +165,23 @@ def record_failed_sign_in(address: str, email: str, what: str = "failed sign-in"
     """Count a failed sign-in (a wrong password or second-factor code) for this client address and e-mail,
     logged as `what`; the seconds that pair must now wait before its next attempt (0 while its failures are
     free)."""
-    pair = _pair(address, email)
-    free = _settings().SIGN_IN_FREE_FAILURES
-
-    def count(storage: Storage) -> tuple[int, int]:
-        failures = storage.incr(f"failures:{pair}", FAILURES_KEPT)
-        wait = wait_after(failures, free)
-        if wait:
-            storage.clear(f"wait:{pair}")
-            storage.incr(f"wait:{pair}", wait)
-        return failures, wait
-
-    failures, wait = _on_storage(count)
+    failures, wait = _count_failure(_pair(address, email), _settings().SIGN_IN_FREE_FAILURES, FIRST_WAIT)
     log.warning("%s: %s, e-mail %s, %d failed in a row, waits %d s", what, address, email_tag(email), failures, wait)
     return wait
 
 
 def forget_failures(address: str, email: str) -> None:
     """A successful sign-in: this address and e-mail start again with their free failures."""
-    pair = _pair(address, email)
+    _forget(_pair(address, email))
 
-    def clear(storage: Storage) -> None:
-        storage.clear(f"failures:{pair}")
-        storage.clear(f"wait:{pair}")
 
-    _on_storage(clear)
+def _codes(staff_id: int) -> str:
+    return f"code:{staff_id}"
 
 
 def refuse_if_codes_waiting(staff_id: int) -> None:
     """Raise LockedOut while this account waits after too many wrong second-factor codes (from any address)."""
-    left = _on_storage(lambda storage: _seconds_left(storage, f"code-wait:{staff_id}"))
+    left = _waiting(_codes(staff_id))
     if left:
         log.warning("second-factor code refused: staff %s waits %d s after wrong codes", staff_id, left)
         raise TooManyWrongCodes(left)
@@ -175,29 +192,14 @@ def record_wrong_code(staff_id: int) -> int:
     or its second-factor settings): after SECOND_FACTOR_FREE_FAILURES the account waits 15 minutes, doubling up
     to an hour. Only someone holding the password (or a session) can cause it, so no stranger can lock a colleague
     out with it. The seconds the account must now wait (0 while its wrong codes are free)."""
-    free = _settings().SECOND_FACTOR_FREE_FAILURES
-
-    def count(storage: Storage) -> tuple[int, int]:
-        failures = storage.incr(f"code-failures:{staff_id}", FAILURES_KEPT)
-        wait = wait_after(failures, free, CODE_FIRST_WAIT)
-        if wait:
-            storage.clear(f"code-wait:{staff_id}")
-            storage.incr(f"code-wait:{staff_id}", wait)
-        return failures, wait
-
-    failures, wait = _on_storage(count)
+    failures, wait = _count_failure(_codes(staff_id), _settings().SECOND_FACTOR_FREE_FAILURES, CODE_FIRST_WAIT)
     log.warning("wrong second-factor code: staff %s, %d wrong in a row, waits %d s", staff_id, failures, wait)
     return wait
 
 
 def forget_wrong_codes(staff_id: int) -> None:
     """A correct code: the account starts again with its free wrong codes."""
-
-    def clear(storage: Storage) -> None:
-        storage.clear(f"code-failures:{staff_id}")
-        storage.clear(f"code-wait:{staff_id}")
-
-    _on_storage(clear)
+    _forget(_codes(staff_id))
 
 
 def _slots(size: int) -> threading.BoundedSemaphore:
@@ -205,6 +207,16 @@ def _slots(size: int) -> threading.BoundedSemaphore:
         if size not in _SLOTS:
             _SLOTS[size] = threading.BoundedSemaphore(size)
         return _SLOTS[size]
+
+
+def current_password_matches(address: str, email: str, password_hash: str, password: str, what: str) -> bool:
+    """A signed-in person's current password (changing it, or weakening the second factor), checked in a
+    password-check slot; a wrong one counts as a failed sign-in of this address and e-mail, logged as `what`."""
+    with password_check():
+        right = verify_password(password_hash, password)
+    if not right:
+        record_failed_sign_in(address, email, what)
+    return right
 
 
 @contextmanager
