@@ -32,6 +32,7 @@ bench: setup
 	.venv/bin/python bench/indicators.py
 	.venv/bin/python bench/dashboard.py
 	.venv/bin/python bench/sign_in_burst.py
+	.venv/bin/python bench/photo_reencode.py
 
 # Not part of the test suite: a mixed load on the seeded 1M reports, faults under way (each with a verdict), and a
 # dependency audit against the vulnerability database of PyPI.

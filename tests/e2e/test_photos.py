@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageDraw, PngImagePlugin
 from sqlalchemy.orm import Session
 
 from backend.models import Photo
@@ -189,6 +189,26 @@ def test_a_polyglot_keeps_nothing_but_the_picture(resident, db: Session, worker:
             assert served.status_code == 404 or served.headers["Content-Type"] == "image/jpeg"
     else:
         assert 400 <= res.status_code < 500
+
+
+def test_a_36_megapixel_black_and_white_png_is_stored_reduced_with_its_pattern(resident, db: Session,
+                                                                              worker: object) -> None:
+    """A scanned page of 7360x4912 one-bit pixels: accepted, stored as a 4096 px JPEG that still shows it."""
+    page = Image.new("1", (7360, 4912), 1)
+    ImageDraw.Draw(page).rectangle((0, 0, 3679, 2455), fill=0)  # black top-left quarter
+    ImageDraw.Draw(page).rectangle((3680, 2456, 7359, 4911), fill=0)  # black bottom-right quarter
+    buf = io.BytesIO()
+    page.save(buf, "PNG")
+    me = resident()
+    res = upload(me, me.report()["id"], buf.getvalue(), "scan.png")
+    assert res.status_code == 201, res.json
+    photo = wait_thumbnail(db, res.json["id"])
+    assert (photo.width, photo.height, photo.original_type) == (4096, 2734, "PNG")
+    img = assert_clean(stored("photos", photo.name))
+    assert img.size == (4096, 2734)
+    for xy, expected in (((500, 500), 0), ((3500, 500), 255), ((500, 2200), 255), ((3500, 2200), 0)):
+        assert all(abs(c - expected) < 16 for c in img.getpixel(xy)), (xy, img.getpixel(xy))
+    assert Image.open(stored("thumbs", photo.name)).size == (400, 267)
 
 
 def test_a_fifty_megabyte_body_is_413_and_the_api_keeps_answering(resident) -> None:
