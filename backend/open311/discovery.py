@@ -22,23 +22,31 @@ def _ref(j: Jurisdiction) -> JurisdictionRef:
     return JurisdictionRef(j.id, j.code, j.timezone, j.default_language, tuple(j.languages))
 
 
-def jurisdiction(code: str | None) -> JurisdictionRef | None:
-    """The jurisdiction named by jurisdiction_id: required when several are served, NotFound if unknown.
+def _served() -> str:
+    """The jurisdictions served here, as `code (name), ...` in their own languages, for a refusal to name them."""
+    rows = session().scalars(select(Jurisdiction).order_by(Jurisdiction.code)).all()
+    return ", ".join(f"{j.code} ({pick(j.name, j.default_language, j.default_language)})" for j in rows)
 
-    None only when no jurisdiction is served at all."""
+
+def jurisdiction(code: str | None) -> JurisdictionRef | None:
+    """The jurisdiction named by jurisdiction_id: required when several are served, NotFound if unknown (both
+    refusals list the ids served). None only when no jurisdiction is served at all."""
     s = session()
     if not code:
         count = s.scalar(select(func.count()).select_from(Jurisdiction))
         if (count or 0) > 1:
             raise DomainError(
-                gettext("jurisdiction_id is required: this server serves several jurisdictions"),
+                gettext("jurisdiction_id is required: this server serves several; one of: {served}", served=_served()),
                 field="jurisdiction_id",
             )
         first = s.scalars(select(Jurisdiction)).first()
         return None if first is None else _ref(first)
     found = s.scalars(select(Jurisdiction).where(Jurisdiction.code == code)).first()
     if found is None:
-        raise NotFound(gettext("jurisdiction_id {code} is not served here", code=code), field="jurisdiction_id")
+        raise NotFound(
+            gettext("jurisdiction_id {code} is not served here; one of: {served}", code=code, served=_served()),
+            field="jurisdiction_id",
+        )
     return _ref(found)
 
 

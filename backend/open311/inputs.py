@@ -13,10 +13,29 @@ from backend.errors import DomainError
 from backend.i18n import gettext
 from backend.reporting import MAX_DESCRIPTION
 
-__all__ = ["MAX_DESCRIPTION", "MAX_PAGE", "BBox", "Open311Request", "Page", "RequestQuery", "Window"]
+__all__ = [
+    "INT4_MAX",
+    "MAX_DESCRIPTION",
+    "MAX_PAGE",
+    "BBox",
+    "Open311Request",
+    "Page",
+    "RequestQuery",
+    "Window",
+    "row_id",
+]
 
 #: The most requests one page of a query holds, and the most ids one query may ask for.
 MAX_PAGE = 1000
+#: The largest values of PostgreSQL's integer and bigint columns.
+INT4_MAX, INT8_MAX = 2**31 - 1, 2**63 - 1
+
+
+def row_id(text: str, most: int = INT8_MAX) -> int | None:
+    """The database id a reference names (ASCII digits, 1 to `most`, the column's range), or None if it names none."""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(most)) and 1 <= int(text) <= most:
+        return int(text)
+    return None
 
 
 @dataclass(frozen=True)
@@ -97,3 +116,8 @@ class RequestQuery:
     updated_before: datetime | None = None
     bbox: BBox | None = None
     page: Page = field(default_factory=Page)
+
+    def __post_init__(self) -> None:
+        after, before = self.updated_after, self.updated_before
+        if after is not None and before is not None and before < after:
+            raise DomainError(gettext("updated_before is before updated_after"), field="updated_before")

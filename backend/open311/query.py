@@ -14,7 +14,8 @@ from backend.errors import NotFound
 from backend.i18n import gettext, pick
 from backend.models import OPEN_STATUSES, Report, ReportEvent, Service, utcnow
 from backend.open311.discovery import language
-from backend.open311.inputs import MAX_PAGE, RequestQuery
+from backend.open311.errors import InputRefused
+from backend.open311.inputs import MAX_PAGE, RequestQuery, row_id
 from backend.open311.results import JurisdictionRef, RequestExtras, ServiceRequest, StatusNote
 from backend.reporting.presenters import location_of, media_url
 
@@ -135,8 +136,24 @@ def _filtered(stmt: Select[Any], q: RequestQuery) -> Select[Any]:
     return stmt
 
 
+def _check_service_codes(j: JurisdictionRef, codes: tuple[str, ...] | None) -> None:
+    """InputRefused naming the codes that are no service of the jurisdiction (withdrawn ones still count)."""
+    if not codes:
+        return
+    known = set(session().scalars(select(Service.code).where(Service.jurisdiction_id == j.id, Service.code.in_(codes))))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InputRefused(
+            gettext(
+                "not a service of jurisdiction {jurisdiction}: {codes}", jurisdiction=j.code, codes=", ".join(unknown)
+            ),
+            field="service_code",
+        )
+
+
 def query(j: JurisdictionRef, q: RequestQuery, locale: str | None) -> list[ServiceRequest]:
-    """The jurisdiction's visible requests asked for, newest first, one page."""
+    """The jurisdiction's visible requests asked for, newest first, one page; InputRefused for an unknown service."""
+    _check_service_codes(j, q.service_codes)
     stmt = select(Report).where(Report.jurisdiction_id == j.id, ~Report.hidden).options(*_options())
     stmt = _filtered(stmt, q)
     size = q.page.size
@@ -153,8 +170,9 @@ def query(j: JurisdictionRef, q: RequestQuery, locale: str | None) -> list[Servi
 def one_request(j: JurisdictionRef, ref: str, locale: str | None) -> ServiceRequest:
     """One request by public id, or by database id when the reference is a number; NotFound otherwise."""
     cond = Report.public_id == ref.upper()
-    if ref.isdigit() and len(ref) <= 18:
-        cond = or_(cond, Report.id == int(ref))
+    number = row_id(ref)
+    if number is not None:
+        cond = or_(cond, Report.id == number)
     r = (
         session()
         .scalars(select(Report).where(cond, Report.jurisdiction_id == j.id, ~Report.hidden).options(*_options()))

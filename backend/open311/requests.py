@@ -16,7 +16,7 @@ from backend.i18n import gettext
 from backend.models import Address, ApiKey, Report, ReportEvent, Service
 from backend.open311.discovery import jurisdiction, offered_service
 from backend.open311.errors import Forbidden, InputRefused
-from backend.open311.inputs import Open311Request
+from backend.open311.inputs import INT4_MAX, Open311Request, row_id
 from backend.open311.results import JurisdictionRef, RequestToken
 from backend.reporting import photos
 from backend.reporting.answers import check_answers
@@ -63,7 +63,8 @@ def _registered_address(s: Session, j: JurisdictionRef, req: Open311Request) -> 
     point = (req.lon, req.lat) if req.lon is not None and req.lat is not None else None
     address, address_id = req.address, req.address_id
     if address_id and point is None:
-        found = s.get(Address, int(address_id)) if address_id.isdigit() else None
+        number = row_id(address_id, INT4_MAX)
+        found = s.get(Address, number) if number is not None else None
         if found is None or found.jurisdiction_id != j.id:
             raise NotFound(gettext("address_id {id} is not known", id=address_id), field="address_id")
         p = to_shape(found.point)

@@ -5,17 +5,21 @@ answer its typed results in Open311's fields (wire) and formats (formats)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from typing import cast
+
+from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from backend import open311 as o311
+from backend.api import register_error_format
 from backend.errors import DomainError, NotFound
 from backend.i18n import gettext
 from mobile_api.open311 import protocol, wire
+from mobile_api.open311.edges import FORMATS, POST_LIMITS, answer_format, cors, http_error
 from mobile_api.open311.formats import errors, render
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-FORMATS = ("json", "xml")
+bp.after_request(cors)
 CHANGESET = "2026-11-24T00:00:00Z"
 
 
@@ -39,21 +43,21 @@ def _locale() -> str | None:
     return _param("locale") or request.accept_languages.best_match(["pl", "uk", "en"])
 
 
-def _answer_format() -> str:
-    fmt = (request.view_args or {}).get("fmt", "json")
-    return fmt if fmt in FORMATS else "json"
-
-
 @bp.errorhandler(DomainError)
 def _refused(exc: DomainError) -> Response:
     status, items = protocol.error_list(exc)
-    return errors(_answer_format(), status, items)
+    return errors(answer_format(), status, items)
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    code = exc.code or 500
-    return errors(_answer_format(), code, [(code, exc.description or exc.name)])
+bp.register_error_handler(HTTPException, http_error)
+
+
+def _any_error(exc: Exception) -> Response:
+    """An error under /open311/v2 before any of its routes matched (unknown path, 405), in the spec's format."""
+    return cors(_refused(exc)) if isinstance(exc, DomainError) else http_error(cast(HTTPException, exc))
+
+
+bp.record_once(lambda state: register_error_format(cast(Flask, state.app), bp.url_prefix or "", _any_error))
 
 
 @bp.get("/discovery.<fmt>")
@@ -95,6 +99,8 @@ def service_definition(code: str, fmt: str) -> Response:
 
 
 @bp.post("/requests.<fmt>")
+@POST_LIMITS[0]
+@POST_LIMITS[1]
 def post_request(fmt: str) -> Response:
     _fmt(fmt)
     values: dict[str, list[str]] = {k: request.values.getlist(k) for k in request.values}
@@ -127,7 +133,7 @@ def get_requests(fmt: str) -> Response:
     if j is None:
         return render(fmt, "service_requests", [])
     params = _params(*QUERY)
-    found = o311.query(j, protocol.request_query(params), _locale())
+    found = o311.query(j, protocol.request_query(params, j.timezone), _locale())
     extensions = protocol.wants_extensions(params)
     return render(fmt, "service_requests", [wire.service_request(r, j.timezone, extensions) for r in found])
 

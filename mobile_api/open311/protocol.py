@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from backend import open311 as o311
@@ -16,8 +16,28 @@ from backend.i18n import gettext
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HTTP_URL = re.compile(r"^https?://\S+$")
+#: The longest value each text parameter of POST requests may have (what the report keeps of it).
+MAX_LENGTHS = {
+    "service_code": 64,
+    "address_string": 300,
+    "email": 254,
+    "first_name": 99,
+    "last_name": 99,
+    "phone": 40,
+    "media_url": 2000,
+    "device_id": 200,
+    "account_id": 200,
+}
 #: The statuses a refusal keeps; any other is answered as 400.
-KEPT_STATUSES = (403, 404, 413, 415)
+KEPT_STATUSES = (403, 404, 413, 415, 429)
+#: A date without a time (W3C-DTF's YYYY-MM-DD).
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The years a date parameter may name.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+#: A service request id as given: a public id (KRK-2026-000123) or a database id.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+#: The highest page number a query may ask for.
+MAX_PAGE_NUMBER = 100_000
 
 #: A request's parameters: every value given for each name (query string and form together).
 Values = Mapping[str, list[str]]
@@ -43,17 +63,38 @@ def w3c(value: datetime | None, tz: str) -> str | None:
     return None if value is None else value.astimezone(ZoneInfo(tz)).replace(microsecond=0).isoformat()
 
 
-def parse_w3c(name: str, value: str | None) -> datetime | None:
-    """A W3C date-time parameter with an offset or Z (None when absent); InputRefused naming `name` otherwise."""
+def parse_w3c(name: str, value: str | None, tz: str = "UTC", *, end: bool = False) -> datetime | None:
+    """A W3C date or date-time parameter (None when absent); InputRefused naming `name` otherwise.
+
+    W3C-DTF allows a date alone and a time without offset: both are read in `tz` (the municipality's time
+    zone). A date alone is the start of that day, or with `end` its last moment (an end date includes its day).
+    """
     if not value:
         return None
+    text = value.strip().replace("Z", "+00:00")
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if DATE_ONLY.match(text):
+            parsed = datetime.combine(date.fromisoformat(text), time.max if end else time.min)
+        else:
+            parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise o311.InputRefused(gettext("not a W3C date-time, e.g. 2026-01-31T00:00:00Z"), field=name) from exc
-    if parsed.tzinfo is None:
-        raise o311.InputRefused(gettext("give an offset or Z"), field=name)
-    return parsed
+        raise o311.InputRefused(
+            gettext("not a W3C date or date-time, e.g. 2026-01-31 or 2026-01-31T00:00:00Z"), field=name
+        ) from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise o311.InputRefused(
+            gettext("the year must be between {first} and {last}", first=FIRST_YEAR, last=LAST_YEAR), field=name
+        )
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(tz))
+
+
+def whole(name: str, value: str | None, default: int, most: int) -> int:
+    """A whole-number parameter from 1 to `most` in ASCII digits (`default` when absent); InputRefused otherwise."""
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(most)) and 1 <= int(value) <= most):
+        raise o311.InputRefused(gettext("a whole number from 1 to {most}", most=most), field=name)
+    return int(value)
 
 
 # -- POST requests ---------------------------------------------------------------------------------------------
@@ -106,8 +147,13 @@ def _form_problems(values: Values) -> tuple[tuple[float, float] | None, list[Dom
                 gettext("description is longer than {max} characters", max=o311.MAX_DESCRIPTION), field="description"
             )
         )
+    for name, most in MAX_LENGTHS.items():
+        if len(one(values, name) or "") > most:
+            problems.append(
+                DomainError(gettext("{name} is longer than {max} characters", name=name, max=most), field=name)
+            )
     email = one(values, "email")
-    if email and not EMAIL.match(email):
+    if email and len(email) <= MAX_LENGTHS["email"] and not EMAIL.match(email):
         problems.append(DomainError(gettext("email is not an e-mail address"), field="email"))
     media_url = one(values, "media_url")
     if media_url and not HTTP_URL.match(media_url):
@@ -150,7 +196,7 @@ def closed(value: str | None) -> bool | None:
     """The status filter (open, closed or both, comma-separated): True closed only, False open only, None both."""
     wanted = set(split(value) or ())
     if wanted - {"open", "closed"}:
-        raise DomainError(gettext("status is open, closed or both (comma-separated)"), field="status")
+        raise o311.InputRefused(gettext("status is open, closed or both (comma-separated)"), field="status")
     return None if len(wanted) != 1 else wanted == {"closed"}
 
 
@@ -169,26 +215,41 @@ def bbox(value: str | None) -> o311.BBox | None:
 
 def page(params: Params) -> o311.Page:
     """page (from 1) and page_size (at most MAX_PAGE, the default)."""
-    try:
-        number, size = int(params.get("page") or 1), int(params.get("page_size") or o311.MAX_PAGE)
-    except ValueError as exc:
-        raise DomainError(gettext("page and page_size are whole numbers"), field="page") from exc
-    return o311.Page(number, size)
+    return o311.Page(
+        whole("page", params.get("page"), 1, MAX_PAGE_NUMBER),
+        whole("page_size", params.get("page_size"), o311.MAX_PAGE, o311.MAX_PAGE),
+    )
 
 
-def request_query(params: Params) -> o311.RequestQuery:
-    """GET requests' filters, refused one at a time in the spec's order; ids given override every other filter."""
-    ids = split(params.get("service_request_id"))
+def request_ids(value: str | None) -> tuple[str, ...] | None:
+    """The service_request_id list: at most MAX_PAGE ids, each a public or database id; None when absent."""
+    ids = split(value)
+    if ids is None:
+        return None
+    if len(ids) > o311.MAX_PAGE or not all(REQUEST_ID.match(x) for x in ids):
+        raise o311.InputRefused(
+            gettext("up to {max} service request ids (e.g. KRK-2026-000123), comma-separated", max=o311.MAX_PAGE),
+            field="service_request_id",
+        )
+    return ids
+
+
+def request_query(params: Params, tz: str = "UTC") -> o311.RequestQuery:
+    """GET requests' filters, refused one at a time in the spec's order; ids given override every other filter.
+
+    Dates without an offset are read in `tz`, the municipality's time zone."""
+    ids = request_ids(params.get("service_request_id"))
     if ids is not None:
         return o311.RequestQuery(ids=ids, page=page(params))
     return o311.RequestQuery(
         service_codes=split(params.get("service_code")),
         requested=o311.Window(
-            parse_w3c("start_date", params.get("start_date")), parse_w3c("end_date", params.get("end_date"))
+            parse_w3c("start_date", params.get("start_date"), tz),
+            parse_w3c("end_date", params.get("end_date"), tz, end=True),
         ),
         closed=closed(params.get("status")),
-        updated_after=parse_w3c("updated_after", params.get("updated_after")),
-        updated_before=parse_w3c("updated_before", params.get("updated_before")),
+        updated_after=parse_w3c("updated_after", params.get("updated_after"), tz),
+        updated_before=parse_w3c("updated_before", params.get("updated_before"), tz, end=True),
         bbox=bbox(params.get("bbox")),
         page=page(params),
     )
