@@ -8,9 +8,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from backend.staff import KEY_ROLE, KEY_SCOPES, POLICY
+from backend.staff import KEY_ROLE, KEY_SCOPES, POLICY, key_allows
 
-__all__ = ["KEY_ROLE", "KEY_SCOPES", "POLICY", "guarded"]
+__all__ = ["KEY_ROLE", "KEY_SCOPES", "POLICY", "guarded", "key_allows"]
 
 Gate = Callable[[frozenset[str] | None], Any]
 

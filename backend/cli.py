@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from backend import cities, db_roles, indicators, migrate, reporting, staff, surveys
 from backend.app import create_app
 from backend.errors import CityDefinitionError, DomainError
 from backend.models import ROLES, SCOPES
+from backend.redaction import private_engine
 from backend.settings import ConfigurationError
 
 
@@ -67,7 +68,7 @@ def db_grant() -> None:
     """Give DATABASE_URL's role what the application needs (again), connected as the owner of the tables
     (DATABASE_OWNER_URL): for an install that had one role for both, moving to a role that owns nothing."""
     role = _app_role()
-    engine = create_engine(_db_url())
+    engine = private_engine(_db_url())
     try:
         with engine.begin() as conn:
             granted = db_roles.role_to_grant(conn, role)
@@ -228,7 +229,14 @@ def reset_second_factor(email: str) -> None:
 @main.command("create-api-key")
 @click.option("--name", required=True)
 @click.option("--jurisdiction", "jurisdiction_code", required=True)
-@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(SCOPES),
+    help="Repeat for several; reports:contact (reporters' contact data) only with reports:read or reports:write.",
+)
 @with_appcontext
 def create_api_key(name: str, jurisdiction_code: str, scopes: tuple[str, ...]) -> None:
     """Create an API key; the key is printed once, on the last line."""

@@ -9,7 +9,7 @@ from typing import Any
 from flask import g, request
 from flask_smorest import abort
 
-from admin.policy import KEY_ROLE, KEY_SCOPES, guarded
+from admin.policy import guarded, key_allows
 from backend import staff as staff_service
 from backend.models import StaffUser
 
@@ -42,13 +42,9 @@ def allow(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def _api_gate(endpoint: str, roles: frozenset[str] | None) -> None:
     key = g.get("api_key")
     if key is not None and roles is not None:
-        scope = KEY_SCOPES.get(endpoint)
-        if scope is None or not (
-            {scope, "reports:write"} & set(key.scopes) if scope == "reports:read" else scope in key.scopes
-        ):
+        if not key_allows(key.scopes, endpoint):
             abort(403)
-        granted = "reports:write" if "reports:write" in key.scopes else "reports:read"
-        g.staff = staff_service.acting_for_key(key, KEY_ROLE[granted])
+        g.staff = staff_service.acting_for_key(key)
     elif roles is not None:
         staff = g.get("staff")
         if staff is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, session, url_for
 
-from admin.web.common import allow, bp, choices, me, t
+from admin.web.common import allow, bp, choices, lang, me, t
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.models import ROLES, SCOPES
@@ -18,6 +18,7 @@ from backend.staff import (
     administration_overview,
     reset_second_factor,
     revoke_key,
+    scope_label,
     set_staff_active,
     update_service,
 )
@@ -31,7 +32,7 @@ def _manage(error: str | None = None, status: int = 200, typed: dict[str, str] |
         "admin/manage.html",
         data=administration_overview(me()),
         roles=ROLES,
-        scopes=SCOPES,
+        scopes={sc: scope_label(sc, lang()) for sc in SCOPES},
         choices=choices(),
         error=error,
         typed=typed or {},

@@ -19,6 +19,7 @@ SCOPES = (
     "open311:read",
     "reports:read",
     "reports:write",
+    "reports:contact",
     "indicators:read",
     "surveys:read",
 )
@@ -28,6 +29,7 @@ class StaffUser(TimestampMixin, Base):
     """A member of staff of one jurisdiction (argon2 password hash)."""
 
     __tablename__ = "staff_users"
+    __allow_unmapped__ = True  # `key_scopes` below is not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -52,6 +54,10 @@ class StaffUser(TimestampMixin, Base):
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     department: Mapped[Department | None] = relationship()
+
+    #: Only on the transient identity of a machine client acting through the staff API (never stored): its key's
+    #: scopes, which decide what it sees (`backend/staff/policy.py` `sees`). None for a person.
+    key_scopes: frozenset[str] | None = None
 
     __table_args__ = (
         Index("uq_staff_users_email_lower", func.lower(email), unique=True),

@@ -31,7 +31,7 @@ from backend.staff.factor_settings import state as second_factor_state
 from backend.staff.factor_settings import turn_off as turn_second_factor_off
 from backend.staff.passwords import WeakPassword
 from backend.staff.passwords import check as check_password
-from backend.staff.policy import KEY_ROLE, KEY_SCOPES, POLICY, allowed
+from backend.staff.policy import KEY_ROLE, KEY_SCOPES, POLICY, allowed, key_allows, scope_label, sees
 from backend.staff.second_factor import Enrolment, EnrolmentRequired, FactorRequired, WrongCode, seal, unseal
 from backend.staff.second_factor import ticket_state as second_step_state
 from backend.staff.sign_in import (
@@ -77,6 +77,9 @@ __all__ = [
     "KEY_SCOPES",
     "POLICY",
     "allowed",
+    "key_allows",
+    "scope_label",
+    "sees",
     "InvalidCredentials",
     "LockedOut",
     "TooManyWrongCodes",

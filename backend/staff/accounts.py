@@ -10,6 +10,7 @@ from backend.i18n import LANGUAGES, gettext
 from backend.models import ROLES, SCOPES, ApiKey, Department, Jurisdiction, StaffUser
 from backend.security import digest, hash_password, new_token
 from backend.staff import passwords, second_factor
+from backend.staff.policy import ADD_ON_SCOPES
 
 
 def create_staff(
@@ -75,6 +76,12 @@ def create_api_key(*, name: str, jurisdiction_code: str, scopes: list[str]) -> t
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise DomainError(f"unknown or no scopes {unknown}; one of {', '.join(SCOPES)}", field="scope")
+    for scope, needs in ADD_ON_SCOPES.items():
+        if scope in scopes and not set(needs) & set(scopes):
+            raise DomainError(
+                gettext("The scope {scope} needs one of {needs} as well.", scope=scope, needs=", ".join(needs)),
+                field="scope",
+            )
     with unit_of_work() as s:
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:

@@ -8,6 +8,9 @@ reports (anything else is 404), department staff only the reports routed to thei
 
 from __future__ import annotations
 
+from backend.i18n import gettext
+from backend.models import StaffUser
+
 ALL = frozenset({"admin", "manager", "dispatcher", "department_staff", "viewer"})
 TRIAGE = frozenset({"admin", "manager", "dispatcher"})
 
@@ -36,7 +39,10 @@ POLICY: dict[str, frozenset[str] | None] = {
     "reports.overdue": ALL,
     "photos.moderate": TRIAGE,
     "audit.list": frozenset({"admin"}),
-    "reports.audit": frozenset({"admin", "manager", "dispatcher"}),
+    # A report's audit trail; viewers (and API keys) see it without staff IP addresses and redacted text.
+    "reports.audit": frozenset({"admin", "manager", "dispatcher", "viewer"}),
+    # Not a route: who sees staff IP addresses and the original of a redacted description in audit trails.
+    "reports.audit_private": frozenset({"admin", "manager", "dispatcher"}),
     "reports.status": frozenset({"admin", "dispatcher", "department_staff"}),
     "reports.assign": frozenset({"admin", "dispatcher"}),
     "reports.priority": frozenset({"admin", "dispatcher"}),
@@ -95,11 +101,45 @@ KEY_SCOPES: dict[str, str] = {
     "indicators.list": "indicators:read",
     "indicators.values": "indicators:read",
 }
-#: The role a key acts with: writers triage like dispatchers, readers see like viewers (no contact data).
-KEY_ROLE = {"reports:write": "dispatcher", "reports:read": "viewer"}
+#: The role every key acts with: a key sees what a viewer sees; its scopes add the actions above and the rules below.
+KEY_ROLE = "viewer"
+#: Rules (not routes) that a key is granted by a scope of its own rather than by its role.
+KEY_GRANTS: dict[str, str] = {"reports.contact": "reports:contact"}
+#: Scopes that only add to another scope: a key with one of these needs one of the others as well.
+ADD_ON_SCOPES: dict[str, tuple[str, ...]] = {"reports:contact": ("reports:read", "reports:write")}
 
 
 def allowed(role: str, entry: str) -> bool:
     """Whether `role` may do what the policy entry names (an entry of None: anyone)."""
     roles = POLICY[entry]
     return roles is None or role in roles
+
+
+def sees(staff: StaffUser, entry: str) -> bool:
+    """Whether this person, or the machine client acting as staff, may see what the rule `entry` names."""
+    if staff.key_scopes is not None:
+        scope = KEY_GRANTS.get(entry)
+        return scope is not None and scope in staff.key_scopes
+    return allowed(staff.role, entry)
+
+
+def key_allows(scopes: list[str] | frozenset[str], endpoint: str) -> bool:
+    """Whether a key with these scopes may call `endpoint` (a writer may also read reports)."""
+    needed = KEY_SCOPES.get(endpoint)
+    if needed is None:
+        return False
+    return needed in scopes or (needed == "reports:read" and "reports:write" in scopes)
+
+
+def scope_label(scope: str, lang: str | None = None) -> str:
+    """A key's scope in words, in `lang` (default: the request's language)."""
+    words = {
+        "open311:write": gettext("Open311: submit reports", lang),
+        "open311:read": gettext("Open311: read reports", lang),
+        "reports:read": gettext("Read reports (no contact data)", lang),
+        "reports:write": gettext("Triage reports (no contact data)", lang),
+        "reports:contact": gettext("Reporters' contact data", lang),
+        "indicators:read": gettext("Read indicators", lang),
+        "surveys:read": gettext("Read survey results", lang),
+    }
+    return words.get(scope, scope)

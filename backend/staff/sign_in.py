@@ -17,6 +17,7 @@ from backend.models import ApiKey, Jurisdiction, StaffToken, StaffUser, utcnow
 from backend.ratelimit import client_ip
 from backend.security import digest, hash_password, new_token, typable, verify_password
 from backend.staff import second_factor, throttle
+from backend.staff.policy import KEY_ROLE
 from backend.staff.throttle import record_failed_sign_in
 
 _DUMMY_HASH = hash_password("not a real password, only for constant-time checks")
@@ -178,19 +179,22 @@ def authenticate_key(key: str) -> ApiKey | None:
     return found
 
 
-def acting_for_key(key: ApiKey, role: str) -> StaffUser:
-    """A transient (never stored) staff identity for a machine client: its jurisdiction and a role."""
+def acting_for_key(key: ApiKey) -> StaffUser:
+    """A transient (never stored) staff identity for a machine client: its jurisdiction, a viewer's role, and its
+    scopes (which add what the key may do and see: `backend/staff/policy.py`)."""
     s = session()
     key.last_used_at = utcnow()
     s.commit()
     jurisdiction = s.get_one(Jurisdiction, key.jurisdiction_id)
-    return StaffUser(
+    acting = StaffUser(
         id=None,
         email=f"api-key:{key.prefix}",
         full_name=key.name,
-        role=role,
+        role=KEY_ROLE,
         jurisdiction_id=key.jurisdiction_id,
         department_id=None,
         locale=jurisdiction.default_language,
         active=True,
     )
+    acting.key_scopes = frozenset(key.scopes)
+    return acting

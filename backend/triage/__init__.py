@@ -4,6 +4,7 @@ assignment, priority, replies, notes, merging, moderation), each under an ETag a
 from backend.reporting.states import REJECT_REASONS, TRANSITIONS
 from backend.triage.access import visible_report
 from backend.triage.actions import REPLY_TEMPLATES
+from backend.triage.audit_view import AuditRecord, report_audit
 from backend.triage.commands import (
     ACTIONS,
     BULK_ACTIONS,
@@ -68,6 +69,8 @@ __all__ = [
     "SetPriority",
     "StaffReport",
     "audit_trail",
+    "AuditRecord",
+    "report_audit",
     "bulk",
     "etag",
     "map_points",

@@ -13,8 +13,9 @@ from backend.models import Photo, ReportEvent, StaffUser
 from backend.reporting.photos import apply_moderation
 from backend.reporting.presenters import media_url, public_report
 from backend.reporting.submission import nearby_reports
-from backend.staff.policy import allowed
+from backend.staff.policy import sees
 from backend.triage.access import visible_report
+from backend.triage.audit_view import shown_before
 from backend.triage.etag import etag
 from backend.triage.views import AuditEntry, Contact, ModeratedPhoto, StaffPhoto, StaffReport, TimelineEntry
 
@@ -46,7 +47,7 @@ def detail(staff: StaffUser, report_id: int) -> StaffReport:
         .order_by(ReportEvent.created_at, ReportEvent.id)
     ).all()
     contact: Contact | None = None
-    if allowed(staff.role, "reports.contact") and report.reporter is not None and not report.anonymous:
+    if sees(staff, "reports.contact") and report.reporter is not None and not report.anonymous:
         contact = {"name": report.reporter.name, "email": report.reporter.email, "phone": report.reporter.phone}
     out: StaffReport = {
         "id": view["id"],
@@ -145,13 +146,14 @@ def audit_trail(staff: StaffUser, report_id: int) -> list[AuditEntry]:
         ).all()
     )
     s.rollback()
+    private = sees(staff, "reports.audit_private")
     return [
         AuditEntry(
             at=e.at,
             action=e.action,
             actor=(people.get(e.staff_id) if e.staff_id else None)
             or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
-            before=e.before,
+            before=shown_before(e, private),
             after=e.after,
         )
         for e in entries
