@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.redaction import private_engine
 from backend.settings import Settings
 
 
@@ -16,7 +17,8 @@ class Database:
     """Holds the engine and the session factory of one app."""
 
     def __init__(self, settings: Settings) -> None:
-        self.engine: Engine = create_engine(
+        # Errors never carry a statement's parameters nor the values PostgreSQL quotes back (backend.redaction).
+        self.engine: Engine = private_engine(
             settings.DATABASE_URL,
             pool_size=settings.DB_POOL_SIZE,
             max_overflow=settings.DB_POOL_SIZE,

@@ -3,8 +3,6 @@ values feed (staff API and open data)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -14,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from backend import indicators
 from backend.indicators import VALUE_FIELDS
 from backend.models import VALUE_PROVENANCES
+from backend.spreadsheets import csv_text
 
 
 def feed_response(
@@ -27,13 +26,11 @@ def feed_response(
     """A data feed in JSON ({items, …extra}) or CSV (a header of `columns`, one line per item, the same values),
     with a strong ETag over the body so that a client's If-None-Match gets 304 while nothing changed."""
     if as_csv:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for item in items:
-            writer.writerow(["" if item.get(c) is None else _csv_cell(item.get(c)) for c in columns])
+        lines = [["" if item.get(c) is None else _csv_cell(item.get(c)) for c in columns] for item in items]
         response = Response(
-            out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+            csv_text([columns, *lines], lineterminator="\n"),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     else:
         response = Response(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response
@@ -13,7 +11,9 @@ from marshmallow import Schema, fields, validate
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
 from backend import surveys
+from backend.fields import AwareDateTime, DateTime, Int
 from backend.models import DIMENSIONS, QUESTION_KINDS
+from backend.spreadsheets import csv_text
 
 PerLanguage = fields.Dict(
     keys=fields.String(validate=validate.OneOf(("pl", "uk", "en"))),
@@ -49,22 +49,22 @@ class SurveyIn(Schema):
     title = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     intro = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     service_codes = fields.List(fields.String(), load_default=list)
-    opens_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    closes_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    opens_at = AwareDateTime(load_default=None, allow_none=True)
+    closes_at = AwareDateTime(load_default=None, allow_none=True)
     audience = fields.String(load_default="everyone", validate=validate.OneOf(("everyone", "areas", "reporters")))
     areas = fields.List(fields.String(), load_default=list)
     reporter_services = fields.List(fields.String(), load_default=list)
-    reporter_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
+    reporter_days = Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
     questions = fields.List(fields.Nested(QuestionIn), required=True, validate=validate.Length(min=1, max=100))
 
 
 class SurveyDefinition(SurveyIn):
-    id = fields.Integer()
-    version = fields.Integer()
+    id = Int()
+    version = Int()
     status = fields.String(metadata={"description": "draft, published (immutable), closed"})
     provenance = fields.String(metadata={"description": "opt-in (app) or representative (imported)"})
-    published_at = fields.DateTime(allow_none=True)
-    responses = fields.Integer()
+    published_at = DateTime(allow_none=True)
+    responses = Int()
     questions = fields.List(fields.Dict())
 
 
@@ -142,7 +142,7 @@ class SurveyPreview(MethodView):
 
 
 class InviteIn(Schema):
-    per_minute = fields.Integer(
+    per_minute = Int(
         load_default=1000,
         validate=validate.Range(min=1, max=100_000),
         metadata={"description": "At most this many invitations a minute"},
@@ -150,9 +150,9 @@ class InviteIn(Schema):
 
 
 class InviteOut(Schema):
-    broadcast_id = fields.Integer(required=True)
-    survey_id = fields.Integer(required=True)
-    per_minute = fields.Integer(required=True)
+    broadcast_id = Int(required=True)
+    survey_id = Int(required=True)
+    per_minute = Int(required=True)
 
 
 @blp.route("/surveys/<int:survey_id>/invite")
@@ -183,10 +183,7 @@ class ResponsesCsv(MethodView):
     def get(self, survey_id: int) -> Response:
         """Anonymised responses: area, weight, provenance and the answers, in random order, no ids or times."""
         rows = surveys.export(current_staff(), survey_id)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerows(rows)
         name = f"survey-{survey_id}-responses.csv"
         return Response(
-            out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+            csv_text(rows), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )

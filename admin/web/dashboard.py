@@ -3,7 +3,6 @@ Pages are rendered on the server; charts and maps are drawn in the browser from 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +14,7 @@ from openpyxl.styles import Font
 from admin.web.common import allow, bp, lang, me, t
 from backend import indicators
 from backend.errors import DomainError
+from backend.spreadsheets import append_row, csv_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -149,24 +149,19 @@ def _xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]], name: str) -> Re
     book.remove(book.active)
     for title, columns, rows in sheets:
         sheet = book.create_sheet(title[:31])
-        sheet.append(columns)
+        append_row(sheet, columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return Response(out.getvalue(), mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _csv(columns: list[str], rows: list[list[Any]], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    text = csv_text([columns, *[["" if v is None else v for v in row] for row in rows]], lineterminator="\n")
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/indicators/export.<fmt_>")

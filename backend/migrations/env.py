@@ -9,10 +9,11 @@ from typing import Any
 
 from alembic import context
 from geoalchemy2 import alembic_helpers
-from sqlalchemy import Connection, Engine, create_engine, pool
+from sqlalchemy import Connection, Engine, pool
 
 from backend.migrate import include_object
 from backend.models import Base
+from backend.redaction import private_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,7 +27,7 @@ def _connectable() -> Connection | Engine:
     url = config.get_main_option("sqlalchemy.url")
     if url is None:
         raise RuntimeError("no database: set sqlalchemy.url or hand over a connection")
-    return create_engine(url, poolclass=pool.NullPool)
+    return private_engine(url, poolclass=pool.NullPool)
 
 
 def _migrate(connection: Connection, options: dict[str, Any]) -> None:

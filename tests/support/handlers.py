@@ -36,3 +36,16 @@ def fail(s: Session, payload: dict[str, Any]) -> None:
         text("INSERT INTO test_outbox_hits (event_id, worker) VALUES (:e, 'failed')"), {"e": payload["event_key"]}
     )
     raise RuntimeError("handler failed on purpose")
+
+
+@handles("test.personal_db_error")
+def personal_db_error(s: Session, payload: dict[str, Any]) -> None:
+    """Fail in the database on a statement that carries a resident's contact data: a row breaking a NOT NULL rule
+    (PostgreSQL repeats the whole failing row in its error)."""
+    s.execute(
+        text(
+            "INSERT INTO residents (name, email, phone, locale, created_at, updated_at) "
+            "VALUES (:name, :email, :phone, NULL, NULL, now())"
+        ),
+        {"name": payload["name"], "email": payload["email"], "phone": payload["phone"]},
+    )

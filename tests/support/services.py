@@ -18,14 +18,17 @@ def free_port() -> int:
 class PrivateRedis:
     """A redis-server of the test's own, on its own port, that can be stopped and started."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, password: str = "") -> None:
         self.port = free_port()
         self.workdir = workdir
+        self.password = password  # set: clients must AUTH (requirepass), as a production broker may demand
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return (
+            f"redis://:{self.password}@127.0.0.1:{self.port}/0" if self.password else f"redis://127.0.0.1:{self.port}/0"
+        )
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -41,6 +44,7 @@ class PrivateRedis:
                 "no",
                 "--dir",
                 str(self.workdir),
+                *(["--requirepass", self.password] if self.password else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -66,6 +70,10 @@ class PrivateRedis:
         if code is not None:
             raise RuntimeError(f"redis-server exited with status {code} (port {self.port} taken?)")
         with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+            if self.password:
+                s.sendall(f"AUTH {self.password}\r\n".encode())
+                if not s.recv(16).startswith(b"+OK"):
+                    return False
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
 
