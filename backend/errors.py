@@ -15,6 +15,13 @@ class DomainError(Exception):
         self.code = code or type(self).__name__
 
 
+class BadQuery(DomainError):
+    """A query-string parameter names nothing there is (an unknown status, code or box), or a range ends before
+    it starts; the answer names it under `query`."""
+
+    location = "query"
+
+
 class OutsideJurisdiction(DomainError):
     """The point lies outside every jurisdiction served by this deployment."""
 

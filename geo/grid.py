@@ -28,6 +28,37 @@ def band_for_zoom(zoom: int) -> int | None:
     return 2 if zoom <= 14 else 3
 
 
+#: The most grid cells one cluster request may cover. A screen at the zoom levels of bands 2 and 3 covers a few
+#: thousand cells; a box of more cells at such a zoom is not a map view (and would return every cell there is).
+MAX_CELLS = 40_000
+
+_EXTENT = text("""
+    SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+    FROM (SELECT ST_Extent(b)::geometry AS e FROM (
+        SELECT boundary AS b FROM areas
+        UNION ALL SELECT boundary FROM jurisdictions WHERE boundary IS NOT NULL) AS served) AS x
+""")
+
+
+def clamp_to_served(s: Session, bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """The part of the box that lies within the extent of the areas served (where every report lies), or None
+    when the box misses them all."""
+    extent = s.connection().execute(_EXTENT).one()
+    if extent[0] is None:
+        return None
+    x0, y0 = max(bbox[0], extent[0]), max(bbox[1], extent[1])
+    x1, y1 = min(bbox[2], extent[2]), min(bbox[3], extent[3])
+    if x0 > x1 or y0 > y1:
+        return None
+    return x0, y0, x1, y1
+
+
+def cell_count(bbox: tuple[float, float, float, float], band: int) -> int:
+    """How many grid cells of the band a box covers."""
+    cx0, cy0, cx1, cy1 = snap(bbox, band)
+    return (cx1 - cx0 + 1) * (cy1 - cy0 + 1)
+
+
 def snap(bbox: tuple[float, float, float, float], band: int) -> tuple[int, int, int, int]:
     """The cell range (cx0, cy0, cx1, cy1) covering a bounding box."""
     size = BANDS[band]

@@ -55,11 +55,16 @@ def default_period(tz: str) -> str:
     return period_label("month", shift("month", align("month", local_today(tz)), -1))
 
 
-def month_of(label: str | None, tz: str) -> date:
+def month_of(label: str | None, tz: str, field: str = "period") -> date:
+    """The first month of a period label (the last complete month without one); years 1900 to 2999 only, so that
+    the periods shown around it exist."""
     try:
-        return parse_period(label or default_period(tz))[1]
+        month = parse_period(label or default_period(tz))[1]
     except ValueError as exc:
-        raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
+        raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field=field) from exc
+    if not 1900 <= month.year <= 2999:
+        raise DomainError(gettext("A period from 1900 to 2999."), field=field)
+    return month
 
 
 def lookups(s: Session, jid: int, lang: str, fallback: str) -> Lookups:
@@ -98,7 +103,8 @@ def resolve(table: dict[str, Ref], kind: str, code: str | None) -> Ref | None:
         return None
     found = table.get(code)
     if found is None:
-        raise DomainError(f"Unknown {kind[:-1]} {code!r}.", field=kind[:-1])
+        messages = {"services": "Unknown service: {0}.", "areas": "Unknown area: {0}.", "groups": "Unknown group: {0}."}
+        raise DomainError(gettext(messages[kind]).format(code[:64]), field=kind[:-1])
     return found.copy()
 
 

@@ -64,9 +64,12 @@ def _drill_items(result: Any, look: Lookups, kind: str) -> tuple[list[dict[str, 
 
 def _period_start(period: str) -> date:
     try:
-        return parse_period(period)[1]
+        start = parse_period(period)[1]
     except ValueError as exc:
         raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
+    if not 1900 <= start.year <= 2999:
+        raise DomainError(gettext("A period from 1900 to 2999."), field="period")
+    return start
 
 
 def drill_down(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from backend.db import session
-from backend.errors import DomainError, NotFound
+from backend.errors import BadQuery, NotFound
 from backend.i18n import gettext
 from backend.indicators.catalogue import CODE
 from backend.indicators.periods import parse_period, period_label, shift
@@ -46,19 +47,47 @@ VALUE_FIELDS = (
 
 
 def _in_periods(query: Select[Any], iv: Any, period: str | None, since: str | None, until: str | None) -> Select[Any]:
-    """The values of one period, or of the periods from `since` to `until` (both included)."""
+    """The values of one period, or of the periods from `since` to `until` (both included); `since` after the
+    end of `until` is refused."""
+    field = "period"
     try:
         if period:
             gran, start = parse_period(period)
             query = query.where(iv.c.granularity == gran, iv.c.period_start == start)
-        if since:
-            query = query.where(iv.c.period_start >= parse_period(since)[1])
+        field = "from"
+        first = parse_period(since)[1] if since else None
+        if first:
+            query = query.where(iv.c.period_start >= first)
+        field = "to"
         if until:
             gran, start = parse_period(until)
-            query = query.where(iv.c.period_start < shift(gran, start))
+            end = shift(gran, start)
+            if first is not None and first >= end:
+                raise BadQuery(gettext("The start of the range is after its end."), field="from")
+            query = query.where(iv.c.period_start < end)
     except ValueError as exc:
-        raise DomainError(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field="period") from exc
+        raise BadQuery(gettext("A period is YYYY-MM, YYYY-Qn or YYYY."), field=field) from exc
     return query
+
+
+def _refuse_unknown(s: Session, jurisdiction_id: int, public_only: bool, wanted: dict[str, str | None]) -> None:
+    """An indicator, area or service code the municipality does not have (`total` aside) is refused; the open
+    data knows only the public, active indicators."""
+    indicator, area, service = wanted["indicator"], wanted["area"], wanted["service"]
+    if indicator:
+        ind = Indicator.__table__
+        found = select(ind.c.id).where(ind.c.jurisdiction_id == jurisdiction_id, ind.c.code == indicator)
+        if public_only:
+            found = found.where(ind.c.public, ind.c.active)
+        if s.scalar(found) is None:
+            raise BadQuery(gettext("Unknown indicator: {0}.").format(indicator), field="indicator")
+    for name, code, model, message in (
+        ("area", area, Area, "Unknown area: {0}."),
+        ("service", service, Service, "Unknown service: {0}."),
+    ):
+        known = select(model.id).where(model.jurisdiction_id == jurisdiction_id, model.code == code)
+        if code and code != "total" and s.scalar(known) is None:
+            raise BadQuery(gettext(message).format(code), field=name)
 
 
 def _feed_row(r: Any) -> dict[str, Any]:
@@ -105,6 +134,7 @@ def values(
     """Stored values in a stable order (indicator, period, service, area, provenance), and how many match.
     `area`/`service`: a code, or `total` for the municipality / all-services row. Public: no suppressed cells."""
     s = session()
+    _refuse_unknown(s, jurisdiction_id, public_only, {"indicator": indicator, "area": area, "service": service})
     svc = Service.__table__.alias("svc")
     ar = Area.__table__.alias("ar")
     iv = IndicatorValue.__table__

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db import session
-from backend.errors import NotFound
+from backend.errors import DomainError, NotFound
 from backend.i18n import gettext
 from backend.indicators.catalogue import CODE
 from backend.indicators.dashboard import (
@@ -25,6 +25,7 @@ from backend.indicators.dashboard import (
 from backend.indicators.periods import align, period_label, shift
 from backend.indicators.views import AreaRef, DistrictValue, IndicatorPage, Lookups, ServiceRef, ServiceValue, ValueView
 from backend.models import (
+    VALUE_PROVENANCES,
     Indicator,
     IndicatorValue,
     Jurisdiction,
@@ -95,6 +96,13 @@ def _districts(
     return out, total
 
 
+def _periods(granularity: str, tz: str, period: str | None, compare: str | None) -> tuple[date, date]:
+    """The starts of the period shown and of the one compared with (by default the one before)."""
+    start = align(granularity, month_of(period, tz))
+    other = align(granularity, month_of(compare, tz, "compare")) if compare else shift(granularity, start, -1)
+    return start, other
+
+
 def indicator_page(
     staff: StaffUser,
     lang: str,
@@ -110,8 +118,9 @@ def indicator_page(
     s = session()
     try:
         j, ind, look, chosen_service, chosen_area = request_cell(s, staff, lang, code, service, area)
-        start = align(ind.granularity, month_of(period, j.timezone))
-        other = align(ind.granularity, month_of(compare, j.timezone)) if compare else shift(ind.granularity, start, -1)
+        start, other = _periods(ind.granularity, j.timezone, period, compare)
+        if provenance and provenance not in VALUE_PROVENANCES:
+            raise DomainError(gettext("Unknown provenance."), field="provenance")
         iv = IndicatorValue.__table__
         rows = s.execute(select(iv).where(iv.c.indicator_id == ind.id)).all()
         present = sorted({r.provenance for r in rows})

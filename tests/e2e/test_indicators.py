@@ -217,7 +217,9 @@ def test_keys_need_indicators_read_and_see_only_their_own_municipality(app: Flas
                         headers={"X-API-Key": reader}).status_code == 403
     foreign = client.get("/api/admin/indicator-values", query_string={"indicator": "bos-sla-on-time"},
                          headers={"X-API-Key": krakow})
-    assert foreign.status_code == 200 and foreign.json["total"] == 0
+    # another municipality's indicator is unknown here, as one that exists nowhere: no values, nothing told
+    assert foreign.status_code == 422 and foreign.json["errors"]["query"] == {
+        "indicator": ["Unknown indicator: bos-sla-on-time."]}
     assert client.get("/api/admin/indicators/bos-sla-on-time", headers={"X-API-Key": krakow}).status_code == 404
     assert client.get("/api/admin/indicator-values").status_code == 401
 
