@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -59,17 +60,49 @@ def error_response(
     }
     if errors:
         payload["errors"] = _translate_tree(errors)
-    response = jsonify(payload)
+    response = _in_own_format(code, payload["message"]) or jsonify(payload)
     response.status_code = code
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
+#: Where answers use an error format of their own (Open311's): path prefix -> renderer of an HTTPException or
+#: DomainError, registered by the HTTP package (`register_error_format`); used for failures before any route
+#: of that package matched (an unknown path, a method not allowed, a refusal before routing).
+ERROR_FORMATS = "hromada.error_formats"
+
+
+def register_error_format(app: Flask, prefix: str, render: Callable[[Exception], Response]) -> None:
+    """Answer HTTP errors and domain errors under `prefix` with `render` instead of the shared shape."""
+    app.extensions.setdefault(ERROR_FORMATS, {})[prefix] = render
+
+
+def own_error_format(exc: Exception) -> Response | None:
+    """The answer of the error format registered for this request's path, if one is."""
+    for prefix, render in current_app.extensions.get(ERROR_FORMATS, {}).items():
+        if request.path.startswith(prefix):
+            answer: Response = render(exc)
+            return answer
+    return None
+
+
+def _in_own_format(code: int, message: str) -> Response | None:
+    """The error in the format registered for this request's path (a 500 or 503 under /open311 too), if any."""
+    if not has_request_context():
+        return None
+    error = HTTPException(description=message)
+    error.code = code
+    return own_error_format(error)
+
+
 class HromadaApi(Api):
     """flask-smorest's Api with localized error messages."""
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        own = own_error_format(error)
+        if own is not None:
+            return own
         data = getattr(error, "data", None) or {}
         code = error.code or 500
         message = data.get("message")
@@ -89,7 +122,11 @@ def register_domain_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        errors = {"json": {exc.field: [exc.message]}} if exc.field else None
+        own = own_error_format(exc)
+        if own is not None:
+            return own
+        where = getattr(exc, "location", "json")  # a refusal at the edge names the part: path, query, form, json
+        errors = {where: {exc.field: [exc.message]}} if exc.field else None
         wait = getattr(exc, "retry_after", None)  # a refusal for now (e.g. too many wrong codes): how long
         headers = {"Retry-After": str(wait)} if isinstance(wait, int) else None
         return error_response(exc.status, exc.message, errors, headers, translated=True)

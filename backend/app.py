@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import init_app as init_admin
-from backend import metrics, outbox, tasks  # noqa: F401 - registers the tasks
+from backend import headers, input_guard, metrics, outbox, tasks  # noqa: F401 - registers the tasks
 from backend.api import error_response, register_domain_errors
 from backend.celery_app import celery_init_app
 from backend.db import Database
@@ -38,6 +38,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         HROMADA_SETTINGS=settings,
         MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         JSON_SORT_KEYS=False,
+        TRUSTED_HOSTS=list(settings.TRUSTED_HOSTS) or None,  # set: a request for another Host gets a 400
         **settings.extra,
     )
     if settings.PROXY_FIX_X_FOR > 0:
@@ -45,6 +46,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         # X-Forwarded-Proto (the rightmost entries, which the proxies wrote); the Host header is never trusted.
         n = settings.PROXY_FIX_X_FOR
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)  # type: ignore[method-assign]
+    input_guard.init_app(app)  # before any route: bounds `<int:…>`, checks each request before the others
     Database(settings).init_app(app)
     app.extensions["hromada.redis"] = redis.Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
@@ -54,6 +56,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     push_email.init_app(app)
 
     app.register_blueprint(health_bp)
+    headers.init_app(app)
     metrics.init_app(app)
     init_limiter(app, settings)
     init_mobile(app)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from werkzeug.sansio.utils import host_is_trusted
 
 DEFAULTS: dict[str, Any] = {
     # `production` (the default) or `development`: the one switch that relaxes PUBLIC_BASE_URL, the /metrics
@@ -59,15 +62,22 @@ DEFAULTS: dict[str, Any] = {
     # Staff password reset: requests per client address, and per e-mail address asked about.
     "RATE_LIMIT_PASSWORD_RESET": "5/15minutes;30/day",
     "RATE_LIMIT_PASSWORD_RESET_PER_EMAIL": "3/hour",
+    # Open311 POST requests.<fmt>: per API key (a city system files for many residents), and per client address.
+    "RATE_LIMIT_OPEN311_POST_PER_KEY": "60/minute;5000/day",
+    "RATE_LIMIT_OPEN311_POST_PER_IP": "60/minute;5000/day",
     # Minutes a password reset link works (it also acts only once).
     "PASSWORD_RESET_MINUTES": "60",
     # Months after a report closed before its reporter's contact data is unlinked (per jurisdiction
     # `settings.retention_months` overrides).
     "RETENTION_MONTHS": "24",
     "RETENTION_INTERVAL": "3600",
-    # Base of absolute links and media URLs (e.g. https://hromada.example.org); required in production. Empty
-    # (development only): the request's host, or http://localhost:PORT outside a request.
+    # Base of absolute links and media URLs (e.g. https://hromada.example.org); required in production unless
+    # TRUSTED_HOSTS is set. Empty: the request's (checked) host, or outside a request https://<first trusted host>
+    # (development: http://localhost:PORT).
     "PUBLIC_BASE_URL": "",
+    # Host names the app answers for, comma-separated (".example.org" takes every subdomain); a request naming
+    # another Host gets a 400. Empty: any Host (links then come from PUBLIC_BASE_URL only).
+    "TRUSTED_HOSTS": "",
     # Hours a staff member's admin API token stays valid.
     "STAFF_TOKEN_HOURS": "12",
     # Push through FCM: a service-account JSON file (empty: no push, the in-app inbox only), and the FCM
@@ -75,6 +85,15 @@ DEFAULTS: dict[str, Any] = {
     "FCM_CREDENTIALS_FILE": "",
     "FCM_URL": "",
     "FCM_TIMEOUT": "10",
+    # Calls to URLs that someone else chose (backend/outbound.py): seconds to connect, between two reads, and for
+    # the whole call; the longest body read; host or host:port names (as written in the URL) exempt from the
+    # public-address rule, comma-separated: for tests or a known system on the city's own network, never a
+    # host whose name anyone else controls.
+    "OUTBOUND_CONNECT_TIMEOUT": "5",
+    "OUTBOUND_READ_TIMEOUT": "10",
+    "OUTBOUND_TOTAL_TIMEOUT": "30",
+    "OUTBOUND_MAX_BYTES": "1000000",
+    "OUTBOUND_ALLOW_HOSTS": "",
     # Messages per send_each call (FCM allows at most 500) and per claimed batch of delivery rows.
     "PUSH_CHUNK": "500",
     # Seconds a claimed batch may stay unmarked before the sweeper gives it to another worker (longer than
@@ -150,6 +169,8 @@ class Settings:
     SECOND_FACTOR_FREE_FAILURES: int
     RATE_LIMIT_PASSWORD_RESET: str
     RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: str
+    RATE_LIMIT_OPEN311_POST_PER_KEY: str
+    RATE_LIMIT_OPEN311_POST_PER_IP: str
     PASSWORD_RESET_MINUTES: int
     RETENTION_MONTHS: int
     RETENTION_INTERVAL: float
@@ -157,10 +178,16 @@ class Settings:
     INDICATOR_REFRESH_INTERVAL: float
     INDICATOR_NIGHTLY_HOUR: int
     PUBLIC_BASE_URL: str
+    TRUSTED_HOSTS: tuple[str, ...]
     STAFF_TOKEN_HOURS: int
     FCM_CREDENTIALS_FILE: str
     FCM_URL: str
     FCM_TIMEOUT: float
+    OUTBOUND_CONNECT_TIMEOUT: float
+    OUTBOUND_READ_TIMEOUT: float
+    OUTBOUND_TOTAL_TIMEOUT: float
+    OUTBOUND_MAX_BYTES: int
+    OUTBOUND_ALLOW_HOSTS: tuple[str, ...]
     PUSH_CHUNK: int
     PUSH_LEASE_SECONDS: float
     PUSH_MAX_ATTEMPTS: int
@@ -231,15 +258,20 @@ class Settings:
         return "open" if self.development else "closed"
 
     def public_base(self, request_host_url: str | None = None) -> str:
-        """The base of absolute links (e-mails, media), without a trailing slash.
+        """The base of absolute links (e-mails, media, discovery), without a trailing slash.
 
-        PUBLIC_BASE_URL when set; in production it must be set, so a link never comes from a Host header.
-        In development only: the request's host, else http://localhost:PORT."""
+        PUBLIC_BASE_URL when set. Without it a request's host is used only where it cannot be forged: when
+        TRUSTED_HOSTS refused every other Host before the request reached a view, or in development; outside a
+        request https://<the first trusted host> (development: http://localhost:PORT)."""
         if self.PUBLIC_BASE_URL:
             return self.PUBLIC_BASE_URL.rstrip("/")
-        if not self.development:
-            raise ConfigurationError("PUBLIC_BASE_URL is required when HROMADA_ENV is production")
-        return (request_host_url or f"http://localhost:{self.PORT}").rstrip("/")
+        if not self.development and not self.TRUSTED_HOSTS:
+            raise ConfigurationError("PUBLIC_BASE_URL or TRUSTED_HOSTS is required when HROMADA_ENV is production")
+        if request_host_url:
+            return request_host_url.rstrip("/")
+        if self.development:
+            return f"http://localhost:{self.PORT}"
+        return f"https://{self.TRUSTED_HOSTS[0]}"
 
     def problems(self) -> list[str]:
         """Why these settings must not run a process (empty: they may), in words an operator can act on."""
@@ -264,14 +296,35 @@ class Settings:
                 f"PROXY_FIX_X_FOR must be the number of reverse proxies in front (0 without one; it is "
                 f"{self.PROXY_FIX_X_FOR})"
             )
+        found.extend(self._host_problems())
         if not self.development:
-            if not self.PUBLIC_BASE_URL:
+            if not self.PUBLIC_BASE_URL and not self.TRUSTED_HOSTS:
                 found.append(
-                    "PUBLIC_BASE_URL is required in production (e.g. https://hromada.example.org): links in "
-                    "e-mails must not be taken from a request's Host header; or set HROMADA_ENV=development"
+                    "PUBLIC_BASE_URL is required in production (e.g. https://hromada.example.org), or TRUSTED_HOSTS "
+                    "(the host names the site answers for): links in e-mails and media URLs must not be taken from "
+                    "a forged Host header; or set HROMADA_ENV=development"
                 )
             if not self.WEB_COOKIE_SECURE:
                 found.append("WEB_COOKIE_SECURE=false is allowed only with HROMADA_ENV=development")
+        return found
+
+    def _host_problems(self) -> list[str]:
+        found = [
+            f"TRUSTED_HOSTS must list host names such as hromada.example.org or .example.org (not {h!r})"
+            for h in self.TRUSTED_HOSTS
+            if not _HOST_NAME.fullmatch(h)
+        ]
+        if found or not self.TRUSTED_HOSTS:
+            return found
+        if self.PUBLIC_BASE_URL:
+            host = urlsplit(self.PUBLIC_BASE_URL).hostname or ""
+            if not host_is_trusted(host, self.TRUSTED_HOSTS):  # the check Flask makes of each request's Host
+                found.append(f"TRUSTED_HOSTS must include PUBLIC_BASE_URL's host {host!r}, or every visit gets a 400")
+        elif self.TRUSTED_HOSTS[0].startswith("."):
+            found.append(
+                "without PUBLIC_BASE_URL the first of TRUSTED_HOSTS must be a full host name (links in e-mails "
+                f"are made with it), not {self.TRUSTED_HOSTS[0]!r}"
+            )
         return found
 
     def check(self) -> Settings:
@@ -297,6 +350,10 @@ def _guessable_secret(key: str) -> bool:
 
 class ConfigurationError(RuntimeError):
     """The settings cannot run a process; the message says what to set."""
+
+
+#: A host name, or a dot and a domain (every subdomain); the port is not part of it.
+_HOST_NAME = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
 
 
 def _absolute_http(url: str) -> bool:

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from backend import broadcasts
+from backend.fields import DateTime, Int
 from backend.models import TOPICS
 from mobile_api.blueprint import ERRORS, blp
 from mobile_api.schemas import PlaceRef, PointQuery
@@ -19,12 +20,12 @@ class AnnouncementsQuery(PointQuery):
 
 
 class AnnouncementOut(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     topic = fields.String(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
-    sent_at = fields.DateTime(required=True)
-    expires_at = fields.DateTime(allow_none=True)
+    sent_at = DateTime(required=True)
+    expires_at = DateTime(allow_none=True)
 
 
 class AnnouncementsOut(Schema):

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import cities, reporting
 from backend.cities import schedule_at
+from backend.fields import Date, Int
 from mobile_api.blueprint import ERRORS, blp
 from mobile_api.schemas import NamedRef, PointQuery
 
@@ -30,7 +31,7 @@ class QuestionOut(Schema):
     code = fields.String()
     datatype = fields.String()
     required = fields.Boolean()
-    order = fields.Integer()
+    order = Int()
     label = fields.String()
     hint = fields.String(allow_none=True)
     options = fields.List(fields.Nested(OptionOut))
@@ -42,7 +43,7 @@ class ServiceOut(Schema):
     description = fields.String()
     group = fields.Nested(NamedRef, allow_none=True)
     keywords = fields.List(fields.String())
-    sla_hours = fields.Integer(allow_none=True)
+    sla_hours = Int(allow_none=True)
     questions = fields.List(fields.Nested(QuestionOut))
 
 
@@ -53,11 +54,11 @@ class CatalogueOut(Schema):
 
 
 class WasteQuery(PointQuery):
-    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
+    days = Int(load_default=14, validate=validate.Range(min=1, max=90))
 
 
 class WasteItem(Schema):
-    date = fields.Date(required=True)
+    date = Date(required=True)
     fraction = fields.String(required=True, metadata={"description": "mixed, paper, plastics_metal, glass, bio, bulky"})
     name = fields.String(required=True)
 

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import links, reporting, residents
 from backend.errors import Conflict
+from backend.fields import DateTime, Int
 from backend.i18n import LANGUAGES, gettext
 from mobile_api.auth import BEARER, current_device, device_required
 from mobile_api.blueprint import ERRORS, blp
@@ -17,7 +18,7 @@ from mobile_api.blueprint import ERRORS, blp
 
 class FeedbackIn(Schema):
     fixed = fields.Boolean(required=True, metadata={"description": "Is it fixed?"})
-    satisfaction = fields.Integer(
+    satisfaction = Int(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=5),
@@ -29,13 +30,13 @@ class FeedbackIn(Schema):
 class FeedbackStatusOut(Schema):
     asked = fields.Boolean(required=True)
     answered = fields.Boolean(required=True)
-    resolved_at = fields.DateTime(allow_none=True)
+    resolved_at = DateTime(allow_none=True)
 
 
 class FeedbackOut(Schema):
-    report_id = fields.Integer(required=True)
+    report_id = Int(required=True)
     fixed = fields.Boolean(required=True)
-    satisfaction = fields.Integer(allow_none=True)
+    satisfaction = Int(allow_none=True)
     reopened = fields.Boolean(required=True, metadata={"description": '"Not fixed" reopened the report'})
     status = fields.String(required=True)
 
@@ -48,7 +49,7 @@ class FeedbackLinkQuery(Schema):
 class FeedbackFormIn(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=500))
     fixed = fields.Boolean(required=True)
-    satisfaction = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5))
+    satisfaction = Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from backend import residents
+from backend.fields import BigInt, DateTime, Int
 from backend.models import PLATFORMS, TOPICS, Device
 from backend.ratelimit import client_ip, limit_setting, limiter
 from mobile_api.auth import BEARER, current_device, device_required
@@ -24,7 +25,7 @@ class DeviceIn(Schema):
 
 
 class DeviceRegistered(Schema):
-    device_id = fields.Integer(required=True)
+    device_id = Int(required=True)
     token = fields.String(required=True, metadata={"description": "Bearer token; shown only once."})
     platform = fields.String()
     locale = fields.String()
@@ -43,7 +44,7 @@ class DevicePatch(Schema):
 
 
 class DeviceOut(Schema):
-    device_id = fields.Integer(attribute="id")
+    device_id = Int(attribute="id")
     platform = fields.String()
     locale = fields.String()
     has_push_token = fields.Function(lambda d: d.push_token is not None)
@@ -78,8 +79,8 @@ class PreferencesIn(Schema):
 
 
 class InboxQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    before = fields.Integer(
+    limit = Int(load_default=20, validate=validate.Range(min=1, max=100))
+    before = BigInt(
         load_default=None,
         validate=validate.Range(min=1, max=2**62),
         metadata={"description": "next_before of the previous page"},
@@ -88,7 +89,7 @@ class InboxQuery(Schema):
 
 
 class NotificationOut(Schema):
-    id = fields.Integer(required=True)
+    id = BigInt(required=True)
     kind = fields.String(required=True, metadata={"description": "report.status_changed, report.replied, …"})
     topic = fields.String(required=True)
     title = fields.String(required=True)
@@ -96,21 +97,21 @@ class NotificationOut(Schema):
     data = fields.Dict(
         keys=fields.String(), values=fields.String(), metadata={"description": "Deep link: type, report_id, public_id"}
     )
-    report_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(required=True)
+    report_id = Int(allow_none=True)
+    created_at = DateTime(required=True)
     read = fields.Boolean(required=True)
-    read_at = fields.DateTime(allow_none=True)
+    read_at = DateTime(allow_none=True)
 
 
 class InboxOut(Schema):
     items = fields.List(fields.Nested(NotificationOut), required=True)
-    unread = fields.Integer(required=True)
-    next_before = fields.Integer(allow_none=True)
+    unread = Int(required=True)
+    next_before = BigInt(allow_none=True)
 
 
 class ReadIn(Schema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**62)),
+        BigInt(validate=validate.Range(min=1, max=2**62)),
         load_default=None,
         validate=validate.Length(min=1, max=500),
         metadata={"description": "Notifications to mark as read; leave out to mark all"},
@@ -118,8 +119,8 @@ class ReadIn(Schema):
 
 
 class ReadOut(Schema):
-    marked = fields.Integer(required=True)
-    unread = fields.Integer(required=True)
+    marked = Int(required=True)
+    unread = Int(required=True)
 
 
 class PlaceIn(Schema):
@@ -131,13 +132,13 @@ class PlaceIn(Schema):
 
 
 class PlaceOut(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     label = fields.String(required=True)
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
     jurisdiction = fields.Nested(PlaceRef, required=True)
     area = fields.Nested(PlaceRef, allow_none=True)
-    created_at = fields.DateTime()
+    created_at = DateTime()
 
 
 class PlacesOut(Schema):
@@ -243,7 +244,7 @@ class MyNotificationsRead(MethodView):
         return residents.mark_read(current_device().id, data["ids"])
 
 
-@blp.route("/me/notifications/<int:notification_id>/read")
+@blp.route("/me/notifications/<bigint:notification_id>/read")
 class MyNotificationRead(MethodView):
     @device_required
     @blp.response(200, ReadOut)

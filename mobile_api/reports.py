@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 
 from backend import reporting
+from backend.fields import AwareDateTime, DateTime, Int
 from backend.ratelimit import client_ip, device_or_ip, limit_setting, limiter
 from mobile_api.auth import BEARER, current_device, device_required
 from mobile_api.blueprint import ERRORS, blp
@@ -71,7 +72,7 @@ class ReportIn(Schema):
 
 
 class PhotoOut(Schema):
-    id = fields.Integer()
+    id = Int()
     url = fields.String()
     thumbnail_url = fields.String(allow_none=True)
 
@@ -88,25 +89,25 @@ class MapQuery(Schema):
     bbox = fields.String(
         required=True, metadata={"description": "minLon,minLat,maxLon,maxLat", "example": "19.90,50.04,19.98,50.08"}
     )
-    zoom = fields.Integer(load_default=None, validate=validate.Range(min=0, max=22))
+    zoom = Int(load_default=None, validate=validate.Range(min=0, max=22))
     status = fields.String(load_default=None, metadata={"description": "Statuses, comma-separated; or open, closed"})
     service = fields.String(load_default=None, metadata={"description": "Service codes, comma-separated"})
-    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    since = AwareDateTime(load_default=None, default_timezone=UTC)
+    cursor = Int(load_default=None, validate=validate.Range(min=1, max=2**62))
+    limit = Int(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
 class FeatureCollectionOut(Schema):
     type = fields.String(required=True)
     features = fields.List(fields.Dict(), required=True)
     bbox = fields.List(fields.Float())
-    zoom = fields.Integer()
+    zoom = Int()
     mode = fields.String(metadata={"description": "clusters (with counts) or points"})
-    next_cursor = fields.Integer(allow_none=True)
+    next_cursor = Int(allow_none=True)
 
 
 class ReportOut(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     public_id = fields.String(required=True)
     service_code = fields.String(required=True)
     service_name = fields.String()
@@ -117,10 +118,10 @@ class ReportOut(Schema):
     address = fields.String(allow_none=True)
     jurisdiction = fields.Nested(NamedRef, required=True)
     area = fields.Nested(NamedRef, allow_none=True)
-    requested_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
-    sla_due_at = fields.DateTime(allow_none=True)
-    support_count = fields.Integer()
+    requested_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
+    sla_due_at = DateTime(allow_none=True)
+    support_count = Int()
     merged_into = fields.Raw(allow_none=True, metadata={"description": "Public id of the report this was merged into."})
     photos = fields.List(fields.Nested(PhotoOut))
 
@@ -138,7 +139,7 @@ class SubmittedOut(ReportOut):
 
 class TimelineEntryOut(Schema):
     kind = fields.String()
-    at = fields.DateTime()
+    at = DateTime()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     body = fields.String(allow_none=True)
@@ -161,19 +162,19 @@ class ReportDetailOut(ReportOut):
 
 
 class MyReportsQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
+    limit = Int(load_default=20, validate=validate.Range(min=1, max=100))
+    before = Int(load_default=None, validate=validate.Range(min=1, max=2**62))
 
 
 class MyReportsOut(Schema):
     items = fields.List(fields.Nested(ReportOut))
-    next_before = fields.Integer(allow_none=True)
+    next_before = Int(allow_none=True)
 
 
 class SupportOut(Schema):
-    report_id = fields.Integer()
+    report_id = Int()
     supported = fields.Boolean()
-    support_count = fields.Integer()
+    support_count = Int()
 
 
 @blp.route("/reports")

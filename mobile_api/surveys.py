@@ -9,17 +9,18 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from backend import surveys
+from backend.fields import BigInt, DateTime, Int
 from mobile_api.auth import BEARER, current_device, device_required
 from mobile_api.blueprint import ERRORS, blp
 from mobile_api.schemas import IdempotencyHeader
 
 
 class SurveyListItem(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     title = fields.String(required=True)
-    closes_at = fields.DateTime(allow_none=True)
+    closes_at = DateTime(allow_none=True)
     answered = fields.Boolean(required=True)
-    questions = fields.Integer(required=True)
+    questions = Int(required=True)
 
 
 class SurveyList(Schema):
@@ -52,10 +53,10 @@ class SurveyQuestionOut(Schema):
 
 
 class SurveyOut(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     title = fields.String(required=True)
     intro = fields.String(required=True)
-    closes_at = fields.DateTime(allow_none=True)
+    closes_at = DateTime(allow_none=True)
     questions = fields.List(fields.Nested(SurveyQuestionOut), required=True)
 
 
@@ -74,9 +75,9 @@ class SurveyAnswersIn(Schema):
 
 
 class SurveyReceipt(Schema):
-    id = fields.Integer(required=True)
-    survey_id = fields.Integer(required=True)
-    created_at = fields.DateTime(required=True)
+    id = BigInt(required=True)
+    survey_id = Int(required=True)
+    created_at = DateTime(required=True)
 
 
 @blp.route("/surveys")

@@ -113,6 +113,8 @@ def make_app(database_url: str, redis_url: str, **overrides: object) -> Flask:
         "RATE_LIMIT_DEVICE_REGISTRATION": "100000/minute",
         "RATE_LIMIT_SIGN_IN_PER_IP": "100000/minute",
         "RATE_LIMIT_SIGN_IN_GLOBAL": "100000/minute",
+        "RATE_LIMIT_OPEN311_POST_PER_KEY": "100000/minute",
+        "RATE_LIMIT_OPEN311_POST_PER_IP": "100000/minute",
         **overrides,
     }
     return create_app(config)

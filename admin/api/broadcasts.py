@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
 from backend import broadcasts
+from backend.fields import AwareDateTime, DateTime, Int
 
 AUDIENCE_HELP = (
     "jurisdiction (everyone following the municipality), areas (codes), polygon (GeoJSON Polygon or "
@@ -41,28 +42,28 @@ class BroadcastIn(AudienceIn):
         required=True,
         metadata={"description": "Per language; the municipality's language required"},
     )
-    send_at = fields.AwareDateTime(load_default=None, metadata={"description": "Leave out to send now"})
-    expires_at = fields.AwareDateTime(
+    send_at = AwareDateTime(load_default=None, metadata={"description": "Leave out to send now"})
+    expires_at = AwareDateTime(
         load_default=None, metadata={"description": "After this it is no longer sent nor listed in the announcements"}
     )
     private = fields.Boolean(load_default=False, metadata={"description": "Not listed in the announcements"})
 
 
 class PreviewOut(Schema):
-    devices = fields.Integer(required=True, metadata={"description": "Devices in the audience following the topic"})
-    with_push = fields.Integer(required=True, metadata={"description": "Of those, devices with a push token"})
+    devices = Int(required=True, metadata={"description": "Devices in the audience following the topic"})
+    with_push = Int(required=True, metadata={"description": "Of those, devices with a push token"})
 
 
 class StatsOut(Schema):
-    targeted = fields.Integer(required=True)
-    sent = fields.Integer(required=True)
-    failed = fields.Integer(required=True)
-    pruned = fields.Integer(required=True)
-    pending = fields.Integer(required=True)
+    targeted = Int(required=True)
+    sent = Int(required=True)
+    failed = Int(required=True)
+    pruned = Int(required=True)
+    pending = Int(required=True)
 
 
 class BroadcastOut(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     topic = fields.String(required=True)
     audience = fields.String(required=True)
     areas = fields.List(fields.String())
@@ -71,11 +72,11 @@ class BroadcastOut(Schema):
     radius_m = fields.Float(allow_none=True)
     texts = fields.Dict(keys=fields.String(), values=fields.Nested(Text))
     private = fields.Boolean()
-    send_at = fields.DateTime(required=True)
-    expires_at = fields.DateTime(allow_none=True)
+    send_at = DateTime(required=True)
+    expires_at = DateTime(allow_none=True)
     status = fields.String(required=True, metadata={"description": "scheduled, sending, sent, cancelled, expired"})
-    sent_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    sent_at = DateTime(allow_none=True)
+    created_at = DateTime()
     stats = fields.Nested(StatsOut, required=True)
 
 

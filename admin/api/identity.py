@@ -13,6 +13,7 @@ from admin.api.blueprint import blp
 from admin.api.second_factor import factor_response
 from backend import staff as staff_service
 from backend.api import error_response
+from backend.fields import DateTime, Int
 from backend.ratelimit import SIGN_IN_LIMITS, keep_own_retry_after
 
 
@@ -32,7 +33,7 @@ class LoginIn(Schema):
 
 class TokenOut(Schema):
     token = fields.String(metadata={"description": "Bearer token for the admin API; shown only once."})
-    expires_at = fields.DateTime()
+    expires_at = DateTime()
     role = fields.String()
     recovery_codes = fields.List(
         fields.String(),
@@ -41,7 +42,7 @@ class TokenOut(Schema):
 
 
 class StaffOut(Schema):
-    id = fields.Integer()
+    id = Int()
     email = fields.String()
     full_name = fields.String(allow_none=True)
     role = fields.String()

@@ -8,21 +8,31 @@ from datetime import UTC
 from typing import Any, cast
 
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
 from admin.api.entity_tags import EntityTag
 from backend import triage
+from backend.fields import AwareDateTime, DateTime, Int
+from backend.i18n import gettext
+from backend.models import PRIORITIES, STATUSES
 
 
 class CsvList(fields.Field):
-    """A comma-separated list in a query string."""
+    """A comma-separated list in a query string (of `choices` only, when given: `unknown` says which are not)."""
+
+    def __init__(self, choices: tuple[str, ...] | None = None, unknown: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices, self.unknown = choices, unknown
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
         items = [v.strip() for v in str(value).split(",") if v.strip()]
         if not items or any(len(v) > 64 for v in items):
             raise ValidationError("A comma-separated list of codes.")
+        bad = [v for v in items if self.choices is not None and v not in self.choices]
+        if bad and self.choices is not None:
+            raise ValidationError(gettext(self.unknown).format(", ".join(bad), ", ".join(self.choices)))
         return items
 
 
@@ -37,20 +47,32 @@ class QueueRequest:
 
 
 class QueueQuery(Schema):
-    status = CsvList(load_default=None, metadata={"type": "string", "description": "Statuses, comma-separated"})
+    status = CsvList(
+        STATUSES,
+        "Unknown status: {0}. Allowed: {1}.",
+        load_default=None,
+        metadata={"type": "string", "description": "Statuses, comma-separated"},
+    )
     service = CsvList(load_default=None, metadata={"type": "string"})
     department = CsvList(load_default=None, metadata={"type": "string"})
     area = CsvList(load_default=None, metadata={"type": "string"})
-    priority = CsvList(load_default=None, metadata={"type": "string"})
+    priority = CsvList(
+        PRIORITIES, "Unknown priority: {0}. Allowed: {1}.", load_default=None, metadata={"type": "string"}
+    )
     overdue = fields.Boolean(load_default=None)
     hidden = fields.Boolean(load_default=None)
-    assignee_id = fields.Integer(load_default=None)
-    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    until = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    assignee_id = Int(load_default=None)
+    since = AwareDateTime(load_default=None, default_timezone=UTC)
+    until = AwareDateTime(load_default=None, default_timezone=UTC)
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
     sort = fields.String(load_default="newest", validate=validate.OneOf(triage.SORTS))
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("The start of the range is after its end.", "since")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> QueueRequest:
@@ -65,13 +87,13 @@ class CodeName(Schema):
 
 
 class QueuePhoto(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     url = fields.String(required=True)
     thumbnail_url = fields.String(allow_none=True)
 
 
 class QueueItem(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     public_id = fields.String(required=True)
     service_code = fields.String(required=True)
     service_name = fields.String(required=True)
@@ -86,13 +108,13 @@ class QueueItem(Schema):
     jurisdiction = fields.Nested(CodeName, required=True)
     area = fields.Nested(CodeName, allow_none=True)
     department = fields.Nested(CodeName, allow_none=True)
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = Int(allow_none=True)
     etag = fields.String(required=True, metadata={"description": "The report's version, for If-Match (bulk too)"})
-    requested_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
-    sla_due_at = fields.DateTime(allow_none=True)
-    support_count = fields.Integer(required=True)
-    merged_into = fields.Integer(allow_none=True, metadata={"description": "Id of the report this was merged into"})
+    requested_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
+    sla_due_at = DateTime(allow_none=True)
+    support_count = Int(required=True)
+    merged_into = Int(allow_none=True, metadata={"description": "Id of the report this was merged into"})
     photos = fields.List(
         fields.Nested(QueuePhoto),
         required=True,
@@ -105,7 +127,7 @@ class QueueOut(Schema):
     next_cursor = fields.String(allow_none=True)
     counts = fields.Dict(
         keys=fields.String(),
-        values=fields.Integer(),
+        values=Int(),
         metadata={"description": "Reports per status for the same filters (status aside)"},
     )
     counts_exact = fields.Boolean(
@@ -130,7 +152,7 @@ class Queue(MethodView):
 
 
 class BulkItem(Schema):
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     etag = EntityTag(required=True, metadata={"description": "The report's ETag, as its If-Match would carry it"})
 
 
@@ -140,12 +162,12 @@ class BulkIn(Schema):
     status = fields.String(load_default=None)
     reason = fields.String(load_default=None)
     department = fields.String(load_default=None)
-    assignee_id = fields.Integer(load_default=None)
+    assignee_id = Int(load_default=None)
 
 
 class BulkResult(Schema):
-    id = fields.Integer()
-    status = fields.Integer(metadata={"description": "The HTTP status this item would have had on its own"})
+    id = Int()
+    status = Int(metadata={"description": "The HTTP status this item would have had on its own"})
     etag = fields.String(metadata={"description": "The new version (a change that was made)"})
     message = fields.String(metadata={"description": "Why not (a change that was refused)"})
 
@@ -157,7 +179,7 @@ class BulkResult(Schema):
 class OverdueOut(Schema):
     by_department = fields.Dict(
         keys=fields.String(),
-        values=fields.Integer(),
+        values=Int(),
         metadata={"description": "Department code ('-' for none) -> overdue open reports"},
     )
 

@@ -14,25 +14,25 @@ from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
 from admin.api.entity_tags import IfMatch
 from backend import audit, triage
-from backend.db import session
+from backend.fields import BigInt, DateTime, Int
 
 
 class AuditOut(Schema):
-    id = fields.Integer()
-    at = fields.DateTime()
-    staff_id = fields.Integer(allow_none=True)
-    api_key_id = fields.Integer(allow_none=True)
+    id = BigInt()
+    at = DateTime()
+    staff_id = Int(allow_none=True)
+    api_key_id = Int(allow_none=True)
     action = fields.String()
     target_type = fields.String()
-    target_id = fields.Integer(allow_none=True)
+    target_id = BigInt(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
     ip = fields.String(allow_none=True)
 
 
 class AuditQuery(Schema):
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    before = BigInt(load_default=None, validate=validate.Range(min=1))
+    limit = Int(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class ModerationIn(Schema):
@@ -40,20 +40,20 @@ class ModerationIn(Schema):
 
 
 class StaffPhotoOut(Schema):
-    id = fields.Integer()
+    id = BigInt()
     state = fields.String()
     url = fields.String()
     thumbnail_url = fields.String(allow_none=True)
-    width = fields.Integer()
-    height = fields.Integer()
-    created_at = fields.DateTime()
+    width = Int()
+    height = Int()
+    created_at = DateTime()
 
 
 class StaffReportOut(Schema):
     class Meta:
         unknown = "include"
 
-    id = fields.Integer()
+    id = Int()
     public_id = fields.String()
     service_code = fields.String()
     service_name = fields.String()
@@ -71,14 +71,14 @@ class StaffReportOut(Schema):
     jurisdiction = fields.Dict()
     area = fields.Dict(allow_none=True)
     department = fields.Dict(allow_none=True)
-    requested_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    sla_due_at = fields.DateTime(allow_none=True)
-    support_count = fields.Integer()
+    requested_at = DateTime()
+    updated_at = DateTime()
+    sla_due_at = DateTime(allow_none=True)
+    support_count = Int()
     merged_into = fields.Raw(allow_none=True)
     photos = fields.List(fields.Nested(StaffPhotoOut))
     etag = fields.String()
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = Int(allow_none=True)
     timeline = fields.List(fields.Dict())
     nearby = fields.List(fields.Dict())
 
@@ -109,18 +109,12 @@ class ReportAudit(MethodView):
     @blp.response(200, AuditOut(many=True))
     @blp.doc(security=[BEARER])
     def get(self, query: dict[str, Any], report_id: int) -> Any:
-        """The audit trail of one report, newest first."""
-        triage.visible_report(session(), current_staff(), report_id)
-        return audit.entries(
-            jurisdiction_id=current_staff().jurisdiction_id,
-            target_type="report",
-            target_id=report_id,
-            before_id=query["before"],
-            limit=query["limit"],
-        )
+        """The audit trail of one report, newest first (staff IP addresses and the original of a redacted
+        description only for admins, managers and dispatchers; `null`/left out for viewers and API keys)."""
+        return triage.report_audit(current_staff(), report_id, before_id=query["before"], limit=query["limit"])
 
 
-@blp.route("/photos/<int:photo_id>/moderation")
+@blp.route("/photos/<bigint:photo_id>/moderation")
 class PhotoModeration(MethodView):
     @allow("photos.moderate")
     @blp.arguments(ModerationIn)
@@ -167,7 +161,7 @@ class StatusIn(CommandIn):
 class AssignIn(CommandIn):
     command = triage.Assign
     department = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
-    assignee_id = fields.Integer(load_default=None)
+    assignee_id = Int(load_default=None)
 
 
 class PriorityIn(CommandIn):
@@ -187,7 +181,7 @@ class NoteIn(ReplyIn):
 class TemplateIn(CommandIn):
     command = triage.ReplyFromTemplate
     status = fields.String(required=True, validate=validate.OneOf(sorted(triage.REPLY_TEMPLATES)))
-    index = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    index = Int(load_default=0, validate=validate.Range(min=0))
 
 
 class ServiceIn(CommandIn):
@@ -197,7 +191,7 @@ class ServiceIn(CommandIn):
 
 class MergeIn(CommandIn):
     command = triage.Merge
-    master_id = fields.Integer(required=True)
+    master_id = Int(required=True)
 
 
 class ReportModerationIn(CommandIn):

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from admin.api.auth import BEARER, allow, current_staff
 from admin.api.blueprint import blp
 from backend import staff as staff_service
+from backend.fields import Int
 
 #: The 429 of the endpoints that take a code.
 WAIT = (
@@ -40,7 +41,7 @@ class ReauthenticateIn(CodeIn):
 class FactorOut(Schema):
     on = fields.Boolean(metadata={"description": "Whether signing in asks for a code."})
     required = fields.Boolean(metadata={"description": "Admins must keep it on."})
-    recovery_codes_left = fields.Integer()
+    recovery_codes_left = Int()
 
 
 class EnrolmentOut(Schema):

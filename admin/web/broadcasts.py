@@ -3,7 +3,7 @@ broadcast's delivery statistics."""
 
 from __future__ import annotations
 
-import json
+import math
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from admin.web.common import allow, bp, choices, me
 from backend import broadcasts
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext
+from backend.input_guard import parse_json
 
 
 def _local(value: str | None) -> datetime | None:
@@ -29,9 +30,10 @@ def _local(value: str | None) -> datetime | None:
 
 def _number(form: Any, key: str) -> float | None:
     try:
-        return float(form.get(key) or "")
+        number = float(form.get(key) or "")
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def _spec(form: Any) -> broadcasts.BroadcastSpec:
@@ -40,7 +42,7 @@ def _spec(form: Any) -> broadcasts.BroadcastSpec:
         spec["areas"] = form.getlist("areas")
     elif spec["audience"] == "polygon":
         try:
-            spec["polygon"] = json.loads(form.get("polygon") or "null")
+            spec["polygon"] = parse_json(form.get("polygon") or "null", "polygon", "form")
         except ValueError:
             spec["polygon"] = None
     elif spec["audience"] == "radius":

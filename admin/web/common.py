@@ -27,6 +27,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from admin.policy import POLICY, guarded
 from backend import cities
 from backend import staff as staff_service
+from backend.api import error_response
 from backend.errors import DomainError, NotFound
 from backend.i18n import LANGUAGES, gettext, pick
 from backend.models import StaffUser
@@ -138,7 +139,11 @@ def _csrf_refused(exc: CSRFError) -> Any:
 
 @bp.errorhandler(DomainError)
 def _refused(exc: DomainError) -> Any:
-    """A bad choice on a page (unknown indicator, district or period): the error page, not a stack trace."""
+    """A bad choice on a page (unknown indicator, district or period): the error page, not a stack trace; for the
+    pages' JSON (queue points, chart data) the APIs' error shape, naming the parameter."""
+    if request.path.endswith((".json", ".geojson")):
+        errors = {"query": {exc.field: [exc.message]}} if exc.field else None
+        return error_response(404 if isinstance(exc, NotFound) else 422, exc.message, errors, translated=True)
     return render_template(
         "admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"), message=exc.message
     ), 404 if isinstance(exc, NotFound) else 422

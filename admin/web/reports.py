@@ -13,7 +13,9 @@ from flask import Response, render_template, request
 from admin.web.common import allow, bp, choices, lang, may, me, t
 from backend import cities, triage
 from backend.errors import DomainError
+from backend.fields import FIRST_YEAR, LAST_YEAR, form_int, whole_number
 from backend.i18n import gettext
+from backend.input_guard import parse_json
 from backend.models import OPEN_STATUSES, STATUSES
 
 # -- the queue and its map ---------------------------------------------------------------------------------
@@ -40,34 +42,44 @@ def filters_from(args: Any) -> triage.QueueFilters:
         f["overdue"] = args.get("overdue") == "true"
     if args.get("q"):
         f["q"] = args.get("q")[:200]
-    if since := _day(args.get("since")):  # dates of the municipality (the end date included)
+    if since := _day(args, "since"):  # dates of the municipality (the end date included)
         f["since"] = since
-    if until := _day(args.get("until")):
+    if until := _day(args, "until"):
         f["until"] = until + timedelta(days=1)
     return f
 
 
-def _day(value: str | None) -> datetime | None:
-    """A date of the municipality, as the start of that day (None when absent or not a date)."""
+def _day(args: Any, name: str) -> datetime | None:
+    """A date of the municipality, as the start of that day (None when absent; refused when not a date)."""
+    value = args.get(name)
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
-    except ValueError:
-        return None
+        day = datetime.fromisoformat(value)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # a day after it must exist, and the database's calendar
+            raise ValueError(value)
+        return day.replace(tzinfo=ZoneInfo(me().jurisdiction.timezone))
+    except ValueError as exc:
+        raise DomainError(gettext("Not a date (YYYY-MM-DD): {0}.").format(value[:40]), field=name) from exc
 
 
 @bp.get("/queue")
 @allow("reports.list")
 def queue_page() -> Any:
-    f = filters_from(request.args)
-    requested = request.args.get("sort") or ""
+    """The queue; a filter naming nothing (or a range ending before it starts) shows the page with why (422)."""
+    requested = request.args.get("sort") or "newest"
     sort = requested if requested in triage.SORTS else "newest"
     page: triage.QueuePage
+    f: triage.QueueFilters = {}
+    status = 200
     try:
+        f = filters_from(request.args)
+        if requested not in triage.SORTS:
+            message = gettext("Unknown sort order: {0}. Allowed: {1}.")
+            raise DomainError(message.format(requested[:40], ", ".join(triage.SORTS)), field="sort")
         page = triage.queue_page(me(), f, sort=sort, cursor=request.args.get("cursor") or None, limit=50)
     except DomainError as exc:
-        page, f = {"items": [], "counts": {}, "next_cursor": None, "counts_exact": True, "error": exc.message}, f
+        page, status = {"items": [], "counts": {}, "next_cursor": None, "counts_exact": True, "error": exc.message}, 422
     context = {
         "page": page,
         "f": f,
@@ -78,8 +90,8 @@ def queue_page() -> Any:
         "open_statuses": OPEN_STATUSES,
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
-        return render_template("admin/_results.html", **context)
-    return render_template("admin/queue.html", **context)
+        return render_template("admin/_results.html", **context)  # htmx swaps in 2xx answers only
+    return render_template("admin/queue.html", **context), status
 
 
 @bp.get("/queue/points.json")
@@ -98,7 +110,8 @@ def areas_geojson() -> Any:
 @allow("reports.bulk")
 def bulk() -> Any:
     f = request.form
-    items = [triage.BulkItem(int(v), f.get(f"etag_{v}", "")) for v in f.getlist("ids") if v.isdigit()]
+    ids = [(n, v) for v in f.getlist("ids") if (n := whole_number(v)) is not None]
+    items = [triage.BulkItem(n, f.get(f"etag_{v}", "")) for n, v in ids]
     command: triage.ChangeStatus | triage.Assign | None = None
     if f.get("action") == "status":
         command = triage.ChangeStatus(f.get("status") or "", f.get("reason") or None)
@@ -184,7 +197,7 @@ def _act(report_id: int, action: str) -> Any:
     except triage.PreconditionFailed:
         current = triage.report_detail(me(), report_id)
         try:
-            seen = json.loads(form.get("snapshot") or "{}")
+            seen = parse_json(form.get("snapshot") or "{}", "snapshot", "form")
         except ValueError:
             seen = {}
         return _panel(
@@ -218,13 +231,13 @@ def _command(action: str) -> triage.Command:
         case "reply":
             return triage.Reply(_body())
         case "template_reply":
-            return triage.ReplyFromTemplate(f.get("template_status", ""), int(f.get("index") or 0))
+            return triage.ReplyFromTemplate(f.get("template_status", ""), form_int(f, "index", 0))
         case "note":
             return triage.Note(_body())
         case "recategorise":
             return triage.Recategorise(f.get("service", ""))
         case "merge":
-            return triage.Merge(int(f.get("master_id") or 0))
+            return triage.Merge(form_int(f, "master_id", 0))
         case _:
             hidden = {"hide": True, "show": False}.get(f.get("visibility", ""))
             return triage.ModerateText(hidden=hidden, description=f.get("description") or None)
@@ -284,7 +297,7 @@ def report_moderate(report_id: int) -> Any:
     return _act(report_id, "moderate")
 
 
-@bp.post("/photos/<int:photo_id>/moderation")
+@bp.post("/photos/<bigint:photo_id>/moderation")
 @allow("photos.moderate")
 def photo_moderation(photo_id: int) -> Any:
     try:

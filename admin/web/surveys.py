@@ -3,8 +3,6 @@ with its preview and results, and its actions (publish, close, edit, invite), th
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -16,7 +14,10 @@ from admin.api.surveys import SurveyIn
 from admin.web.common import allow, bp, lang, me, t
 from backend import surveys
 from backend.errors import DomainError
+from backend.fields import whole_number
 from backend.i18n import LANGUAGES
+from backend.input_guard import parse_json
+from backend.spreadsheets import csv_text
 
 SURVEY_EXAMPLE = {
     "key": "city-services",
@@ -42,7 +43,7 @@ SURVEY_EXAMPLE = {
 def _survey_spec(raw: str | None) -> surveys.SurveySpec:
     """The definition typed in the page (JSON), checked by the API's own schema (whose keys are SurveySpec's)."""
     try:
-        return cast(surveys.SurveySpec, dict(SurveyIn().load(json.loads(raw or "{}"))))
+        return cast(surveys.SurveySpec, dict(SurveyIn().load(parse_json(raw or "{}", "definition", "form"))))
     except ValueError as exc:
         raise DomainError(t("Not valid JSON: {e}", e=str(exc)), field="definition") from exc
     except ValidationError as exc:
@@ -107,10 +108,8 @@ def survey_page(survey_id: int) -> Any:
 @bp.get("/surveys/<int:survey_id>/responses.csv")
 @allow("surveys.results")
 def survey_export(survey_id: int) -> Any:
-    out = io.StringIO()
-    csv.writer(out).writerows(surveys.export(me(), survey_id))
     return Response(
-        out.getvalue(),
+        csv_text(surveys.export(me(), survey_id)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'},
     )
@@ -148,7 +147,7 @@ def survey_edit(survey_id: int) -> Any:
 
 def _per_minute(form: Any) -> int:
     """Invitations a minute from the form (1000 unless a whole number is given)."""
-    return int(form.get("per_minute") or 1000) if (form.get("per_minute") or "1000").isdigit() else 1000
+    return whole_number(form.get("per_minute")) or 1000
 
 
 @bp.post("/surveys/<int:survey_id>/invite")

@@ -43,7 +43,7 @@ def find_visible(s: Session, report_ref: str) -> Report:
         selectinload(Report.area),
         selectinload(Report.photos),
     )
-    if report_ref.isdigit() and len(report_ref) <= 18:
+    if report_ref.isascii() and report_ref.isdigit() and len(report_ref) <= 18:
         stmt = stmt.where(Report.id == int(report_ref))
     elif len(report_ref) <= 32:
         stmt = stmt.where(Report.public_id == report_ref.upper())

@@ -262,7 +262,7 @@ def definition(staff: StaffUser, survey_id: int) -> SurveyDefinition:
         "closes_at": survey.closes_at,
         "audience": survey.audience,
         "areas": [areas[i] for i in survey.area_ids or [] if i in areas],
-        "reporter_services": survey.reporter_services,
+        "reporter_services": survey.reporter_services or [],
         "reporter_days": survey.reporter_days,
         "published_at": survey.published_at,
         "responses": s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) or 0,

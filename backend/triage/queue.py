@@ -31,6 +31,7 @@ from backend.models import (
 )
 from backend.reporting.presenters import media_url
 from backend.triage.etag import etag_of
+from backend.triage.filters import check_filters
 from backend.triage.views import CodeName, MapPoint, QueueFilters, QueueItem, QueuePage, QueuePhoto, TextQuery
 
 SORTS = ("newest", "oldest", "due", "updated")
@@ -59,7 +60,7 @@ def _decode(cursor: str) -> tuple[datetime | None, int]:
     try:
         value, rid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return (datetime.fromisoformat(value) if value is not None else None), int(rid)
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise DomainError(gettext("Invalid cursor."), field="cursor") from exc
 
 
@@ -248,6 +249,7 @@ def _item(
 def queue(staff: StaffUser, f: QueueFilters, *, sort: str, cursor: str | None, limit: int) -> QueuePage:
     """One page of the queue and the counts for the same filters."""
     s = session()
+    check_filters(s, staff, f)
     f = prepared(f)
     rows = list(s.execute(page_stmt(staff, f, sort=sort, cursor=cursor, limit=limit)))
     more = len(rows) > limit
@@ -322,6 +324,7 @@ def overdue_by_department(staff: StaffUser) -> dict[str, int]:
 def map_points(staff: StaffUser, f: QueueFilters, *, limit: int) -> list[MapPoint]:
     """The newest `limit` reports of the same selection as the queue, as map points."""
     s = session()
+    check_filters(s, staff, f)
     f = prepared(f)
     stmt = _filtered(
         staff,

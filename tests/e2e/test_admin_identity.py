@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -163,7 +164,7 @@ def test_wrong_passwords_make_that_address_wait_not_the_account(app: Flask, staf
 
 def _path(rule: str, args: dict[str, Any]) -> str:
     for name, value in args.items():
-        rule = rule.replace(f"<int:{name}>", str(value)).replace(f"<string:{name}>", str(value))
+        rule = re.sub(f"<(?:int|bigint|string):{name}>", str(value), rule)
     return rule
 
 
@@ -239,7 +240,7 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(
         roles = POLICY[endpoint]
         if roles is None:
             continue
-        kinds = [k for k in ARG_KINDS if f"<int:{k}>" in rule or f"<string:{k}>" in rule]
+        kinds = [k for k in ARG_KINDS if re.search(f"<(?:int|bigint|string):{k}>", rule)]
         for role in ROLES:
             if role not in tokens or endpoint == "tokens.delete":  # signing out spends the token
                 tokens[role] = bearer(client, staff[role])

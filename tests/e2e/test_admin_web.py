@@ -362,7 +362,7 @@ def test_every_web_route_answers_each_role_as_the_policy_says(app: Flask, people
     for role in ROLES:
         c, token = web_session(app, emails[role])
         for rule, method in routes:
-            path = re.sub(r"<int:\w+>", "999999999", re.sub(r"<(?:string:)?(\w+)>", lambda m: {
+            path = re.sub(r"<(?:big)?int:\w+>", "999999999", re.sub(r"<(?:string:)?(\w+)>", lambda m: {
                 "fmt_": "csv", "name": "nope"}.get(m.group(1), "nope"), rule.rule))
             res = c.open(path, method=method, base_url=HTTPS, data={"csrf_token": token},
                          headers={"Referer": f"{HTTPS}/admin/queue", "X-CSRFToken": token})
