@@ -48,28 +48,24 @@ def _within_years(value: dt.date | None) -> None:
         raise ValidationError("The year must be between 1900 and 2200.")  # the msgid of its translations
 
 
-class DateTime(fields.DateTime):
+class _BoundedYears(fields.DateTime):
+    """A date and time between the years 1900 and 2200 (a year beyond Python's calendar is invalid, not a crash)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        try:
+            parsed: dt.datetime = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+        _within_years(parsed)
+        return parsed
+
+
+class DateTime(_BoundedYears):
     """A date and time between the years 1900 and 2200."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
-        try:
-            parsed: dt.datetime = super()._deserialize(value, attr, data, **kwargs)
-        except OverflowError:
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
-        _within_years(parsed)
-        return parsed
 
-
-class AwareDateTime(fields.AwareDateTime):
+class AwareDateTime(_BoundedYears, fields.AwareDateTime):
     """A date and time with an offset (or the field's default time zone) between the years 1900 and 2200."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
-        try:
-            parsed: dt.datetime = super()._deserialize(value, attr, data, **kwargs)
-        except OverflowError:
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
-        _within_years(parsed)
-        return parsed
 
 
 class Date(fields.Date):
