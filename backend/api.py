@@ -73,8 +73,9 @@ def error_response(
 ERROR_FORMATS = "hromada.error_formats"
 
 
-def register_error_format(app: Flask, prefix: str, render: Callable[[Exception], Response]) -> None:
-    """Answer HTTP errors and domain errors under `prefix` with `render` instead of the shared shape."""
+def register_error_format(app: Flask, prefix: str, render: Callable[[Exception], Response | None]) -> None:
+    """Answer HTTP errors and domain errors under `prefix` with `render` instead of the shared shape (where it
+    answers None, the shared shape)."""
     app.extensions.setdefault(ERROR_FORMATS, {})[prefix] = render
 
 
@@ -82,8 +83,9 @@ def own_error_format(exc: Exception) -> Response | None:
     """The answer of the error format registered for this request's path, if one is."""
     for prefix, render in current_app.extensions.get(ERROR_FORMATS, {}).items():
         if request.path.startswith(prefix):
-            answer: Response = render(exc)
-            return answer
+            answer: Response | None = render(exc)
+            if answer is not None:
+                return answer
     return None
 
 

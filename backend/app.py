@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from flask import Flask
+from flask import Flask, redirect, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Response
 
 from admin import init_app as init_admin
 from backend import headers, input_guard, metrics, outbox, tasks  # noqa: F401 - registers the tasks
@@ -47,6 +50,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         n = settings.PROXY_FIX_X_FOR
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)  # type: ignore[method-assign]
     input_guard.init_app(app)  # before any route: bounds `<int:…>`, checks each request before the others
+    app.before_request(_relative_redirect)
     Database(settings).init_app(app)
     app.extensions["hromada.redis"] = redis.Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
@@ -100,3 +104,13 @@ def _is_connection_error(exc: DBAPIError) -> bool:
 def _internal_error(exc: Exception) -> ResponseReturnValue:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500)
+
+
+def _relative_redirect() -> Response | None:
+    """A path that routing corrects (e.g. /admin to /admin/) is redirected by path alone: the absolute URL werkzeug
+    would build names the Host header, which a client chooses."""
+    wanted = request.routing_exception
+    if not isinstance(wanted, RequestRedirect):
+        return None
+    target = urlsplit(wanted.new_url)
+    return redirect(urlunsplit(("", "", target.path, target.query, "")), wanted.code)

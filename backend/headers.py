@@ -75,7 +75,11 @@ def personal(req: Request) -> bool:
         return False
     if path.startswith(PRIVATE_PREFIXES) or path == "/metrics":
         return True
-    if any(req.headers.get(name) for name in CREDENTIALS) or "api_key" in req.args or "token" in req.args:
+    try:
+        secret_in_query = "api_key" in req.args or "token" in req.args
+    except UnicodeDecodeError:  # a query string that is not text (refused at the edge): not stored either
+        secret_in_query = True
+    if secret_in_query or any(req.headers.get(name) for name in CREDENTIALS):
         return True
     return path.startswith("/api/v1") and req.method not in ("GET", "HEAD")
 

@@ -40,21 +40,36 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 class BadInput(DomainError):
-    """A request part that no field of the app accepts; `location` is path, query, form or json."""
+    """A request part that no field of the app accepts; `location` is path, query, form or json. `template` and
+    `params` are the message before translation, for pages whose language is known only after this refusal."""
 
     status = 400
 
-    def __init__(self, message: str, *, field: str, location: str, status: int = 400) -> None:
-        super().__init__(message, field=field, code="BadInput")
+    def __init__(
+        self, template: str, *, field: str, location: str, status: int = 400, params: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(gettext(template, **(params or {})), field=field, code="BadInput")
         self.location = location
         self.status = status
+        self.template = template
+        self.params = params or {}
+
+    @property
+    def names_a_field(self) -> bool:
+        """Whether the message names a field or part by its code (a page says it in words instead)."""
+        return "{field}" in self.template
+
+
+#: The refusals of text: a character that is not allowed, or bytes that are not UTF-8.
+NOT_ALLOWED = "{field} contains a character that is not allowed (NUL or a control character)."
+NOT_UTF8 = "{field} is not valid UTF-8 text."
 
 
 class BadPath(BadInput, NotFound):
     """A path no route can have (the resource it names cannot exist): 404."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, field="path", location="path", status=404)
+    def __init__(self, template: str) -> None:
+        super().__init__(template, field="path", location="path", status=404, params={"field": "path"})
 
 
 class DatabaseInteger(IntegerConverter):
@@ -99,35 +114,56 @@ def check_request() -> None:
     except UnicodeDecodeError:
         path = "\ufffd"
     if "\ufffd" in path:  # bytes that were not UTF-8 (or what a decoder made of them): no route has them
-        raise BadPath(gettext("{field} is not valid UTF-8 text.", field="path"))
+        raise BadPath(NOT_UTF8)
     if FORBIDDEN.search(path):
-        raise BadPath(_forbidden("path", "path").message)
-    _check_pairs(environ.get("QUERY_STRING", ""), "query")
+        raise BadPath(NOT_ALLOWED)
+    _check_pairs(_wsgi_bytes(environ.get("QUERY_STRING", ""), "query"), "query")
     own = CREDENTIAL_FIELDS if path.startswith(STAFF_PREFIXES) else frozenset()
     if request.mimetype == "application/x-www-form-urlencoded":
-        _check_pairs(request.get_data(cache=True).decode("latin-1"), "form", own)
+        _check_pairs(request.get_data(cache=True), "form", own)
     elif request.mimetype == "multipart/form-data":
-        for name, values in request.form.lists():
-            for value in (name, *values):
-                if FORBIDDEN.search(value):
-                    raise _forbidden(name, "form")
+        _check_multipart()
     elif request.is_json and request.content_length != 0:
         raw = request.get_data(cache=True)
         if raw.strip():
             check_json(raw, own)
 
 
-def _check_pairs(encoded: str, location: str, own: frozenset[str] = frozenset()) -> None:
-    for pair in encoded.split("&"):
+def _check_multipart() -> None:
+    """Every part named, its name and (for a field) its value free of forbidden characters."""
+    for name, values in request.form.lists():
+        if not name:
+            raise _nameless()
+        for value in (name, *values):
+            if FORBIDDEN.search(value):
+                raise _forbidden(name, "form")
+    for name in request.files:
+        if not name:
+            raise _nameless()
+        if FORBIDDEN.search(name):
+            raise _forbidden(name, "form")
+
+
+def _wsgi_bytes(text: str, location: str) -> bytes:
+    """The bytes a WSGI server received (it hands them over as latin-1 text)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise BadInput(NOT_UTF8, field=location, location=location, params={"field": location}) from None
+
+
+def _check_pairs(encoded: bytes, location: str, own: frozenset[str] = frozenset()) -> None:
+    """`name=value&…` as received: each name and value, once percent-decoded, UTF-8 without forbidden characters."""
+    for pair in encoded.split(b"&"):
         if not pair:
             continue
-        raw_name, _, raw_value = pair.partition("=")
-        name = _text(unquote_to_bytes(raw_name.replace("+", " ")), location, location)
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = _text(unquote_to_bytes(raw_name.replace(b"+", b" ")), location, location)
         if FORBIDDEN.search(name):
             raise _forbidden(location, location)
         if name in own:
             continue
-        value = _text(unquote_to_bytes(raw_value.replace("+", " ")), name, location)
+        value = _text(unquote_to_bytes(raw_value.replace(b"+", b" ")), name, location)
         if FORBIDDEN.search(value):
             raise _forbidden(name, location)
 
@@ -136,16 +172,15 @@ def _text(raw: bytes, field: str, location: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadInput(
-            gettext("{field} is not valid UTF-8 text.", field=_shown(field)), field=field, location=location
-        ) from None
+        raise BadInput(NOT_UTF8, field=field, location=location, params={"field": _shown(field)}) from None
+
+
+def _nameless() -> BadInput:
+    return BadInput("A part of the form has no name.", field="form", location="form")
 
 
 def _forbidden(field: str, location: str, status: int = 400) -> BadInput:
-    message = gettext(
-        "{field} contains a character that is not allowed (NUL or a control character).", field=_shown(field)
-    )
-    return BadInput(message, field=field, location=location, status=status)
+    return BadInput(NOT_ALLOWED, field=field, location=location, status=status, params={"field": _shown(field)})
 
 
 def _shown(field: str) -> str:
@@ -192,8 +227,13 @@ def parse_json(text: str, field: str = "", location: str = "json", own: frozense
         if depth > MAX_JSON_DEPTH:
             raise _too_deep(field or "json", location)
         if isinstance(value, _OutOfRange):
-            message = gettext("{field}: the number is out of range.", field=where or "json")
-            raise BadInput(message, field=where or "json", location=location, status=422)
+            raise BadInput(
+                "{field}: the number is out of range.",
+                field=where or "json",
+                location=location,
+                status=422,
+                params={"field": where or "json"},
+            )
         if isinstance(value, str):
             if FORBIDDEN.search(value) and where not in own:
                 raise _forbidden(where or "json", location, 422)
@@ -208,8 +248,8 @@ def parse_json(text: str, field: str = "", location: str = "json", own: frozense
 
 
 def _too_deep(field: str, location: str) -> BadInput:
-    message = gettext("The JSON body is nested too deeply (at most {n} levels).", n=MAX_JSON_DEPTH)
-    return BadInput(message, field=field, location=location)
+    template = "The JSON body is nested too deeply (at most {n} levels)."
+    return BadInput(template, field=field, location=location, params={"n": MAX_JSON_DEPTH})
 
 
 def register_data_errors(app: Flask) -> None:

@@ -6,8 +6,11 @@ loopback, link-local, shared/CGNAT, multicast, reserved, documentation, 6to4/NAT
 of those); the connection then goes to the address that was checked, with the URL's host name in `Host` and in
 TLS (SNI and the certificate check), so a second DNS answer cannot move it elsewhere. Redirects are followed here,
 each hop checked the same way, at most `max_redirects` of them. Connecting and reading have timeouts, the whole
-call a deadline, and a body longer than `max_bytes` is cut off. `OUTBOUND_ALLOW_HOSTS` names the only exceptions
-(host or host:port as written in the URL, e.g. a test server on 127.0.0.1:PORT).
+call a deadline (each hop's connect and read timeouts are cut to the time left; the host's DNS lookup is bounded
+by the resolver's own timeout, and a server sending its status line and headers a byte at a time by the read
+timeout per byte, so a call can overrun its deadline by those), and a body longer than `max_bytes` is cut off.
+`OUTBOUND_ALLOW_HOSTS` names the only exceptions (host or host:port as written in the URL, e.g. a test server on
+127.0.0.1:PORT).
 """
 
 from __future__ import annotations
@@ -50,8 +53,8 @@ BLOCKED_NETWORKS = tuple(
         "203.0.113.0/24",
         "224.0.0.0/4",
         "240.0.0.0/4",
-        "::/128",
-        "::1/128",
+        "::/96",  # IPv4-compatible (::a.b.c.d, deprecated), and with it :: and ::1
+        "::ffff:0:0:0/96",  # IPv4-translated (::ffff:0:a.b.c.d)
         "64:ff9b::/96",
         "64:ff9b:1::/48",
         "100::/64",
@@ -240,8 +243,11 @@ def post(url: str, body: bytes, *, headers: Mapping[str, str] | None = None, lim
     return request("POST", url, headers=headers, body=body, limits=limits)
 
 
-def _pool(target: Target, limits: Limits) -> HTTPConnectionPool:
-    timeout = Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
+def _pool(target: Target, limits: Limits, deadline: float) -> HTTPConnectionPool:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise OutboundTimeout(f"{target.host}: no complete answer within {limits.total_timeout} s")
+    timeout = Timeout(connect=min(limits.connect_timeout, left), read=min(limits.read_timeout, left))
     if target.scheme == "https":
         return HTTPSConnectionPool(
             target.address,
@@ -263,7 +269,7 @@ def _exchange(
     deadline: float,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request to the checked address; the answer's status, headers (lower-case names) and capped body."""
-    pool = _pool(target, limits)
+    pool = _pool(target, limits, deadline)
     sent = {**headers, "Host": target.host_header, "Accept-Encoding": "identity"}
     try:
         response = pool.urlopen(

@@ -261,14 +261,17 @@ class Settings:
         """The base of absolute links (e-mails, media, discovery), without a trailing slash.
 
         PUBLIC_BASE_URL when set. Without it a request's host is used only where it cannot be forged: when
-        TRUSTED_HOSTS refused every other Host before the request reached a view, or in development; outside a
-        request https://<the first trusted host> (development: http://localhost:PORT)."""
+        TRUSTED_HOSTS refused every other Host before the request reached a view (then as https://<its name>: the
+        port and scheme a client chose are not the site's), or in development; outside a request https://<the first
+        trusted host> (development: http://localhost:PORT)."""
         if self.PUBLIC_BASE_URL:
             return self.PUBLIC_BASE_URL.rstrip("/")
         if not self.development and not self.TRUSTED_HOSTS:
             raise ConfigurationError("PUBLIC_BASE_URL or TRUSTED_HOSTS is required when HROMADA_ENV is production")
-        if request_host_url:
+        if request_host_url and self.development:
             return request_host_url.rstrip("/")
+        if request_host_url and (name := urlsplit(request_host_url).hostname):
+            return f"https://{name}"
         if self.development:
             return f"http://localhost:{self.PORT}"
         return f"https://{self.TRUSTED_HOSTS[0]}"

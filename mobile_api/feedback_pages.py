@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from flask import Response, g, render_template
+from flask import Flask, Response, g, render_template, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from backend import links, reporting, residents
+from backend.api import register_error_format
 from backend.errors import Conflict
 from backend.fields import DateTime, Int
-from backend.i18n import LANGUAGES, gettext
+from backend.i18n import LANGUAGES, choose_language, gettext
+from backend.input_guard import FORBIDDEN, BadInput
 from mobile_api.auth import BEARER, current_device, device_required
 from mobile_api.blueprint import ERRORS, blp
 
@@ -90,7 +92,7 @@ class ReportFeedback(MethodView):
 def _page(template: str, status: int = 200, lang: str | None = None, **context: Any) -> Response:
     """A resident page (mobile_api/templates/resident/) in the e-mail's language, else the request's; t()
     translates its texts."""
-    language = lang if lang in LANGUAGES else g.language
+    language = lang if lang in LANGUAGES else g.get("language") or choose_language()
 
     def t(message: str, **params: Any) -> str:
         return gettext(message, language, **params)
@@ -194,3 +196,44 @@ def _unsubscribe_page(found: residents.UnsubscribeLink) -> Response:
     if found.state == "expired":
         return _page("resident/link.html", 410, found.lang, state="expired", purpose="unsubscribe", report_url=None)
     return _page("resident/unsubscribe.html", lang=found.lang, state=found.state)
+
+
+def _refused(exc: Exception) -> Response | None:
+    """A refusal at the edge (a character that is not allowed, or bytes that are not text, in the link or the
+    form) on these pages: the form again with why, or the link's page, in the link's language; status 422. Other
+    errors keep the shared JSON shape."""
+    if not isinstance(exc, BadInput):
+        return None
+    try:
+        token = request.form.get("token") or request.args.get("token") or ""
+    except UnicodeDecodeError:
+        token = ""
+    found: Any = None
+    if token and not FORBIDDEN.search(token):
+        opened = reporting.open_feedback_link if request.path.endswith("/feedback") else residents.unsubscribe_link
+        try:
+            found = opened(token)
+        except (links.LinkInvalid, links.LinkExpired, links.LinkUsed):
+            found = None
+    lang = found.lang if found is not None else None
+    if request.method == "POST" and request.path.endswith("/feedback") and found is not None and found.state == "open":
+        form = request.form
+        return _page(
+            "resident/feedback.html",
+            422,
+            lang,
+            token=token,
+            fixed=form.get("fixed") != "false",
+            satisfaction=form.get("satisfaction"),
+            comment=FORBIDDEN.sub("", form.get("comment") or ""),  # what was typed, without what was refused
+            refused=True,
+        )
+    return _page("resident/link.html", 422, lang, state="refused", purpose=None, report_url=None)
+
+
+def _register(state: Any) -> None:
+    for path in ("/feedback", "/email/unsubscribe"):
+        register_error_format(cast(Flask, state.app), f"{state.url_prefix or blp.url_prefix}{path}", _refused)
+
+
+blp.record_once(_register)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -30,6 +31,7 @@ from backend import staff as staff_service
 from backend.api import error_response
 from backend.errors import DomainError, NotFound
 from backend.i18n import LANGUAGES, gettext, pick
+from backend.input_guard import NOT_ALLOWED, NOT_UTF8, BadInput
 from backend.models import StaffUser
 from backend.ratelimit import SIGN_IN_LIMITS, keep_own_retry_after, limiter
 from backend.vocabulary import label
@@ -104,6 +106,14 @@ def t(message: str, **params: Any) -> str:
 
 @bp.before_request
 def _identify() -> Any:
+    _who()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    return None
+
+
+def _who() -> None:
+    """The signed-in staff member (g.web_staff) and their language, from the session."""
     g.web_staff = None
     secret = session.get("token")
     if secret:
@@ -113,9 +123,6 @@ def _identify() -> Any:
         else:
             g.web_staff, g.web_token = found
             g.language = lang()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
-    return None
 
 
 @bp.after_request
@@ -144,9 +151,29 @@ def _refused(exc: DomainError) -> Any:
     if request.path.endswith((".json", ".geojson")):
         errors = {"query": {exc.field: [exc.message]}} if exc.field else None
         return error_response(404 if isinstance(exc, NotFound) else 422, exc.message, errors, translated=True)
+    message = exc.message
+    if isinstance(exc, BadInput):  # refused before the page knew who asks: their navigation and language now
+        if "web_staff" not in g:
+            _who()
+        if exc.template in (NOT_ALLOWED, NOT_UTF8):
+            message = t("The form or the address contains a character that is not allowed.")
+        else:
+            message = t(exc.template, **exc.params)
     return render_template(
-        "admin/error.html", title=t("Not found") if isinstance(exc, NotFound) else t("Refused"), message=exc.message
+        "admin/error.html",
+        title=t("Not found") if isinstance(exc, NotFound) else t("Refused"),
+        message=message,
+        back=_back() if request.method == "POST" else None,
+        here=request.path if isinstance(exc, BadInput) else None,  # not the refused query again
     ), 404 if isinstance(exc, NotFound) else 422
+
+
+def _back() -> str | None:
+    """The page of this site the refused form was sent from, if the browser said so."""
+    came = urlsplit(request.referrer or "")
+    if came.netloc != request.host or not came.path.startswith("/admin/"):
+        return None
+    return came.path + (f"?{came.query}" if came.query else "")
 
 
 @bp.errorhandler(RateLimitExceeded)

@@ -57,15 +57,22 @@ def answer_row(q: SurveyQuestion, value: Any, areas: dict[str, int], field: str)
 
 def _choices(q: SurveyQuestion, value: Any, areas: dict[str, int], field: str) -> list[str]:
     if q.kind == "district":
+        if not isinstance(value, str):
+            raise DomainError(gettext("Not one of the options."), field=field)
         if value not in areas:
             raise DomainError(gettext("Unknown area: {0}.").format(value), field=field)
         return [value]
     codes = {o["code"] for o in q.options}
     if q.kind == "single":
-        if value not in codes:
+        if not isinstance(value, str) or value not in codes:
             raise DomainError(gettext("Not one of the options."), field=field)
         return [value]
-    if not isinstance(value, list) or len(set(value)) != len(value) or not set(value) <= codes:
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, str) for v in value)
+        or len(set(value)) != len(value)
+        or not set(value) <= codes
+    ):
         raise DomainError(gettext("Not one of the options."), field=field)
     return list(value)
 

@@ -71,6 +71,7 @@ BAD_JSON_VALUE = {
     "year-9999": '"9999-12-31T23:59:59+14:00"',
     "list": '["a", 1]',
     "object": '{"a": {"b": 1}}',
+    "nested-lists": '[["a"], {"b": 1}, [[]]]',
     "long": json.dumps("a" * 100_000),
 }
 #: As a whole JSON body.
@@ -84,6 +85,30 @@ BAD_JSON_BODY = {
     "digits": "9" * 5000,
     "not-json": "{'a': 1",
     "invalid-utf8": b'{"a": "\xff\xfe"}',
+}
+#: As a multipart body: parts a form field cannot come from (the boundary is "B").
+BAD_MULTIPART = {
+    "nameless": 'Content-Disposition: form-data\r\n\r\nx',
+    "attachment": 'Content-Disposition: attachment\r\n\r\nx',
+    "empty-name": 'Content-Disposition: form-data; name=""\r\n\r\nx',
+    "nameless-file": 'Content-Disposition: form-data; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\nx',
+    "nul-value": 'Content-Disposition: form-data; name="x"\r\n\r\na\x00b',
+}
+#: A survey with a question of each kind; the last one is required and never answered in the corpus, so no
+#: response is stored and each wrong answer reaches its question's check.
+CORPUS_SURVEY: dict[str, Any] = {
+    "title": {"pl": "Korpus"},
+    "questions": [
+        {"code": "one", "kind": "single", "text": {"pl": "Jedno"},
+         "options": [{"code": "yes", "label": {"pl": "tak"}}, {"code": "no", "label": {"pl": "nie"}}]},
+        {"code": "many", "kind": "multiple", "text": {"pl": "Wiele"},
+         "options": [{"code": "a", "label": {"pl": "a"}}, {"code": "b", "label": {"pl": "b"}}]},
+        {"code": "area", "kind": "district", "text": {"pl": "Dzielnica"}},
+        {"code": "scale", "kind": "likert5", "text": {"pl": "Skala"}},
+        {"code": "nps", "kind": "nps", "text": {"pl": "Polecenie"}},
+        {"code": "words", "kind": "text", "text": {"pl": "Uwagi"}},
+        {"code": "last", "kind": "likert5", "required": True, "text": {"pl": "Ostatnie"}},
+    ],
 }
 COMMON_QUERY = ("page", "cursor", "limit", "from", "to", "bbox", "zoom", "status", "area", "start_date", "end_date",
                 "service_code", "q", "period", "next", "lang", "jurisdiction_id", "id", "after", "before")
@@ -118,6 +143,11 @@ def people(corpus_app: Flask) -> dict[str, Any]:
     staff = {"Authorization": f"Bearer {bearer}"}
     indicators = client.get("/api/admin/indicators", headers=staff).json["items"]
     report["id"] = client.get("/api/admin/reports?limit=1", headers=staff).json["items"][0]["id"]
+    survey = client.post("/api/admin/surveys", headers=staff,
+                         json={**CORPUS_SURVEY, "key": f"corpus-{uuid.uuid4().hex[:6]}"}).json["id"]
+    assert client.post(f"/api/admin/surveys/{survey}/publish", headers=staff).status_code == 200
+    assert resident.post("/api/v1/me/places", {"label": "home", "lat": 50.0614, "lon": 19.9372}).status_code == 201
+    assert resident.get(f"/api/v1/surveys/{survey}").status_code == 200  # the answers reach their questions' checks
     return {
         "resident": {"Authorization": f"Bearer {resident.token}"},
         "staff-bearer": {"Authorization": f"Bearer {bearer}"},
@@ -127,6 +157,7 @@ def people(corpus_app: Flask) -> dict[str, Any]:
         "web": (web, csrf),
         "report": report,
         "indicator": indicators[0]["code"] if indicators else "sla-on-time",
+        "survey": survey,
     }
 
 
@@ -142,6 +173,8 @@ def base_value(name: str, converter: str, people: dict[str, Any]) -> str:
         return str(report["public_id"])
     if name == "code":
         return str(people["indicator"])
+    if name == "survey_id":
+        return str(people["survey"])
     if name in ("fmt", "fmt_"):
         return "json" if name == "fmt" else "csv"
     if name == "kind":
@@ -283,11 +316,26 @@ def body_requests(app: Flask, base: dict[str, Any], path: str, op: dict[str, Any
             yield {**base, "what": f"form {field} twice", "path": path, "form": f"{field}=1&{field}=2"}
         if rule.startswith("/admin"):
             return
+    for cls, part in BAD_MULTIPART.items():
+        yield {**base, "what": f"multipart {cls}", "path": path, "multipart": f"--B\r\n{part}\r\n--B--\r\n"}
     for cls, body in BAD_JSON_BODY.items():
         yield {**base, "what": f"json body {cls}", "path": path, "json": body}
     for field in body_fields(op):
         for cls, value in BAD_JSON_VALUE.items():
             yield {**base, "what": f"json {field}={cls}", "path": path, "json": f'{{"{field}": {value}}}'}
+            # inside a documented object: each question of the corpus survey, and any key of another object
+            for key in nested_keys(rule, field):
+                yield {**base, "what": f"json {field}.{key}={cls}", "path": path,
+                       "json": f'{{"{field}": {{"{key}": {value}}}}}'}
+
+
+def nested_keys(rule: str, field: str) -> list[str]:
+    """The keys sent inside a body field that is an object."""
+    if field == "answers" and "<int:survey_id>" in rule:
+        return [q["code"] for q in CORPUS_SURVEY["questions"]]
+    if field in ("answers", "attributes", "title", "body", "labels", "text"):
+        return ["size", "pl"]
+    return []
 
 
 def send(client: FlaskClient, request: dict[str, Any], credential: str, people: dict[str, Any]) -> int:
@@ -299,7 +347,7 @@ def send(client: FlaskClient, request: dict[str, Any], credential: str, people: 
         kwargs["base_url"] = HTTPS
         headers = {"Referer": f"{HTTPS}/admin/queue", "X-CSRFToken": csrf}
     elif credential == "key-open311":  # Open311's key is a parameter of the request
-        part, joined = ("query", "") if "json" in request else ("form", "x=")
+        part, joined = ("form", "x=") if "form" in request else ("query", "")
         request = {**request, part: request.get(part, joined) + "&api_key=" + people[credential]["X-API-Key"]}
     elif credential != "none":
         headers = dict(people[credential])
@@ -309,6 +357,9 @@ def send(client: FlaskClient, request: dict[str, Any], credential: str, people: 
         body = request["json"]
         kwargs["data"] = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
         headers["Content-Type"] = "application/json"
+    if "multipart" in request:
+        kwargs["data"] = request["multipart"].encode("utf-8")
+        headers["Content-Type"] = "multipart/form-data; boundary=B"
     if "form" in request:
         form = request["form"]
         if credential == "web":
@@ -334,7 +385,8 @@ def test_no_bad_input_on_any_route_gives_a_server_error(corpus_app: Flask, peopl
             plain["path"] = build_path(request["rule"], people)
             refused_plainly[key] = send(client, plain, "none", people) in (302, 401, 403)
         for credential in credentials(request["rule"].rule, request["endpoint"], request["method"]):
-            if credential == "none" and refused_plainly[key] and not request["what"].startswith(("path", "json body")):
+            fields_only = not request["what"].startswith(("path", "json body", "multipart"))
+            if credential == "none" and refused_plainly[key] and fields_only:
                 continue  # what a guarded route does without credential does not depend on its fields
             status = send(client, request, credential, people)
             counts[credential] += 1
@@ -463,16 +515,25 @@ def test_the_staff_pages_refuse_bad_form_fields_with_a_page_naming_the_field(app
         # the report's panel again (htmx swaps 2xx answers only) with why nothing was saved
         assert answer.status_code == 200, (field, value)
         assert f"{field}: potrzebna jest liczba całkowita od 0 do 2147483647." in answer.get_data(as_text=True)
-    nul = web.post(f"/admin/reports/{found['id']}/note", data={"body": "a\x00b", "csrf_token": csrf}, **post)
-    assert nul.status_code == 422 and "body contains a character that is not allowed" in nul.get_data(as_text=True)
-    assert "<html" in nul.get_data(as_text=True).lower()  # a page, not JSON
+    nul = web.post(f"/admin/reports/{found['id']}/note", data={"body": "a\x00b", "csrf_token": csrf},
+                   base_url=HTTPS, headers={"Referer": f"{HTTPS}/admin/reports/{found['id']}", "Accept-Language": "en"})
+    page = nul.get_data(as_text=True)
+    # a page (not JSON) in the staff member's language, with the site's navigation and the way back to the form
+    assert nul.status_code == 422 and "<html" in page.lower()
+    assert "Formularz lub adres zawiera niedozwolony znak." in page and "body contains" not in page
+    assert ">Kolejka</a>" in page and f'href="/admin/reports/{found["id"]}">Wróć do formularza' in page
     deep = web.post("/admin/broadcasts/preview", data={"audience": "polygon", "polygon": "[" * 5000 + "]" * 5000,
                                                        "csrf_token": csrf}, **post)
     assert deep.status_code == 200 and "zagnieżdżona zbyt głęboko" in deep.get_data(as_text=True)  # the preview's error
     bulk = web.post("/admin/queue/bulk", data={"ids": ["²", str(2**40)], "action": "status", "status": "closed",
                                                 "csrf_token": csrf}, **post)
     assert bulk.status_code == 200  # nothing chosen that exists: nothing changed
-    assert web.get("/admin/queue?q=%00", base_url=HTTPS).status_code == 422
+    queue = web.get("/admin/queue?q=%00", base_url=HTTPS)
+    assert queue.status_code == 422 and "Formularz lub adres zawiera niedozwolony znak." in queue.get_data(as_text=True)
+    assert ">Kolejka</a>" in queue.get_data(as_text=True)
+    signed_out = client.post("/admin/login", data={"x": "a\x00"}, base_url=HTTPS, headers={"Accept-Language": "uk"})
+    assert "Форма або адреса містить недозволений символ." in signed_out.get_data(as_text=True)
+    assert 'href="/admin/login"' in signed_out.get_data(as_text=True)
 
 
 def test_open311_refuses_bad_characters_in_its_own_error_format(client: FlaskClient) -> None:
@@ -502,3 +563,42 @@ def test_a_value_the_database_refuses_is_a_422_rolled_back_and_logged_without_th
     assert refused.json["message"] == "Значення поза діапазоном або має неправильний формат."
     assert "SQLSTATE 22P02" in caplog.text and "secret" not in caplog.text
     assert client.get("/api/v1/probe/41").json == {"n": 41}  # the next request's session works
+
+
+def test_a_multipart_part_without_a_name_is_a_400_saying_so(client: FlaskClient) -> None:
+    for disposition in ("form-data", "attachment", 'form-data; name=""', 'form-data; filename="a.jpg"'):
+        body = f"--B\r\nContent-Disposition: {disposition}\r\n\r\nx\r\n--B--\r\n"
+        for path in ("/api/v1/devices", "/api/v1/reports", "/admin/login", "/open311/v2/requests.json"):
+            answer = client.post(path, data=body, content_type="multipart/form-data; boundary=B",
+                                 headers={"Accept-Language": "pl"})
+            # the staff pages answer refusals with their error page (422), the APIs with a 400
+            assert answer.status_code == (422 if path.startswith("/admin") else 400), (disposition, path)
+            assert "bez nazwy" in answer.get_data(as_text=True), (disposition, path)
+
+
+def test_survey_answers_of_the_wrong_shape_are_422_naming_the_question(app: Flask, client: FlaskClient,
+                                                                       admin: dict[str, str]) -> None:
+    headers = {"Authorization": admin["Authorization"]}
+    made = client.post("/api/admin/surveys", headers=headers,
+                       json={**CORPUS_SURVEY, "key": f"shapes-{uuid.uuid4().hex[:6]}"}).json["id"]
+    assert client.post(f"/api/admin/surveys/{made}/publish", headers=headers).status_code == 200
+    me = Resident(client)
+    assert me.post("/api/v1/me/places", {"label": "home", "lat": 50.0614, "lon": 19.9372}).status_code == 201
+    for code, value in (("one", ["yes"]), ("one", {"yes": 1}), ("many", [["a"]]), ("many", [{"a": 1}]),
+                        ("area", ["I"]), ("area", {"I": 1})):
+        answer = me.post(f"/api/v1/surveys/{made}/responses", {"answers": {code: value, "last": 3}})
+        assert answer.status_code == 422, (code, value, answer.status_code)
+        assert f"answers.{code}" in str(answer.json), answer.json
+    good = me.post(f"/api/v1/surveys/{made}/responses", {"answers": {"one": "yes", "many": ["a"], "last": 3}})
+    assert good.status_code == 201  # the right shapes are still answers
+
+
+def test_raw_bytes_that_are_not_utf8_in_a_query_string_or_form_are_a_400(client: FlaskClient) -> None:
+    # a server hands the undecoded bytes over as latin-1 text (PEP 3333); no client encoded them
+    raw = client.get("/api/v1/services", environ_overrides={"QUERY_STRING": "lat=\xff\xfe"})
+    assert "UTF-8" in refusal(raw, 400, "query", "lat")
+    raw = client.get("/admin/login", environ_overrides={"QUERY_STRING": "next=\xe9"})
+    assert raw.status_code == 422 and "niedozwolony znak" in raw.get_data(as_text=True)  # the staff error page
+    form = client.post("/api/v1/devices", data=b"platform=android&locale=\xff",
+                       content_type="application/x-www-form-urlencoded")
+    assert "UTF-8" in refusal(form, 400, "form", "locale")

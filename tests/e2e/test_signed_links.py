@@ -169,6 +169,31 @@ def test_a_feedback_link_opens_a_page_and_only_its_post_acts_once(
     assert opened.status_code == 409 and "<form" not in opened.get_data(as_text=True)
 
 
+def test_a_character_that_is_not_allowed_on_a_link_page_gives_its_page_in_the_links_language(
+        app: Flask, client: FlaskClient, staff: dict, worker: Any, smtp: Any) -> None:
+    a = asked(app, client, staff, smtp)
+    english = {"Accept-Language": "en"}  # the e-mail's language (Polish) wins over the browser's
+    refused = client.post("/api/v1/feedback", headers=english, data={
+        "token": a.token, "fixed": "false", "satisfaction": "2", "comment": "Napis\x00 nadal jest"})
+    assert refused.status_code == 422 and refused.mimetype == "text/html"
+    html = refused.get_data(as_text=True)
+    assert 'lang="pl"' in html and "Formularz zawiera niedozwolony znak. Usuń go i wyślij ponownie." in html
+    # the form again, as it was filled in, without the refused character
+    assert ">Napis nadal jest</textarea>" in html and 'value="2" checked' in html and 'value="false" checked' in html
+    assert answers(app, a.report_id) == 0 and status_of(client, a.public_id) == "closed"
+    for path in (a.feedback[0] + "&fixed=%00", a.unsubscribe + "&x=a%0Bb"):
+        page = client.get(path, headers=english)
+        assert page.status_code == 422 and page.mimetype == "text/html", path
+        assert 'lang="pl"' in page.get_data(as_text=True)
+        assert "Formularz lub adres zawiera niedozwolony znak." in page.get_data(as_text=True)
+    forged = client.post("/api/v1/feedback", headers={"Accept-Language": "uk"},
+                         data={"token": "x\x00", "fixed": "true"})
+    assert forged.status_code == 422 and "Форма або адреса містить недозволений символ." in forged.get_data(
+        as_text=True)
+    done = client.post("/api/v1/feedback", data={"token": a.token, "fixed": "false", "comment": "Napis nadal jest"})
+    assert done.status_code == 200 and answers(app, a.report_id) == 1  # the corrected form acts
+
+
 def test_an_expired_link_shows_the_expired_page_with_the_report_and_changes_nothing(
         app: Flask, client: FlaskClient, staff: dict, worker: Any, smtp: Any) -> None:
     a = asked(app, client, staff, smtp)

@@ -253,6 +253,10 @@ def test_credentials_in_the_url_are_refused(web: Server) -> None:
         ("::", False),
         ("::1", False),
         ("::ffff:10.0.0.1", False),
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("::808:808", False),  # IPv4-compatible addresses are deprecated: none is reached
+        ("::ffff:0:7f00:1", False),  # IPv4-translated 127.0.0.1
+        ("::ffff:0:a9fe:a9fe", False),
         ("64:ff9b::7f00:1", False),
         ("2002:7f00:1::", False),
         ("2001::1", False),

@@ -30,6 +30,8 @@ def test_production_starts_with_a_trusted_host_list_instead_of_a_public_base_url
 def test_links_come_from_the_checked_host_or_the_first_trusted_host_outside_a_request() -> None:
     trusted = settings(TRUSTED_HOSTS="hromada.krakow.example,.gmina.example")
     assert trusted.public_base("https://hromada.gmina.example/") == "https://hromada.gmina.example"
+    # the port and scheme the client chose are not the site's
+    assert trusted.public_base("http://hromada.gmina.example:8443/") == "https://hromada.gmina.example"
     assert trusted.public_base() == "https://hromada.krakow.example"  # e-mails, sent by the worker
     fixed = settings(TRUSTED_HOSTS="hromada.krakow.example", PUBLIC_BASE_URL="https://hromada.krakow.example/")
     assert fixed.public_base("https://other.krakow.example/") == "https://hromada.krakow.example"
