@@ -73,9 +73,11 @@ class WasteOut(Schema):
 class Services(MethodView):
     @blp.arguments(CatalogueQuery, location="query")
     @blp.response(200, CatalogueOut)
+    @blp.alt_response(404, description=ERRORS["404"])
     @blp.alt_response(422, description=ERRORS["422"])
     def get(self, query: dict[str, Any]) -> reporting.Catalogue:
-        """The service catalogue of the municipality at a point (lat+lon) or with a code, localized."""
+        """The service catalogue of the municipality at a point (lat+lon) or with a code, localized; with both,
+        the point must lie in that municipality (an unknown code is 404)."""
         has_point = "lat" in query and "lon" in query
         if not has_point and not query.get("jurisdiction"):
             abort(422, errors={"query": {"lat": ["Give lat and lon, or jurisdiction."]}})
@@ -83,7 +85,7 @@ class Services(MethodView):
         result = reporting.service_catalogue(
             lon=query.get("lon"),
             lat=query.get("lat"),
-            jurisdiction_code=None if has_point else query.get("jurisdiction"),
+            jurisdiction_code=query.get("jurisdiction"),
             device_locale=device.locale if device else None,
         )
         return result

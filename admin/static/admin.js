@@ -31,20 +31,26 @@
     map.addLayer(cluster);
     var reportUrl = el.dataset.report.replace(/0$/, "");
 
-    function load() {
-      var form = document.getElementById("filters");
-      var query = new URLSearchParams(new FormData(form)).toString();
+    // The first load asks with the page's own query (a refused value the form cannot show, such as an unknown
+    // status, is refused by the map too); later loads follow the form. A refused or failed answer empties the map.
+    function load(query) {
       el.dataset.loading = "true";
       fetch(el.dataset.points + "?" + query, { credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          return r.ok ? r.json() : r.json().catch(function () { return {}; }).then(function (body) {
+            return { points: [], refused: body.message || String(r.status) };
+          });
+        })
+        .catch(function () { return { points: [], refused: "network" }; })
         .then(function (data) {
           cluster.clearLayers();
+          if (data.refused) { el.dataset.refused = data.refused; } else { delete el.dataset.refused; }
           var markers = data.points.map(function (p) {
             var m = L.circleMarker([p.lat, p.lon], {
               radius: 6, weight: 1, color: p.overdue ? "#b00020" : "#1f5fa8",
               fillColor: p.overdue ? "#e53935" : "#4f8fd8", fillOpacity: 0.8
             });
-            m.bindTooltip(p.public_id + " · " + p.status);
+            m.bindTooltip(p.public_id + " · " + (p.status_label || p.status));
             m.on("click", function () { window.location.href = reportUrl + p.id; });
             return m;
           });
@@ -55,9 +61,11 @@
         });
     }
 
-    load();
+    load(el.dataset.pageQuery || "");
     document.body.addEventListener("htmx:afterSwap", function (e) {
-      if (e.detail.target && e.detail.target.id === "results") { load(); }
+      if (e.detail.target && e.detail.target.id === "results") {
+        load(new URLSearchParams(new FormData(document.getElementById("filters"))).toString());
+      }
     });
   }
 
@@ -230,7 +238,51 @@
       });
   }
 
+  // A refused htmx request (4xx/5xx) is not swapped in: its message goes to the form's alert region instead.
+  function refusalText(xhr) {
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    try {
+      if (type.indexOf("json") !== -1) { return JSON.parse(xhr.responseText).message || ""; }
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var found = doc.querySelector("main .error, .error, main p");
+      return found ? found.textContent.trim() : "";
+    } catch (ignored) {
+      return "";
+    }
+  }
+
+  function refusalRegion(elt) {
+    var form = elt.closest("form") || elt.parentElement;
+    var region = form.querySelector(".refusal");
+    if (!region) {
+      region = document.createElement("p");
+      region.className = "error refusal";
+      region.setAttribute("role", "alert");
+      form.appendChild(region);
+    }
+    return region;
+  }
+
+  function refusals() {
+    document.body.addEventListener("htmx:beforeRequest", function (e) {
+      var form = e.detail.elt.closest("form");
+      var region = form && form.querySelector(".refusal");
+      if (region) { region.hidden = true; region.textContent = ""; }
+    });
+    document.body.addEventListener("htmx:responseError", function (e) {
+      var region = refusalRegion(e.detail.elt);
+      region.textContent = refusalText(e.detail.xhr) || document.body.dataset.refused;
+      region.hidden = false;
+    });
+    document.body.addEventListener("htmx:sendError", function (e) {
+      var region = refusalRegion(e.detail.elt);
+      region.textContent = document.body.dataset.refused;
+      region.hidden = false;
+    });
+  }
+
   function start() {
+    refusals();
     charts();
     sparklines();
     indicatorPage();

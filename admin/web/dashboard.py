@@ -4,8 +4,9 @@ Pages are rendered on the server; charts and maps are drawn in the browser from 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, render_template, request
 from openpyxl import Workbook
@@ -13,7 +14,7 @@ from openpyxl.styles import Font
 
 from admin.web.common import allow, bp, lang, me, t
 from backend import indicators
-from backend.errors import DomainError
+from backend.errors import DomainError, NotFound
 from backend.spreadsheets import append_row, csv_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,15 +37,35 @@ def _indicator_value(value: float | None, unit: str = "") -> str:
     return fmt(value, unit)
 
 
+def _keeping_valid(build: Callable[..., Any], args: dict[str, Any]) -> tuple[Any, str | None, str]:
+    """The page for `args`; when a choice is refused, the page for the other choices, why, and the query of the
+    choices that stood (for the page's links and chart data)."""
+    first: str | None = None
+    for _ in range(len(args) + 1):
+        try:
+            data = build(**args)
+            query = urlencode({k: v for k, v in args.items() if v}) if first else request.query_string.decode()
+            return data, first, query
+        except NotFound:
+            raise
+        except DomainError as exc:
+            if exc.field not in args or args[exc.field] is None:
+                raise
+            first = first or exc.message
+            args = {**args, exc.field: None}
+    raise AssertionError("unreachable")  # pragma: no cover - each round leaves one more choice out
+
+
 @bp.get("/indicators")
 @allow("dashboard.view")
 def indicators_page() -> Any:
-    try:
-        data = indicators.overview(me(), lang(), **_args())
-    except DomainError as exc:
-        data = indicators.overview(me(), lang())
-        data["error"] = exc.message
-    return render_template("admin/indicators.html", data=data, query=request.query_string.decode())
+    """The overview; a refused choice (unknown area, service, group or period) answers 422 with why, showing the
+    overview of the choices that stand."""
+    data, error, query = _keeping_valid(lambda **a: indicators.overview(me(), lang(), **a), _args())
+    if error:
+        data["error"] = error
+    page = render_template("admin/indicators.html", data=data, query=query)
+    return page, 422 if error else 200
 
 
 @bp.get("/indicators/overview.json")
@@ -184,8 +205,13 @@ def _page_args() -> dict[str, Any]:
 @bp.get("/indicators/<code>")
 @allow("dashboard.view")
 def indicator_page(code: str) -> Any:
-    data = indicators.indicator_page(me(), lang(), code, **_page_args())
-    return render_template("admin/indicator.html", data=data, query=request.query_string.decode())
+    """An indicator's page; a refused choice answers 422 with why, on the page of the choices that stand (an
+    unknown indicator is the not-found page)."""
+    data, error, query = _keeping_valid(lambda **a: indicators.indicator_page(me(), lang(), code, **a), _page_args())
+    if error:
+        data["error"] = error
+    page = render_template("admin/indicator.html", data=data, query=query)
+    return page, 422 if error else 200
 
 
 @bp.get("/indicators/<code>/data.json")

@@ -17,8 +17,17 @@ from backend.fields import FIRST_YEAR, LAST_YEAR, form_int, whole_number
 from backend.i18n import gettext
 from backend.input_guard import parse_json
 from backend.models import OPEN_STATUSES, STATUSES
+from backend.vocabulary import label
 
 # -- the queue and its map ---------------------------------------------------------------------------------
+
+#: The queue's orders in words (translated where shown), in the order of the sort list.
+SORT_LABELS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "due": "Due soonest",
+    "updated": "Recently updated",
+}
 
 
 def _codes(args: Any, name: str) -> list[str]:
@@ -38,8 +47,13 @@ def filters_from(args: Any) -> triage.QueueFilters:
         f["area"] = area
     if priority := _codes(args, "priority"):
         f["priority"] = priority
-    if args.get("overdue") in ("true", "false"):
-        f["overdue"] = args.get("overdue") == "true"
+    overdue = args.get("overdue")
+    if overdue in ("true", "false"):
+        f["overdue"] = overdue == "true"
+    elif overdue:
+        message = gettext("Unknown value of the overdue filter: {0}. Allowed: {1}.")
+        allowed = ", ".join((gettext("Overdue"), gettext("On time")))
+        raise DomainError(message.format(overdue[:40], allowed), field="overdue")
     if args.get("q"):
         f["q"] = args.get("q")[:200]
     if since := _day(args, "since"):  # dates of the municipality (the end date included)
@@ -76,7 +90,8 @@ def queue_page() -> Any:
         f = filters_from(request.args)
         if requested not in triage.SORTS:
             message = gettext("Unknown sort order: {0}. Allowed: {1}.")
-            raise DomainError(message.format(requested[:40], ", ".join(triage.SORTS)), field="sort")
+            allowed = ", ".join(gettext(words) for words in SORT_LABELS.values())
+            raise DomainError(message.format(requested[:40], allowed), field="sort")
         page = triage.queue_page(me(), f, sort=sort, cursor=request.args.get("cursor") or None, limit=50)
     except DomainError as exc:
         page, status = {"items": [], "counts": {}, "next_cursor": None, "counts_exact": True, "error": exc.message}, 422
@@ -86,6 +101,7 @@ def queue_page() -> Any:
         "sort": sort,
         "query": request.query_string.decode(),
         "statuses": STATUSES,
+        "sorts": SORT_LABELS,
         "choices": choices(),
         "open_statuses": OPEN_STATUSES,
     }
@@ -97,7 +113,9 @@ def queue_page() -> Any:
 @bp.get("/queue/points.json")
 @allow("reports.list")
 def queue_points() -> Any:
-    return {"points": triage.map_points(me(), filters_from(request.args), limit=2000)}
+    """The map's points of the queue's selection, each with its status in words for the tooltip."""
+    points = triage.map_points(me(), filters_from(request.args), limit=2000)
+    return {"points": [{**p, "status_label": label(p["status"], lang(), "report_status")} for p in points]}
 
 
 @bp.get("/areas.geojson")
@@ -135,6 +153,7 @@ def _panel(
     view = triage.report_detail(me(), report_id)
     context = {
         "r": view,
+        "kind": lambda k: triage.event_kind(k, lang()),
         "message": message,
         "error": error,
         "changed": changed or [],
@@ -162,6 +181,7 @@ def _snapshot(view: triage.StaffReport) -> dict[str, Any]:
 
 
 def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[triage.TimelineEntry]) -> list[str]:
+    """What changed since the form was loaded, in words."""
     out = []
     labels = {
         "status": t("Status"),
@@ -171,20 +191,35 @@ def _what_changed(seen: dict[str, Any], now: dict[str, Any], timeline: list[tria
         "description": t("Description"),
         "hidden": t("Hidden"),
     }
-    for key, label in labels.items():
+    for key, field in labels.items():
         if seen.get(key) != now.get(key):
-            out.append(f"{label}: {seen.get(key)} → {now.get(key)}")
+            out.append(f"{field}: {_words(key, seen.get(key))} → {_words(key, now.get(key))}")
     for event in timeline[int(seen.get("events") or 0) :]:
-        detail = " ".join(str(x) for x in (event["kind"], event.get("to_status"), event.get("body")) if x)
+        status = label(event.get("to_status"), lang(), "report_status")
+        detail = " ".join(x for x in (triage.event_kind(event["kind"], lang()), status, event.get("body")) if x)
         out.append(f"{t('New entry')}: {detail}")
     return out
+
+
+def _words(key: str, value: Any) -> str:
+    """A value of the report's snapshot in words: labels for statuses and priorities, names for codes."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return t("Yes") if value else t("No")
+    if key in ("status", "priority"):
+        return label(str(value), lang(), "report_status" if key == "status" else "priority")
+    if key in ("department", "service"):
+        named = {c.code: c.name for c in choices()["departments" if key == "department" else "services"]}
+        return named.get(value, str(value))
+    return str(value)
 
 
 @bp.get("/reports/<int:report_id>")
 @allow("reports.get")
 def report_page(report_id: int) -> Any:
     panel, _ = _panel(report_id)
-    audit = triage.audit_trail(me(), report_id) if may("reports.audit") else []
+    audit = triage.audit_trail(me(), report_id, lang()) if may("reports.audit") else []
     return render_template("admin/report.html", panel=panel, audit=audit, report_id=report_id)
 
 

@@ -34,8 +34,7 @@ def parse_statuses(text: str | None) -> list[str] | None:
     if not text:
         return None
     out: list[str] = []
-    for item in text.split(","):
-        item = item.strip()
+    for item in filter(None, (part.strip() for part in text.split(","))):  # empty items ignored, as for services
         if item in STATUS_GROUPS:
             out += STATUS_GROUPS[item]
         elif item in STATUSES:
@@ -43,7 +42,7 @@ def parse_statuses(text: str | None) -> list[str] | None:
         else:
             allowed = ", ".join(dict.fromkeys([*STATUS_GROUPS, *STATUSES]))
             raise BadQuery(gettext("Unknown status: {0}. Allowed: {1}.").format(item, allowed), field="status")
-    return sorted(set(out))
+    return sorted(set(out)) or None
 
 
 def service_ids_of(service: str | None) -> list[int] | None:

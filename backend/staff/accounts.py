@@ -10,7 +10,7 @@ from backend.i18n import LANGUAGES, gettext
 from backend.models import ROLES, SCOPES, ApiKey, Department, Jurisdiction, StaffUser
 from backend.security import digest, hash_password, new_token
 from backend.staff import passwords, second_factor
-from backend.staff.policy import ADD_ON_SCOPES
+from backend.staff.policy import ADD_ON_SCOPES, scope_label
 
 
 def create_staff(
@@ -71,6 +71,11 @@ def create_staff(
     return user, True
 
 
+def _quoted(words: str) -> str:
+    """Words quoted as the language quotes them."""
+    return gettext("“{words}”", words=words)
+
+
 def create_api_key(*, name: str, jurisdiction_code: str, scopes: list[str]) -> tuple[ApiKey, str]:
     """Create an API key; returns the row and the key, which is shown only this once."""
     unknown = sorted(set(scopes) - set(SCOPES))
@@ -79,7 +84,11 @@ def create_api_key(*, name: str, jurisdiction_code: str, scopes: list[str]) -> t
     for scope, needs in ADD_ON_SCOPES.items():
         if scope in scopes and not set(needs) & set(scopes):
             raise DomainError(
-                gettext("The scope {scope} needs one of {needs} as well.", scope=scope, needs=", ".join(needs)),
+                gettext(
+                    "The scope {scope} needs one of these as well: {needs}.",
+                    scope=_quoted(scope_label(scope)),
+                    needs=", ".join(_quoted(scope_label(n)) for n in needs),
+                ),
                 field="scope",
             )
     with unit_of_work() as s:

@@ -5,6 +5,7 @@ from backend.reporting.states import REJECT_REASONS, TRANSITIONS
 from backend.triage.access import visible_report
 from backend.triage.actions import REPLY_TEMPLATES
 from backend.triage.audit_view import AuditRecord, report_audit
+from backend.triage.audit_words import event_kind
 from backend.triage.commands import (
     ACTIONS,
     BULK_ACTIONS,
@@ -69,6 +70,7 @@ __all__ = [
     "SetPriority",
     "StaffReport",
     "audit_trail",
+    "event_kind",
     "AuditRecord",
     "report_audit",
     "bulk",

@@ -9,13 +9,14 @@ from backend import audit, storage
 from backend.db import session, unit_of_work
 from backend.errors import NotFound
 from backend.i18n import gettext, pick
-from backend.models import Photo, ReportEvent, StaffUser
+from backend.models import Jurisdiction, Photo, ReportEvent, StaffUser
 from backend.reporting.photos import apply_moderation
 from backend.reporting.presenters import media_url, public_report
 from backend.reporting.submission import nearby_reports
 from backend.staff.policy import sees
 from backend.triage.access import visible_report
 from backend.triage.audit_view import shown_before
+from backend.triage.audit_words import in_words
 from backend.triage.etag import etag
 from backend.triage.views import AuditEntry, Contact, ModeratedPhoto, StaffPhoto, StaffReport, TimelineEntry
 
@@ -134,8 +135,8 @@ def photo_file_for_staff(staff: StaffUser, kind: str, name: str) -> str:
     return str(storage.path_of(kind, name))
 
 
-def audit_trail(staff: StaffUser, report_id: int) -> list[AuditEntry]:
-    """The report's audit entries, newest first (for the roles allowed to see them)."""
+def audit_trail(staff: StaffUser, report_id: int, lang: str) -> list[AuditEntry]:
+    """The report's audit entries, newest first, in words in `lang` (for the roles allowed to see them)."""
 
     s = session()
     visible_report(s, staff, report_id)
@@ -145,16 +146,18 @@ def audit_trail(staff: StaffUser, report_id: int) -> list[AuditEntry]:
             select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_({e.staff_id for e in entries if e.staff_id}))
         ).all()
     )
-    s.rollback()
     private = sees(staff, "reports.audit_private")
+    j = s.get_one(Jurisdiction, staff.jurisdiction_id)
+    words = in_words(s, [(shown_before(e, private), e.after) for e in entries], lang, j.default_language, j.timezone)
+    s.rollback()
     return [
         AuditEntry(
             at=e.at,
             action=e.action,
             actor=(people.get(e.staff_id) if e.staff_id else None)
             or (f"API key #{e.api_key_id}" if e.api_key_id else "—"),
-            before=shown_before(e, private),
-            after=e.after,
+            before=before,
+            after=after,
         )
-        for e in entries
+        for e, (before, after) in zip(entries, words, strict=True)
     ]

@@ -9,22 +9,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.errors import BadQuery
-from backend.i18n import gettext
+from backend.i18n import current_language, gettext
 from backend.models import PRIORITIES, STATUSES, Area, Department, Service, StaffUser
 from backend.triage.views import QueueFilters
+from backend.vocabulary import label
 
 
-def _refuse_unknown(name: str, wanted: list[str] | None, known: set[str] | tuple[str, ...], message: str) -> None:
+def _refuse_unknown(
+    name: str, wanted: list[str] | None, known: set[str] | tuple[str, ...], message: str, vocabulary: str = ""
+) -> None:
+    """Refuse the values not in `known`; the allowed ones are listed in words (their labels in `vocabulary`)."""
     unknown = sorted({v for v in wanted or [] if v not in known})
     if unknown:
-        raise BadQuery(gettext(message).format(", ".join(unknown), ", ".join(known)), field=name)
+        allowed = ", ".join(label(k, current_language(), vocabulary) for k in known) if vocabulary else ""
+        raise BadQuery(gettext(message).format(", ".join(v[:40] for v in unknown), allowed), field=name)
 
 
 def check_filters(s: Session, staff: StaffUser, f: QueueFilters) -> None:
     """Refuse (422, naming the filter) an unknown status, priority, service, department, area or assignee of the
     staff member's municipality, and `since` after `until`."""
-    _refuse_unknown("status", f.get("status"), STATUSES, "Unknown status: {0}. Allowed: {1}.")
-    _refuse_unknown("priority", f.get("priority"), PRIORITIES, "Unknown priority: {0}. Allowed: {1}.")
+    _refuse_unknown("status", f.get("status"), STATUSES, "Unknown status: {0}. Allowed: {1}.", "report_status")
+    _refuse_unknown("priority", f.get("priority"), PRIORITIES, "Unknown priority: {0}. Allowed: {1}.", "priority")
     lookups: tuple[tuple[str, list[str] | None, Any, str], ...] = (
         ("service", f.get("service"), Service, "Unknown service: {0}."),
         ("department", f.get("department"), Department, "Unknown department: {0}."),

@@ -176,5 +176,5 @@ class AuditEntry:
     at: datetime
     action: str
     actor: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: list[tuple[str, str]]  # (field, value) in words, one per changed field
+    after: list[tuple[str, str]]

@@ -142,11 +142,11 @@ def test_a_viewer_and_a_key_see_the_same_fields(app: Flask, client: FlaskClient)
 
 
 def test_the_contact_scope_is_granted_only_with_a_reports_scope(app: Flask, client: FlaskClient) -> None:
-    with app.app_context(), pytest.raises(DomainError, match="reports:read"):
+    with app.app_context(), pytest.raises(DomainError, match=re.escape("Read reports (no contact data)")):
         create_api_key(name="contact only", jurisdiction_code="1261011", scopes=["reports:contact"])
     base_args = ["create-api-key", "--name", "crm", "--jurisdiction", "1261011", "--scope"]
     refused = run_cli(app, *base_args, "reports:contact")
-    assert refused.exit_code != 0 and "reports:write" in refused.output
+    assert refused.exit_code != 0 and "Triage reports (no contact data)" in refused.output
     granted = run_cli(app, *base_args, "reports:write", "--scope", "reports:contact")
     assert granted.exit_code == 0, granted.output
     secret = granted.output.strip().splitlines()[-1]
@@ -170,5 +170,10 @@ def test_the_key_list_names_each_scope_in_the_admins_language(app: Flask) -> Non
     alone = web.post("/admin/manage/keys", data={"name": "contact only", "scopes": ["reports:contact"],
                                                  "csrf_token": csrf},
                      base_url=HTTPS, headers={"Referer": f"{HTTPS}/admin/manage"})
-    assert alone.status_code == 422 and "reports:contact" in alone.get_data(as_text=True)
+    refusal = re.search(r'<p class="error"[^>]*>(.*?)</p>', alone.get_data(as_text=True), re.S)
+    assert alone.status_code == 422 and refusal is not None
+    assert refusal.group(1).strip() == (  # the scopes as the checkboxes name them, not their codes
+        "Zakres „Dane kontaktowe zgłaszających” wymaga także jednego z tych: "
+        "„Odczyt zgłoszeń (bez danych kontaktowych)”, „Obsługa zgłoszeń (bez danych kontaktowych)”."
+    )
     assert "<td>contact only</td>" not in web.get("/admin/manage", base_url=HTTPS).get_data(as_text=True)

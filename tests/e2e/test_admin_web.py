@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from backend.staff import create_staff
+from backend.vocabulary import label
 from tests.e2e.conftest import (
     CHROMIUM,
     HTTPS,
@@ -116,7 +118,7 @@ def test_a_status_change_with_a_public_reply_updates_the_timeline_without_a_relo
     form.locator("input[name=body]").fill("Ekipa przyjedzie jutro.")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#report-panel .message")
-    assert page.locator("#status").inner_text() == "acknowledged"
+    assert page.locator("#status").get_attribute("data-status") == "acknowledged"
     assert "Ekipa przyjedzie jutro." in page.locator("#timeline").inner_text()
     assert page.evaluate("window.__noReload") is True
     reply = page.locator("form[data-action=reply]")
@@ -138,7 +140,7 @@ def test_merging_a_duplicate_into_a_nearby_report(app: Flask, browser: Any, serv
     merge.locator("select[name=master_id]").select_option(str(first["id"]))
     merge.locator("button[type=submit]").click()
     page.wait_for_selector("#report-panel .message")
-    assert page.locator("#status").inner_text() == "duplicate"
+    assert page.locator("#status").get_attribute("data-status") == "duplicate"
     assert page.locator(f"a[href$='/admin/reports/{first['id']}']").count() >= 1  # "merged into"
     shot(page, "merged")
     page.context.close()
@@ -161,8 +163,9 @@ def test_a_stale_page_shows_what_changed_instead_of_overwriting(app: Flask, brow
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#report-panel .stale")
     changed = page.locator(".changed").inner_text()
-    assert "submitted → in_progress" in changed
-    assert page.locator("#status").inner_text() == "in_progress"  # the panel now shows the report as it is
+    language = page.evaluate("document.documentElement.lang")  # in words, in the staff member's language
+    assert f"{label('submitted', language)} → {label('in_progress', language)}" in changed
+    assert page.locator("#status").get_attribute("data-status") == "in_progress"
     after = client.get(f"/api/admin/reports/{made['id']}", headers=headers).json
     assert after["priority"] == "normal"  # nothing was overwritten
     shot(page, "stale")
@@ -400,3 +403,118 @@ def test_adding_a_staff_member_refused_says_why_in_words_and_keeps_what_was_type
     status, html = add(f"new-{uuid.uuid4().hex[:6]}@krakow.example", "new-x@krakow.example")
     error = re.search(r'<p class="error" role="alert">([^<]+)</p>', html).group(1)  # type: ignore[union-attr]
     assert 400 <= status < 500 and "ваш" not in error.lower()  # a colleague's password: no "your e-mail"
+
+
+def test_the_queue_map_agrees_with_a_refused_filter_and_survives_a_refused_range(
+        app: Flask, browser: Any, server: Gunicorn) -> None:
+    email = f"dispatcher-map-{uuid.uuid4().hex[:8]}@krakow.example"
+    with app.app_context():
+        create_staff(email=email, password=PASSWORD, role="dispatcher", jurisdiction_code="1261011")
+    Resident(app.test_client()).report(description="Dziura przy mapie", lat=OLD_TOWN[0], lon=OLD_TOWN[1])
+    page = signed_in(browser, server, email)
+    crashes: list[str] = []
+    page.on("pageerror", lambda e: crashes.append(str(e)))
+    page.click("header button[value=pl]")
+    page.wait_for_load_state()
+    assert page.locator("select[name=sort] option").all_inner_texts() == [
+        "Najnowsze najpierw", "Najstarsze najpierw", "Najbliższy termin najpierw", "Ostatnio zmienione"]
+    for query in ("status=bogus", "since=2025-05-01&until=2025-01-01", "overdue=bogus"):
+        page.goto(f"{base(server)}/admin/queue?{query}")
+        until(page, "document.getElementById('map').dataset.loading === 'false'")
+        assert page.locator("#results p.error").is_visible(), query  # the list says why
+        assert page.evaluate("document.getElementById('map').dataset.count") == "0", query  # and the map agrees
+        assert page.evaluate("document.getElementById('map').dataset.refused"), query
+    page.select_option("select[name=status]", ["submitted"])  # a valid choice brings the reports back
+    until(page, "document.getElementById('map').dataset.query.includes('status=submitted') && "
+                "document.getElementById('map').dataset.loading === 'false'")
+    assert int(page.evaluate("document.getElementById('map').dataset.count")) >= 1
+    assert page.evaluate("document.getElementById('map').dataset.refused") is None
+    assert crashes == []
+    page.context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "admin" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _worked_report(app: Flask, dispatcher: str) -> int:
+    """A report a dispatcher acknowledged, noted, redacted, made urgent and assigned, through the staff API."""
+    client = app.test_client()
+    made = Resident(client).report(description="Dziura przy przystanku, dzwonić do Ewy 600 100 200")
+    headers = api_headers(app, dispatcher)
+    path = f"/api/admin/reports/{made['id']}"
+    for action, body in (("status", {"status": "acknowledged", "body": "Ekipa przyjedzie jutro."}),
+                         ("note", {"body": "Dzwoniłem do Ewy."}),
+                         ("moderate", {"description": "Dziura przy przystanku [usunięto dane]"}),
+                         ("priority", {"priority": "urgent"}),
+                         ("assign", {"department": "zdmk"})):
+        etag = client.get(path, headers=headers).headers["ETag"]
+        answer = client.post(f"{path}/{action}", json=body, headers={**headers, "If-Match": etag})
+        assert answer.status_code == 200, (action, answer.json)
+    return int(made["id"])
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core comes with `make test`")
+def test_a_viewer_reads_the_report_and_its_audit_trail_in_words_also_on_a_phone(
+        app: Flask, browser: Any, server: Gunicorn, people: dict) -> None:
+    report_id = _worked_report(app, people["dispatcher"])
+    viewer = f"viewer-web-{uuid.uuid4().hex[:8]}@krakow.example"
+    with app.app_context():
+        create_staff(email=viewer, password=PASSWORD, role="viewer", jurisdiction_code="1261011")
+    page = signed_in(browser, server, viewer, then=f"/admin/reports/{report_id}")
+    assert page.evaluate("document.documentElement.lang") == "pl"  # Kraków's staff read Polish by default
+    assert page.locator("#status").inner_text() == "Przyjęte"
+    timeline = page.locator("#timeline").inner_text()
+    assert "Zgłoszono" in timeline and "Zmiana statusu" in timeline and "Notatka wewnętrzna" in timeline
+    assert not re.search(r"\b(created|status|note|moderation|priority|assignment)\b", timeline)
+    audit = page.locator("section.audit").inner_text()
+    for words in ("Zmiana statusu", "Status: Zgłoszone", "Status: Przyjęte", "Priorytet: Zwykły", "Priorytet: Pilny",
+                  "Wydział: Zarząd Dróg Miasta Krakowa", "Notatka wewnętrzna: Dzwoniłem do Ewy.",
+                  "Opis: Dziura przy przystanku [usunięto dane]"):
+        assert words in audit, words
+    assert "{" not in audit and "acknowledged" not in audit and "\\u" not in audit and "_id" not in audit
+    assert "600 100 200" not in audit  # the original of the redacted description stays with the roles that see it
+    shot(page, "report-viewer")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling (WCAG 1.4.10)
+    assert page.locator("section.audit td[data-label]").first.is_visible()
+    shot(page, "report-viewer-390")
+    page.context.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{base(server)}/admin/login")
+    page.fill("input[name=email]", viewer)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/queue.*"))
+    page.goto(f"{base(server)}/admin/reports/{report_id}")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate("axe.run(document).then(r => r.violations.map(v => [v.id, v.impact]))")
+    assert [v for v in violations if v[1] in ("serious", "critical")] == []
+    context.close()
+
+
+def test_a_refused_note_reply_or_comment_shows_why_in_the_form(
+        app: Flask, browser: Any, server: Gunicorn, people: dict) -> None:
+    made = Resident(app.test_client()).report(description="Znak do naprawy")
+    page = signed_in(browser, server, people["dispatcher"], then=f"/admin/reports/{made['id']}")
+    page.evaluate("window.__noReload = true")
+    for action, field in (("note", "textarea"), ("reply", "textarea"), ("status", "input[name=body]")):
+        form = page.locator(f"form[data-action={action}]")
+        alert = form.locator(".refusal")
+        assert alert.is_hidden()
+        form.locator(field).evaluate("e => { e.value = 'Dzwoniłem\u0000 do Ewy'; }")
+        form.locator("button[type=submit]").click()
+        alert.wait_for(state="visible")
+        text = alert.inner_text()
+        assert text and "<" not in text and "body" not in text, text  # the reason in words, in the form
+        assert alert.get_attribute("role") == "alert"
+        assert "Dzwoniłem" not in page.locator("#timeline").inner_text()  # nothing was saved
+    assert page.evaluate("window.__noReload") is True
+    shot(page, "report-refused-note")
+    note = page.locator("form[data-action=note]")
+    note.locator("textarea").fill("Dzwoniłem do Ewy.")
+    note.locator("button[type=submit]").click()
+    until(page, "document.getElementById('timeline').innerText.includes('Dzwoniłem do Ewy.')")
+    assert page.locator("form[data-action=note] .refusal").is_hidden()  # a saved form shows no old refusal
+    page.context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -240,4 +241,43 @@ def test_bad_choices_on_the_dashboard_are_4xx_never_5xx(app: Flask, spring: dict
                            ("/admin/indicators/export.pdf", 404)):
         assert c.get(path, base_url=HTTPS).status_code == expected, path
     shown = c.get("/admin/indicators?period=garbage", base_url=HTTPS)
-    assert shown.status_code == 200 and "role=\"alert\"" in shown.get_data(as_text=True)  # the page says why
+    assert shown.status_code == 422 and "role=\"alert\"" in shown.get_data(as_text=True)  # the page says why
+
+
+def _selected(html: str, name: str) -> str:
+    """The chosen option of a filter's select on a page ('' for the first, empty, choice)."""
+    select = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S)
+    assert select, name
+    chosen = re.search(r'<option (?:value="([^"]*)" )?selected>([^<]*)<', select.group(1))
+    return (chosen.group(1) if chosen.group(1) is not None else chosen.group(2)) if chosen else ""
+
+
+@pytest.mark.parametrize(("refused", "message"), [("area=XIX", "XIX"), ("service=teleport", "teleport"),
+                                                  ("group=nope", "nope")])
+def test_an_unknown_dashboard_choice_is_422_keeping_the_period_chosen(
+        app: Flask, spring: dict, refused: str, message: str) -> None:
+    c, _ = web_session(app, spring["manager"])
+    also = "" if refused.startswith("area") else "&area=IV"
+    res = c.get(f"/admin/indicators?period=2025-04&{refused}{also}", base_url=HTTPS)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 422
+    alert = re.search(r'<p class="error" role="alert">([^<]*)</p>', html)
+    assert alert and message in alert.group(1)
+    assert "· 2025-04</h1>" in html and _selected(html, "period") == "2025-04"  # not silently this month
+    if also:
+        assert _selected(html, "area") == "IV"  # the other valid choice stands
+    export = re.search(r'id="export-csv" href="([^"]*)"', html)
+    assert export and "period=2025-04" in export.group(1) and refused not in export.group(1)  # what is shown
+
+
+def test_an_indicator_page_with_an_unknown_area_stays_on_the_dashboard_saying_why(
+        app: Flask, spring: dict) -> None:
+    c, _ = web_session(app, spring["manager"])
+    res = c.get("/admin/indicators/sla-on-time?period=2025-04&area=ZZ", base_url=HTTPS)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 422
+    alert = re.search(r'<p class="error" role="alert">([^<]*)</p>', html)
+    assert alert and "ZZ" in alert.group(1)
+    assert 'id="indicator-filters"' in html and 'href="/admin/indicators?period=2025-04"' in html  # the way back
+    chart = re.search(r'id="trend"[^>]*data-url="([^"]*)"', html)
+    assert _selected(html, "period") == "2025-04" and chart and "area=ZZ" not in chart.group(1)

@@ -169,6 +169,60 @@ def test_the_queue_map_refuses_unknown_values_in_the_api_error_shape(app: Flask,
     assert [p["id"] for p in points.json["points"]] == [town["lamp"]["id"]]
 
 
+def test_the_queue_page_names_statuses_and_orders_in_words_not_codes(app: Flask, town: dict) -> None:
+    c, _ = web_session(app, town["emails"]["dispatcher"])  # a Polish-speaking dispatcher
+    status = _error_of(c.get("/admin/queue?status=lost", base_url=HTTPS).get_data(as_text=True))
+    assert "lost" in status and "Zgłoszone" in status and "W realizacji" in status
+    assert "in_progress" not in status and "submitted" not in status
+    res = c.get("/admin/queue?sort=sideways", base_url=HTTPS)
+    order = _error_of(res.get_data(as_text=True))
+    assert "sideways" in order and "Najnowsze najpierw" in order and "newest" not in order
+    options = re.search(r'<select name="sort">(.*?)</select>', res.get_data(as_text=True), re.S).group(1)
+    assert re.findall(r'<option value="(\w+)" ?(?:selected)?>([^<]+)</option>', options) == [
+        ("newest", "Najnowsze najpierw"), ("oldest", "Najstarsze najpierw"),
+        ("due", "Najbliższy termin najpierw"), ("updated", "Ostatnio zmienione")]
+
+
+def test_an_unknown_overdue_choice_is_refused_by_the_queue_page_and_its_map(app: Flask, town: dict) -> None:
+    c, _ = web_session(app, town["emails"]["dispatcher"])
+    res = c.get(f"/admin/queue?overdue=bogus&q={town['tag']}", base_url=HTTPS)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 422 and "bogus" in _error_of(html) and "Po terminie" in _error_of(html)
+    assert town["hole"]["public_id"] not in html  # not the whole queue as if the filter were not there
+    assert "bogus" in refused(c.get(f"/admin/queue/points.json?overdue=bogus&q={town['tag']}", base_url=HTTPS),
+                              "overdue")
+    fine = c.get(f"/admin/queue/points.json?overdue=false&q={town['tag']}", base_url=HTTPS)
+    assert {p["id"] for p in fine.json["points"]} == {town["hole"]["id"], town["lamp"]["id"]}
+    assert {p["status_label"] for p in fine.json["points"]} == {"Zgłoszone"}  # the map's tooltip, in words
+
+
+def test_empty_items_in_the_map_s_lists_are_ignored_alike_for_status_and_service(town: dict) -> None:
+    c = town["client"]
+    box = {"bbox": "19.9440,50.0645,19.9465,50.0665", "zoom": 18}
+
+    def ids(**params: str) -> set[int]:
+        res = c.get("/api/v1/reports", query_string={**box, **params})
+        assert res.status_code == 200, (params, res.json)
+        return {f["id"] for f in res.json["features"]}
+
+    everything = ids()
+    assert town["lamp"]["id"] in everything
+    assert ids(status=",") == ids(service=",") == everything
+    assert ids(status="open,") == ids(status="open")
+    assert town["lamp"]["id"] in ids(service="street_light,") == ids(service="street_light")
+
+
+def test_the_catalogue_refuses_an_unknown_or_other_jurisdiction_given_with_a_point(town: dict) -> None:
+    get = town["client"].get
+    point = {"lat": LAMP["lat"], "lon": LAMP["lon"]}
+    assert get("/api/v1/services", query_string={**point, "jurisdiction": "bogus"}).status_code == 404
+    other = get("/api/v1/services", query_string={**point, "jurisdiction": "1206"})
+    assert other.status_code == 422 and "1206" in other.json["message"]
+    same = get("/api/v1/services", query_string={**point, "jurisdiction": "1261011"})
+    assert same.status_code == 200 and same.json["jurisdiction"]["code"] == "1261011"
+    assert get("/api/v1/services", query_string=point).json["jurisdiction"]["code"] == "1261011"
+
+
 # -- indicator values (staff API and open data) and the dashboard ---------------------------------------------
 
 
