@@ -56,6 +56,7 @@ class ExportOut(Schema):
     contact = fields.Dict(allow_none=True)
     reports = fields.List(fields.Dict())
     supports = fields.List(fields.Dict())
+    places = fields.List(fields.Dict(), metadata={"description": "Saved places: label, lon, lat, municipality, area"})
     notification_topics = fields.List(fields.String())
     notifications = fields.List(fields.Dict())
 
@@ -190,7 +191,7 @@ class Me(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
     def delete(self) -> Response | None:
-        """Erase my contact data and tokens; my reports stay, anonymised."""
+        """Erase me: contact data, this device, its places, inbox and supports; my reports stay, anonymised."""
         residents.erase(current_device().id)
         return None
 

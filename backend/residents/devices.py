@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from backend.db import session, unit_of_work
 from backend.errors import DomainError
 from backend.i18n import gettext, normalise
-from backend.models import Device, Jurisdiction, Notification, Report, ReportEvent, ReportSupport, Resident, utcnow
+from backend.models import (
+    Device,
+    Jurisdiction,
+    Notification,
+    Report,
+    ReportEvent,
+    ReportSupport,
+    Resident,
+    utcnow,
+)
+from backend.residents.places import PlaceView, places
 from backend.security import digest, new_token
 from geo.points import lonlat
 
@@ -67,6 +77,15 @@ class NotificationExport(TypedDict):
     read_at: datetime | None
 
 
+class PlaceExport(TypedDict):
+    label: str
+    lon: float
+    lat: float
+    jurisdiction: str
+    area: str | None
+    created_at: datetime
+
+
 class Export(TypedDict):
     """Everything stored about a device and its resident (data portability; a JSON document)."""
 
@@ -74,6 +93,7 @@ class Export(TypedDict):
     contact: ContactExport | None
     reports: list[ReportExport]
     supports: list[SupportExport]
+    places: list[PlaceExport]
     notification_topics: list[str]
     notifications: list[NotificationExport]
 
@@ -133,6 +153,7 @@ def export(device_id: int) -> Export:
     """Everything stored about this device and its resident (data portability)."""
     s = session()
     device = s.get_one(Device, device_id)
+    saved = [_place_export(p) for p in places(device)]  # reads in its own transaction: first
     resident = device.resident
     reports = s.scalars(select(Report).where(Report.device_id == device_id).order_by(Report.requested_at)).all()
     supports = s.scalars(select(ReportSupport).where(ReportSupport.device_id == device_id)).all()
@@ -150,6 +171,7 @@ def export(device_id: int) -> Export:
         else {"name": resident.name, "email": resident.email, "phone": resident.phone},
         "reports": [_report_export(r) for r in reports],
         "supports": [{"report_id": x.report_id, "created_at": x.created_at} for x in supports],
+        "places": saved,
         "notification_topics": list(device.topics or []),
         "notifications": [
             {"kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at, "read_at": n.read_at}
@@ -158,6 +180,12 @@ def export(device_id: int) -> Export:
             )
         ],
     }
+
+
+def _place_export(p: PlaceView) -> PlaceExport:
+    area = None if p.area is None else p.area.code
+    return {"label": p.label, "lon": p.lon, "lat": p.lat, "jurisdiction": p.jurisdiction.code, "area": area,
+            "created_at": p.created_at}
 
 
 def _report_export(r: Report) -> ReportExport:
@@ -178,7 +206,10 @@ def _report_export(r: Report) -> ReportExport:
 
 
 def erase(device_id: int) -> None:
-    """Erase my contact data and tokens; my reports stay, no longer linked to me."""
+    """Erase me: contact data, the device with its token, places, inbox and supports; my reports stay, unlinked.
+
+    Supports are withdrawn (each report's count goes down by one), so a count never includes a person who
+    asked to be forgotten and always equals the supports stored."""
     now = utcnow()
     with unit_of_work() as s:
         device = s.get_one(Device, device_id, with_for_update=True)
@@ -190,11 +221,17 @@ def erase(device_id: int) -> None:
         )
         s.execute(update(Report).where(mine).values(reporter_id=None, device_id=None, anonymised_at=now))
         s.execute(update(ReportEvent).where(ReportEvent.actor_device_id == device_id).values(actor_device_id=None))
-        s.execute(delete(Notification).where(Notification.device_id == device_id))  # the inbox, deliveries too
-        device.resident_id = None
-        device.push_token = None
-        device.token_hash = digest(new_token())  # the old token no longer matches anything
-        device.revoked_at = now
+        supported = s.scalars(
+            delete(ReportSupport).where(ReportSupport.device_id == device_id).returning(ReportSupport.report_id)
+        ).all()
+        if supported:
+            s.execute(
+                update(Report)
+                .where(Report.id.in_(supported))
+                .values(support_count=func.greatest(Report.support_count - 1, 0))
+            )
+        # Places, the inbox and its deliveries go with the device row (ON DELETE CASCADE); photos lose the link.
+        s.delete(device)
         s.flush()
         if resident_id is not None:
             delete_orphan_residents(s, [resident_id])

@@ -198,6 +198,27 @@ def test_export_then_erase_leaves_the_reports_and_no_personal_data(resident, db:
     assert leftovers == 0
 
 
+def test_erasure_removes_my_places_my_device_and_my_supports_and_export_lists_places(resident, db: Session) -> None:
+    owner, me, other = resident(), resident(), resident()
+    created = owner.report()
+    path = f"/api/v1/reports/{created['id']}/supports"
+    assert me.post(path).json["support_count"] == 1 and other.post(path).json["support_count"] == 2
+    assert me.post("/api/v1/me/places", {"label": "Home of Jan", **RYNEK}).status_code == 201
+    places = me.get("/api/v1/me/export").json["places"]
+    home = ("Home of Jan", RYNEK["lat"], RYNEK["lon"], "1261011", "I")
+    assert [(p["label"], p["lat"], p["lon"], p["jurisdiction"], p["area"]) for p in places] == [home]
+    assert me.delete("/api/v1/me").status_code == 204
+    assert me.get("/api/v1/me/places").status_code == 401
+    left = {t: db.execute(text(f"SELECT count(*) FROM {t} WHERE device_id = :d"), {"d": me.device_id}).scalar_one()
+            for t in ("device_places", "report_supports")}
+    left["devices"] = db.execute(text("SELECT count(*) FROM devices WHERE id = :d"), {"d": me.device_id}).scalar_one()
+    labels = db.execute(text("SELECT count(*) FROM device_places WHERE label = 'Home of Jan'")).scalar_one()
+    db.rollback()
+    assert left == {"device_places": 0, "report_supports": 0, "devices": 0} and labels == 0
+    assert owner.get(f"/api/v1/reports/{created['id']}").json["support_count"] == 1
+    assert other.delete(path).json["support_count"] == 0
+
+
 def test_a_report_near_a_district_edge_lands_where_locate_says(resident, db: Session) -> None:
     lon, lat = db.execute(text("""
         SELECT ST_X(v.geom), ST_Y(v.geom) FROM areas a JOIN areas b ON b.jurisdiction_id = a.jurisdiction_id,
