@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from backend import open311 as o311
@@ -135,6 +136,16 @@ def _point(values: Values, problems: list[DomainError]) -> tuple[float, float] |
     return None
 
 
+def _is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host and no whitespace."""
+    if not HTTP_URL.match(value):
+        return False
+    try:
+        return bool(urlsplit(value).hostname)
+    except ValueError:
+        return False
+
+
 def _form_problems(values: Values) -> tuple[tuple[float, float] | None, list[DomainError]]:
     """The point given (if usable) and what is wrong with the form, in the parameters' order."""
     problems: list[DomainError] = []
@@ -156,7 +167,7 @@ def _form_problems(values: Values) -> tuple[tuple[float, float] | None, list[Dom
     if email and len(email) <= MAX_LENGTHS["email"] and not EMAIL.match(email):
         problems.append(DomainError(gettext("email is not an e-mail address"), field="email"))
     media_url = one(values, "media_url")
-    if media_url and not HTTP_URL.match(media_url):
+    if media_url and not _is_http_url(media_url):
         problems.append(DomainError(gettext("media_url must be an http(s) URL"), field="media_url"))
     return point, problems
 

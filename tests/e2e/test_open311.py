@@ -11,6 +11,7 @@ import pytest
 import xmltodict
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Report, utcnow
@@ -154,6 +155,44 @@ def test_a_media_url_is_kept_as_a_link_and_never_fetched(client: FlaskClient, ke
     created = new_request(client, keys, media_url=url)
     got = client.get(f"{BASE}/requests/{created['service_request_id']}.json", query_string=J).json[0]
     assert got["media_url"] == url
+
+
+def test_a_media_url_waits_for_approval_where_photos_are_pre_moderated(client: FlaskClient, keys: dict,
+                                                                      db: Session) -> None:
+    from backend.models import Photo
+    from backend.reporting import moderate_photo
+
+    url = "https://photos.example.org/lamp.jpg"
+    data = {"jurisdiction_id": "1206", "api_key": keys["powiat"], "service_code": "road_sign", "lat": "50.2",
+            "long": "20.1", "description": "Sign down", "media_url": url}  # the powiat pre-moderates photos
+    res = post(client, "json", data)
+    assert res.status_code == 201, res.get_data(as_text=True)
+    rid = res.json[0]["service_request_id"]
+    q = {"jurisdiction_id": "1206", "extensions": "true"}
+    got = client.get(f"{BASE}/requests/{rid}.json", query_string=q).json[0]
+    assert got.get("media_url") is None and got["extended_attributes"]["photos"] == []
+    assert url not in client.get(f"{BASE}/requests/{rid}.xml", query_string=q).get_data(as_text=True)
+    report = db.scalars(select(Report).where(Report.public_id == rid)).one()
+    assert client.get(f"/api/v1/reports/{report.id}").json["photos"] == []
+    link = db.scalars(select(Photo).where(Photo.report_id == report.id)).one()
+    db.rollback()
+    moderate_photo(link.id, approve=True)
+    assert client.get(f"{BASE}/requests/{rid}.json", query_string=q).json[0]["media_url"] == url
+
+
+@pytest.mark.parametrize("value", ["https://example.org/" + "a" * 10_000, "https://example.org/a b.jpg",
+                                   "https://exa\tmple.org/a.jpg", "javascript:alert(1)", "ftp://example.org/a.jpg",
+                                   "file:///etc/passwd", "https:///no-host.jpg", "http://[::1/a.jpg"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_bad_media_url_is_a_400_naming_it(client: FlaskClient, keys: dict, value: str, fmt: str) -> None:
+    data = {**J, "api_key": keys["krakow"], "service_code": "street_light", "lat": "50.0612", "long": "19.9380",
+            "attribute[problem]": "off", "description": "Lamp out", "media_url": value}
+    res = post(client, fmt, data)
+    assert res.status_code == 400, res.get_data(as_text=True)
+    errors = body(res, fmt)
+    errors = errors["errors"]["error"] if fmt == "xml" else errors
+    errors = errors if isinstance(errors, list) else [errors]
+    assert any(e["code"] in ("400", 400) and "media_url" in e["description"] for e in errors)
 
 
 def test_address_string_and_address_id_place_a_request(app: Flask, client: FlaskClient, keys: dict) -> None:
