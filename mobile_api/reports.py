@@ -240,6 +240,7 @@ class ReportDetail(MethodView):
 @blp.route("/reports/<string:report_ref>/photos")
 class ReportPhotos(MethodView):
     @device_required
+    @blp.arguments(IdempotencyHeader, location="headers")
     @blp.arguments(PhotoIn, location="files")
     @blp.response(201, PhotoUploaded)
     @blp.alt_response(401, description=ERRORS["401"])
@@ -249,9 +250,15 @@ class ReportPhotos(MethodView):
     @blp.alt_response(415, description="Not a JPEG, PNG, WebP or HEIC image")
     @blp.alt_response(422, description="The report has 5 photos already")
     @blp.doc(security=[BEARER])
-    def post(self, files: dict[str, Any], report_ref: str) -> reporting.PhotoUploaded:
-        """Add a photo (multipart field `photo`); stored re-encoded without any metadata."""
-        return reporting.upload_photo(current_device(), report_ref, files["photo"].stream)
+    def post(
+        self, headers: dict[str, Any], files: dict[str, Any], report_ref: str
+    ) -> tuple[reporting.PhotoUploaded, int, dict[str, str]]:
+        """Add a photo (multipart field `photo`); stored re-encoded without any metadata. A retry with the
+        same Idempotency-Key returns the first photo instead of storing it again."""
+        photo, replayed = reporting.upload_photo(
+            current_device(), report_ref, files["photo"].stream, headers.get("idempotency_key")
+        )
+        return photo, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 
 
 @blp.route("/reports/<string:report_ref>/supports")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import secrets
 from dataclasses import dataclass
 from typing import IO, Any
@@ -61,7 +63,9 @@ def prepare(stream: IO[bytes]) -> Clean:
         raise TooLarge(gettext("The image has too many pixels."), field="photo") from exc
 
 
-def add_photo(s: Session, report: Report, clean: Clean, device_id: int | None) -> Photo:
+def add_photo(
+    s: Session, report: Report, clean: Clean, device_id: int | None, idempotency: tuple[str | None, str] | None = None
+) -> Photo:
     """Store a sanitised photo for a report in the caller's transaction (the file is written first)."""
     count = s.scalar(select(func.count()).select_from(Photo).where(Photo.report_id == report.id))
     if (count or 0) >= MAX_PHOTOS:
@@ -82,17 +86,17 @@ def add_photo(s: Session, report: Report, clean: Clean, device_id: int | None) -
     )
     s.add(photo)
     s.flush()
-    s.add(
-        ReportEvent(
-            report_id=report.id, kind="photo", public=False, actor_device_id=device_id, data={"photo_id": photo.id}
-        )
-    )
+    data: dict[str, Any] = {"photo_id": photo.id}
+    if idempotency and idempotency[0]:
+        data.update(idempotency_key=idempotency[0], idempotency_hash=idempotency[1])
+    s.add(ReportEvent(report_id=report.id, kind="photo", public=False, actor_device_id=device_id, data=data))
     add_event(s, "photo.uploaded", {"photo_id": photo.id})
     return photo
 
 
 def add_link(s: Session, report: Report, url: str) -> Photo:
-    """Record a media URL given by a client as a link (never fetched by the server)."""
+    """Record a media URL given by a client as a link (never fetched by the server), moderated like photos."""
+    moderated = report.jurisdiction.settings.get("photo_moderation", "off") not in ("off", False, None)
     photo = Photo(
         report_id=report.id,
         name=secrets.token_hex(16),
@@ -100,7 +104,7 @@ def add_link(s: Session, report: Report, url: str) -> Photo:
         height=0,
         size_bytes=0,
         original_type="link",
-        state="approved",
+        state="pending" if moderated else "approved",
         external_url=url,
     )
     s.add(photo)
@@ -113,24 +117,64 @@ def discard_written(s: Session) -> None:
         storage.remove("photos", name)
 
 
-def upload(device: Device, report_ref: str, stream: IO[bytes]) -> PhotoUploaded:
-    """Attach a photo to the device's own report; public at once or after moderation."""
+def _earlier_upload(s: Session, device: Device, key: str, digest: str) -> Photo | None:
+    """The photo this device already uploaded with this Idempotency-Key; 422 if that was another request."""
+    event = s.scalars(
+        select(ReportEvent).where(
+            ReportEvent.kind == "photo",
+            ReportEvent.actor_device_id == device.id,
+            ReportEvent.data["idempotency_key"].astext == key,
+        )
+    ).first()
+    if event is None:
+        return None
+    if event.data.get("idempotency_hash") != digest:
+        raise DomainError(
+            gettext("This Idempotency-Key was already used for a different request."), field="Idempotency-Key"
+        )
+    return s.get(Photo, event.data.get("photo_id"))
+
+
+def _uploaded(photo: Photo) -> PhotoUploaded:
+    entry = photo_entry(photo)
+    return PhotoUploaded(id=entry.id, url=entry.url, thumbnail_url=entry.thumbnail_url, state=photo.state)
+
+
+def upload(
+    device: Device, report_ref: str, stream: IO[bytes], idempotency_key: str | None = None
+) -> tuple[PhotoUploaded, bool]:
+    """Attach a photo to the device's own report; public at once or after moderation.
+
+    With an Idempotency-Key, a retry of the same upload returns the first photo (replayed=True) instead of
+    storing it again; the same key with another file or report is a 422."""
 
     s = session()
     report = find_visible(s, report_ref)
     if report.device_id != device.id:
         raise Forbidden(gettext("Only the device that filed the report can add photos to it."))
-    clean = prepare(stream)
+    data = read_limited(stream)
+    digest = hashlib.sha256(f"{report.id}:".encode() + data).hexdigest()
+    if idempotency_key:
+        earlier = _earlier_upload(s, device, idempotency_key, digest)
+        if earlier is not None:
+            return _uploaded(earlier), True
+    clean = prepare(io.BytesIO(data))
     try:
         with unit_of_work() as s:
+            if idempotency_key:
+                # Serialise concurrent retries with the same key from the same device.
+                lock = func.hashtextextended(f"photo:{device.id}:{idempotency_key}", 0)
+                s.execute(select(func.pg_advisory_xact_lock(lock)))
+                earlier = _earlier_upload(s, device, idempotency_key, digest)
+                if earlier is not None:
+                    return _uploaded(earlier), True
             report = s.get_one(Report, report.id, with_for_update=True)
-            photo = add_photo(s, report, clean, device.id)
+            photo = add_photo(s, report, clean, device.id, idempotency=(idempotency_key, digest))
     except BaseException:
         discard_written(s)
         raise
     s.info.pop("written_photos", None)
-    entry = photo_entry(photo)
-    return PhotoUploaded(id=entry.id, url=entry.url, thumbnail_url=entry.thumbnail_url, state=photo.state)
+    return _uploaded(photo), False
 
 
 def moderate(photo_id: int, approve: bool, staff_id: int | None = None) -> Photo:

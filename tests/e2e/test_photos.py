@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from PIL import Image, ImageDraw, PngImagePlugin
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import Photo
@@ -140,6 +141,29 @@ def test_a_sixth_photo_is_422_and_only_the_reporter_may_add_photos(resident) -> 
     assert sixth.status_code == 422 and "photo" in sixth.json["errors"]["json"]
     assert upload(other, report["id"], jpeg_with_gps_rotated()).status_code == 403
     assert other.client.post(f"/api/v1/reports/{report['id']}/photos", data={}).status_code == 401
+
+
+def test_a_retried_upload_with_the_same_idempotency_key_stores_one_photo(resident, db: Session) -> None:
+    me = resident()
+    report = me.report()
+    data = jpeg_with_gps_rotated()
+
+    def send(key: str, body: bytes = data) -> object:
+        return me.client.post(f"/api/v1/reports/{report['id']}/photos", headers={**me.headers, "Idempotency-Key": key},
+                              data={"photo": (io.BytesIO(body), "photo.jpg")}, content_type="multipart/form-data")
+
+    first, again = send("photo-1"), send("photo-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert db.scalars(select(Photo.id).where(Photo.report_id == report["id"])).all() == [first.json["id"]]
+    other = send("photo-2")
+    assert other.status_code == 201 and other.json["id"] != first.json["id"]
+    changed = send("photo-1", png_with_exif_chunk())
+    assert changed.status_code == 422 and "Idempotency-Key" in changed.json["errors"]["json"]
+    for _ in range(3):
+        assert send("photo-1").status_code == 201
+    assert db.scalar(select(func.count()).select_from(Photo).where(Photo.report_id == report["id"])) == 2
 
 
 def test_pre_moderation_hides_a_photo_until_staff_approve_it(app: Flask, resident, client, db: Session,
