@@ -184,8 +184,14 @@ def export(device_id: int) -> Export:
 
 def _place_export(p: PlaceView) -> PlaceExport:
     area = None if p.area is None else p.area.code
-    return {"label": p.label, "lon": p.lon, "lat": p.lat, "jurisdiction": p.jurisdiction.code, "area": area,
-            "created_at": p.created_at}
+    return {
+        "label": p.label,
+        "lon": p.lon,
+        "lat": p.lat,
+        "jurisdiction": p.jurisdiction.code,
+        "area": area,
+        "created_at": p.created_at,
+    }
 
 
 def _report_export(r: Report) -> ReportExport:
