@@ -94,23 +94,14 @@ def survey_with_responses(n: int) -> int:
 
 def statements(survey_id: int) -> list[tuple[str, dict[str, Any]]]:
     """The statements the results page runs, compiled."""
-    from sqlalchemy import func, select
+    from sqlalchemy import exists, func, select
 
-    from backend.models import SurveyAnswer, SurveyResponse
+    from backend.models import SurveyResponse
+    from backend.surveys.results import count_statements
 
     stmts = [
-        select(SurveyAnswer.question_id, SurveyResponse.area_id, SurveyAnswer.number, func.count())
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.number.isnot(None))
-        .group_by(SurveyAnswer.question_id, SurveyResponse.area_id, SurveyAnswer.number),
-        select(SurveyAnswer.question_id, func.count())
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.dont_know)
-        .group_by(SurveyAnswer.question_id),
-        select(SurveyAnswer.question_id, func.unnest(SurveyAnswer.choices).label("c"), func.count())
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.choices.isnot(None))
-        .group_by(SurveyAnswer.question_id, "c"),
+        *count_statements(survey_id).values(),
+        select(exists().where(SurveyResponse.survey_id == survey_id, SurveyResponse.weight != 1.0)),
         select(func.count()).where(SurveyResponse.survey_id == survey_id),
     ]
     out = []

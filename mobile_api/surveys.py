@@ -87,7 +87,10 @@ class Surveys(MethodView):
     @blp.alt_response(401, description=ERRORS["401"])
     @blp.doc(security=[BEARER])
     def get(self) -> dict[str, list[surveys.OpenSurvey]]:
-        """Open surveys meant for this device (its municipality, its places, the survey's audience)."""
+        """Open surveys meant for this device.
+
+        A device is in a survey's audience through the places it saved, the places of its reports or the
+        municipality it chose: the same devices the survey's invitation reaches."""
         return {"items": surveys.open_for(current_device(), g.language)}
 
 

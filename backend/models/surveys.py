@@ -99,6 +99,10 @@ class SurveyResponse(Base):
     provenance: Mapped[str] = mapped_column(String(16))
     #: The respondent's id in an imported file (representative surveys), for traceability of the import.
     source_ref: Mapped[str | None] = mapped_column(String(64))
+    #: The first invitation to this survey version (a broadcast) that had reached the answering device before it
+    #: answered; none for an answer without one (found in the list, imported, or its device since erased). The
+    #: response rate counts these answers.
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -110,6 +114,7 @@ class SurveyResponse(Base):
             postgresql_where="respondent_hash IS NOT NULL",
         ),
         Index("ix_survey_responses_survey_area", "survey_id", "area_id"),
+        Index("ix_survey_responses_invitation", "invitation_id", postgresql_where="invitation_id IS NOT NULL"),
     )
 
 

@@ -4,7 +4,7 @@ intervals, imports of fielded surveys, and invitations."""
 from backend.surveys.answering import for_device, open_for, respond
 from backend.surveys.definitions import close, create, definition, listing, preview, publish, update
 from backend.surveys.importing import import_survey
-from backend.surveys.invitations import invite, invited
+from backend.surveys.invitations import invitation_replies, invite
 from backend.surveys.results import export, results
 from backend.surveys.views import (
     Invitation,
@@ -38,8 +38,8 @@ __all__ = [
     "export",
     "for_device",
     "import_survey",
+    "invitation_replies",
     "invite",
-    "invited",
     "listing",
     "open_for",
     "preview",

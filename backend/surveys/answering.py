@@ -1,11 +1,10 @@
-"""Residents answering surveys: the surveys open to a device (by municipality, area and audience), the survey as
+"""Residents answering surveys: the surveys open to a device (by the survey's audience, `audience`), the survey as
 a resident sees it, answers checked against the questions, one response per respondent."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
 from typing import Any, cast
 
 from flask import current_app
@@ -19,8 +18,6 @@ from backend.models import (
     Device,
     DevicePlace,
     Jurisdiction,
-    Report,
-    Service,
     Survey,
     SurveyAnswer,
     SurveyQuestion,
@@ -28,6 +25,7 @@ from backend.models import (
     utcnow,
 )
 from backend.surveys.answers import AnswerRow, check_answers
+from backend.surveys.audience import invitation_reaching, meant_for
 from backend.surveys.views import OpenSurvey, ResidentQuestion, ResidentSurvey
 
 HOME_LABELS = ("home", "dom", "дім", "дом")
@@ -66,37 +64,6 @@ def resident_view(survey: Survey, lang: str, fallback: str, areas: list[Area]) -
     }
 
 
-def _device_jurisdictions(s: Any, device: Device) -> set[int]:
-    places = set(s.scalars(select(DevicePlace.jurisdiction_id).where(DevicePlace.device_id == device.id)))
-    return places | ({device.jurisdiction_id} if device.jurisdiction_id else set())
-
-
-def _meant_for(s: Any, survey: Survey, device: Device) -> bool:
-    if survey.audience == "areas":
-        return bool(
-            s.scalar(
-                select(
-                    exists().where(DevicePlace.device_id == device.id, DevicePlace.area_id.in_(survey.area_ids or []))
-                )
-            )
-        )
-    if survey.audience == "reporters":
-        since = utcnow() - timedelta(days=survey.reporter_days or 90)
-        services = select(Service.id).where(
-            Service.jurisdiction_id == survey.jurisdiction_id, Service.code.in_(survey.reporter_services or [])
-        )
-        return bool(
-            s.scalar(
-                select(
-                    exists().where(
-                        Report.device_id == device.id, Report.requested_at >= since, Report.service_id.in_(services)
-                    )
-                )
-            )
-        )
-    return True
-
-
 def _open() -> Any:
     now = utcnow()
     return select(Survey).where(
@@ -108,13 +75,11 @@ def _open() -> Any:
 
 
 def open_for(device: Device, lang: str) -> list[OpenSurvey]:
-    """Open app surveys meant for this device (its municipality and places, the survey's audience)."""
+    """Open app surveys meant for this device (the survey's audience, as its invitation reaches it)."""
     s = session()
     out: list[OpenSurvey] = []
-    for survey in s.scalars(
-        _open().where(Survey.jurisdiction_id.in_(_device_jurisdictions(s, device))).order_by(Survey.published_at.desc())
-    ):
-        if not _meant_for(s, survey, device):
+    for survey in s.scalars(_open().order_by(Survey.published_at.desc())):
+        if not meant_for(s, survey, device):
             continue
         j = s.get_one(Jurisdiction, survey.jurisdiction_id)
         answered = bool(
@@ -154,13 +119,7 @@ def _reachable(s: Any, device: Device, survey_id: int) -> Survey:
     if not 0 < survey_id < 2**31:
         raise NotFound(gettext("Not found."))
     survey = s.get(Survey, survey_id)
-    if (
-        survey is None
-        or survey.provenance != "opt-in"
-        or survey.status == "draft"
-        or survey.jurisdiction_id not in _device_jurisdictions(s, device)
-        or not _meant_for(s, survey, device)
-    ):
+    if survey is None or survey.provenance != "opt-in" or survey.status == "draft" or not meant_for(s, survey, device):
         raise NotFound(gettext("Not found."))
     return survey
 
@@ -211,6 +170,7 @@ def respond(device: Device, survey_id: int, answers: dict[str, Any], idempotency
             idempotency_key=idempotency_key,
             area_id=area_id,
             provenance="opt-in",
+            invitation_id=invitation_reaching(s, survey.id, device.id),
             created_at=now,
         )
         s.add(response)

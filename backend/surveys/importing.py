@@ -28,6 +28,7 @@ from backend.models import (
 )
 from backend.surveys.answers import MAX_TEXT, AnswerRow, answer_row
 from backend.surveys.definitions import build_survey, check_definition
+from backend.surveys.import_codes import check_options, dont_know_codes, with_text_codes
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,21 @@ class _Layout:
     weight_column: str | None
     id_column: str
     missing: set[str]
-    dont_know: set[str]
+    #: Per question id: the cell values read as "don't know" for that question.
+    dont_know: dict[int, frozenset[str]]
 
 
 def _answer(q: SurveyQuestion, value: str, where: str, layout: _Layout) -> AnswerRow:
     """One cell of the CSV, read as the app would send it and checked by the same rules (a bad value is
     refused with its line and column)."""
     given: Any = value
-    if value in layout.dont_know:
+    if value in layout.dont_know[q.id]:
         given = "dont_know"
     elif q.kind in ("likert5", "nps"):
         given = int(value) if value.isascii() and value.isdigit() else value
-    elif q.kind == "multiple":
-        given = [v for v in value.split("|") if v]
-    elif q.kind not in ("single", "district"):
+    elif q.kind in ("single", "multiple"):
+        given = check_options(q, value, where)
+    elif q.kind != "district":
         given = value[:MAX_TEXT]  # a fielded survey's long comment is kept, cut, rather than refused
     try:
         return answer_row(q, given, layout.areas, "responses")
@@ -78,7 +80,7 @@ def _respondent(row: dict[str, str], line: int, name: str, layout: _Layout) -> t
         "source_ref": (row.get(layout.id_column) or "")[:64] or None,
     }
     answers = [
-        _answer(q, value, f"{name} line {line}, {column}", layout)
+        _answer(q, value, f"{name} line {line}, column {column}", layout)
         for q, column in layout.columns.values()
         if (value := (row.get(column) or "").strip()) not in layout.missing
     ]
@@ -143,15 +145,15 @@ def _layout(spec: dict[str, Any], survey: Survey, areas: dict[str, int], area_ma
         weight_column=spec.get("weight"),
         id_column=spec.get("respondent_id", "id"),
         missing={str(v) for v in spec.get("missing", ["", "NA"])},
-        dont_know={str(v) for v in spec.get("dont_know", [])},
+        dont_know=dont_know_codes(spec.get("dont_know"), survey.questions, areas, area_map),
     )
 
 
 def import_survey(jurisdiction_code: str, survey_file: Path, responses_csv: Path) -> dict[str, int]:
     """Import a survey a city commissioned: the definition and column mapping (YAML) and the respondents (CSV).
     Stored with provenance `representative` (never mixed with app answers). All or nothing: a bad value is
-    refused with its line and column."""
-    spec = yaml.safe_load(survey_file.read_text(encoding="utf-8")) or {}
+    refused with its line, column and value, and nothing is stored."""
+    spec = with_text_codes(yaml.safe_load(survey_file.read_text(encoding="utf-8")) or {})
     with unit_of_work() as s:
         jurisdiction = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code)).first()
         if jurisdiction is None:

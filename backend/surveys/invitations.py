@@ -1,11 +1,10 @@
-"""Inviting residents to answer a survey: a push broadcast to the survey's audience, once."""
+"""Inviting residents to answer a survey: a push broadcast to the survey's audience (`audience`: the devices that
+find the survey in their list), once; the response rate counts the answers of the invited devices (a response
+records the invitation that had reached its device)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from backend import audit
@@ -16,11 +15,12 @@ from backend.models import (
     Broadcast,
     Jurisdiction,
     Notification,
-    Service,
     StaffUser,
     Survey,
+    SurveyResponse,
     utcnow,
 )
+from backend.surveys.audience import audience_of
 from backend.surveys.definitions import own_survey
 from backend.surveys.views import Invitation
 from push.broadcasts import request_send
@@ -44,12 +44,6 @@ def _texts(survey: Survey, j: Jurisdiction) -> dict[str, dict[str, str]]:
     }
 
 
-def _reporter_services(s: Session, survey: Survey, j: Jurisdiction) -> list[int]:
-    """The services whose recent reporters a "reporters" survey is meant for."""
-    wanted = Service.jurisdiction_id == j.id, Service.code.in_(survey.reporter_services or [])
-    return list(s.scalars(select(Service.id).where(*wanted)))
-
-
 def invite(staff: StaffUser, survey_id: int, per_minute: int) -> Invitation:
     """Invite the survey's audience by push (topic `surveys`), at most `per_minute` devices a minute; the
     invitation is a private broadcast whose statistics give the response rate."""
@@ -59,13 +53,12 @@ def invite(staff: StaffUser, survey_id: int, per_minute: int) -> Invitation:
             raise Conflict(gettext("Only a published app survey can be sent out."), field="status")
         j = s.get_one(Jurisdiction, survey.jurisdiction_id)
         texts = _texts(survey, j)
-        reporters = survey.audience == "reporters"
-        service_ids = _reporter_services(s, survey, j) if reporters else None
+        target = audience_of(s, survey)
         b = Broadcast(
             jurisdiction_id=j.id,
             topic="surveys",
-            audience="areas" if survey.audience == "areas" else "jurisdiction",
-            area_ids=survey.area_ids if survey.audience == "areas" else None,
+            audience=target.audience,
+            area_ids=list(target.area_ids) or None,
             texts=texts,
             private=True,
             send_at=utcnow(),
@@ -74,8 +67,8 @@ def invite(staff: StaffUser, survey_id: int, per_minute: int) -> Invitation:
             survey_id=survey.id,
             per_minute=per_minute,
             created_by_staff_id=staff.id,
-            reporter_service_ids=service_ids or ([0] if reporters else None),
-            reporters_since=utcnow() - timedelta(days=survey.reporter_days or 90) if reporters else None,
+            reporter_service_ids=list(target.reporter_service_ids) or None,
+            reporters_since=target.reporters_since,
         )
         s.add(b)
         s.flush()
@@ -93,14 +86,16 @@ def invite(staff: StaffUser, survey_id: int, per_minute: int) -> Invitation:
     return Invitation(broadcast_id=bid, survey_id=survey_id, per_minute=per_minute)
 
 
-def invited(s: Any, survey_id: int) -> int:
-    """Devices invited to this survey version (notifications of its invitation broadcasts)."""
-    return int(
-        s.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .join(Broadcast, Broadcast.id == Notification.broadcast_id)
-            .where(Broadcast.survey_id == survey_id)
-        )
-        or 0
+def invitation_replies(s: Session, survey: Survey) -> tuple[int, int]:
+    """(devices invited to this survey version, each counted once however many invitations it got; the responses
+    of those devices given after an invitation had reached them). The same rule as the `survey_response_rate`
+    indicator's: a response records its invitation when it is given, and an erasure takes the device out of both."""
+    invited = s.scalar(
+        select(func.count(distinct(Notification.device_id)))
+        .join(Broadcast, Broadcast.id == Notification.broadcast_id)
+        .where(Broadcast.survey_id == survey.id)
     )
+    answered = s.scalar(
+        select(func.count()).where(SurveyResponse.survey_id == survey.id, SurveyResponse.invitation_id.isnot(None))
+    )
+    return int(invited or 0), min(int(answered or 0), int(invited or 0))

@@ -1,13 +1,15 @@
 """Survey results: answer distributions and means with 95% intervals per question, overall and per district,
-small cells suppressed; the CSV export."""
+small cells suppressed, weighted figures where the responses carry design weights (`weighting`), the response
+rate of the invitations; the CSV export."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Float, Select, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from backend.db import session
@@ -20,8 +22,9 @@ from backend.models import (
 )
 from backend.stats import MIN_CELL, t_interval, wilson
 from backend.surveys.definitions import own_survey
-from backend.surveys.invitations import invited
+from backend.surveys.invitations import invitation_replies
 from backend.surveys.views import QuestionResult, Summary, SurveyResults
+from backend.surveys.weighting import AreaId, Tally, tallies, weighted_choices, weighted_scale
 
 
 def summarise(kind: str, counts: dict[int, int]) -> Summary:
@@ -48,84 +51,128 @@ def summarise(kind: str, counts: dict[int, int]) -> Summary:
     return out
 
 
-def _answer_counts(s: Session, survey_id: int) -> tuple[dict[int, Any], dict[int, int], dict[int, dict[str, int]]]:
-    """Counted in SQL: numeric answers per question × area × value, "don't know" per question, choices per
-    question × option."""
+@dataclass
+class _Counts:
+    """A survey's answers counted in SQL: scale answers per question × district × value (with Σd, Σd²), "don't
+    know" per question, choice questions' respondents per district and picks per option × district."""
+
+    scales: dict[int, dict[AreaId, dict[int, Tally]]]
+    dont_know: dict[int, int]
+    answered: dict[int, dict[AreaId, Tally]] = field(default_factory=dict)
+    picks: dict[int, dict[str, dict[AreaId, Tally]]] = field(default_factory=dict)
+
+
+def count_statements(survey_id: int) -> dict[str, Select[Any]]:
+    """The statements that count a survey's answers (also run by the benchmark): scale answers per question ×
+    district × value, "don't know" per question, choice answers per question × district, picks per question ×
+    district × option; each with its count, Σd and Σd² of the responses' weights."""
 
     def answers(*columns: Any) -> Select[Any]:
-        return select(*columns).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        return (
+            select(*columns)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.survey_id == survey_id)
+        )
 
-    numeric = s.execute(
-        answers(SurveyAnswer.question_id, SurveyResponse.area_id, SurveyAnswer.number, func.count())
-        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.number.isnot(None))
-        .group_by(SurveyAnswer.question_id, SurveyResponse.area_id, SurveyAnswer.number)
-    ).all()
-    dont_know: dict[int, int] = dict(
-        s.execute(
-            answers(SurveyAnswer.question_id, func.count())
-            .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.dont_know)
-            .group_by(SurveyAnswer.question_id)
-        ).all()
+    d = cast(SurveyResponse.weight, Float)
+    weights = (func.count(), func.sum(d), func.sum(d * d))
+    q, area = SurveyAnswer.question_id, SurveyResponse.area_id
+    picked = func.unnest(SurveyAnswer.choices).label("c")
+    return {
+        "scales": answers(q, area, SurveyAnswer.number, *weights)
+        .where(SurveyAnswer.number.isnot(None))
+        .group_by(q, area, SurveyAnswer.number),
+        "dont_know": answers(q, func.count()).where(SurveyAnswer.dont_know).group_by(q),
+        "answered": answers(q, area, *weights).where(SurveyAnswer.choices.isnot(None)).group_by(q, area),
+        "picks": answers(q, area, picked, *weights).where(SurveyAnswer.choices.isnot(None)).group_by(q, area, "c"),
+    }
+
+
+def _answer_counts(s: Session, survey_id: int) -> _Counts:
+    stmts = count_statements(survey_id)
+    counts = _Counts(
+        tallies(s.execute(stmts["scales"]).all()), {qid: int(n) for qid, n in s.execute(stmts["dont_know"])}
     )
-    choice = s.execute(
-        answers(SurveyAnswer.question_id, func.unnest(SurveyAnswer.choices).label("c"), func.count())
-        .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.choices.isnot(None))
-        .group_by(SurveyAnswer.question_id, "c")
-    ).all()
-    per: dict[int, dict[Any, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for qid, area_id, number, n in numeric:
-        per[qid][area_id][number] = per[qid][area_id].get(number, 0) + n
-    choices: dict[int, dict[str, int]] = defaultdict(dict)
-    for qid, code, n in choice:
-        choices[qid][code] = n
-    return per, dont_know, choices
+    for qid, area_id, n, dd, d2 in s.execute(stmts["answered"]):
+        counts.answered.setdefault(qid, {})[area_id] = Tally(int(n), float(dd), float(d2))
+    for qid, area_id, code, n, dd, d2 in s.execute(stmts["picks"]):
+        counts.picks.setdefault(qid, {}).setdefault(code, {})[area_id] = Tally(int(n), float(dd), float(d2))
+    return counts
 
 
-def _question_result(
-    q: SurveyQuestion,
-    per_area: dict[Any, dict[int, int]],
-    dont_know: int,
-    choices: dict[str, int],
-    areas: dict[int, str],
-) -> QuestionResult:
+@dataclass(frozen=True)
+class _Scope:
+    """What every question's result needs: district codes and populations, and whether to weight."""
+
+    areas: dict[AreaId, str]
+    populations: dict[int, int | None]
+    weighted: bool
+
+
+def _scale_summary(kind: str, per_area: dict[AreaId, dict[int, Tally]], scope: _Scope) -> Summary:
+    counts: dict[int, int] = defaultdict(int)
+    for tallies_of_area in per_area.values():
+        for k, t in tallies_of_area.items():
+            counts[k] += t.n
+    out = summarise(kind, dict(counts))
+    if scope.weighted and not out["suppressed"] and (figures := weighted_scale(kind, per_area, scope.populations)):
+        out["weighted"] = figures
+    return out
+
+
+def _choice_summary(answered: dict[AreaId, Tally], picks: dict[str, dict[AreaId, Tally]], scope: _Scope) -> Summary:
+    n = sum(t.n for t in answered.values())
+    if n < MIN_CELL:
+        return {"n": n, "suppressed": True}
+    out: Summary = {
+        "n": n,
+        "distribution": {code: sum(t.n for t in per_area.values()) for code, per_area in picks.items()},
+        "suppressed": False,
+    }
+    chosen = {code: {a: t.d for a, t in per_area.items()} for code, per_area in picks.items()}
+    if scope.weighted and (figures := weighted_choices(answered, chosen, scope.populations)):
+        out["weighted"] = figures
+    return out
+
+
+def _question_result(q: SurveyQuestion, counts: _Counts, scope: _Scope) -> QuestionResult:
     """One question's result: overall and by area for scales, the distribution for choices."""
     entry: QuestionResult = {
         "code": q.code,
         "kind": q.kind,
         "service_code": q.service_code,
         "dimension": q.dimension,
-        "dont_know": dont_know,
+        "dont_know": counts.dont_know.get(q.id, 0),
     }
     if q.kind in ("likert5", "nps"):
-        overall: dict[int, int] = defaultdict(int)
-        for counts in per_area.values():
-            for k, v in counts.items():
-                overall[k] += v
-        entry["overall"] = summarise(q.kind, dict(overall))
+        per_area = counts.scales.get(q.id, {})
+        entry["overall"] = _scale_summary(q.kind, per_area, scope)
         entry["by_area"] = {
-            areas.get(a, "-"): summarise(q.kind, c)
-            for a, c in sorted(per_area.items(), key=lambda item: areas.get(item[0], "~"))
+            scope.areas.get(a, "-"): _scale_summary(q.kind, {a: c}, scope)
+            for a, c in sorted(per_area.items(), key=lambda item: scope.areas.get(item[0], "~"))
         }
     elif q.kind in ("single", "multiple", "district"):
-        n = sum(choices.values())
-        entry["overall"] = (
-            {"n": n, "suppressed": True} if n < MIN_CELL else {"n": n, "distribution": choices, "suppressed": False}
-        )
+        entry["overall"] = _choice_summary(counts.answered.get(q.id, {}), counts.picks.get(q.id, {}), scope)
     return entry
 
 
 def results(staff: StaffUser, survey_id: int) -> SurveyResults:
-    """Per question: distribution, mean, top-2-box or NPS with n and 95% intervals, overall and by area;
-    cells under MIN_CELL responses suppressed."""
+    """Per question: distribution, mean, top-2-box or NPS with n and 95% intervals, overall and by area, and the
+    weighted figures where the responses carry design weights; cells under MIN_CELL responses suppressed. The
+    response rate counts only the responses of invited devices."""
     s = session()
     survey = own_survey(s, staff, survey_id)
-    areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == survey.jurisdiction_id)).all())
-    per, dont_know, choices = _answer_counts(s, survey.id)
+    district_rows = s.execute(
+        select(Area.id, Area.code, Area.population).where(Area.jurisdiction_id == survey.jurisdiction_id)
+    ).all()
+    weighted = bool(
+        s.scalar(select(exists().where(SurveyResponse.survey_id == survey.id, SurveyResponse.weight != 1.0)))
+    )
+    scope = _Scope({a: c for a, c, _ in district_rows}, {a: p for a, _, p in district_rows}, weighted)
+    counts = _answer_counts(s, survey.id)
     total = s.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) or 0
-    sent_to = invited(s, survey.id)
-    out_questions = [
-        _question_result(q, per[q.id], dont_know.get(q.id, 0), choices[q.id], areas) for q in survey.questions
-    ]
+    sent_to, from_invited = invitation_replies(s, survey)
+    out_questions = [_question_result(q, counts, scope) for q in survey.questions]
     s.rollback()
     return {
         "survey_id": survey.id,
@@ -133,8 +180,11 @@ def results(staff: StaffUser, survey_id: int) -> SurveyResults:
         "version": survey.version,
         "provenance": survey.provenance,
         "responses": total,
+        "weighted": weighted,
         "invited": sent_to,
-        "response_rate": (total / sent_to) if sent_to else None,
+        "invited_responses": from_invited,
+        "uninvited_responses": total - from_invited if survey.provenance == "opt-in" else 0,
+        "response_rate": (from_invited / sent_to) if sent_to else None,
         "min_cell": MIN_CELL,
         "questions": out_questions,
     }

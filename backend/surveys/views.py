@@ -134,6 +134,17 @@ class Invitation:
     per_minute: int
 
 
+class Weighted(TypedDict):
+    """Weighted figures of a question (surveys whose responses carry design weights): shares 0–1, NPS in points,
+    and the Kish effective sample size they rest on."""
+
+    effective_n: float
+    distribution: dict[str, float]
+    mean: NotRequired[float]
+    top2: NotRequired[float]
+    nps: NotRequired[float]
+
+
 class Summary(TypedDict):
     """A distribution summarised: n always; the rest unless the cell is suppressed (under MIN_CELL)."""
 
@@ -145,6 +156,7 @@ class Summary(TypedDict):
     top2: NotRequired[float]
     top2_ci: NotRequired[tuple[float, float]]
     nps: NotRequired[float]
+    weighted: NotRequired[Weighted]
 
 
 class QuestionResult(TypedDict):
@@ -165,7 +177,12 @@ class SurveyResults(TypedDict):
     version: int
     provenance: str
     responses: int
+    #: Whether the responses carry design weights (then each summary has its `weighted` figures).
+    weighted: bool
     invited: int
+    #: Responses given after an invitation had reached their device (the response rate's numerator), and the others.
+    invited_responses: int
+    uninvited_responses: int
     response_rate: float | None
     min_cell: int
     questions: list[QuestionResult]
