@@ -138,11 +138,17 @@ class SubmittedOut(ReportOut):
 
 
 class TimelineEntryOut(Schema):
-    kind = fields.String()
+    kind = fields.String(metadata={"description": "created, status, reply, recategorised or moved"})
     at = DateTime()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
-    body = fields.String(allow_none=True)
+    body = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The entry's public words in the reader's language: a status change's comment (after a "
+            "rejection's reason in words), a reply, the new category, the corrected address; null when there are none."
+        },
+    )
     by = fields.String()
     department = fields.String(allow_none=True)
 

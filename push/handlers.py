@@ -50,6 +50,16 @@ def replied(s: Session, payload: dict[str, Any]) -> None:
     fan_out(s, "report.replied", payload)
 
 
+@handles("report.recategorised")
+def recategorised(s: Session, payload: dict[str, Any]) -> None:
+    fan_out(s, "report.recategorised", payload)
+
+
+@handles("report.moved")
+def moved(s: Session, payload: dict[str, Any]) -> None:
+    fan_out(s, "report.moved", payload)
+
+
 @handles("report.merged")
 def merged(s: Session, payload: dict[str, Any]) -> None:
     fan_out(s, "report.merged", payload)

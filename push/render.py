@@ -6,29 +6,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.i18n import LANGUAGES, gettext, pick
-from backend.vocabulary import RejectReason, ReportStatus
+from backend.report_words import moved_words, recategorised_words, status_words
+from backend.vocabulary import ReportStatus
 
 #: Body of a status change, per new status (the reopening is told apart by where it came from). A sentence, not
-#: the status's label (`backend.vocabulary`): residents are told what happened, in words of their language.
+#: the status's label (`backend.vocabulary`): residents are told what happened, in words of their language; the
+#: rejection's reason and the public comment follow it, as the public timeline shows them (`backend.report_words`).
 STATUS_TEXT: dict[str, str] = {
     ReportStatus.ACKNOWLEDGED: "The city has acknowledged this report.",
     ReportStatus.IN_PROGRESS: "Work on this report has started.",
     ReportStatus.RESOLVED: "This report has been marked as fixed.",
     ReportStatus.CLOSED: "This report has been closed.",
-    ReportStatus.REJECTED: "This report was rejected: {reason}.",
+    ReportStatus.REJECTED: "This report was rejected.",
 }
 REOPENED = "This report has been reopened."
 #: A report moved back to work from one of these was reopened.
 _CLOSING = (ReportStatus.RESOLVED, ReportStatus.CLOSED, ReportStatus.REJECTED)
-#: Why a report was rejected, as the end of the sentence above; one per `RejectReason`.
-REASONS: dict[str, str] = {
-    RejectReason.INVALID: "it is not a valid report",
-    RejectReason.DUPLICATE: "it duplicates another report",
-    RejectReason.NOT_OUR_RESPONSIBILITY: "it is not the city's responsibility",
-}
 REPLY = "The city replied: {reply}"
 MERGED = "This report was merged into {master}; you will now be told about that one."
-STATUS_COMMENT = "{text} {comment}"
 FEEDBACK = "Is it fixed? Tell us how satisfied you are with how it was handled."
 #: Push bodies are cut here (the inbox and the e-mail keep the whole text).
 PUSH_BODY_MAX = 240
@@ -54,20 +49,13 @@ def report_texts(
     for lang in LANGUAGES:
         title = f"{pick(service_names, lang, fallback)} · {public_id}"
         if kind == "report.status_changed":
-            to, came_from = payload.get("to"), payload.get("from")
-            if to == ReportStatus.IN_PROGRESS and came_from in _CLOSING:
-                body = gettext(REOPENED, lang)
-            elif to == ReportStatus.REJECTED:
-                reason = REASONS.get(str(payload.get("body")), "")
-                body = gettext(
-                    STATUS_TEXT[ReportStatus.REJECTED], lang, reason=gettext(reason, lang) if reason else "—"
-                )
-            else:
-                body = gettext(STATUS_TEXT.get(str(to), "This report has been updated."), lang)
-                if payload.get("body"):
-                    body = STATUS_COMMENT.format(text=body, comment=payload["body"])
+            body = _status_body(payload, lang)
         elif kind == "report.replied":
             body = gettext(REPLY, lang, reply=payload.get("body") or "")
+        elif kind == "report.recategorised":
+            body = recategorised_words(payload.get("service_name") or service_names, lang, fallback)
+        elif kind == "report.moved":
+            body = moved_words(payload.get("address"), lang)
         elif kind == "report.merged":
             body = gettext(MERGED, lang, master=master_public_id or "")
         elif kind == "report.feedback_requested":
@@ -76,6 +64,17 @@ def report_texts(
             body = gettext("This report has been updated.", lang)
         out[lang] = Text(title, body)
     return out
+
+
+def _status_body(payload: dict[str, Any], lang: str) -> str:
+    """What happened (the new status, or the reopening), then the rejection's reason and the comment, if any."""
+    to, came_from = payload.get("to"), payload.get("from")
+    if to == ReportStatus.IN_PROGRESS and came_from in _CLOSING:
+        text = gettext(REOPENED, lang)
+    else:
+        text = gettext(STATUS_TEXT.get(str(to), "This report has been updated."), lang)
+    words = status_words(to, payload.get("reason"), payload.get("body"), lang)
+    return f"{text} {words}" if words else text
 
 
 def push_body(body: str) -> str:

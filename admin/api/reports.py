@@ -189,6 +189,17 @@ class ServiceIn(CommandIn):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class MoveIn(CommandIn):
+    command = triage.Move
+    lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
+    address = fields.String(
+        load_default=None,
+        validate=validate.Length(max=300),
+        metadata={"description": "Without lat/lon the register's best matching address places the report."},
+    )
+
+
 class MergeIn(CommandIn):
     command = triage.Merge
     master_id = Int(required=True)
@@ -286,7 +297,18 @@ class ReportRecategorise(MethodView):
     @allow("reports.recategorise")
     @blp.arguments(IfMatch, location="headers")
     @blp.arguments(ServiceIn)
-    @changes_report("Move to another service (re-routed, SLA recomputed)")
+    @changes_report("Move to another service (re-routed, SLA recomputed; the reporter and supporters are told)")
+    def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
+        triage.perform(current_staff(), report_id, headers["if_match"], command)
+        return _with_etag(report_id)
+
+
+@blp.route("/reports/<int:report_id>/move", endpoint="Report_move")
+class ReportMove(MethodView):
+    @allow("reports.move")
+    @blp.arguments(IfMatch, location="headers")
+    @blp.arguments(MoveIn)
+    @changes_report("Correct the location (inside the municipality; the reporter and supporters are told)")
     def post(self, headers: dict[str, Any], command: triage.Command, report_id: int) -> Any:
         triage.perform(current_staff(), report_id, headers["if_match"], command)
         return _with_etag(report_id)

@@ -32,6 +32,7 @@ EVENT_KINDS = (
     "assignment",
     "priority",
     "recategorised",
+    "moved",
     "merged",
     "moderation",
     "supported",
@@ -126,9 +127,12 @@ class Report(Base):
         Index("ix_reports_department_status_requested", "department_id", "status", "requested_at"),
         Index("ix_reports_area_status_requested", "area_id", "status", "requested_at"),
         Index(
-            "ix_reports_closed_not_anonymised",
-            "closed_at",
-            postgresql_where="anonymised_at IS NULL AND reporter_id IS NOT NULL",
+            "ix_reports_finished_not_anonymised",
+            "jurisdiction_id",
+            postgresql_where=(
+                "status IN ('resolved','closed','rejected','duplicate') "
+                "AND anonymised_at IS NULL AND reporter_id IS NOT NULL"
+            ),
         ),
         Index(
             "uq_reports_import_ref",

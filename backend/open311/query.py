@@ -17,13 +17,14 @@ from backend.open311.discovery import language
 from backend.open311.errors import InputRefused
 from backend.open311.inputs import MAX_PAGE, RequestQuery, row_id
 from backend.open311.results import JurisdictionRef, RequestExtras, ServiceRequest, StatusNote
+from backend.report_words import NOTE_KINDS, entry_words
 from backend.reporting.presenters import location_of, media_url
 
 #: Without a start date, the requests of this long before the end (or before now).
 DEFAULT_WINDOW = timedelta(days=90)
 
 
-def _extras(r: Report, notes: list[ReportEvent], public_photos: list[Any], lang: str) -> RequestExtras:
+def _extras(r: Report, history: tuple[StatusNote, ...], public_photos: list[Any], lang: str) -> RequestExtras:
     """What the common extensions add to a request."""
     j = r.jurisdiction
     return RequestExtras(
@@ -31,9 +32,23 @@ def _extras(r: Report, notes: list[ReportEvent], public_photos: list[Any], lang:
         area=None if r.area is None else Named(r.area.code, pick(r.area.name, lang, j.default_language)),
         duplicate_of=r.merged_into.public_id if r.merged_into else None,
         support_count=r.support_count,
-        history=tuple(StatusNote(e.created_at, e.to_status, e.body if e.kind == "reply" else None) for e in notes),
+        history=history,
         photos=tuple(p.external_url or media_url("photos", p.name) for p in public_photos),
     )
+
+
+def _history(notes: list[ReportEvent], lang: str, fallback: str) -> tuple[StatusNote, ...]:
+    """The public entries with their public words in `lang` (the same the resident API's timeline shows)."""
+    return tuple(
+        StatusNote(e.created_at, e.to_status, entry_words(e.kind, e.to_status, e.body, e.data, lang, fallback))
+        for e in notes
+    )
+
+
+def _status_notes(history: tuple[StatusNote, ...]) -> str | None:
+    """What explains the current status: the latest words given with the last status change or after it."""
+    since = max((i for i, n in enumerate(history) if n.status is not None), default=0)
+    return next((n.notes for n in reversed(history[since:]) if n.notes), None)
 
 
 def _as_request(r: Report, notes: list[ReportEvent], lang: str) -> ServiceRequest:
@@ -42,12 +57,12 @@ def _as_request(r: Report, notes: list[ReportEvent], lang: str) -> ServiceReques
     lon, lat = location_of(r)
     closed = r.status not in OPEN_STATUSES
     public_photos = [p for p in r.photos if p.state == "approved"]
-    replies = [e for e in notes if e.kind == "reply"]
+    history = _history(notes, lang, j.default_language)
     media = public_photos[0].external_url or media_url("photos", public_photos[0].name) if public_photos else None
     return ServiceRequest(
         service_request_id=r.public_id,
         closed=closed,
-        status_notes=replies[-1].body if replies else None,
+        status_notes=_status_notes(history),
         service_name=pick(r.service.name, lang, j.default_language),
         service_code=r.service.code,
         description=r.description,
@@ -59,12 +74,12 @@ def _as_request(r: Report, notes: list[ReportEvent], lang: str) -> ServiceReques
         lat=lat,
         lon=lon,
         media_url=media,
-        extras=_extras(r, notes, public_photos, lang),
+        extras=_extras(r, history, public_photos, lang),
     )
 
 
 def _load_notes(report_ids: list[int]) -> dict[int, list[ReportEvent]]:
-    """The public created/status/reply events of these reports, oldest first, per report."""
+    """The public events of these reports that Open311's status notes are made of, oldest first, per report."""
     out: dict[int, list[ReportEvent]] = {rid: [] for rid in report_ids}
     if report_ids:
         for e in session().scalars(
@@ -72,7 +87,7 @@ def _load_notes(report_ids: list[int]) -> dict[int, list[ReportEvent]]:
             .where(
                 ReportEvent.report_id.in_(report_ids),
                 ReportEvent.public,
-                ReportEvent.kind.in_(("created", "status", "reply")),
+                ReportEvent.kind.in_(NOTE_KINDS),
             )
             .order_by(ReportEvent.created_at, ReportEvent.id)
         ):

@@ -70,7 +70,8 @@ class RequestToken:
 
 @dataclass(frozen=True)
 class StatusNote:
-    """A public event of a request: when, the status it led to (if any), and the reply's text (if a reply)."""
+    """A public event of a request: when, the status it led to (if any), and its public words (a reply, a status
+    change's reason and comment, a new category, a corrected location) in the answer's language."""
 
     at: datetime
     status: str | None

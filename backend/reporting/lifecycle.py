@@ -3,6 +3,8 @@ a resident's reopening."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -20,11 +22,21 @@ STATUS_TIMES = {"acknowledged": "acknowledged_at", "resolved": "resolved_at", "c
 
 
 def record_status(
-    s: Session, report: Report, to_status: str, *, staff_id: int | None = None, body: str | None = None
+    s: Session,
+    report: Report,
+    to_status: str,
+    *,
+    staff_id: int | None = None,
+    body: str | None = None,
+    reason: str | None = None,
+    merged_into: Report | None = None,
 ) -> None:
-    """Move a report to a status inside the caller's transaction: times, timeline, map counts, outbox."""
+    """Move a report to a status inside the caller's transaction: times, timeline, map counts, outbox. The public
+    comment (`body`), a rejection's `reason` or the report a duplicate was merged into travel with the one timeline
+    entry and the one notification."""
     if to_status not in STATUSES or to_status == report.status:
         return
+    body = (body or "").strip() or None
     now = utcnow()
     with counts.recount(s, report):
         from_status, report.status, report.updated_at = report.status, to_status, now
@@ -41,12 +53,25 @@ def record_status(
             to_status=to_status,
             actor_staff_id=staff_id,
             body=body,
+            data=_entry_data(reason, merged_into),
             created_at=now,
         )
     )
     if to_status == "resolved":
         feedback_requests.schedule(s, report)
-    add_event(s, "report.status_changed", {"report_id": report.id, "from": from_status, "to": to_status, "body": body})
+    add_event(
+        s,
+        "report.status_changed",
+        {"report_id": report.id, "from": from_status, "to": to_status, "body": body, "reason": reason},
+    )
+
+
+def _entry_data(reason: str | None, merged_into: Report | None) -> dict[str, Any]:
+    """What a status entry keeps besides its comment: a rejection's reason; the report a duplicate went into."""
+    data: dict[str, Any] = {"reason": reason} if reason else {}
+    if merged_into is not None:
+        data |= {"master_id": merged_into.id, "master": merged_into.public_id}
+    return data
 
 
 def reopen(s: Session, report: Report, *, staff_id: int | None = None, body: str | None = None) -> None:

@@ -11,6 +11,7 @@ from flask import current_app, has_request_context, request
 from backend.cities.geography import Named
 from backend.i18n import pick
 from backend.models import Area, Jurisdiction, Photo, Report, ReportEvent, Service
+from backend.report_words import entry_words
 from geo.points import lonlat
 
 
@@ -143,14 +144,14 @@ def photo_entry(photo: Photo) -> PhotoView:
 
 
 def timeline_entry(event: ReportEvent, lang: str, fallback: str) -> TimelineEntry:
-    """A public timeline entry; staff appear as their department, never by name."""
+    """A public timeline entry with its public words in `lang`; staff appear as their department, never by name."""
     dept = event.actor_staff.department if event.actor_staff is not None else None
     return TimelineEntry(
         kind=event.kind,
         at=event.created_at,
         from_status=event.from_status,
         to_status=event.to_status,
-        body=event.body if event.kind == "reply" else None,
+        body=entry_words(event.kind, event.to_status, event.body, event.data, lang, fallback),
         by="staff" if event.actor_staff_id else "resident" if event.kind in ("created",) else "system",
         department=pick(dept.name, lang, fallback) if dept is not None else None,
     )

@@ -16,6 +16,7 @@ from backend.models import (
     ReportEvent,
     ReportSupport,
 )
+from backend.report_words import PUBLIC_KINDS
 from backend.reporting.presenters import ReportView, TimelineEntry, report_fields, report_view, timeline_entry
 from backend.reporting.submission import _language
 
@@ -55,19 +56,22 @@ def find_visible(s: Session, report_ref: str) -> Report:
     return report
 
 
-def public_detail(report_ref: str, device: Device | None) -> ReportDetail:
-    """A report's public detail with its public timeline."""
+def public_detail(report_ref: str, device: Device | None, lang: str | None = None) -> ReportDetail:
+    """A report's public detail with its public timeline, in `lang` (else the device's language, else the
+    request's) where the report's municipality has it."""
     s = session()
     report = find_visible(s, report_ref)
     lang = choose_language(
-        device.locale if device else None, report.jurisdiction.languages, report.jurisdiction.default_language
+        lang or (device.locale if device else None),
+        report.jurisdiction.languages,
+        report.jurisdiction.default_language,
     )
     events = s.scalars(
         select(ReportEvent)
         .where(
             ReportEvent.report_id == report.id,
             ReportEvent.public,
-            ReportEvent.kind.in_(("created", "status", "reply", "merged")),
+            ReportEvent.kind.in_(PUBLIC_KINDS),
         )
         .options(selectinload(ReportEvent.actor_staff))
         .order_by(ReportEvent.created_at, ReportEvent.id)

@@ -5,8 +5,8 @@ them."""
 from __future__ import annotations
 
 from backend.errors import Conflict, DomainError
-from backend.i18n import gettext
-from backend.vocabulary import RejectReason
+from backend.i18n import current_language, gettext
+from backend.vocabulary import OPEN_REPORT_STATUSES, RejectReason, ReportStatus, label
 
 #: from -> allowed targets. "duplicate" is reached only by merging; nothing returns to "submitted".
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -25,6 +25,9 @@ REOPEN_FROM = frozenset({"resolved", "closed", "rejected"})
 #: A resident's "not fixed" reopens only what staff called done (a rejection is staff's to revisit).
 RESIDENT_REOPEN_FROM = frozenset({"resolved", "closed"})
 
+#: Only a report still open may be merged into another one as its duplicate (a finished one keeps how it ended).
+MERGE_FROM = frozenset(OPEN_REPORT_STATUSES)
+
 #: Why a report may be rejected (their words: `backend.vocabulary.RejectReason`).
 REJECT_REASONS = tuple(r.value for r in RejectReason)
 
@@ -33,11 +36,31 @@ def is_reopening(current: str, to_status: str) -> bool:
     return to_status == "in_progress" and current in REOPEN_FROM
 
 
+def _words(status: str) -> str:
+    return label(status, current_language(), ReportStatus)
+
+
 def check_move(current: str, to_status: str, reason: str | None = None) -> None:
-    """Refuse a move the state machine does not allow (409) or a rejection without a known reason (422)."""
+    """Refuse a move the state machine does not allow (409), a rejection without a known reason, or a reason given
+    with any other move (422)."""
+    if to_status != ReportStatus.REJECTED and reason:
+        raise DomainError(gettext("A reason is given only when rejecting a report."), field="reason")
     if to_status not in TRANSITIONS.get(current, frozenset()):
-        raise Conflict(gettext("A report cannot go from {a} to {b}.", a=current, b=to_status), field="status")
-    if to_status == "rejected" and reason not in REJECT_REASONS:
+        raise Conflict(
+            gettext("A report cannot go from {a} to {b}.", a=_words(current), b=_words(to_status)), field="status"
+        )
+    if to_status == ReportStatus.REJECTED and reason not in REJECT_REASONS:
         raise DomainError(
             gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)), field="reason"
+        )
+
+
+def check_merge(current: str) -> None:
+    """Refuse to merge a report that is no longer open (409, naming its status in words)."""
+    if current == ReportStatus.DUPLICATE:
+        raise Conflict(gettext("Merged reports cannot be merged again."), field="status")
+    if current not in MERGE_FROM:
+        raise Conflict(
+            gettext("Only an open report can be merged into another; this one is: {status}.", status=_words(current)),
+            field="status",
         )

@@ -1,5 +1,6 @@
 """Triage: what staff see of a report, the queue and its map, and the actions of the state machine (status,
-assignment, priority, replies, notes, merging, moderation), each under an ETag and in the audit log."""
+assignment, priority, replies, notes, re-categorising, moving, merging, moderation), each under an ETag and in the
+audit log."""
 
 from backend.reporting.states import REJECT_REASONS, TRANSITIONS
 from backend.triage.access import visible_report
@@ -16,6 +17,7 @@ from backend.triage.commands import (
     Command,
     Merge,
     ModerateText,
+    Move,
     Note,
     Recategorise,
     Reply,
@@ -58,6 +60,7 @@ __all__ = [
     "Merge",
     "ModerateText",
     "ModeratedPhoto",
+    "Move",
     "Note",
     "PreconditionFailed",
     "PreconditionRequired",

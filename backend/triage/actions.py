@@ -20,8 +20,9 @@ from backend.models import PRIORITIES, Department, Photo, Report, ReportEvent, R
 from backend.outbox import add_event
 from backend.reporting import counts
 from backend.reporting.lifecycle import record_status, reopen
+from backend.reporting.relocation import place_in, relocate
 from backend.reporting.sla import due_for
-from backend.reporting.states import check_move, is_reopening
+from backend.reporting.states import check_merge, check_move, is_reopening
 from backend.triage.access import visible_report
 from backend.triage.etag import PreconditionFailed, PreconditionRequired, etag
 
@@ -79,8 +80,9 @@ def change_status(
         if is_reopening(current, to_status):
             reopen(s, report, staff_id=staff.id, body=body)
         else:
-            record_status(s, report, to_status, staff_id=staff.id, body=reason if to_status == "rejected" else body)
-        return {"before": {"status": current}, "after": {"status": to_status, "reason": reason}}
+            record_status(s, report, to_status, staff_id=staff.id, body=body, reason=reason)
+        after = {"status": to_status, "reason": reason} if reason else {"status": to_status}  # only a rejection's
+        return {"before": {"status": current}, "after": after}
 
     return _act(staff, report_id, version, "report.status", change)
 
@@ -189,15 +191,17 @@ def recategorise(staff: StaffUser, report_id: int, version: str | None, service_
         with counts.recount(s, report):
             report.service_id, report.service, report.department_id = service.id, service, service.department_id
             report.sla_due_at = due_for(report, report.requested_at)
-        s.add(
-            ReportEvent(
-                report_id=report.id,
-                kind="recategorised",
-                public=False,
-                actor_staff_id=staff.id,
-                data={"from": before["service_id"], "to": service.id},
+        if service.id != before["service_id"]:  # a new category is told; re-routing within one is not
+            s.add(
+                ReportEvent(
+                    report_id=report.id,
+                    kind="recategorised",
+                    public=True,
+                    actor_staff_id=staff.id,
+                    data={"from": before["service_id"], "to": service.id, "service_name": service.name},
+                )
             )
-        )
+            add_event(s, "report.recategorised", {"report_id": report.id, "service_name": service.name})
         return {
             "before": before,
             "after": {
@@ -210,16 +214,34 @@ def recategorise(staff: StaffUser, report_id: int, version: str | None, service_
     return _act(staff, report_id, version, "report.recategorise", change)
 
 
+def move(
+    staff: StaffUser,
+    report_id: int,
+    version: str | None,
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
+) -> str:
+    """Correct where the report is (a point, an address, or both), inside its municipality; the reporter and
+    supporters are told the corrected address."""
+
+    def change(s: Session, report: Report) -> dict[str, Any]:
+        before, after = relocate(s, report, place_in(s, report, lon, lat, address), staff_id=staff.id)
+        return {"before": before, "after": after}
+
+    return _act(staff, report_id, version, "report.move", change)
+
+
 def merge(staff: StaffUser, report_id: int, version: str | None, master_id: int) -> str:
-    """Merge a duplicate into a master: supporters and photos move, the duplicate closes pointing at it."""
+    """Merge an open duplicate into a master: supporters and photos move, the duplicate closes pointing at it with
+    one public entry on its timeline ("merged into …") and one notification."""
 
     def change(s: Session, report: Report) -> dict[str, Any]:
         if master_id == report.id:
             raise DomainError(gettext("A report cannot be merged into itself."), field="master_id")
-        master = visible_report(s, staff, master_id)
-        master = s.get_one(Report, master.id, with_for_update=True)
-        if master.status == "duplicate" or report.status == "duplicate":
-            raise Conflict(gettext("Merged reports cannot be merged again."), field="master_id")
+        check_merge(report.status)
+        master = _master(s, staff, master_id)
         supporters = set(s.scalars(select(ReportSupport.device_id).where(ReportSupport.report_id == report.id)))
         existing = set(s.scalars(select(ReportSupport.device_id).where(ReportSupport.report_id == master.id)))
         moving = supporters - existing - ({master.device_id} if master.device_id else set())
@@ -229,18 +251,32 @@ def merge(staff: StaffUser, report_id: int, version: str | None, master_id: int)
             s.add(ReportSupport(report_id=master.id, device_id=device_id))
         master.support_count += len(moving)
         s.execute(update(Photo).where(Photo.report_id == report.id).values(report_id=master.id))
+        before = report.status
         report.merged_into_id = master.id
         master.updated_at = utcnow()
-        record_status(s, report, "duplicate", staff_id=staff.id)
-        s.add(
-            ReportEvent(
-                report_id=report.id, kind="merged", public=True, actor_staff_id=staff.id, data={"master_id": master.id}
-            )
-        )
+        record_status(s, report, "duplicate", staff_id=staff.id, merged_into=master)
         add_event(s, "report.merged", {"report_id": report.id, "master_id": master.id})
-        return {"before": {"status": "open"}, "after": {"merged_into": master.id, "moved_supporters": len(moving)}}
+        return {
+            "before": {"status": before},
+            "after": {"status": "duplicate", "merged_into": master.id, "moved_supporters": len(moving)},
+        }
 
     return _act(staff, report_id, version, "report.merge", change)
+
+
+def _master(s: Session, staff: StaffUser, master_id: int) -> Report:
+    """The report a duplicate may go into, locked: one of the staff member's municipality that the public sees and
+    that was not merged itself (404 or 409 naming `master_id`)."""
+    try:
+        found = visible_report(s, staff, master_id)
+    except NotFound as exc:
+        raise NotFound(exc.message, field="master_id") from exc
+    master = s.get_one(Report, found.id, with_for_update=True, populate_existing=True)
+    if master.status == "duplicate":
+        raise Conflict(gettext("Merged reports cannot be merged again."), field="master_id")
+    if master.hidden:
+        raise Conflict(gettext("A hidden report cannot take in duplicates; show it first."), field="master_id")
+    return master
 
 
 def moderate_text(

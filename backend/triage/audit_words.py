@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.i18n import gettext, pick
-from backend.models import Department, Report, Service, StaffUser
+from backend.models import Area, Department, Report, Service, StaffUser
 from backend.vocabulary import label
 
 #: The fields an audit entry of a report records, as the words shown for them (msgids of the catalogues).
@@ -30,6 +30,10 @@ FIELDS = {
     "description": "Description",
     "note": "Internal note",
     "reply": "Public reply",
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "address": "Address",
+    "area_id": "Area",
 }
 
 #: What a timeline entry's kind is called (msgids of the catalogues).
@@ -41,6 +45,7 @@ EVENT_KINDS = {
     "assignment": "Assignment",
     "priority": "Priority change",
     "recategorised": "Category change",
+    "moved": "Location change",
     "merged": "Merge",
     "moderation": "Moderation",
     "supported": "Support",
@@ -53,6 +58,7 @@ _MODELS: dict[str, Any] = {
     "service_id": Service,
     "assignee_id": StaffUser,
     "merged_into": Report,
+    "area_id": Area,
 }
 
 Change = tuple[str, str]

@@ -54,6 +54,13 @@ class Recategorise:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Merge:
     master_id: int
 
@@ -64,7 +71,9 @@ class ModerateText:
     description: str | None = None
 
 
-Command = ChangeStatus | Assign | SetPriority | Reply | ReplyFromTemplate | Note | Recategorise | Merge | ModerateText
+Command = (
+    ChangeStatus | Assign | SetPriority | Reply | ReplyFromTemplate | Note | Recategorise | Move | Merge | ModerateText
+)
 
 Runner = Callable[[StaffUser, int, str | None, Any], str]
 
@@ -80,6 +89,7 @@ ACTIONS: dict[str, tuple[type, Runner]] = {
     "template_reply": (ReplyFromTemplate, lambda st, i, v, c: actions.reply_from_template(st, i, v, c.status, c.index)),
     "note": (Note, lambda st, i, v, c: actions.note(st, i, v, c.body)),
     "recategorise": (Recategorise, lambda st, i, v, c: actions.recategorise(st, i, v, c.service_code)),
+    "move": (Move, lambda st, i, v, c: actions.move(st, i, v, lat=c.lat, lon=c.lon, address=c.address)),
     "merge": (Merge, lambda st, i, v, c: actions.merge(st, i, v, c.master_id)),
     "moderate": (
         ModerateText,

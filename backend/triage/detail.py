@@ -10,6 +10,7 @@ from backend.db import session, unit_of_work
 from backend.errors import NotFound
 from backend.i18n import gettext, pick
 from backend.models import Jurisdiction, Photo, ReportEvent, StaffUser
+from backend.report_words import entry_words
 from backend.reporting.photos import apply_moderation
 from backend.reporting.presenters import media_url, public_report
 from backend.reporting.submission import nearby_reports
@@ -77,7 +78,7 @@ def detail(staff: StaffUser, report_id: int) -> StaffReport:
         if report.department is None
         else {"code": report.department.code, "name": pick(report.department.name, lang, fallback)},
         "photos": [_staff_photo(p) for p in report.photos],
-        "timeline": [_timeline_entry(e) for e in events],
+        "timeline": [_timeline_entry(e, lang, fallback) for e in events],
         "nearby": nearby_reports(s, report, view["lon"], view["lat"], lang),
         "etag": etag(report),
         "assignee_id": report.assignee_id,
@@ -86,7 +87,8 @@ def detail(staff: StaffUser, report_id: int) -> StaffReport:
     return out
 
 
-def _timeline_entry(e: ReportEvent) -> TimelineEntry:
+def _timeline_entry(e: ReportEvent, lang: str, fallback: str) -> TimelineEntry:
+    """An entry as staff see it: a public one with the words residents read (in the staff member's language)."""
     return {
         "id": e.id,
         "kind": e.kind,
@@ -94,7 +96,7 @@ def _timeline_entry(e: ReportEvent) -> TimelineEntry:
         "at": e.created_at,
         "from_status": e.from_status,
         "to_status": e.to_status,
-        "body": e.body,
+        "body": entry_words(e.kind, e.to_status, e.body, e.data, lang, fallback) if e.public else e.body,
         "by": e.actor_staff.full_name or e.actor_staff.email if e.actor_staff else None,
     }
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from backend.models import OutboxEvent
 from backend.staff import create_staff
 from backend.triage import TRANSITIONS
+from backend.vocabulary import label
 from tests.e2e.conftest import Resident
 from tests.e2e.test_photos import jpeg_with_gps_rotated
 
@@ -83,6 +84,26 @@ def test_rejecting_needs_a_reason(client: FlaskClient, dispatcher: dict) -> None
     res = d.act("status", {"status": "rejected"})
     assert res.status_code == 422 and "reason" in res.json["errors"]["json"]
     assert d.act("status", {"status": "rejected", "reason": "not_our_responsibility"}).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "target"), [([], "acknowledged"), ([], "resolved"), (["resolved"], "closed"),
+                                            (["rejected"], "in_progress")])
+def test_a_reason_is_refused_for_any_move_but_a_rejection_and_audited_only_with_one(
+        client: FlaskClient, dispatcher: dict, path: list[str], target: str) -> None:
+    d = desk(client, dispatcher)
+    for step in path:
+        assert d.act("status", {"status": step, "reason": reason_for(step)}).status_code == 200
+    before = d.get().json["status"]
+    res = d.act("status", {"status": target, "reason": "duplicate"})
+    assert res.status_code == 422 and list(res.json["errors"]["json"]) == ["reason"], res.json
+    assert "duplicate" not in res.json["errors"]["json"]["reason"][0]  # words, not a code
+    assert d.get().json["status"] == before
+    assert d.act("status", {"status": target}).status_code == 200
+    trail = [e for e in client.get(f"/api/admin/reports/{d.id}/audit", headers=dispatcher).json
+             if e["action"] == "report.status"]
+    assert trail[0]["after"] == {"status": target}
+    if "rejected" in path:
+        assert trail[-1]["after"] == {"status": "rejected", "reason": "invalid"}
 
 
 def test_reopening_restarts_the_sla_clock(client: FlaskClient, dispatcher: dict) -> None:
@@ -161,6 +182,40 @@ def test_merge_moves_supporters_and_photos_and_closes_the_duplicate(client: Flas
     merged_event = select(OutboxEvent).where(OutboxEvent.event_type == "report.merged",
                                              OutboxEvent.payload["report_id"].as_integer() == duplicate["id"])
     assert db.scalars(merged_event).first() is not None
+
+
+@pytest.mark.parametrize("path", [["resolved"], ["resolved", "closed"], ["rejected"]])
+def test_a_report_no_longer_open_is_not_merged_and_its_reporter_not_told(client: FlaskClient, dispatcher: dict,
+                                                                          db: Session, path: list[str]) -> None:
+    master = Resident(client).report()
+    done = desk(client, dispatcher)
+    for step in path:
+        assert done.act("status", {"status": step, "reason": reason_for(step)}).status_code == 200
+    res = done.act("merge", {"master_id": master["id"]})
+    assert res.status_code == 409, res.json
+    status = path[-1]
+    assert label(status, "pl", "report_status") in res.json["message"]  # the dispatcher's language, in words
+    assert f" {status}" not in res.json["message"]
+    after = done.get().json
+    assert (after["status"], after["merged_into"]) == (status, None)
+    assert client.get(f"/api/v1/reports/{master['id']}").json["support_count"] == 0
+    merged_event = select(OutboxEvent).where(OutboxEvent.event_type == "report.merged",
+                                             OutboxEvent.payload["report_id"].as_integer() == done.id)
+    assert db.scalars(merged_event).first() is None
+
+
+def test_a_duplicate_goes_only_into_a_visible_unmerged_report_of_the_municipality(
+        client: FlaskClient, dispatcher: dict) -> None:
+    hidden, merged, other = (desk(client, dispatcher) for _ in range(3))
+    assert hidden.act("moderate", {"hidden": True}).status_code == 200
+    assert merged.act("merge", {"master_id": other.id}).status_code == 200
+    foreign = Resident(client).report(service_code="road_sign", lat=50.2, lon=20.1, answers={})  # the powiat
+    d = desk(client, dispatcher)
+    for master_id, code in ((hidden.id, 409), (merged.id, 409), (foreign["id"], 404)):
+        res = d.act("merge", {"master_id": master_id})
+        assert res.status_code == code and list(res.json["errors"]["json"]) == ["master_id"], (master_id, res.json)
+    assert d.get().json["status"] == "submitted"
+    assert client.get(f"/api/v1/reports/{foreign['id']}").json["support_count"] == 0
 
 
 def test_moderation_hides_or_redacts_and_the_audit_keeps_the_original(client: FlaskClient, dispatcher: dict) -> None:

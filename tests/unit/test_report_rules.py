@@ -16,7 +16,8 @@ from backend.reporting.states import REJECT_REASONS, check_move, is_reopening
 def test_a_move_the_machine_does_not_allow_is_a_conflict_naming_both_statuses() -> None:
     with pytest.raises(Conflict) as exc:
         check_move("closed", "acknowledged")
-    assert "closed" in exc.value.message and "acknowledged" in exc.value.message and exc.value.field == "status"
+    # Both statuses are named in words (the reader's language; English outside a request), never as codes.
+    assert exc.value.message == "A report cannot go from Closed to Acknowledged." and exc.value.field == "status"
     check_move("submitted", "acknowledged")  # allowed: no error
 
 
