@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from flask import Flask, redirect, request
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -31,11 +33,25 @@ from push import email as push_email
 log = logging.getLogger(__name__)
 
 
+class IsoJSONProvider(DefaultJSONProvider):
+    """JSON with every date-time in ISO 8601 with its offset (a naive one is UTC) and dates as YYYY-MM-DD, also
+    where a view hands over a datetime unformatted (Flask's default would write RFC 1123)."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            return (o if o.tzinfo is not None else o.replace(tzinfo=UTC)).isoformat()
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `config` is Settings, or overrides applied on top of the environment."""
     settings = config if isinstance(config, Settings) else Settings.from_env(**dict(config or {}))
     settings.check()  # no SECRET_KEY, or production without its safeguards: nothing starts
     app = Flask("hromada")
+    app.json = IsoJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,
         HROMADA_SETTINGS=settings,

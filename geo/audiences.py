@@ -2,7 +2,8 @@
 polygon or a radius — and, the other way round, which broadcasts cover a point.
 
 A device follows the places it saved and the places of the reports it filed (never where it is: nothing is
-tracked). A device with no place is reached only through the jurisdiction it chose (jurisdiction-wide).
+tracked). A device with no place is reached only through the jurisdiction it chose (jurisdiction-wide). A polygon
+or circle that reaches beyond the municipality counts only inside it: places in a neighbour are not its residents.
 """
 
 from __future__ import annotations
@@ -65,21 +66,22 @@ def follows(t: Target) -> ColumnElement[bool]:
     if t.audience == "polygon" and t.shape is not None:
         shape = shape_sql(t.shape)
         return _followed(
-            func.ST_Covers(shape, cast(p.location, Geometry)),
+            and_(p.jurisdiction_id == t.jurisdiction_id, func.ST_Covers(shape, cast(p.location, Geometry))),
             and_(r.jurisdiction_id == t.jurisdiction_id, func.ST_Covers(shape, cast(r.location, Geometry))),
         )
     if t.audience == "radius" and t.center is not None and t.radius_m is not None:
         center = point_sql(*t.center)
         return _followed(
-            func.ST_DWithin(p.location, center, t.radius_m),
+            and_(p.jurisdiction_id == t.jurisdiction_id, func.ST_DWithin(p.location, center, t.radius_m)),
             and_(r.jurisdiction_id == t.jurisdiction_id, func.ST_DWithin(r.location, center, t.radius_m)),
         )
     return false()
 
 
-def audience_devices(t: Target, topic: str) -> ColumnElement[bool]:
-    """The devices of the audience that follow the topic and are not revoked."""
-    condition = and_(Device.revoked_at.is_(None), literal(topic) == func.any(Device.topics), follows(t))
+def members(t: Target) -> ColumnElement[bool]:
+    """The devices of the audience that are not revoked, whatever they follow (a condition on `Device`): also
+    who a survey is meant for, so that its invitation and the survey lists agree."""
+    condition = and_(Device.revoked_at.is_(None), follows(t))
     if t.reporter_service_ids:
         recent = exists().where(
             Report.device_id == Device.id,
@@ -88,6 +90,11 @@ def audience_devices(t: Target, topic: str) -> ColumnElement[bool]:
         )
         condition = and_(condition, recent)
     return condition
+
+
+def audience_devices(t: Target, topic: str) -> ColumnElement[bool]:
+    """The devices of the audience that follow the topic and are not revoked."""
+    return and_(literal(topic) == func.any(Device.topics), members(t))
 
 
 def covers(lon: float, lat: float, jurisdiction_id: int, area_id: int | None) -> ColumnElement[bool]:

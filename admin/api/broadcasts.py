@@ -49,9 +49,25 @@ class BroadcastIn(AudienceIn):
     private = fields.Boolean(load_default=False, metadata={"description": "Not listed in the announcements"})
 
 
+CHANNELS_HELP = (
+    'Per channel a broadcast goes out through besides the app\'s inbox (push): "configured", or "not configured" '
+    "(no FCM credentials: residents see it only in the app's inbox and nothing is counted as sent)"
+)
+
+
+def _channels() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(("configured", "not configured"))),
+        required=True,
+        metadata={"description": CHANNELS_HELP},
+    )
+
+
 class PreviewOut(Schema):
     devices = Int(required=True, metadata={"description": "Devices in the audience following the topic"})
     with_push = Int(required=True, metadata={"description": "Of those, devices with a push token"})
+    channels = _channels()
 
 
 class StatsOut(Schema):
@@ -60,6 +76,7 @@ class StatsOut(Schema):
     failed = Int(required=True)
     pruned = Int(required=True)
     pending = Int(required=True)
+    channels = _channels()
 
 
 class BroadcastOut(Schema):

@@ -29,12 +29,21 @@ from backend.i18n import LANGUAGES, gettext, pick
 from backend.models import TOPICS, Area, Broadcast, Delivery, Device, Jurisdiction, Notification, StaffUser, utcnow
 from geo.audiences import Target, audience_devices, covers, point_sql, shape_sql
 from push.broadcasts import request_send
+from push.delivery import enabled
 
 #: Topics a broadcast may use (a report's own updates are not broadcast).
 BROADCAST_TOPICS = tuple(t for t in TOPICS if t != "my_reports")
 MAX_RADIUS_M = 50_000
 #: A send time this far in the past is refused (clock skew is allowed for).
 PAST_GRACE = timedelta(minutes=1)
+#: The channels a broadcast goes out through besides the in-app inbox (e-mail reaches only reporters about their
+#: reports, never a broadcast).
+BROADCAST_CHANNELS = ("push",)
+
+
+def channels() -> dict[str, str]:
+    """Per channel, "configured" or "not configured" (push without FCM credentials: the inbox only)."""
+    return {c: "configured" if enabled(c) else "not configured" for c in BROADCAST_CHANNELS}
 
 
 def _jurisdiction(staff: StaffUser) -> Jurisdiction:
@@ -52,7 +61,7 @@ def target(staff: StaffUser, spec: BroadcastSpec) -> Target:
     if audience == "polygon":
         return _polygon_target(s, staff, spec)
     if audience == "radius":
-        return _radius_target(staff, spec)
+        return _radius_target(s, staff, spec)
     raise DomainError(gettext("Must be one of: {0}.").format("jurisdiction, areas, polygon, radius"), field="audience")
 
 
@@ -95,14 +104,23 @@ def _polygon_target(s: Session, staff: StaffUser, spec: BroadcastSpec) -> Target
     return Target("polygon", staff.jurisdiction_id, shape=geojson)
 
 
-def _radius_target(staff: StaffUser, spec: BroadcastSpec) -> Target:
-    """The residents within radius_m (up to MAX_RADIUS_M) of the centre lat, lon."""
+def _radius_target(s: Session, staff: StaffUser, spec: BroadcastSpec) -> Target:
+    """The residents within radius_m (up to MAX_RADIUS_M) of the centre lat, lon; the circle must reach into the
+    municipality."""
     lat, lon, radius = spec.get("lat"), spec.get("lon"), spec.get("radius_m")
     if lat is None or lon is None:
         raise DomainError(gettext("Give lat and lon of the centre."), field="lat")
     if radius is None or not 0 < radius <= MAX_RADIUS_M:
         raise DomainError(gettext("The radius must be between 1 and {n} metres.", n=MAX_RADIUS_M), field="radius_m")
-    return Target("radius", staff.jurisdiction_id, center=(float(lon), float(lat)), radius_m=float(radius))
+    center = (float(lon), float(lat))
+    reaches = s.scalar(
+        select(func.ST_DWithin(func.geography(Jurisdiction.boundary), point_sql(*center), float(radius))).where(
+            Jurisdiction.id == staff.jurisdiction_id
+        )
+    )
+    if not reaches:
+        raise DomainError(gettext("The circle lies outside the municipality."), field="lat")
+    return Target("radius", staff.jurisdiction_id, center=center, radius_m=float(radius))
 
 
 def _topic(topic: str | None) -> str:
@@ -119,7 +137,7 @@ def preview(staff: StaffUser, spec: BroadcastSpec) -> AudienceSize:
         select(func.count(), func.count(Device.push_token)).where(audience_devices(t, topic))
     ).one()
     s.rollback()
-    return AudienceSize(devices=int(devices), with_push=int(with_push))
+    return AudienceSize(devices=int(devices), with_push=int(with_push), channels=channels())
 
 
 def _texts(texts: dict[str, Text], default: str) -> dict[str, Text]:
@@ -217,7 +235,7 @@ def _stats(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     return out
 
 
-def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str]) -> BroadcastView:
+def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str], configured: dict[str, str]) -> BroadcastView:
     center = to_shape(b.center) if b.center is not None else None
     counts: DeliveryStats = {
         "targeted": stats["targeted"],
@@ -225,6 +243,7 @@ def _view(b: Broadcast, stats: dict[str, int], areas: dict[int, str]) -> Broadca
         "failed": stats["failed"],
         "pruned": stats["pruned"],
         "pending": stats["pending"],
+        "channels": configured,
     }
     return {
         "id": b.id,
@@ -249,7 +268,7 @@ def detail(staff: StaffUser, broadcast_id: int) -> BroadcastView:
     s = session()
     b = _visible(staff, broadcast_id)
     areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == staff.jurisdiction_id)).all())
-    view = _view(b, _stats([b.id])[b.id], areas)
+    view = _view(b, _stats([b.id])[b.id], areas, channels())
     s.rollback()
     return view
 
@@ -266,7 +285,8 @@ def listing(staff: StaffUser, limit: int = 50) -> list[BroadcastView]:
     )
     stats = _stats([b.id for b in rows])
     areas = dict(s.execute(select(Area.id, Area.code).where(Area.jurisdiction_id == staff.jurisdiction_id)).all())
-    out = [_view(b, stats[b.id], areas) for b in rows]
+    configured = channels()
+    out = [_view(b, stats[b.id], areas, configured) for b in rows]
     s.rollback()
     return out
 

@@ -3,7 +3,7 @@ a broadcast with its delivery statistics. The HTTP schemas in admin/api decide t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -33,18 +33,24 @@ class BroadcastSpec(TypedDict, total=False):
 
 @dataclass(frozen=True, slots=True)
 class AudienceSize:
-    """Devices in the audience following the topic, and of those the ones with a push token."""
+    """Devices in the audience following the topic, and of those the ones with a push token; per channel whether
+    it is configured (without push they all see the broadcast in the app's inbox only)."""
 
     devices: int
     with_push: int
+    channels: dict[str, str] = field(default_factory=dict)
 
 
 class DeliveryStats(TypedDict):
+    """Notifications written (each in a device's inbox), the push deliveries by outcome, and per channel
+    "configured" or "not configured" (then nothing is sent through it: the counts stay 0)."""
+
     targeted: int
     sent: int
     failed: int
     pruned: int
     pending: int
+    channels: dict[str, str]
 
 
 class BroadcastView(TypedDict):

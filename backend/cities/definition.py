@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.models import LANGUAGES, QUESTION_TYPES
+from backend.models import LANGUAGES, QUESTION_TYPES, WASTE_FRACTIONS
 
 _LANGUAGE = validate.OneOf(LANGUAGES, error="unknown language {input!r}; one of pl, uk, en")
 _code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$"))
@@ -71,6 +71,8 @@ class QuestionSchema(Schema):
     description = Text(required=True)
     hint = Text(load_default=dict)
     options = fields.List(fields.Nested(OptionSchema), load_default=list)
+    #: The options are waste fractions: their keys must be the waste calendar's (WASTE_FRACTIONS).
+    waste_fractions = fields.Boolean(load_default=False)
 
     @validates_schema
     def _options_for_lists(self, data: dict[str, Any], **_: Any) -> None:
@@ -79,6 +81,27 @@ class QuestionSchema(Schema):
             raise ValidationError("a list question needs options", "options")
         if not is_list and data.get("options"):
             raise ValidationError("only list questions have options", "options")
+        if data.get("waste_fractions") and not is_list:
+            raise ValidationError("only a list question can offer waste fractions", "waste_fractions")
+
+    @validates_schema
+    def _waste_fractions_known(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("waste_fractions"):
+            return
+        for i, option in enumerate(data.get("options") or []):
+            if option["key"] not in WASTE_FRACTIONS:
+                raise ValidationError(
+                    {
+                        "options": {
+                            i: {
+                                "key": [
+                                    f"{option['key']!r} is not a fraction of the waste calendar; "
+                                    f"one of {', '.join(WASTE_FRACTIONS)}"
+                                ]
+                            }
+                        }
+                    }
+                )
 
 
 class ServiceSchema(Schema):

@@ -14,6 +14,8 @@ from backend.models.base import Base, utcnow
 
 AUDIENCES = ("jurisdiction", "areas", "polygon", "radius")
 BROADCAST_STATES = ("scheduled", "sending", "sent", "cancelled", "expired")
+#: The waste fractions: the one list the waste calendar, its reminders and a city's catalogue (a list question
+#: marked `waste_fractions`, checked when the city is loaded) use.
 WASTE_FRACTIONS = ("mixed", "paper", "plastics_metal", "glass", "bio", "bulky")
 
 
@@ -96,7 +98,7 @@ class WasteCollection(Base):
 
     __table_args__ = (
         CheckConstraint("(area_id IS NULL) <> (street_key IS NULL)", name="area_or_street"),
-        CheckConstraint("fraction IN ('mixed','paper','plastics_metal','glass','bio','bulky')", name="fraction_known"),
+        CheckConstraint(f"fraction IN ({', '.join(repr(f) for f in WASTE_FRACTIONS)})", name="fraction_known"),
         Index("ix_waste_collections_day", "jurisdiction_id", "day"),
         Index("ix_waste_collections_area", "area_id", "day"),
         Index("ix_waste_collections_street", "jurisdiction_id", "street_key", "day"),

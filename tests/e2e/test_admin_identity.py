@@ -25,6 +25,8 @@ from tests.e2e.test_photos import jpeg_with_gps_rotated
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "manager", "dispatcher", "department_staff", "viewer")
 BROADCAST = {"topic": "city_news", "audience": "radius", "lat": 50.0614, "lon": 19.9372, "radius_m": 10}
+#: Where each municipality's broadcast is aimed: Kraków's market square, Skawina in the powiat around it.
+BROADCAST_AT = {"1261011": {"lat": 50.0614, "lon": 19.9372}, "1206": {"lat": 49.9753, "lon": 19.8286}}
 SURVEY = {"title": {"pl": "Test"}, "questions": [{"code": "q1", "kind": "likert5", "text": {"pl": "Jak?"}}]}
 
 
@@ -105,6 +107,7 @@ def fixtures(app: Flask, cities: dict, staff: dict) -> dict[str, Any]:
                 author,
                 {
                     **BROADCAST,
+                    **BROADCAST_AT[code],
                     "texts": {"pl": {"title": "Test", "body": "Test"}},
                     "send_at": utcnow() + timedelta(days=30),
                 },
@@ -219,6 +222,7 @@ def test_every_route_role_and_jurisdiction_gets_what_the_policy_says(
         "reports.reply": {"body": "On it"},
         "reports.note": {"body": "Crew booked"},
         "reports.recategorise": {"service_code": "pothole"},
+        "reports.move": {"lat": 50.0617, "lon": 19.9373},
         "reports.merge": {"master_id": fixtures["own"]},
         "reports.moderate": {"description": "Redacted"},
         "reports.template_reply": {"status": "in_progress"},

@@ -264,6 +264,92 @@ def test_bad_broadcasts_are_422_naming_the_field_and_other_municipalities_404(
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
 
 
+BORDER_LON = 19.95  # Kraków's northern edge crosses this meridian at about 50.1157 N; the powiat lies beyond
+
+
+def test_a_circle_outside_the_municipality_is_422_naming_it_and_one_partly_outside_reaches_only_its_residents(
+        app: Flask, client: FlaskClient, managers: dict, worker: Any) -> None:
+    k = managers["krakow"]
+    for lat, lon, radius in ((52.2297, 21.0122, 5000), (50.125, BORDER_LON, 300)):  # Warsaw; the powiat, 1 km off
+        spec = {"audience": "radius", "lat": lat, "lon": lon, "radius_m": radius}
+        refused = broadcast(client, k, **spec)
+        assert refused.status_code == 422 and "lat" in refused.json["errors"]["json"], refused.json
+        preview = client.post("/api/admin/broadcasts/preview", json={"topic": "weather", **spec}, headers=k)
+        assert preview.status_code == 422 and "lat" in preview.json["errors"]["json"], preview.json
+    assert broadcast(client, managers["powiat"], audience="radius", lat=50.125, lon=BORDER_LON,
+                     radius_m=300).status_code == 201  # the powiat's own
+
+    tag = uuid.uuid4().hex[:8]
+    inside = follower(client, "pl", (50.112, BORDER_LON), {"weather": True}, tag, "krakow")
+    beyond = follower(client, "pl", (50.120, BORDER_LON), {"weather": True}, tag, "powiat")
+    assert beyond.get("/api/v1/me/places").json["items"][0]["jurisdiction"]["code"] == "1206"
+    across = {"audience": "radius", "lat": 50.119, "lon": BORDER_LON, "radius_m": 1000}  # centre in the powiat
+    straddling = {"type": "Polygon", "coordinates": [[[19.94, 50.110], [19.96, 50.110], [19.96, 50.122],
+                                                      [19.94, 50.122], [19.94, 50.110]]]}
+    for spec in (across, {"audience": "polygon", "polygon": straddling}):
+        res = broadcast(client, k, **spec)
+        assert res.status_code == 201, res.json
+        delivered(app, client, k, res.json["id"])
+        assert reached(app, res.json["id"]) & {inside.device_id, beyond.device_id} == {inside.device_id}, spec
+
+
+def test_without_push_configured_the_statistics_say_so_in_words_instead_of_zero_sent(
+        migrated: str, cities: dict, managers: dict, tmp_path: Path) -> None:
+    from tests.conftest import make_app
+    from tests.e2e.conftest import HTTPS, web_session
+    from tests.support.services import PrivateRedis
+
+    quiet = PrivateRedis(tmp_path)  # a broker no worker listens to: this test runs the fan-out itself
+    quiet.start()
+    try:
+        bare = make_app(migrated, quiet.url)  # no FCM credentials, no SMTP server
+        client = bare.test_client()
+        tag = uuid.uuid4().hex[:8]
+        follower(client, "pl", CENTER, {"weather": True}, tag, "a")
+        follower(client, "uk", NEAR, {"weather": True}, tag, "b")
+        spec = {"audience": "radius", "lat": CENTER[0], "lon": CENTER[1], "radius_m": 400}
+        preview = client.post("/api/admin/broadcasts/preview", json={"topic": "weather", **spec},
+                              headers=managers["krakow"])
+        assert preview.json["channels"] == {"push": "not configured"}
+        bid = broadcast(client, managers["krakow"], **spec).json["id"]
+        with bare.app_context():
+            while push_broadcasts.send_step(bid) == "batch":
+                pass
+        stats = client.get(f"/api/admin/broadcasts/{bid}", headers=managers["krakow"]).json["stats"]
+        assert stats["targeted"] >= 2 and stats["channels"] == {"push": "not configured"}
+        listed = client.get("/api/admin/broadcasts", headers=managers["krakow"]).json["items"]
+        assert next(b for b in listed if b["id"] == bid)["stats"]["channels"] == {"push": "not configured"}
+
+        email = f"m-web-{tag}@example.org"
+        with bare.app_context():
+            create_staff(email=email, password=PASSWORD, role="manager", jurisdiction_code="1261011")
+        web, csrf = web_session(bare, email)
+        words = {"pl": "Powiadomienia push nie są skonfigurowane", "uk": "Push-сповіщення не налаштовано",
+                 "en": "Push notifications are not configured"}
+        for lang, text in words.items():
+            web.post("/admin/language", data={"lang": lang, "csrf_token": csrf, "back": "/admin/broadcasts"},
+                     base_url=HTTPS, headers={"Referer": f"{HTTPS}/admin/broadcasts"})
+            page = web.get(f"/admin/broadcasts/{bid}", base_url=HTTPS).get_data(as_text=True)
+            assert text in page and 'class="sent"' not in page, (lang, page[-1500:])
+            assert text in web.get("/admin/broadcasts", base_url=HTTPS).get_data(as_text=True), lang
+            shown = web.post("/admin/broadcasts/preview", base_url=HTTPS,
+                             headers={"X-CSRFToken": csrf, "Referer": f"{HTTPS}/admin/broadcasts"},
+                             data={"topic": "weather", **{k: str(v) for k, v in spec.items()}})
+            assert text in shown.get_data(as_text=True), lang
+    finally:
+        quiet.stop()
+
+
+def test_with_push_configured_the_statistics_count_what_was_sent(
+        app: Flask, client: FlaskClient, managers: dict, worker: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    follower(client, "pl", CENTER, {"events": True}, tag, "a")
+    spec = {"audience": "radius", "lat": CENTER[0], "lon": CENTER[1], "radius_m": 50}
+    bid = broadcast(client, managers["krakow"], topic="events", **spec).json["id"]
+    stats = delivered(app, client, managers["krakow"], bid)["stats"]
+    assert stats["channels"] == {"push": "configured"} and stats["sent"] >= 1
+
+
 def write_schedule(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,3 +72,24 @@ def test_both_openapi_documents_are_served(app: Flask) -> None:
     staff = client.get("/api/admin/openapi.json")
     assert resident.status_code == staff.status_code == 200
     assert resident.json["info"]["title"] != staff.json["info"]["title"]
+
+
+def test_readyz_stays_ready_and_names_each_notification_channel_that_is_not_configured(
+        app: Flask, migrated: str, redis_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="backend.health"):
+        bare = make_app(migrated, redis_url)  # no FCM credentials, no SMTP server
+    warnings = [r.getMessage() for r in caplog.records if r.name == "backend.health"]
+    assert len(warnings) == 1, warnings  # one warning at start-up, naming both channels and their settings
+    assert "push" in warnings[0] and "FCM_CREDENTIALS_FILE" in warnings[0] and "MAIL_SERVER" in warnings[0]
+    res = bare.test_client().get("/readyz")
+    assert res.status_code == 200 and res.json["status"] == "ok"
+    assert res.json["channels"] == {"push": "not configured", "email": "not configured"}
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="backend.health"):
+        mail_only = make_app(migrated, redis_url, MAIL_SERVER="127.0.0.1")
+    assert [r.getMessage() for r in caplog.records if r.name == "backend.health"] != []
+    assert mail_only.test_client().get("/readyz").json["channels"] == {"push": "not configured",
+                                                                      "email": "configured"}
+    configured = app.test_client().get("/readyz").json  # the suite's app sends to the fake FCM and SMTP servers
+    assert configured["channels"] == {"push": "configured", "email": "configured"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -13,10 +14,11 @@ import yaml
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backend.cli import main
+from backend.models import WASTE_FRACTIONS, Jurisdiction, Service, ServiceQuestion
 from tests.conftest import CITIES, ROOT
 
 TABLES = ("jurisdictions", "areas", "area_pieces", "departments", "service_groups", "services", "service_questions")
@@ -82,6 +84,20 @@ def _broken_city(tmp_path: Path, defect: str) -> tuple[Path, str, str]:
     elif defect == "department":
         spec["services"][1]["department"] = "no-such-department"
         field = "services.1.department"
+    elif defect == "waste-fraction":  # the calendar says plastics_metal
+        spec["services"][0]["questions"] = [
+            {
+                "code": "fraction",
+                "datatype": "multivaluelist",
+                "waste_fractions": True,
+                "description": {"pl": "Które odpady?", "uk": "Які відходи?", "en": "Which waste?"},
+                "options": [
+                    {"key": "paper", "name": {"pl": "Papier", "uk": "Папір", "en": "Paper"}},
+                    {"key": "plastic_metal", "name": {"pl": "Metale", "uk": "Метал", "en": "Metal"}},
+                ],
+            }
+        ]
+        field = "services.0.questions.0.options.1.key"
     elif defect == "not-polygons":
         doc = json.loads((target / "boundary.geojson").read_text())
         doc["features"].append(
@@ -123,7 +139,7 @@ def no_leftovers(app: Flask) -> object:
 
 
 @pytest.mark.usefixtures("no_leftovers")
-@pytest.mark.parametrize("defect", ["yaml", "language", "department", "not-polygons", "clipped-away"])
+@pytest.mark.parametrize("defect", ["yaml", "language", "department", "waste-fraction", "not-polygons", "clipped-away"])
 def test_a_defective_city_exits_non_zero_names_file_and_field_and_writes_nothing(
     app: Flask, cities: dict, db: Session, tmp_path: Path, defect: str
 ) -> None:
@@ -148,3 +164,27 @@ def test_the_console_script_reports_a_defect_on_stderr(migrated: str, tmp_path: 
     )
     assert proc.returncode == 2
     assert "city.yaml" in proc.stderr and field in proc.stderr
+
+
+def test_a_catalogue_fraction_the_waste_calendar_lacks_is_refused_naming_the_calendars_keys(
+    app: Flask, cities: dict, tmp_path: Path
+) -> None:
+    directory, _, field = _broken_city(tmp_path, "waste-fraction")
+    result = run_cli(app, "load-city", str(directory))
+    assert result.exit_code != 0
+    assert field in result.output and "'plastic_metal'" in result.output, result.output
+    assert ", ".join(WASTE_FRACTIONS) in result.output  # the keys it may use
+
+
+def test_krakows_missed_collection_offers_the_fractions_of_its_waste_calendar(cities: dict, db: Session) -> None:
+    options = db.scalars(
+        select(ServiceQuestion.options)
+        .join(Service, Service.id == ServiceQuestion.service_id)
+        .join(Jurisdiction, Jurisdiction.id == Service.jurisdiction_id)
+        .where(Jurisdiction.code == "1261011", Service.code == "missed_collection", ServiceQuestion.code == "fraction")
+    ).one()
+    keys = [o["key"] for o in options]
+    assert "plastics_metal" in keys and set(keys) <= set(WASTE_FRACTIONS), keys
+    with (CITIES / "krakow" / "waste.csv").open(encoding="utf-8") as f:
+        calendar = {row["fraction"] for row in csv.DictReader(f)}
+    assert calendar <= set(WASTE_FRACTIONS) and calendar - {"bulky"} <= set(keys), (calendar, keys)
