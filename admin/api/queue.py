@@ -16,7 +16,7 @@ from admin.api.entity_tags import EntityTag
 from backend import triage
 from backend.fields import AwareDateTime, DateTime, Int
 from backend.i18n import gettext
-from backend.models import PRIORITIES, STATUSES
+from backend.models import PRIORITIES, REPORT_CHANNELS, STATUSES
 
 
 class CsvList(fields.Field):
@@ -58,6 +58,12 @@ class QueueQuery(Schema):
     area = CsvList(load_default=None, metadata={"type": "string"})
     priority = CsvList(
         PRIORITIES, "Unknown priority: {0}. Allowed: {1}.", load_default=None, metadata={"type": "string"}
+    )
+    channel = CsvList(
+        REPORT_CHANNELS,
+        "Unknown channel: {0}. Allowed: {1}.",
+        load_default=None,
+        metadata={"type": "string", "description": "How the reports reached the city (app, web, open311…)"},
     )
     overdue = fields.Boolean(load_default=None)
     hidden = fields.Boolean(load_default=None)
@@ -132,8 +138,8 @@ class QueueOut(Schema):
     )
     counts_exact = fields.Boolean(
         metadata={
-            "description": "False when a search or date range matched more than 10,000 reports: the counts are "
-            "then lower bounds (show them as 'at least')"
+            "description": "False when a search, a date range or a channel matched more than 10,000 reports: the "
+            "counts are then lower bounds (show them as 'at least')"
         }
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -31,10 +31,11 @@ from backend.models import (
 from backend.outbox import add_event
 from backend.reporting import counts
 from backend.reporting.answers import check_answers
+from backend.reporting.duplicates import reports_by_id, similar_hits
 from backend.reporting.presenters import ReportView, location_of, report_fields, report_view
 from backend.reporting.sla import due_for
+from backend.vocabulary import Channel
 from geo import addresses
-from geo.nearby import similar_open_reports
 
 MAX_DESCRIPTION = 4000
 
@@ -110,24 +111,8 @@ def _next_public_id(s: Session, jurisdiction: Jurisdiction) -> str:
 
 def nearby_views(s: Session, report: Report, lon: float, lat: float, lang: str) -> list[NearbyView]:
     """Similar open reports near a report (same service, within its duplicate radius and window)."""
-    service = report.service
-    hits = similar_open_reports(
-        s,
-        service_id=service.id,
-        lon=lon,
-        lat=lat,
-        radius_m=service.duplicate_radius_m,
-        since=utcnow() - timedelta(days=service.duplicate_window_days),
-        exclude_id=report.id or 0,
-    )
-    if not hits:
-        return []
-    rows = {
-        r.id: r
-        for r in s.scalars(
-            select(Report).where(Report.id.in_([h[0] for h in hits])).options(selectinload(Report.photos))
-        )
-    }
+    hits = similar_hits(s, report.service, lon, lat, exclude_id=report.id or 0)
+    rows = reports_by_id(s, [h[0] for h in hits])
     return [NearbyView(**report_fields(report_view(rows[rid], lang)), distance_m=round(dist, 1)) for rid, dist in hits]
 
 
@@ -192,7 +177,7 @@ def file_report(
     device: Device | None,
     data: PlacedReport,
     *,
-    channel: str = "app",
+    channel: str | None = None,
     digest: str | None = None,
     idempotency_key: str | None = None,
     token: str | None = None,
@@ -220,7 +205,7 @@ def file_report(
         status="submitted",
         priority="normal",
         locale=lang,
-        channel=channel,
+        channel=channel or channel_of(device),
         reporter_id=reporter,
         device_id=device.id if device else None,
         anonymous=bool(data.get("anonymous")),
@@ -236,6 +221,13 @@ def file_report(
     s.flush()
     _record_created(s, report, device, now)
     return report, lang
+
+
+def channel_of(device: Device | None) -> str:
+    """How a resident's own report reached the city: the website for a device the website registered (platform
+    "web"), else the app. The other channels (Open311, imports, staff) are set by the server path that files the
+    report; no client can claim them."""
+    return Channel.WEB if device is not None and device.platform == "web" else Channel.APP
 
 
 def _offered_service(s: Session, jurisdiction: Jurisdiction, code: str) -> Service:

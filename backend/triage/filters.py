@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.errors import BadQuery
 from backend.i18n import current_language, gettext
-from backend.models import PRIORITIES, STATUSES, Area, Department, Service, StaffUser
+from backend.models import PRIORITIES, REPORT_CHANNELS, STATUSES, Area, Department, Service, StaffUser
 from backend.triage.views import QueueFilters
 from backend.vocabulary import label
 
@@ -26,10 +26,11 @@ def _refuse_unknown(
 
 
 def check_filters(s: Session, staff: StaffUser, f: QueueFilters) -> None:
-    """Refuse (422, naming the filter) an unknown status, priority, service, department, area or assignee of the
-    staff member's municipality, and `since` after `until`."""
+    """Refuse (422, naming the filter) an unknown status, priority, channel, service, department, area or assignee
+    of the staff member's municipality, and `since` after `until`."""
     _refuse_unknown("status", f.get("status"), STATUSES, "Unknown status: {0}. Allowed: {1}.", "report_status")
     _refuse_unknown("priority", f.get("priority"), PRIORITIES, "Unknown priority: {0}. Allowed: {1}.", "priority")
+    _refuse_unknown("channel", f.get("channel"), REPORT_CHANNELS, "Unknown channel: {0}. Allowed: {1}.", "channel")
     lookups: tuple[tuple[str, list[str] | None, Any, str], ...] = (
         ("service", f.get("service"), Service, "Unknown service: {0}."),
         ("department", f.get("department"), Department, "Unknown department: {0}."),

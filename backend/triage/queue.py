@@ -115,6 +115,8 @@ def _filtered(
         stmt = stmt.where(Report.requested_at < until)
     if f.get("assignee_id"):
         stmt = stmt.where(Report.assignee_id == f.get("assignee_id"))
+    if channel := f.get("channel"):
+        stmt = stmt.where(Report.channel.in_(channel))
     if f.get("hidden") is not None:
         stmt = stmt.where(Report.hidden == f.get("hidden"))
     q = f.get("q")
@@ -274,7 +276,7 @@ def queue(staff: StaffUser, f: QueueFilters, *, sort: str, cursor: str | None, l
 #: Filters the facet count table can answer.
 FACETS = frozenset({"status", "service", "department", "area", "priority", "hidden"})
 #: Filters whose counts come from the matching reports themselves, counted up to COUNT_CAP + 1 reports.
-CAPPED = frozenset({"q", "since", "until"})
+CAPPED = frozenset({"q", "since", "until", "channel"})
 COUNT_CAP = 10_000
 
 

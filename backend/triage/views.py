@@ -25,6 +25,8 @@ class QueueFilters(TypedDict, total=False):
     department: list[str] | None
     area: list[str] | None
     priority: list[str] | None
+    #: How the reports reached the city (`backend.vocabulary.Channel`: app, web, open311…).
+    channel: list[str] | None
     overdue: bool | None
     hidden: bool | None
     assignee_id: int | None
