@@ -3,7 +3,8 @@
 - `X-Content-Type-Options: nosniff` and `Referrer-Policy` everywhere.
 - A Content-Security-Policy on every answer: HTML pages get one that forbids framing and allows no script (the
   resident pages' one `<style>` carries this answer's nonce; the API docs allow Swagger UI's own files and its
-  one inline start-up script by hash); every other answer gets `default-src 'none'`. A part of the app with a
+  one inline start-up script by hash) and images from this site and the base map's tile source
+  (backend/basemap.py); every other answer gets `default-src 'none'`. A part of the app with a
   policy of its own (the staff web UI) sets it first and keeps it.
 - `Cache-Control: no-store` on every answer that may carry personal data or secrets: the staff API and UI, and
   in the resident API whatever a device token, a signed link or a change asks for. Public reads keep their own
@@ -18,10 +19,13 @@ import hashlib
 import re
 import secrets
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
 
-#: The pages: nothing loads but what the page's own origin serves, nothing may frame them, forms post back here.
-PAGE_CSP = "default-src 'none'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+from backend import basemap
+
+#: The pages: nothing loads but what the page's own origin serves (and the base map's tiles), nothing may frame
+#: them, forms post back here.
+PAGE_CSP = "default-src 'none'; img-src {img}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 #: Swagger UI (/api/v1/docs, /api/admin/docs): its files from /api/static/swagger-ui/, the OpenAPI document from
 #: here, its inline start-up script by hash, and the data: images of its stylesheet.
 DOCS_CSP = (
@@ -41,8 +45,13 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def init_app(app: Flask) -> None:
+    settings = app.config["HROMADA_SETTINGS"]
     app.after_request(secure)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # The pages' base map (their `<body>`'s data attributes), from the settings this answer's policy allows.
+    app.jinja_env.globals["base_map"] = basemap.page_config(
+        settings.MAP_TILE_URL, settings.MAP_TILE_ATTRIBUTION, settings.MAP_MAX_ZOOM
+    )
 
 
 def csp_nonce() -> str:
@@ -87,8 +96,9 @@ def personal(req: Request) -> bool:
 def _page_policy(response: Response) -> str:
     if (request.endpoint or "").endswith(DOCS_ENDPOINT):
         return DOCS_CSP.format(hashes=" ".join(_script_hashes(response)))
+    policy = PAGE_CSP.format(img=basemap.img_sources(current_app.config["HROMADA_SETTINGS"].MAP_TILE_URL))
     nonce = g.get("csp_nonce")
-    return f"{PAGE_CSP}; style-src 'nonce-{nonce}'" if nonce else PAGE_CSP
+    return f"{policy}; style-src 'nonce-{nonce}'" if nonce else policy
 
 
 def _script_hashes(response: Response) -> list[str]:

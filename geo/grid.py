@@ -2,7 +2,8 @@
 
 The grid is in degrees (longitude, latitude) per zoom band. `report_cell_counts` holds, per band, cell,
 status, service and day of submission (UTC), the number of public reports and the sums of their
-coordinates; use cases call `track()` in the same transaction as every change that affects it.
+coordinates; use cases call `track()` in the same transaction as every change that affects it, which also
+advances the version of each cell it touches (`report_cell_versions`, read by the map's tiles: geo/tiles.py).
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ _TRACK = text("""
         CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
         CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
         WHERE r.id = :report_id AND NOT r.hidden
+    ), versions AS (
+        INSERT INTO report_cell_versions AS v (band, cx, cy, version)
+        SELECT band, cx, cy, 1 FROM cells ORDER BY band
+        ON CONFLICT (band, cx, cy) DO UPDATE SET version = v.version + 1
     ), totals AS (
         INSERT INTO report_cell_totals AS t (band, cx, cy, status, service_id, count, sum_lon, sum_lat)
         SELECT band, cx, cy, status, service_id, :delta, :delta * x, :delta * y FROM cells ORDER BY band
@@ -183,6 +188,23 @@ def clusters(
     size = BANDS[band]
     cx0, cy0, cx1, cy1 = snap(bbox, band)
     snapped = [cx0 * size, cy0 * size, (cx1 + 1) * size, (cy1 + 1) * size]
+    found = cell_clusters(s, band, (cx0, cy0, cx1, cy1), statuses=statuses, service_ids=service_ids, since=since)
+    return found, snapped
+
+
+def cell_clusters(
+    s: Session,
+    band: int,
+    cells: tuple[int, int, int, int],
+    *,
+    statuses: list[str] | None,
+    service_ids: list[int] | None,
+    since: datetime | None,
+) -> str:
+    """A GeoJSON FeatureCollection (text) of one cluster per cell of the range (cx0, cy0, cx1, cy1) with reports."""
+    size = BANDS[band]
+    cx0, cy0, cx1, cy1 = cells
+    snapped = [cx0 * size, cy0 * size, (cx1 + 1) * size, (cy1 + 1) * size]
     params: dict[str, Any] = {
         "band": band,
         "size": size,
@@ -198,7 +220,8 @@ def clusters(
         "statuses": statuses,
         "service_ids": service_ids,
     }
-    return s.connection().execute(_CLUSTERS, params).scalar_one(), snapped
+    found: str = s.connection().execute(_CLUSTERS, params).scalar_one()
+    return found
 
 
 def points(

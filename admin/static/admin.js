@@ -3,32 +3,44 @@
 (function () {
   "use strict";
 
-  var KRAKOW = [50.0614, 19.9372];
+  // Every map's base layer: the one tile source the page's <body> names (MAP_TILE_URL, its attribution and
+  // deepest zoom; no URL: no base layer). Maps are made only through here.
+  function newMap(el, options) {
+    var config = document.body.dataset;
+    var maxZoom = parseInt(config.tileMaxZoom, 10) || 19;
+    var map = L.map(el, Object.assign({ maxZoom: maxZoom }, options || {}));
+    if (config.tileUrl) {
+      L.tileLayer(config.tileUrl, { maxZoom: maxZoom, attribution: config.tileAttribution || "" }).addTo(map);
+    }
+    return map;
+  }
 
-  function baseMap(el, onArea) {
-    var map = L.map(el, { preferCanvas: true, maxZoom: 19, minZoom: 9 }).setView(KRAKOW, 12);
+  // A municipality's map: its districts, the view fitted to them (the whole world when there are none); then
+  // `onReady(map)` adds what needs a view.
+  function baseMap(el, onArea, onReady) {
+    var map = newMap(el, { preferCanvas: true });
     fetch(el.dataset.areas, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (geojson) {
         var layer = L.geoJSON(geojson, { style: { color: "#3b5b92", weight: 1, fillOpacity: 0.05 } })
-          .bindTooltip(function (l) { return l.feature.properties.code + " " + l.feature.properties.name; })
-          .addTo(map);
+          .bindTooltip(function (l) { return l.feature.properties.code + " " + l.feature.properties.name; });
         if (onArea) {
           layer.on("click", function (e) {
             if (onArea(e.layer)) { L.DomEvent.stopPropagation(e); }
           });
         }
         map.invalidateSize();
-        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
+        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); } else { map.fitWorld(); }
+        layer.addTo(map);
+        if (onReady) { onReady(map); }
         el.dataset.ready = "true";
       });
     return map;
   }
 
   function queueMap(el) {
-    var map = baseMap(el);
     var cluster = L.markerClusterGroup({ chunkedLoading: true });
-    map.addLayer(cluster);
+    baseMap(el, null, function (map) { map.addLayer(cluster); });
     var reportUrl = el.dataset.report.replace(/0$/, "");
 
     // The first load asks with the page's own query (a refused value the form cannot show, such as an unknown
@@ -82,8 +94,8 @@
       option.selected = !option.selected;
       layer.setStyle(option.selected ? { fillOpacity: 0.35, fillColor: "#c2185b" } : { fillOpacity: 0.05 });
       return true;
-    });
-    var circle = null;
+    }, function () { ready = true; drawCircle(); });
+    var circle = null, ready = false;
     var lat = document.getElementById("lat"), lon = document.getElementById("lon");
     var radius = document.getElementById("radius"), polygon = document.getElementById("polygon");
 
@@ -93,6 +105,7 @@
     }
 
     function drawCircle() {
+      if (!ready) { return; }  // drawn once the map has its view
       if (circle) { map.removeLayer(circle); circle = null; }
       var y = parseFloat(lat.value), x = parseFloat(lon.value), r = parseFloat(radius.value);
       if (!isNaN(y) && !isNaN(x) && !isNaN(r)) {
@@ -119,7 +132,6 @@
       });
       map.on("pm:remove", function () { polygon.value = ""; });
     }
-    drawCircle();
   }
 
   function charts() {
@@ -196,7 +208,7 @@
   function choropleth(el, data) {
     var byCode = {};
     data.districts.forEach(function (d) { byCode[d.area.code] = d; });
-    var map = window.L.map(el);
+    var map = newMap(el);
     fetch(el.dataset.geojson, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (geojson) {

@@ -14,6 +14,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
@@ -26,7 +27,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from admin.policy import POLICY, guarded
-from backend import cities
+from backend import basemap, cities
 from backend import staff as staff_service
 from backend.api import error_response
 from backend.errors import DomainError, NotFound
@@ -51,9 +52,11 @@ ASSET_FILES = {
     "geoman.css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
     "chart.js": "chart.js/dist/chart.umd.min.js",
 }
+#: The pages' images: this site's, the charts' and maps' data:/blob: ones, and the base map's tiles ({tiles}).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 
 bp = Blueprint(
@@ -127,7 +130,8 @@ def _who() -> None:
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    tiles = basemap.origin(current_app.config["HROMADA_SETTINGS"].MAP_TILE_URL)
+    response.headers["Content-Security-Policy"] = CSP.format(tiles=f" {tiles}" if tiles else "")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "no-store")

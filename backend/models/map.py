@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index, SmallInteger, String
+from sqlalchemy import BigInteger, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base
@@ -50,6 +50,18 @@ class ReportCellTotal(_Cell, Base):
     """The same counts without the day: what the map reads when no `since` filter is given."""
 
     __tablename__ = "report_cell_totals"
+
+
+class ReportCellVersion(Base):
+    """How often the counts of one grid cell of a band changed (never reset, rows never deleted): a map tile's
+    version is the sum over the cells it holds, so its ETag changes exactly when one of them changed."""
+
+    __tablename__ = "report_cell_versions"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cx: Mapped[int] = mapped_column(primary_key=True)
+    cy: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
 
 
 class ReportFacetCount(Base):

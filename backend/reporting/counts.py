@@ -1,4 +1,5 @@
-"""Counts kept in step with reports: the map's cell counts and the staff queue's facet counts.
+"""Counts kept in step with reports: the map's cell counts (and their cells' versions) and the staff queue's facet
+counts.
 
 Every change to a report's location-independent facets (status, service, department, area, priority,
 hidden) goes through `recount()`: the report's old state is subtracted, the change made, the new state
@@ -57,6 +58,13 @@ _REBUILD = [
                hidden, count(*)
         FROM reports GROUP BY 1, 2, 3, 4, 5, 6, 7
     """),
+    # every cell's version moves on (the map's tiles are asked again), and cells counted for the first time join
+    text("UPDATE report_cell_versions SET version = version + 1"),
+    text("""
+        INSERT INTO report_cell_versions (band, cx, cy, version)
+        SELECT DISTINCT band, cx, cy, 1 FROM report_cell_totals
+        ON CONFLICT (band, cx, cy) DO NOTHING
+    """),
 ]
 
 
@@ -99,6 +107,15 @@ _ADD = [
         FROM reports WHERE id IN ({ids}) GROUP BY 1, 2, 3, 4, 5, 6, 7
         ON CONFLICT (jurisdiction_id, department_id, service_id, area_id, status, priority, hidden)
         DO UPDATE SET count = f.count + EXCLUDED.count
+    """),
+    text("""
+        INSERT INTO report_cell_versions AS v (band, cx, cy, version)
+        SELECT DISTINCT b.band, floor(p.x / b.size)::int, floor(p.y / b.size)::int, 1
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_X(r.location::geometry) AS x, ST_Y(r.location::geometry) AS y) p
+        CROSS JOIN unnest(CAST(:bands AS int[]), CAST(:sizes AS float8[])) AS b(band, size)
+        WHERE NOT r.hidden AND r.id IN ({ids})
+        ON CONFLICT (band, cx, cy) DO UPDATE SET version = v.version + 1
     """),
 ]
 

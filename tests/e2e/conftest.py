@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import ROOT, push_settings
 from tests.support.gunicorn import Gunicorn
+from tests.support.tiles import TileServer
 from tests.support.waiting import eventually
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,24 +62,71 @@ def resident(client: FlaskClient) -> Callable[..., Resident]:
     return lambda locale="en", platform="android": Resident(client, locale, platform)
 
 
+@pytest.fixture(scope="session")
+def tile_server() -> Iterator[TileServer]:
+    """The maps' tile source in every browser test: a real tile server on 127.0.0.1."""
+    with TileServer() as tiles:
+        yield tiles
+
+
+def map_settings(tiles: TileServer) -> dict[str, str]:
+    return {"MAP_TILE_URL": tiles.template, "MAP_TILE_ATTRIBUTION": tiles.ATTRIBUTION}
+
+
 @pytest.fixture(scope="module")
-def server(app: Flask, cities: dict, migrated: str, redis_url: str, fake_fcm: Any, smtp: Any) -> Iterator[Gunicorn]:
+def server(app: Flask, cities: dict, migrated: str, redis_url: str, fake_fcm: Any, smtp: Any,
+           tile_server: TileServer) -> Iterator[Gunicorn]:
     env = {"DATABASE_URL": migrated, "REDIS_URL": redis_url, **push_settings(fake_fcm, smtp),
-           "PUBLIC_BASE_URL": "", "RATELIMIT_ENABLED": "false"}
+           "PUBLIC_BASE_URL": "", "RATELIMIT_ENABLED": "false", **map_settings(tile_server)}
     with Gunicorn(ROOT, env, workers=2) as g:
         yield g
 
 
+#: Any URL but this machine's (127.0.0.1 or localhost, http or ws, any port).
+OFFSITE = re.compile(r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost)(?::\d+)?(?:/|$))[a-z][a-z0-9+.-]*://", re.I)
+
+
+class LocalBrowser:
+    """The browser, whose every context refuses requests that would leave this machine and records them
+    (`offsite`); `_stays_on_this_machine` fails the test that made one."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.offsite: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.route(OFFSITE, self._refuse)
+        return context
+
+    def _refuse(self, route: Any) -> None:
+        self.offsite.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[LocalBrowser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        yield b
+        yield LocalBrowser(b)
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _stays_on_this_machine(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails when its pages asked for anything outside 127.0.0.1 (tiles, fonts, scripts)."""
+    local = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
+    yield
+    if local is not None:
+        offsite, local.offsite[:] = list(local.offsite), []
+        assert not offsite, f"the pages asked for addresses outside this machine: {offsite}"
 
 
 def base(server: Gunicorn) -> str:

@@ -20,7 +20,9 @@ from sqlalchemy import text
 from backend.staff import create_staff
 from tests.conftest import ROOT
 from tests.e2e.conftest import CHROMIUM, HTTPS, PASSWORD, api_headers, base, shot, signed_in, until, web_session
+from tests.e2e.test_base_map import assert_base_layer
 from tests.integration.test_load_city import run_cli
+from tests.support.tiles import TileServer
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by `make test`")
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -110,9 +112,10 @@ def test_the_overview_shows_the_catalogue_with_the_api_s_traffic_lights(
 
 
 def test_a_district_chosen_on_the_map_filters_the_breakdown_by_service(
-        app: Flask, browser: Any, server: Any, spring: dict) -> None:
+        app: Flask, browser: Any, server: Any, spring: dict, tile_server: TileServer) -> None:
     page = signed_in(browser, server, spring["manager"], "/admin/indicators/sla-on-time?period=2025-04")
     until(page, "document.getElementById('indicator-map').dataset.ready === 'true'")
+    assert_base_layer(page, "indicator-map", tile_server)  # the choropleth over the one tile source
     until(page, "document.getElementById('trend').dataset.drawn === 'true'")
     assert page.locator("#services-title").get_attribute("data-area") == ""
     page.locator("path.area-III").dispatch_event("click")
