@@ -177,13 +177,12 @@ def _email_messages(
     """The messages to send, each with its own signed links (added to `s`); rows of unsubscribed residents are
     marked failed instead."""
     conf = settings()
-    template = conf.REPORT_LINK_TEMPLATE
     messages: list[email.EmailMessage] = []
     for did, address, rid, lang, title, body, data, opted_out, city, city_lang in rows:
         if opted_out is not None or not address:
             marks.append(outcome(did, claimed[did], "failed", error="the resident unsubscribed"))
             continue
-        link = template.format(public_id=(data or {}).get("public_id", "")) if template else None
+        link = conf.report_link((data or {}).get("public_id") or "")
         request_id = (data or {}).get("feedback_request_id")
         actions: tuple[tuple[str, str], ...] = ()
         if request_id:

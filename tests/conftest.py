@@ -170,7 +170,6 @@ def push_settings(fake_fcm: Any, smtp: Any) -> dict[str, str]:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
         "PUSH_SWEEP_INTERVAL": "1",
-        "REPORT_LINK_TEMPLATE": "https://krakow.example/reports/{public_id}",
         "PUBLIC_BASE_URL": "https://hromada.krakow.example",
     }
 

@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -144,15 +144,16 @@ def _legacy_report_url(s: Session, token: str) -> str | None:
 
 
 def _report_url(s: Session, request_id: object) -> str | None:
-    template = current_app.config["HROMADA_SETTINGS"].REPORT_LINK_TEMPLATE
-    if not template or type(request_id) is not int or not 0 < request_id < 2**63:
+    conf = current_app.config["HROMADA_SETTINGS"]
+    if not conf.REPORT_LINK_TEMPLATE or type(request_id) is not int or not 0 < request_id < 2**63:
         return None
     public_id = s.scalar(
         select(Report.public_id)
         .join(FeedbackRequest, FeedbackRequest.report_id == Report.id)
         .where(FeedbackRequest.id == request_id)
     )
-    return template.format(public_id=public_id) if public_id else None
+    link: str | None = conf.report_link(public_id or "", request.host_url if has_request_context() else None)
+    return link
 
 
 def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, comment: str | None) -> FeedbackRecorded:

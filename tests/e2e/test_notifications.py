@@ -165,7 +165,7 @@ def test_a_reporter_without_the_app_gets_an_e_mail_and_can_unsubscribe(
     html = mail.get_body(("html",)).get_content()
     expected = gettext(STATUS_TEXT["in_progress"], lang)
     assert expected in text and expected in html
-    assert f"https://krakow.example/reports/{sr}" in text
+    assert f"https://hromada.krakow.example/reports/{sr}" in text  # the report's page on this site
     unsubscribe = str(mail["List-Unsubscribe"]).strip().strip("<>")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = unsubscribe.replace("https://hromada.krakow.example", "")

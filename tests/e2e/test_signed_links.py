@@ -61,7 +61,7 @@ class Asked:
 
     @property
     def report_url(self) -> str:
-        return f"https://krakow.example/reports/{self.public_id}"
+        return f"https://hromada.krakow.example/reports/{self.public_id}"  # the default: the site's page
 
 
 def asked(app: Flask, client: FlaskClient, staff: dict, smtp: Any) -> Asked:
