@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.sansio.utils import host_is_trusted
 
+from backend import basemap, site
+
 DEFAULTS: dict[str, Any] = {
     # `production` (the default) or `development`: the one switch that relaxes PUBLIC_BASE_URL, the /metrics
     # token and secure cookies (see Settings.problems).
@@ -116,8 +118,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_SSL": "false",
     "MAIL_FROM": "Hromada <no-reply@hromada.invalid>",
     "MAIL_TIMEOUT": "10",
-    # A link to a report in e-mails, e.g. https://city.example/reports/{public_id} (empty: no link).
-    "REPORT_LINK_TEMPLATE": "",
+    # The link to a report in e-mails: its public page on this site ({base}: PUBLIC_BASE_URL, else the site's
+    # host); another site's page instead, e.g. https://city.example/zgloszenia/{public_id}; empty: no link.
+    "REPORT_LINK_TEMPLATE": site.DEFAULT_REPORT_LINK,
+    # The resident website with several municipalities: host=municipality code items, comma-separated (e.g.
+    # drohobych.example.org=4610300000); other hosts start at the municipality in the path (/m/<slug>/).
+    "SITE_HOSTS": "",
     # Days an e-mail's signed links work (backend/links.py). "Is it fixed?" asks about one resolution: a month
     # later the answer no longer describes it. Unsubscribing must keep working from any e-mail a resident still
     # keeps (and from mail clients' one-click button on old messages): a year.
@@ -134,6 +140,13 @@ DEFAULTS: dict[str, Any] = {
     "INDICATOR_HISTORY_MONTHS": "24",
     "INDICATOR_REFRESH_INTERVAL": "60",
     "INDICATOR_NIGHTLY_HOUR": "2",
+    # Every map's base layer (backend/basemap.py; README, Maps): a tile URL template, the attribution the tile
+    # source requires (HTML) and the deepest zoom it serves. OpenStreetMap's tiles: development and light use only.
+    "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "MAP_TILE_ATTRIBUTION": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    "MAP_MAX_ZOOM": "19",
+    # Seconds a public map data tile (/api/v1/map/tiles/…) is reused before it is asked for again with its ETag.
+    "MAP_DATA_TILE_MAX_AGE": "30",
 }
 
 
@@ -204,10 +217,15 @@ class Settings:
     MAIL_FROM: str
     MAIL_TIMEOUT: float
     REPORT_LINK_TEMPLATE: str
+    SITE_HOSTS: tuple[str, ...]
     LINK_FEEDBACK_DAYS: int
     LINK_UNSUBSCRIBE_DAYS: int
     METRICS_TOKEN: str
     WEB_COOKIE_SECURE: bool
+    MAP_TILE_URL: str
+    MAP_TILE_ATTRIBUTION: str
+    MAP_MAX_ZOOM: int
+    MAP_DATA_TILE_MAX_AGE: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -276,6 +294,10 @@ class Settings:
             return f"http://localhost:{self.PORT}"
         return f"https://{self.TRUSTED_HOSTS[0]}"
 
+    def report_link(self, public_id: str, request_host_url: str | None = None) -> str | None:
+        """The URL of a report's page for e-mails and pages (REPORT_LINK_TEMPLATE); None without one."""
+        return site.report_link(self.REPORT_LINK_TEMPLATE, lambda: self.public_base(request_host_url), public_id)
+
     def problems(self) -> list[str]:
         """Why these settings must not run a process (empty: they may), in words an operator can act on."""
         found = []
@@ -300,6 +322,8 @@ class Settings:
                 f"{self.PROXY_FIX_X_FOR})"
             )
         found.extend(self._host_problems())
+        found.extend(basemap.problems(self.MAP_TILE_URL, self.MAP_MAX_ZOOM, self.MAP_DATA_TILE_MAX_AGE))
+        found.extend(site.problems(self.SITE_HOSTS, self.REPORT_LINK_TEMPLATE, self.TRUSTED_HOSTS))
         if not self.development:
             if not self.PUBLIC_BASE_URL and not self.TRUSTED_HOSTS:
                 found.append(

@@ -13,18 +13,19 @@ from backend.api import HromadaApi
 # The routes join the blueprint in this order, which is the order of the OpenAPI document's paths (and of
 # Swagger UI's list): devices and the catalogue first, then reports, as the app uses them. Keep it.
 # isort: off
-from mobile_api import me, catalogue, reports, announcements, surveys, feedback_pages, open_data
+from mobile_api import me, catalogue, lookup, reports, map_tiles, announcements, surveys, feedback_pages, open_data
 
 # isort: on
 from mobile_api.blueprint import blp
 from mobile_api.media import media_blueprint
 from mobile_api.open311 import bp as open311_bp
+from mobile_api.site import init_app as init_site
 
 CONFIG_PREFIX = "MOBILE"
 SWAGGER_STATIC = "/api/static/swagger-ui/"
 
 #: The feature modules whose routes attach to `blp` when they are imported.
-FEATURES = (me, catalogue, reports, announcements, surveys, feedback_pages, open_data)
+FEATURES = (me, catalogue, lookup, reports, map_tiles, announcements, surveys, feedback_pages, open_data)
 
 
 def _swagger_assets() -> Blueprint:
@@ -67,4 +68,5 @@ def init_app(app: Flask) -> HromadaApi:
         app.register_blueprint(_swagger_assets())
     app.register_blueprint(media_blueprint())
     app.register_blueprint(open311_bp)
+    init_site(app)
     return api

@@ -59,6 +59,8 @@ class ExportOut(Schema):
     places = fields.List(fields.Dict(), metadata={"description": "Saved places: label, lon, lat, municipality, area"})
     notification_topics = fields.List(fields.String())
     notifications = fields.List(fields.Dict())
+    survey_answers = fields.List(fields.Dict(), metadata={"description": "My survey responses: survey, answers"})
+    feedback = fields.List(fields.Dict(), metadata={"description": 'My answers to "Is it fixed?"'})
 
 
 class PreferencesOut(Schema):

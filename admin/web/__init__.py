@@ -9,7 +9,8 @@ script.
 One blueprint, `web` (`common`), to which each area attaches its pages: `reports` (the queue, its map, a report
 and its actions), `broadcasts`, `surveys`, `manage` (people, departments, services, keys), `dashboard`
 (the indicators), `account` (the second factor: the sign-in's second step, one's own account page) and
-`passwords` (changing one's own password, a forgotten one set again through an e-mailed link).
+`passwords` (changing one's own password, a forgotten one set again through an e-mailed link) and
+`personal_data` (a person's data on their request: shown, downloaded, erased).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from __future__ import annotations
 # The pages join the blueprint in this order (as when they were one module): keep it.
 # isort: off
 from admin.web import reports, broadcasts, surveys, manage, dashboard, account, passwords
+from admin.web import personal_data
 
 # isort: on
 from admin.web.common import bp, init_app
 
 #: The area modules are imported for their pages, which join the blueprint.
-AREAS = (reports, broadcasts, surveys, manage, dashboard, account, passwords)
+AREAS = (reports, broadcasts, surveys, manage, dashboard, account, passwords, personal_data)
 
 __all__ = ["AREAS", "bp", "init_app"]

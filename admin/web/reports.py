@@ -16,7 +16,7 @@ from backend.errors import DomainError
 from backend.fields import FIRST_YEAR, LAST_YEAR, form_int, whole_number
 from backend.i18n import gettext
 from backend.input_guard import parse_json
-from backend.models import OPEN_STATUSES, STATUSES
+from backend.models import OPEN_STATUSES, REPORT_CHANNELS, STATUSES
 from backend.vocabulary import label
 
 # -- the queue and its map ---------------------------------------------------------------------------------
@@ -47,6 +47,8 @@ def filters_from(args: Any) -> triage.QueueFilters:
         f["area"] = area
     if priority := _codes(args, "priority"):
         f["priority"] = priority
+    if channel := _codes(args, "channel"):
+        f["channel"] = channel
     overdue = args.get("overdue")
     if overdue in ("true", "false"):
         f["overdue"] = overdue == "true"
@@ -101,6 +103,7 @@ def queue_page() -> Any:
         "sort": sort,
         "query": request.query_string.decode(),
         "statuses": STATUSES,
+        "channels": REPORT_CHANNELS,
         "sorts": SORT_LABELS,
         "choices": choices(),
         "open_statuses": OPEN_STATUSES,
@@ -271,6 +274,8 @@ def _command(action: str) -> triage.Command:
             return triage.Note(_body())
         case "recategorise":
             return triage.Recategorise(f.get("service", ""))
+        case "move":
+            return triage.Move(address=f.get("address") or None)
         case "merge":
             return triage.Merge(form_int(f, "master_id", 0))
         case _:
@@ -318,6 +323,12 @@ def report_note(report_id: int) -> Any:
 @allow("reports.recategorise")
 def report_recategorise(report_id: int) -> Any:
     return _act(report_id, "recategorise")
+
+
+@bp.post("/reports/<int:report_id>/move")
+@allow("reports.move")
+def report_move(report_id: int) -> Any:
+    return _act(report_id, "move")
 
 
 @bp.post("/reports/<int:report_id>/merge")

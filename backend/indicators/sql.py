@@ -149,28 +149,27 @@ FROM cells c LEFT JOIN areas ar ON ar.id = c.area_id
 GROUP BY c.period, c.provenance, c.service_id, c.gs
 """
 
-# App-survey invitations: per survey version, the devices its invitation broadcasts reached (notifications) and
-# its responses (at most one per device), in the period of its first invitation; municipality totals only.
-_INVITATIONS = """
-WITH inv AS (
-    SELECT b.survey_id, min(b.send_at) AS first_sent, count(n.id) AS invited
+# App-survey invitations: per survey version, the distinct devices its invitation broadcasts reached (a reminder
+# does not count a device twice) and its responses given after an invitation had reached their device (each device
+# answers a version once), in the period of its first invitation; municipality totals only.
+_INVITED = """
+    SELECT b.survey_id, min(b.send_at) AS first_sent, count(DISTINCT n.device_id) AS invited
     FROM broadcasts b JOIN notifications n ON n.broadcast_id = b.id
     WHERE b.jurisdiction_id = :jid AND b.survey_id IS NOT NULL
-    GROUP BY b.survey_id
-),
-resp AS (
-    SELECT survey_id, count(*) AS answered FROM survey_responses
-    WHERE survey_id IN (SELECT survey_id FROM inv) GROUP BY survey_id
-),
+    GROUP BY b.survey_id"""
+_ANSWERED = """(SELECT count(*) FROM survey_responses x WHERE x.survey_id = {survey} AND x.invitation_id IS NOT NULL)"""
+_INVITATIONS = f"""
+WITH inv AS ({_INVITED}),
 cell AS (
-    SELECT {period} AS period, least(coalesce(resp.answered, 0), inv.invited) AS answered, inv.invited
-    FROM inv LEFT JOIN resp USING (survey_id) WHERE {range}
+    SELECT {{period}} AS period, least({_ANSWERED.format(survey="inv.survey_id")}, inv.invited) AS answered,
+           inv.invited
+    FROM inv WHERE {{range}}
 )
 SELECT period, CAST(NULL AS int) AS service_id, CAST(NULL AS int) AS area_id, 1 AS gs, 1 AS ga,
        'opt-in' AS provenance, sum(invited) AS n, sum(answered) AS sx, sum(answered) AS sxx,
        CAST(NULL AS float8) AS q, CAST(NULL AS float8) AS wv, CAST(NULL AS float8) AS wn
 FROM cell GROUP BY period
-"""
+"""  # noqa: S608 - constants only
 
 
 def tag_condition(tag: str | None) -> tuple[str, dict[str, str]]:
@@ -249,17 +248,17 @@ def members(computation: str, tag: str | None) -> tuple[TextClause, dict[str, st
         return text(sql), {**params, "qkind": rule.question_kind}
     if rule.family == "invitations":
         sql = f"""
-            SELECT s.key AS survey, s.version, count(n.id) AS invited,
-                   (SELECT count(*) FROM survey_responses x WHERE x.survey_id = s.id) AS answered
-            FROM broadcasts b JOIN notifications n ON n.broadcast_id = b.id JOIN surveys s ON s.id = b.survey_id
-            WHERE b.jurisdiction_id = :jid GROUP BY s.id, s.key, s.version
-            HAVING {_RANGE.format(t="min(b.send_at)")} ORDER BY s.key, s.version"""  # noqa: S608 - constants only
+            WITH inv AS ({_INVITED})
+            SELECT s.key AS survey, s.version, inv.invited,
+                   least({_ANSWERED.format(survey="s.id")}, inv.invited) AS answered
+            FROM inv JOIN surveys s ON s.id = inv.survey_id
+            WHERE {_RANGE.format(t="inv.first_sent")} ORDER BY s.key, s.version"""  # noqa: S608 - constants only
         return text(sql), {}
     _, counted = _counted(computation)
     feedback = ", fa.fixed, fa.satisfaction" if rule.family == "feedback" else ""
     sql = f"""
         SELECT r.id, r.public_id, r.status, r.requested_at, coalesce(r.resolved_at, r.closed_at) AS resolved_at,
-               r.sla_due_at, r.service_id, r.area_id, CAST({rule.x} AS float8) AS x{feedback},
+               r.sla_due_at, r.service_id, r.area_id, r.channel, CAST({rule.x} AS float8) AS x{feedback},
                count(*) OVER () AS total
         {counted} {_CELL.format(svc="r.service_id", area="r.area_id")}
         ORDER BY r.requested_at, r.id LIMIT :limit"""  # noqa: S608 - constants only

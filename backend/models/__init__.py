@@ -23,7 +23,7 @@ from backend.models.indicators import (
 )
 from backend.models.jurisdictions import Area, AreaPiece, Department, Jurisdiction
 from backend.models.links import SignedLink
-from backend.models.map import ReportCellCount, ReportCellTotal, ReportFacetCount
+from backend.models.map import ReportCellCount, ReportCellTotal, ReportCellVersion, ReportFacetCount
 from backend.models.media import PHOTO_STATES, Photo
 from backend.models.notifications import (
     CHANNELS,
@@ -109,6 +109,7 @@ __all__ = [
     "Report",
     "ReportCellCount",
     "ReportCellTotal",
+    "ReportCellVersion",
     "ReportFacetCount",
     "ReportCounter",
     "ReportEvent",

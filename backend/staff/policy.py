@@ -39,6 +39,10 @@ POLICY: dict[str, frozenset[str] | None] = {
     "reports.overdue": ALL,
     "photos.moderate": TRIAGE,
     "audit.list": frozenset({"admin"}),
+    # A person's data on their request (found by their e-mail address or phone): the export shows every contact
+    # field and the erasure cannot be undone, so only the municipality's administrators (second factor required).
+    "personal_data.export": frozenset({"admin"}),
+    "personal_data.erase": frozenset({"admin"}),
     # A report's audit trail; viewers (and API keys) see it without staff IP addresses and redacted text.
     "reports.audit": frozenset({"admin", "manager", "dispatcher", "viewer"}),
     # Not a route: who sees staff IP addresses and the original of a redacted description in audit trails.
@@ -49,6 +53,7 @@ POLICY: dict[str, frozenset[str] | None] = {
     "reports.reply": frozenset({"admin", "dispatcher", "department_staff"}),
     "reports.note": frozenset({"admin", "manager", "dispatcher", "department_staff"}),
     "reports.recategorise": frozenset({"admin", "dispatcher"}),
+    "reports.move": frozenset({"admin", "dispatcher"}),
     "reports.merge": frozenset({"admin", "dispatcher"}),
     "reports.moderate": frozenset({"admin", "manager", "dispatcher"}),
     "reports.bulk": frozenset({"admin", "dispatcher"}),

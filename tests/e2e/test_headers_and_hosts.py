@@ -20,7 +20,8 @@ from tests.conftest import make_app
 from tests.e2e.conftest import CHROMIUM, HTTPS, POTHOLE, TOTP_SECRET, Resident, api_headers, base, web_session
 
 #: A value for each path variable of the routes (a real report where a report is named: its pages answer 200).
-SAMPLE = {"fmt": "json", "fmt_": "csv", "kind": "photos", "code": "sla-on-time", "name": "x", "value": "x", "path": "x"}
+SAMPLE = {"fmt": "json", "fmt_": "csv", "kind": "photos", "code": "sla-on-time", "name": "x", "value": "x", "path": "x",
+          "z": "13", "x": "4549", "y": "2777", "slug": "krakow"}
 FILES = {"static": "x", "web.static": "admin.css", "swagger_assets.asset": "swagger-ui.css"}
 EVIL = "evil.example"
 
@@ -41,7 +42,8 @@ def world(app: Flask, cities: dict) -> dict[str, Any]:
 
 def paths(app: Flask, report: dict[str, Any]) -> Iterator[tuple[Rule, str]]:
     """Every rule of the URL map with its variables filled in."""
-    ids = {"report_id": report["id"], "report_ref": report["public_id"], "ref": report["public_id"]}
+    ids = {"report_id": report["id"], "report_ref": report["public_id"], "ref": report["public_id"],
+           "public_id": report["public_id"]}
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         for rule in app.url_map.iter_rules():
