@@ -52,22 +52,20 @@ KNOWN = {
 }
 
 
-#: Keys whose strings are what people wrote (a description, an answer, a comment), not dates the product formats:
-#: the corpus of other tests files text such as "0001-01-01T00:00:00Z" there, and that text stays as it was written.
-FREE_TEXT = {"description", "body", "text", "title", "notes", "status_notes", "comment", "answers", "value", "label"}
+#: Keys that hold a moment the product writes (`created_at`, `send_at`, `datetime`, Open311's `requested_datetime`):
+#: the strings checked for their format. Text people wrote (a description, an indicator's unit) may look like a date
+#: — other tests file corpus values such as "0001-01-01T00:00:00Z" there — and stays as it was written.
+DATE_KEY = re.compile(r"(^|_)(at|date|datetime|time|since|until|expires|due|day)$")
 
 
 def datetimes(value: Any, key: str = "") -> list[str]:
-    """Every string in a JSON document that looks like a date-time (ISO or RFC 1123), outside free text."""
-    if key in FREE_TEXT:
-        return []
+    """Every string under a date key of a JSON document that looks like a date-time (ISO or RFC 1123)."""
     if isinstance(value, dict):
         return [s for k, v in value.items() for s in datetimes(v, str(k))]
     if isinstance(value, list):
         return [s for v in value for s in datetimes(v, key)]
-    if isinstance(value, str) and (RFC_1123.search(value) or re.match(r"^\d{4}-\d{2}-\d{2}T", value)):
-        return [value]
-    return []
+    looks = isinstance(value, str) and (RFC_1123.search(value) or re.match(r"^\d{4}-\d{2}-\d{2}T", value))
+    return [value] if looks and DATE_KEY.search(key) else []
 
 
 @pytest.fixture(scope="module")

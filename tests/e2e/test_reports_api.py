@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
@@ -184,7 +185,9 @@ def test_supporting_is_once_per_device_and_can_be_withdrawn(resident) -> None:
 
 def test_export_then_erase_leaves_the_reports_and_no_personal_data(resident, db: Session) -> None:
     me = resident()
-    contact = {"name": "Jan Kowalski", "email": "jan.k@example.com", "phone": "+48 111 222 333"}
+    tag = uuid.uuid4().hex[:6]  # other tests' residents may be called Jan Kowalski too
+    contact = {"name": f"Jan Kowalski {tag}", "email": f"jan.k.{tag}@example.com",
+               "phone": f"+48 111 {int(tag, 16) % 1000:03d} 333"}
     created = me.report(contact=contact)
     export = me.get("/api/v1/me/export").json
     assert export["contact"] == contact and [r["public_id"] for r in export["reports"]] == [created["public_id"]]
