@@ -8,15 +8,15 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
 
 from admin.api.personal_data import PersonExportOut
 from admin.web.common import allow, bp, choices, lang, me, t
 from backend import residents
 from backend.errors import DomainError, NotFound
 
-#: The words shown before an error of the form's field.
-FIELDS = {"email": "E-mail", "phone": "Phone"}
+#: The form's fields.
+FIELDS = ("email", "phone")
 
 
 def _asked() -> dict[str, str]:
@@ -35,15 +35,29 @@ def _page(**context: Any) -> Any:
         services={x.code: x.name for x in offered["services"]},
         areas={x.code: x.name for x in offered["areas"]},
         asked=context.pop("asked", {}),
+        errors=context.pop("errors", {}),
+        here=_back(),
+        switched=request.args.get("switched") == "1",
         **context,
     ), status
 
 
+def _back() -> str | None:
+    """Where the language switch leads from a page shown in answer to a form: the search page (which says to find
+    the person again), for the answer cannot be shown again without the address, which never goes in a URL."""
+    return url_for("web.personal_data_page", switched=1) if request.method == "POST" else None
+
+
 def _refused(exc: DomainError, asked: dict[str, str]) -> Any:
-    field = FIELDS.get(exc.field or "")
     if isinstance(exc, NotFound):
         return _page(error=exc.message, asked=asked, status=404)
-    return _page(error=f"{t(field)}: {exc.message}" if field else exc.message, asked=asked, status=exc.status)
+    if exc.field in FIELDS and any(asked.values()):
+        return _page(errors={exc.field: exc.message}, asked=asked, status=exc.status)
+    return _page(error=exc.message, asked=asked, status=exc.status)
+
+
+def _nobody_asked(asked: dict[str, str]) -> Any:
+    return _page(error=t("Give the e-mail address or the phone number the person gave."), asked=asked, status=422)
 
 
 @bp.get("/personal-data")
@@ -56,6 +70,8 @@ def personal_data_page() -> Any:
 @allow("personal_data.export")
 def personal_data_find() -> Any:
     asked = _asked()
+    if not any(asked.values()):
+        return _nobody_asked(asked)
     try:
         held = residents.export_person(me(), asked["email"] or None, asked["phone"] or None)
     except DomainError as exc:
@@ -67,6 +83,8 @@ def personal_data_find() -> Any:
 @allow("personal_data.export")
 def personal_data_download() -> Any:
     asked = _asked()
+    if not any(asked.values()):
+        return _nobody_asked(asked)
     try:
         held = residents.export_person(me(), asked["email"] or None, asked["phone"] or None)
     except DomainError as exc:
@@ -83,12 +101,14 @@ def personal_data_download() -> Any:
 @allow("personal_data.erase")
 def personal_data_erase() -> Any:
     asked = _asked()
-    if not (asked["email"] or asked["phone"]):
-        return _page(error=t("Give the e-mail address or the phone number the person gave."), status=422)
-    if request.form.get("confirmed") != "yes":  # first a page that asks; it changes nothing
-        return render_template("admin/personal_data_confirm.html", asked=asked)
+    if not any(asked.values()):
+        return _nobody_asked(asked)
+    email, phone = asked["email"] or None, asked["phone"] or None
     try:
-        erased = residents.erase_person(me(), asked["email"] or None, asked["phone"] or None)
+        if request.form.get("confirmed") != "yes":  # first a page that asks; it changes nothing
+            shared = residents.held_with_another(me(), email, phone)
+            return render_template("admin/personal_data_confirm.html", asked=asked, shared=shared, here=_back())
+        erased = residents.erase_person(me(), email, phone)
     except DomainError as exc:
         return _refused(exc, asked)
     return _page(erased=erased)

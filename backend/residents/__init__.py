@@ -28,6 +28,7 @@ from backend.residents.person_data import (
     RequestLogEntry,
     erase_person,
     export_person,
+    held_with_another,
     request_log,
 )
 from backend.residents.places import PlaceView, add_place, remove_place
@@ -54,6 +55,7 @@ __all__ = [
     "erase_person",
     "export",
     "export_person",
+    "held_with_another",
     "inbox",
     "mark_one_read",
     "mark_read",

@@ -9,7 +9,8 @@ supports of its reports, an app install set to it, the places saved in it, its n
 surveys. The erasure removes the same; a record with its app installs is deleted (as a resident's own DELETE
 /api/v1/me does, `backend.residents.erasure.forget`) only when no other municipality holds anything about the person;
 otherwise the answer says so, in words, for that municipality to handle. Both are audited, one entry per record
-(who, when, which record, how many reports here), never with the contact data itself."""
+(who, when, which record, how many reports here), never with the contact data itself; the entries of one request
+share their moment."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from backend.db import session, unit_of_work
 from backend.errors import NotFound
 from backend.i18n import gettext
 from backend.models import AuditEntry, Device, Jurisdiction, Report, Resident, StaffUser
+from backend.models.base import utcnow
 from backend.residents import exports, lookup
 from backend.residents.erasure import Erased, forget, forget_here, held_elsewhere
 from backend.vocabulary import AuditAction, label
@@ -99,7 +101,7 @@ def export_person(staff: StaffUser, email: str | None, phone: str | None) -> Per
             ),
             "feedback": exports.feedback_export(s, device_ids, ids, jurisdiction.id),
         }
-        counts = _per_record(reports, devices)
+        counts, moment = _per_record(reports, devices), utcnow()
         for record_id in ids:
             audit.record(
                 s,
@@ -109,7 +111,7 @@ def export_person(staff: StaffUser, email: str | None, phone: str | None) -> Per
                 record_id,
                 jurisdiction_id=jurisdiction.id,
                 after={"reports": counts[record_id]},
-            )
+            ).at = moment  # one request: its entries share their moment (the request log shows them as one)
     return out
 
 
@@ -128,6 +130,7 @@ def erase_person(staff: StaffUser, email: str | None, phone: str | None) -> Eras
         nothing = Erased(reports=0, devices=0, records=0, supports=0)
         whole = forget(s, [d for r in alone for d in installs[r]], alone) if alone else nothing
         part = forget_here(s, here, [d for r in shared for d in installs[r]], shared) if shared else nothing
+        moment = utcnow()
         for record_id in ids:
             audit.record(
                 s,
@@ -137,8 +140,21 @@ def erase_person(staff: StaffUser, email: str | None, phone: str | None) -> Eras
                 record_id,
                 jurisdiction_id=here,
                 after={"reports": counts[record_id], "elsewhere": record_id in shared},
-            )
+            ).at = moment
     return _erasure(whole, part, len(shared))
+
+
+def held_with_another(staff: StaffUser, email: str | None, phone: str | None) -> bool:
+    """Whether the person with this e-mail address or phone number (NotFound if this municipality holds nothing about
+    them) also has data with another municipality, so that an erasure here leaves their contact data to it."""
+    with unit_of_work() as s:
+        here = staff.jurisdiction_id
+        jurisdiction = s.get_one(Jurisdiction, here)
+        ids = [r.id for r in _found(s, jurisdiction, email, phone)]
+        devices = s.scalars(select(Device).where(Device.resident_id.in_(ids))).all()
+        shared = any(held_elsewhere(s, here, [d.id for d in devices if d.resident_id == r], r) for r in ids)
+        s.rollback()
+    return shared
 
 
 def _erasure(whole: Erased, part: Erased, kept: int) -> Erasure:
@@ -202,33 +218,46 @@ def _record(r: Resident) -> RecordExport:
 
 
 class RequestLogEntry(TypedDict):
-    """One export or erasure in the municipality's audit log, in words: when, who, what, which record."""
+    """One export or erasure request in words: when, who, what, how many contact records and reports it covered."""
 
     at: datetime
     who: str
     what: str
-    record: int | None
-    reports: int | None
+    records: int
+    reports: int
 
 
 def request_log(staff: StaffUser, lang: str, limit: int = 20) -> list[RequestLogEntry]:
-    """The municipality's latest exports and erasures of personal data, newest first."""
+    """The municipality's latest exports and erasures of personal data, newest first, one per request: the audit
+    log keeps one entry per contact record, and the entries of one request share their actor, action and moment."""
     s = session()
     rows = s.execute(
         select(AuditEntry, StaffUser.email)
         .outerjoin(StaffUser, StaffUser.id == AuditEntry.staff_id)
         .where(AuditEntry.jurisdiction_id == staff.jurisdiction_id, AuditEntry.action.in_(ACTIONS))
         .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    ).all()
+        .execution_options(yield_per=200)
+    )
+    out: list[RequestLogEntry] = []
+    last: tuple[int | None, int | None, str, datetime] | None = None
+    for e, who in rows:
+        key = (e.staff_id, e.api_key_id, e.action, e.at)
+        if key == last:
+            out[-1]["records"] += 1
+            out[-1]["reports"] += int((e.after or {}).get("reports") or 0)
+            continue
+        if len(out) == limit:
+            break
+        out.append(
+            {
+                "at": e.at,
+                "who": who or "—",
+                "what": label(e.action, lang, AuditAction),
+                "records": 1,
+                "reports": int((e.after or {}).get("reports") or 0),
+            }
+        )
+        last = key
+    rows.close()
     s.rollback()
-    return [
-        {
-            "at": e.at,
-            "who": who or "—",
-            "what": label(e.action, lang, AuditAction),
-            "record": e.target_id,
-            "reports": (e.after or {}).get("reports"),
-        }
-        for e, who in rows
-    ]
+    return out

@@ -26,11 +26,11 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 @pytest.fixture(scope="module")
 def accounts(app: Flask, cities: dict) -> dict[str, str]:
-    """Two Kraków admins (one for the browser, one for the test client's session), a viewer, Open311 keys."""
+    """Kraków admins (two for the browser, one for the test client's session), a viewer, Open311 keys."""
     tag = uuid.uuid4().hex[:6]
     out = {}
     with app.app_context():
-        for name, role in (("admin", "admin"), ("form_admin", "admin"), ("viewer", "viewer")):
+        for name, role in (("admin", "admin"), ("form_admin", "admin"), ("lang_admin", "admin"), ("viewer", "viewer")):
             out[name] = f"pdw-{name}-{tag}@krakow.example"
             create_staff(
                 email=out[name],
@@ -129,9 +129,20 @@ def test_the_form_names_the_field_at_fault_and_another_municipality_s_person_is_
         )
 
     bad = post("/admin/personal-data", phone="call me")
-    assert bad.status_code == 422 and "Telefon: To nie jest numer telefonu." in bad.get_data(as_text=True)
-    empty = post("/admin/personal-data/erase", email="", phone="")
-    assert empty.status_code == 422 and "Podaj adres e-mail lub numer telefonu" in empty.get_data(as_text=True)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "personal-data-error" not in html  # next to the field, not in a banner
+    phone = re.search(r"<input [^>]*name=\"phone\"[^>]*>", html).group(0)
+    assert 'aria-invalid="true"' in phone and 'aria-describedby="pd-phone-error"' in phone
+    assert re.search(r'id="pd-phone-error">To nie jest numer telefonu\.<', html)
+    assert "aria-invalid" not in re.search(r"<input [^>]*name=\"email\"[^>]*>", html).group(0)
+    assert 'value="call me"' in html  # what was typed stays to be corrected
+    for path in ("/admin/personal-data", "/admin/personal-data/erase"):
+        empty = post(path, email="", phone="")
+        html = empty.get_data(as_text=True)
+        assert empty.status_code == 422, path
+        said = re.search(r'id="personal-data-error">([^<]*)<', html).group(1)
+        assert said == "Podaj adres e-mail lub numer telefonu, który podała ta osoba."  # once, for the form
+        assert "aria-invalid" not in html and "E-mail:" not in said
     tag = uuid.uuid4().hex[:6]
     powiat_only = f"powiat-{tag}@example.com"
     from tests.e2e.test_personal_data import open311
@@ -162,7 +173,9 @@ def test_erasing_a_person_who_also_has_data_with_another_municipality_says_so_in
         base_url=HTTPS,
         headers={"Referer": f"{HTTPS}/admin/personal-data"},
     ).get_data(as_text=True)
-    assert "tylko to, co przechowuje ta gmina" in confirm  # the confirmation says what is erased where
+    # the confirmation says beforehand that only this municipality's part goes (without naming the other one)
+    assert 'id="held-elsewhere"' in confirm and "Ta osoba ma dane także w innej gminie" in confirm
+    assert "Powiat" not in confirm
     res = client.post(
         "/admin/personal-data/erase",
         data={"csrf_token": token, "email": f" {me.email} ", "confirmed": "yes"},
@@ -172,4 +185,87 @@ def test_erasing_a_person_who_also_has_data_with_another_municipality_says_so_in
     page = res.get_data(as_text=True)
     assert res.status_code == 200 and 'id="erased-elsewhere"' in page
     assert "Ta osoba ma dane także w innej gminie" in page and "Powiat" not in page and "1206" not in page
+    result = page[page.index('id="erased"') : page.index('id="find-person"')]
+    assert result.index('id="erased-elsewhere"') < result.index("Usunięto:")  # the notice leads
+    assert not re.search(r":\s*0\b", result)  # only what was erased is counted
+    assert "rekordy danych kontaktowych" not in result and "powiązania ze zgłoszeniami: 1" in result
     assert me.app.get("/api/v1/me/export").status_code == 200  # the app still works for the powiat's report
+
+
+def test_a_person_held_only_here_is_not_told_of_another_municipality(app: Flask, accounts: dict) -> None:
+    client, _ = web_session(app, accounts["form_admin"])
+    html = client.get("/admin/personal-data", base_url=HTTPS).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    me = someone(app.test_client(), accounts)
+    confirm = client.post(
+        "/admin/personal-data/erase",
+        data={"csrf_token": token, "email": me.email},
+        base_url=HTTPS,
+        headers={"Referer": f"{HTTPS}/admin/personal-data"},
+    ).get_data(as_text=True)
+    assert 'id="confirm-erase"' in confirm and "innej gminie" not in confirm
+
+
+def log_rows(html: str) -> list[list[str]]:
+    """The request log's rows, as the texts of their cells."""
+    section = html[html.index('id="request-log"') :]
+    body = section[section.index("<tbody>") : section.index("</tbody>")]
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in body.split("</tr>") if "<td" in row]
+
+
+def test_the_request_log_shows_one_line_per_request_and_the_latest_20(app: Flask, accounts: dict) -> None:
+    client, _ = web_session(app, accounts["form_admin"])
+    html = client.get("/admin/personal-data", base_url=HTTPS).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    me = someone(app.test_client(), accounts)  # three contact records in Kraków
+
+    def find() -> str:
+        res = client.post(
+            "/admin/personal-data",
+            data={"csrf_token": token, "email": me.email},
+            base_url=HTTPS,
+            headers={"Referer": f"{HTTPS}/admin/personal-data"},
+        )
+        assert res.status_code == 200
+        return res.get_data(as_text=True)
+
+    rows = log_rows(find())
+    said = [accounts["form_admin"], "Wydanie danych osobowych", "3", str(len(me.krakow))]
+    assert rows[0][1:] == said  # one line for the search of three contact records, in words
+    for _ in range(20):
+        html = find()
+    rows = log_rows(html)
+    assert len(rows) == 20 and all(r[1:] == said for r in rows)  # the latest 20, each request on its own line
+    assert not re.search(r"#\d", html[html.index('id="request-log"') :])  # no record numbers
+
+
+def test_switching_the_language_on_the_confirmation_and_the_result_lands_on_the_search_page(
+    app: Flask, browser: Any, server: Gunicorn, accounts: dict
+) -> None:
+    me = someone(app.test_client(), accounts)
+    page = signed_in(browser, server, accounts["lang_admin"], then="/admin/personal-data")
+    try:
+        page.get_by_label("E-mail").fill(me.email)
+        page.click("#find-person button[type=submit]")
+        page.click("#erase")
+        page.wait_for_selector("#confirm-erase")
+        with page.expect_navigation():
+            page.click(".languages button[value=uk]")
+        assert re.search(r"/admin/personal-data\?switched=1$", page.url) and me.tag not in page.url
+        assert page.locator("h1").inner_text() == "Персональні дані"
+        assert "Знайдіть особу ще раз" in page.locator("#find-again").inner_text()
+        shot(page, "personal-data-confirm-switched")
+
+        page.get_by_label("Електронна пошта").fill(me.email)
+        page.click("#find-person button[type=submit]")
+        page.click("#erase")
+        page.click("#confirm-erase-button")
+        page.wait_for_selector("#erased")
+        assert "Видалено:" in page.locator("#erased").inner_text()
+        with page.expect_navigation():
+            page.click(".languages button[value=en]")
+        assert re.search(r"/admin/personal-data\?switched=1$", page.url) and me.tag not in page.url
+        assert "Find the person again" in page.locator("#find-again").inner_text()
+        assert page.locator("h1").inner_text() == "Personal data"
+    finally:
+        page.context.close()
