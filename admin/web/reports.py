@@ -145,12 +145,42 @@ def bulk() -> Any:
 # -- a report ----------------------------------------------------------------------------------------------
 
 
+#: The fields of each action's form: a refusal naming one of them is shown next to it.
+FORM_FIELDS = {
+    "status": ("status", "reason", "body"),
+    "reply": ("body",),
+    "note": ("body",),
+    "move": ("address",),
+    "moderate": ("visibility", "description"),
+}
+
+
+@bp.app_template_filter("city_time")
+def city_time(moment: datetime | None, seconds: bool = False) -> str:
+    """A moment in the time of the staff member's municipality (the time its people live by)."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(ZoneInfo(me().jurisdiction.timezone))
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def _templates(view: triage.StaffReport) -> list[tuple[str, str]]:
+    """The reply templates as the menu shows them: each with this report's details filled in."""
+    department = view["department"]
+    filled = {"public_id": view["public_id"], "department": department["name"] if department else "—"}
+    return [
+        (status, f"{label(status, lang(), 'report_status')}: {t(items[0], **filled)}")
+        for status, items in triage.REPLY_TEMPLATES.items()
+    ]
+
+
 def _panel(
     report_id: int,
     *,
     message: str | None = None,
     error: str | None = None,
     changed: list[str] | None = None,
+    refused: dict[str, str] | None = None,
     status: int = 200,
 ) -> Any:
     view = triage.report_detail(me(), report_id)
@@ -160,9 +190,11 @@ def _panel(
         "message": message,
         "error": error,
         "changed": changed or [],
+        "refused": refused or {},
+        "kept": request.form if refused else {},
         "choices": choices(),
         "reasons": triage.REJECT_REASONS,
-        "templates": triage.REPLY_TEMPLATES,
+        "templates": _templates(view),
         "next_statuses": sorted(triage.TRANSITIONS.get(view["status"], ())),
         "snapshot": json.dumps(_snapshot(view)),
     }
@@ -244,7 +276,12 @@ def _act(report_id: int, action: str) -> Any:
             changed=_what_changed(seen, _snapshot(current), current["timeline"]),
         )
     except DomainError as exc:
-        return _panel(report_id, error=exc.message)
+        field, words = exc.field, exc.message
+        if action == "move" and exc.code == "AddressNotFound":
+            field, words = "address", t("This address was not found. Check the street name and the house number.")
+        if field in FORM_FIELDS.get(action, ()):  # next to the field, the form kept as it was sent
+            return _panel(report_id, refused={"action": action, "field": field, "message": words})
+        return _panel(report_id, error=words)
     return _panel(report_id, message=t("Saved."))
 
 

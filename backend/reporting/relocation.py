@@ -43,7 +43,9 @@ def place_in(s: Session, report: Report, lon: float | None, lat: float | None, a
         hit = addresses.search(s, address) if address else None
         if hit is None:
             field = "address" if address else "lat"
-            raise DomainError(gettext("No known address matches; send the location (lat, lon)."), field=field)
+            raise DomainError(
+                gettext("No known address matches; send the location (lat, lon)."), field=field, code="AddressNotFound"
+            )
         lon, lat, address, field = hit.lon, hit.lat, hit.label, "address"
     else:
         field = "lat"

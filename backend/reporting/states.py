@@ -51,8 +51,12 @@ def check_move(current: str, to_status: str, reason: str | None = None) -> None:
         )
     if to_status == ReportStatus.REJECTED and reason not in REJECT_REASONS:
         raise DomainError(
-            gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(REJECT_REASONS)), field="reason"
+            gettext("Rejecting needs a reason: {reasons}.", reasons=", ".join(_reasons_in_words())), field="reason"
         )
+
+
+def _reasons_in_words() -> list[str]:
+    return [label(r, current_language(), RejectReason) for r in REJECT_REASONS]
 
 
 def check_merge(current: str) -> None:

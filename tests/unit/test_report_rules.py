@@ -11,6 +11,7 @@ from backend.errors import Conflict, DomainError
 from backend.models import Jurisdiction, Report, Service
 from backend.reporting.sla import due_for
 from backend.reporting.states import REJECT_REASONS, check_move, is_reopening
+from backend.vocabulary import label
 
 
 def test_a_move_the_machine_does_not_allow_is_a_conflict_naming_both_statuses() -> None:
@@ -24,7 +25,9 @@ def test_a_move_the_machine_does_not_allow_is_a_conflict_naming_both_statuses() 
 def test_rejecting_needs_one_of_the_known_reasons() -> None:
     with pytest.raises(DomainError) as exc:
         check_move("submitted", "rejected")
-    assert exc.value.field == "reason" and all(r in exc.value.message for r in REJECT_REASONS)
+    assert exc.value.field == "reason"
+    assert all(label(r, "en", "reject_reason") in exc.value.message for r in REJECT_REASONS)
+    assert not any(r in exc.value.message for r in REJECT_REASONS)  # words, not codes
     check_move("submitted", "rejected", "not_our_responsibility")
 
 
