@@ -154,6 +154,25 @@ class Channel(StrEnum):
     IMPORT = "import"
 
 
+class BroadcastStatus(StrEnum):
+    """A broadcast's life cycle (`Broadcast.status`)."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Audience(StrEnum):
+    """Whom a broadcast reaches (`Broadcast.audience`)."""
+
+    JURISDICTION = "jurisdiction"
+    AREAS = "areas"
+    POLYGON = "polygon"
+    RADIUS = "radius"
+
+
 #: Every vocabulary by name; a plain code is looked up in this order (so "duplicate" is first a status).
 VOCABULARIES: dict[str, type[StrEnum]] = {
     "report_status": ReportStatus,
@@ -166,4 +185,6 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "reject_reason": RejectReason,
     "audit_action": AuditAction,
     "channel": Channel,
+    "broadcast_status": BroadcastStatus,
+    "audience": Audience,
 }

@@ -20,7 +20,13 @@ from backend.codes import (
     VOCABULARIES as VOCABULARIES,
 )
 from backend.codes import (
+    Audience as Audience,
+)
+from backend.codes import (
     AuditAction as AuditAction,
+)
+from backend.codes import (
+    BroadcastStatus as BroadcastStatus,
 )
 from backend.codes import (
     Channel as Channel,
@@ -260,6 +266,23 @@ LABELS: dict[type[StrEnum], dict[str, dict[str, str]]] = {
         Channel.EMAIL: {"en": "E-mail", "pl": "Poczta e-mail", "uk": "Електронна пошта"},
         Channel.STAFF: {"en": "Entered by staff", "pl": "Wprowadzone przez urzędnika", "uk": "Внесено працівником"},
         Channel.IMPORT: {"en": "Imported history", "pl": "Import z innego systemu", "uk": "Імпорт з іншої системи"},
+    },
+    BroadcastStatus: {
+        BroadcastStatus.SCHEDULED: {"en": "Scheduled", "pl": "Zaplanowany", "uk": "Заплановано"},
+        BroadcastStatus.SENDING: {"en": "Sending", "pl": "W trakcie wysyłki", "uk": "Надсилається"},
+        BroadcastStatus.SENT: {"en": "Sent", "pl": "Wysłany", "uk": "Надіслано"},
+        BroadcastStatus.CANCELLED: {"en": "Cancelled", "pl": "Anulowany", "uk": "Скасовано"},
+        BroadcastStatus.EXPIRED: {"en": "Expired", "pl": "Wygasły", "uk": "Термін дії минув"},
+    },
+    Audience: {
+        Audience.JURISDICTION: {"en": "Everyone in the municipality", "pl": "Wszyscy w gminie", "uk": "Усі в громаді"},
+        Audience.AREAS: {"en": "Areas", "pl": "Obszary", "uk": "Райони"},
+        Audience.POLYGON: {
+            "en": "A polygon drawn on the map",
+            "pl": "Wielokąt narysowany na mapie",
+            "uk": "Багатокутник, намальований на мапі",
+        },
+        Audience.RADIUS: {"en": "Around a point", "pl": "Wokół punktu", "uk": "Навколо точки"},
     },
 }
 

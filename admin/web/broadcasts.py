@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
 
-from admin.web.common import allow, bp, choices, me
-from backend import broadcasts
+from admin.web.common import allow, bp, choices, lang, me
+from backend import broadcasts, cities
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES, gettext
 from backend.input_guard import parse_json
+from backend.vocabulary import label
 
 
 def _local(value: str | None) -> datetime | None:
@@ -50,17 +51,47 @@ def _spec(form: Any) -> broadcasts.BroadcastSpec:
     return spec
 
 
+def _place(lon: float, lat: float, language: str) -> str:
+    """The nearest address of a point, else its coordinates."""
+    near = cities.whereabouts(lon, lat, language).address
+    return near.label if near is not None else f"{lat:.5f}, {lon:.5f}"
+
+
+def _audiences(items: list[broadcasts.BroadcastView], offered: cities.Choices) -> dict[int, str]:
+    """Whom each broadcast reaches, in words: "Everyone in the municipality", "Areas: I Stare Miasto",
+    "400 m around Floriańska 3"."""
+    language = lang()
+    names = {a.code: f"{a.code} {a.name}" for a in offered["areas"]}
+    out = {}
+    for b in items:
+        words = label(b["audience"], language, "audience")
+        if b["audience"] == "areas":
+            words = gettext("Areas: {names}", language, names=", ".join(names.get(c, c) for c in b["areas"]))
+        elif b["audience"] == "radius" and b["lat"] is not None and b["lon"] is not None and b["radius_m"]:
+            place = _place(b["lon"], b["lat"], language)
+            words = gettext("{metres} m around {place}", language, metres=int(b["radius_m"]), place=place)
+        out[b["id"]] = words
+    return out
+
+
+def _page(form: Any, error: str | None) -> str:
+    items = broadcasts.listing(me())
+    offered = choices()
+    return render_template(
+        "admin/broadcasts.html",
+        items=items,
+        audiences=_audiences(items, offered),
+        choices=offered,
+        topics=broadcasts.BROADCAST_TOPICS,
+        error=error,
+        form=form,
+    )
+
+
 @bp.get("/broadcasts")
 @allow("broadcasts.list")
 def broadcasts_page() -> Any:
-    return render_template(
-        "admin/broadcasts.html",
-        items=broadcasts.listing(me()),
-        choices=choices(),
-        topics=broadcasts.BROADCAST_TOPICS,
-        error=None,
-        form={},
-    )
+    return _page({}, None)
 
 
 @bp.post("/broadcasts/preview")
@@ -89,14 +120,7 @@ def broadcast_send() -> Any:
         spec["expires_at"] = _local(form.get("expires_at"))
         created = broadcasts.create(me(), spec)
     except DomainError as exc:
-        return render_template(
-            "admin/broadcasts.html",
-            items=broadcasts.listing(me()),
-            choices=choices(),
-            topics=broadcasts.BROADCAST_TOPICS,
-            error=f"{exc.field}: {exc.message}",
-            form=form,
-        ), 422
+        return _page(form, f"{exc.field}: {exc.message}"), 422
     return redirect(url_for("web.broadcast_page", broadcast_id=created["id"]))
 
 
@@ -106,4 +130,4 @@ def broadcast_page(broadcast_id: int) -> Any:
     b = broadcasts.detail(me(), broadcast_id)
     if request.headers.get("HX-Request"):
         return render_template("admin/_broadcast_stats.html", b=b)
-    return render_template("admin/broadcast.html", b=b)
+    return render_template("admin/broadcast.html", b=b, audience=_audiences([b], choices())[b["id"]])

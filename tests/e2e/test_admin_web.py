@@ -28,10 +28,12 @@ from tests.e2e.conftest import (
     until,
     web_session,
 )
+from tests.integration.test_load_city import run_cli
 from tests.support.gunicorn import Gunicorn
 from tests.support.waiting import eventually
 
 OLD_TOWN = (50.0614, 19.9372)
+ADDRESSES = Path(__file__).resolve().parents[1] / "fixtures" / "addresses_test.csv"
 NOWA_HUTA = (50.0720, 20.0378)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by `make test`")
@@ -210,11 +212,62 @@ def test_a_radius_broadcast_is_previewed_sent_and_its_statistics_shown(
     shot(page, "broadcast-compose")
     page.click("#compose button[type=submit]")
     page.wait_for_url(re.compile(r".*/admin/broadcasts/\d+$"))
-    eventually(lambda: page.locator(".bstatus").inner_text() == "sent", interval=0.5,
-               what="the broadcast's status to show sent", sleep=page_sleep(page))
+    eventually(lambda: page.locator(".bstatus").inner_text() == "Wysłany", interval=0.5,  # the page is in Polish
+               what=lambda: "the status Wysłany, not " + page.locator(".bstatus").inner_text(), sleep=page_sleep(page))
     until(page, "Number(document.querySelector('.sent').innerText) >= 1")
     assert int(page.locator(".targeted").inner_text()) >= 1
+    assert page.locator("dd.audience").inner_text().startswith("200 m wokół: ")
     shot(page, "broadcast-stats")
+    page.context.close()
+
+
+def test_the_broadcast_pages_say_status_and_audience_in_words_and_fit_a_phone(
+        app: Flask, browser: Any, server: Gunicorn, cities: dict, worker: Any) -> None:
+    email = f"bc-words-{uuid.uuid4().hex[:8]}@krakow.example"
+    with app.app_context():
+        create_staff(email=email, password=PASSWORD, role="manager", jurisdiction_code="1261011")
+    assert run_cli(app, "load-addresses", "1261011", str(ADDRESSES)).exit_code == 0
+    headers = api_headers(app, email)
+    client = app.test_client()
+    texts = {"pl": {"title": "Burza", "body": "Silny wiatr po 18:00."}}
+    sent = {}
+    for audience, where in (("radius", {"lat": 50.06232, "lon": 19.93877, "radius_m": 400}),  # at Floriańska 3
+                            ("areas", {"areas": ["I"]})):
+        res = client.post("/api/admin/broadcasts", json={"topic": "weather", "audience": audience, "texts": texts,
+                                                         **where}, headers=headers)
+        assert res.status_code == 201, res.json
+        sent[audience] = res.json["id"]
+    eventually(lambda: all(client.get(f"/api/admin/broadcasts/{i}", headers=headers).json["status"] == "sent"
+                           for i in sent.values()), what="both broadcasts to be sent")
+    page = signed_in(browser, server, email)
+    words = {  # status, "400 m around <the nearest address>", the district by its code and name
+        "pl": ("Wysłany", "400 m wokół: Floriańska 3", "Obszary: I Stare Miasto"),
+        "uk": ("Надіслано", "400 м навколо: Флоріанська 3", "Райони: I Stare Miasto"),
+    }
+    for lang, (status, around, areas) in words.items():
+        page.goto(f"{base(server)}/admin/broadcasts/{sent['radius']}")
+        page.click(f"header button[value={lang}]")
+        page.wait_for_load_state()
+        eventually(lambda status=status: page.locator(".bstatus").inner_text() == status, interval=0.5,
+                   what=f"the status in words ({status})", sleep=page_sleep(page))
+        assert page.locator("dd.audience").inner_text() == around
+        shot(page, f"broadcast-stats-{lang}")
+        page.goto(f"{base(server)}/admin/broadcasts")
+        for audience_kind, expected in (("radius", around), ("areas", areas)):
+            row = page.locator("table.broadcasts tbody tr",
+                               has=page.locator(f"a[href$='/admin/broadcasts/{sent[audience_kind]}']"))
+            assert row.locator(".audience").inner_text() == expected
+            assert row.locator(".bstatus").inner_text() == status
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+        form = page.locator("#compose").bounding_box()
+        assert page.locator("#compose-map").bounding_box()["y"] >= form["y"] + form["height"]  # the map below
+        for kind in ("jurisdiction", "areas", "polygon", "radius"):
+            radio = page.locator(f"input[name=audience][value={kind}]").bounding_box()
+            words_box = page.locator("#compose label", has=page.locator(f"input[value={kind}]")).bounding_box()
+            assert abs((radio["y"] + radio["height"] / 2) - (words_box["y"] + words_box["height"] / 2)) < 4, kind
+        shot(page, f"broadcasts-{lang}-390")
+        page.set_viewport_size({"width": 1440, "height": 900})
     page.context.close()
 
 

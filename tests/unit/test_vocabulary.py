@@ -4,6 +4,7 @@ tuples are the vocabulary's codes in its order."""
 from __future__ import annotations
 
 import ast
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -198,3 +199,18 @@ def test_the_notification_texts_cover_the_vocabulary() -> None:
     assert set(STATUS_TEXT) <= set(ReportStatus)
     # A rejection's reason is told in the vocabulary's words, in each language.
     assert all(label(r, lang, RejectReason) != r for r in RejectReason for lang in ("pl", "uk", "en"))
+
+
+def test_every_broadcast_status_and_audience_the_database_allows_has_words() -> None:
+    checks = {
+        c.name: str(c.sqltext)
+        for c in models.Base.metadata.tables["broadcasts"].constraints
+        if c.name and hasattr(c, "sqltext")
+    }
+    for name, cls in (
+        ("ck_broadcasts_status_known", vocabulary.BroadcastStatus),
+        ("ck_broadcasts_audience_known", vocabulary.Audience),
+    ):
+        allowed = re.findall(r"'([^']+)'", checks[name])
+        assert allowed == [m.value for m in cls], name
+        assert all(label(code, "uk", cls) != code for code in allowed), name
