@@ -17,6 +17,7 @@ from backend import basemap
 from backend.errors import NotFound
 from backend.i18n import LANGUAGES, choose_language
 from backend.settings import ConfigurationError
+from mobile_api.site import forms as forms  # registers /report and /my-reports on `pages`
 from mobile_api.site.pages import pages, render
 from mobile_api.site.place import Place
 
@@ -28,6 +29,7 @@ ASSETS = {
     "leaflet.css": (NODE_MODULES, "leaflet/dist/leaflet.css"),
     "site.js": (HERE / "static", "site.js"),
     "site.css": (HERE / "static", "site.css"),
+    "forms.js": (HERE / "static", "forms.js"),
 }
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'{nonce}; img-src {img}; connect-src 'self'; "

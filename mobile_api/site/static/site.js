@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var DEVICE_KEY = "hromada.device";
+  var SUPPORTED_KEY = "hromada.supported";  // the public ids of the reports this browser supports ("My reports")
   var body = document.body.dataset;
 
   // Every map's base layer: the one tile source the page's <body> names (MAP_TILE_URL, its attribution and deepest
@@ -105,6 +106,13 @@
     });
   }
 
+  // Remember a report this browser supports, for "My reports".
+  function remember(publicId) {
+    var ids = JSON.parse(window.localStorage.getItem(SUPPORTED_KEY) || "[]");
+    if (ids.indexOf(publicId) < 0) { ids.unshift(publicId); }
+    window.localStorage.setItem(SUPPORTED_KEY, JSON.stringify(ids));
+  }
+
   function meToo(button) {
     var lang = body.lang || document.documentElement.lang;
     var status = document.getElementById("me-too-status");
@@ -132,6 +140,7 @@
         return r.json().then(function (answer) {
           if (!r.ok) { throw new Error(answer.message || String(r.status)); }
           count.textContent = String(answer.support_count);
+          remember(button.dataset.report);
           done();
           status.textContent = button.dataset.done;
         });
@@ -141,6 +150,9 @@
       });
     });
   }
+
+  // For the report form and "My reports" (forms.js): the same maps, device and memory of supports.
+  window.HromadaSite = { newMap: newMap, device: device, remember: remember, SUPPORTED_KEY: SUPPORTED_KEY };
 
   document.addEventListener("DOMContentLoaded", function () {
     var el = document.getElementById("report-map");
