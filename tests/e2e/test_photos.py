@@ -154,7 +154,10 @@ def test_a_retried_upload_with_the_same_idempotency_key_stores_one_photo(residen
 
     first, again = send("photo-1"), send("photo-1")
     assert first.status_code == again.status_code == 201
-    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    # The same photo answers again; its thumbnail may have been made by the worker in between.
+    assert {k: v for k, v in again.json.items() if k != "thumbnail_url"} == {
+        k: v for k, v in first.json.items() if k != "thumbnail_url"}
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert db.scalars(select(Photo.id).where(Photo.report_id == report["id"])).all() == [first.json["id"]]
     other = send("photo-2")

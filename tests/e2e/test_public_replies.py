@@ -375,7 +375,8 @@ def test_staff_correct_the_location_from_the_report_page_by_its_address(
 
     unknown = web.post(f"/admin/reports/{made['id']}/move", data={"address": "Nieistniejąca 999 XYZ",
                                                                   "etag": version, "csrf_token": csrf}, **post)
-    why = gettext("No known address matches; send the location (lat, lon).", "pl")  # the staff member's language
+    # The staff page has no coordinate fields: it asks to check the address, in the staff member's language.
+    why = gettext("This address was not found. Check the street name and the house number.", "pl")
     assert unknown.status_code == 200 and why in unknown.get_data(as_text=True)
     assert client.get(f"/api/v1/reports/{made['id']}").json["address"] == made["address"]
     page = web.post(f"/admin/reports/{made['id']}/move", data={"address": "szewska 10", "etag": version,
