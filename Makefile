@@ -26,6 +26,7 @@ bench: setup
 	.venv/bin/python bench/reports_submit.py
 	.venv/bin/python bench/map.py
 	.venv/bin/python bench/map_tiles.py
+	.venv/bin/python bench/resident_site.py
 	.venv/bin/python bench/staff_queue.py
 	.venv/bin/python bench/push_fanout.py
 	.venv/bin/python bench/broadcast.py
