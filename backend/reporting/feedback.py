@@ -5,9 +5,10 @@ resolution; the answers feed the resolution-satisfaction indicators."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import exists, select
@@ -21,7 +22,6 @@ from backend.i18n import gettext
 from backend.models import Device, FeedbackAnswer, FeedbackRequest, Report, ReportSupport, utcnow
 from backend.reporting.lifecycle import reopen_by_resident
 from backend.reporting.reads import find_visible
-from backend.residents import pseudonyms
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,8 @@ class FeedbackRecorded:
 
 
 def _respondent(device: Device, request_id: int) -> str:
-    return pseudonyms.feedback_device(request_id, device.id)
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"feedback:{request_id}:{device.id}".encode(), hashlib.sha256).hexdigest()
 
 
 def _concerned(s: Session, report: Report, device: Device) -> bool:
@@ -168,7 +169,8 @@ def answer_by_email(token: str, *, fixed: bool, satisfaction: int | None, commen
         report = s.get(Report, request.report_id, with_for_update=True) if request is not None else None
         if request is None or report is None or report.reporter_id != resident_id:
             raise links.LinkInvalid()
-        digest = pseudonyms.feedback_resident(request.id, cast(int, resident_id))
+        secret = current_app.config["SECRET_KEY"].encode()
+        digest = hmac.new(secret, f"feedback:{request.id}:resident:{resident_id}".encode(), hashlib.sha256).hexdigest()
         return _record(s, report, request, digest, fixed, satisfaction, comment)
 
 

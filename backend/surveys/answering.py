@@ -3,8 +3,11 @@ a resident sees it, answers checked against the questions, one response per resp
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any, cast
 
+from flask import current_app
 from sqlalchemy import Table, exists, or_, select
 
 from backend.db import session, unit_of_work
@@ -21,7 +24,6 @@ from backend.models import (
     SurveyResponse,
     utcnow,
 )
-from backend.residents import pseudonyms
 from backend.surveys.answers import AnswerRow, check_answers
 from backend.surveys.audience import invitation_reaching, meant_for
 from backend.surveys.views import OpenSurvey, ResidentQuestion, ResidentSurvey
@@ -30,7 +32,8 @@ HOME_LABELS = ("home", "dom", "дім", "дом")
 
 
 def respondent_hash(survey_key: str, device_id: int) -> str:
-    return pseudonyms.survey_respondent(survey_key, device_id)
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"survey:{survey_key}:{device_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def resident_view(survey: Survey, lang: str, fallback: str, areas: list[Area]) -> ResidentSurvey:
